@@ -127,6 +127,10 @@ package.targets += [
         ]
     ),
     .target(name: "Torch", dependencies: ["CTorch", "Linalg"]),
+    // Tuning: the trainer, loss terms and methods (fine-tuning, B-Tuning, distillation,
+    // transfer regularisers). Uses LogME's posterior from Ranking; never the reverse.
+    .target(name: "Tuning", dependencies: ["Torch", "Hub", "Data", "Ranking", "Linalg", "FeatureIO"]),
+    .testTarget(name: "TuningTests", dependencies: ["Tuning", "Torch", "Hub", "Data", "Ranking", "Linalg", "FeatureIO"]),
     .testTarget(name: "TorchTests", dependencies: ["Torch", "Linalg"], resources: [.copy("Fixtures")]),
     // Training-step timings against PyTorch; run through benchmarks/torch/run.sh.
     .executableTarget(name: "TorchBenchmark", dependencies: ["Torch", "Linalg"], path: "benchmarks/torch/Sources"),

@@ -1,0 +1,114 @@
+import Torch
+
+/// Which outputs a loss term needs from a model on a batch, beyond its pooled features.
+public struct OutputNeeds: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// Intermediate feature maps, shallow to deep (the card's `hints` stage).
+    public static let hints = OutputNeeds(rawValue: 1)
+    /// The model's original source-head logits (the card's `source_head`).
+    public static let sourceLogits = OutputNeeds(rawValue: 2)
+}
+
+/// What a model produced on one batch.
+public struct ModelOutputs {
+    /// [B, D] pooled representation (float32).
+    public var features: Tensor
+    /// Intermediate maps, shallow to deep; empty unless `.hints` was asked for.
+    public var hints: [Tensor]
+    /// [B, S] source-head logits; nil unless `.sourceLogits` was asked for.
+    public var sourceLogits: Tensor?
+
+    public init(features: Tensor, hints: [Tensor] = [], sourceLogits: Tensor? = nil) {
+        self.features = features
+        self.hints = hints
+        self.sourceLogits = sourceLogits
+    }
+}
+
+/// A network that maps an input batch to `ModelOutputs`: the student being trained
+/// or a teacher. Implementations run with gradients when autograd is on and the
+/// module is trainable; `Teacher` wraps one in no-grad, eval mode.
+public protocol ModelRunner: AnyObject {
+    var name: String { get }
+    /// D of `features`.
+    var featureDimension: Int { get }
+    /// S of `sourceLogits`, nil when the model has no source head.
+    var sourceClasses: Int? { get }
+    /// Whether the model can produce `needs` (for example hints need a card `hints` stage).
+    func supports(_ needs: OutputNeeds) -> Bool
+    func outputs(_ inputs: Tensor, needs: OutputNeeds) throws -> ModelOutputs
+}
+
+/// One training step as the loss terms see it.
+public struct TrainingStep {
+    /// The batch as the student saw it (after augmentation), float32.
+    public var inputs: Tensor
+    /// [B] int64 class ids in 0..<classCount.
+    public var labels: Tensor
+    /// Dataset indices of the rows: stable keys for per-sample caches.
+    public var indices: [Int]
+    /// True when `inputs` differ from the raw dataset rows (random augmentation),
+    /// so per-sample teacher outputs cannot be cached.
+    public var augmented: Bool
+    /// The student's outputs, with gradient.
+    public var student: ModelOutputs
+    /// [B, classCount] logits of the new head, with gradient.
+    public var logits: Tensor
+    public var classCount: Int
+    public var epoch: Int
+    /// Global optimiser step, from 0.
+    public var iteration: Int
+
+    public init(inputs: Tensor, labels: Tensor, indices: [Int], augmented: Bool, student: ModelOutputs,
+                logits: Tensor, classCount: Int, epoch: Int = 0, iteration: Int = 0) {
+        self.inputs = inputs
+        self.labels = labels
+        self.indices = indices
+        self.augmented = augmented
+        self.student = student
+        self.logits = logits
+        self.classCount = classCount
+        self.epoch = epoch
+        self.iteration = iteration
+    }
+}
+
+/// One named, weighted term of the training loss. The trainer minimises
+/// sum(weight * loss(step)) and logs every term's unweighted value under `name`.
+///
+/// Terms that own trainable tensors (a FitNet regressor, a learnable projection)
+/// expose them in `trainableParameters`; the trainer optimises them at the head's
+/// learning rate and saves them in checkpoints through `state()`/`restore(_:)`.
+public protocol LossTerm: AnyObject {
+    /// Log key, snake_case ("ce", "kd", "btuning_mse").
+    var name: String { get }
+    var weight: Double { get }
+    /// What the term needs from the student beyond features and logits.
+    var studentNeeds: OutputNeeds { get }
+    var trainableParameters: [Tensor] { get }
+    /// The unweighted scalar loss of the step.
+    func loss(_ step: TrainingStep) throws -> Tensor
+    /// Tensors a checkpoint must hold to resume the term exactly (default: the
+    /// trainable parameters).
+    func state() throws -> [(name: String, tensor: Tensor)]
+    func restore(_ state: [String: Tensor]) throws
+}
+
+extension LossTerm {
+    public var studentNeeds: OutputNeeds { [] }
+    public var trainableParameters: [Tensor] { [] }
+
+    public func state() throws -> [(name: String, tensor: Tensor)] {
+        trainableParameters.enumerated().map { (name: "\(name).\($0.offset)", tensor: $0.element) }
+    }
+
+    public func restore(_ state: [String: Tensor]) throws {
+        for (i, parameter) in trainableParameters.enumerated() {
+            guard let saved = state["\(name).\(i)"] else {
+                throw TuningError.checkpoint(message: "no tensor '\(name).\(i)' for loss term '\(name)'")
+            }
+            try withNoGrad { _ = try parameter.copy_(saved) }
+        }
+    }
+}
