@@ -1,0 +1,149 @@
+import Hub
+import Torch
+
+/// A tuning method: builds the loss terms added to the trainer's cross-entropy.
+///
+/// Registered by name in `MethodRegistry`; `hubminer tune --method NAME` picks one.
+/// `makeTerms` reads its hyper-parameters from `context.options` (which reports
+/// unknown keys after the call) and fails with `TuningError` naming the method
+/// when the models do not fit it (for example a teacher whose output space differs).
+public protocol TuningMethod {
+    /// The `--method` name ("finetune", "btuning", "kd", ...).
+    static var name: String { get }
+    /// One line for `hubminer tune --help` and the docs.
+    static var summary: String { get }
+    static func makeTerms(_ context: MethodContext) throws -> [any LossTerm]
+}
+
+/// Everything a method may use to build its terms.
+public struct MethodContext {
+    public var method: String
+    /// The model being tuned (its backbone parameters are live and trainable).
+    public var student: any ModelRunner
+    /// The student's backbone parameters by name, live (for L2-SP, DELTA, ...).
+    public var studentParameters: [(name: String, tensor: Tensor)]
+    /// Copies of the backbone parameters at the start of tuning (the pre-trained point).
+    public var initialParameters: [String: Tensor]
+    /// Target classes.
+    public var classCount: Int
+    public var options: MethodOptions
+    /// Teachers named by the run (`--teacher`/`--teachers`), possibly empty.
+    public var teacherNames: [String]
+    /// The hub the student and teachers come from (nil when tuning a bare model file).
+    public var hub: HubManifest?
+    /// Opens a hub model by name as a frozen runner (eval mode, no gradient).
+    public var loadModel: (String) throws -> any ModelRunner
+    /// A model's outputs on the whole training split, without augmentation or
+    /// gradient, rows in dataset order (features [N, D] float32, and source logits
+    /// when asked for and available).
+    public var trainingOutputs: (any ModelRunner, OutputNeeds) throws -> ModelOutputs
+    /// Training labels in dataset order (0..<classCount).
+    public var trainingLabels: [Int]
+    /// Whether training batches are randomly augmented (teachers cannot be cached then).
+    public var augmented: Bool
+    /// For messages: "tune.json" or "command line".
+    public var configSource: String
+
+    public init(method: String, student: any ModelRunner, studentParameters: [(name: String, tensor: Tensor)],
+                initialParameters: [String: Tensor], classCount: Int, options: MethodOptions, teacherNames: [String],
+                hub: HubManifest?, loadModel: @escaping (String) throws -> any ModelRunner,
+                trainingOutputs: @escaping (any ModelRunner, OutputNeeds) throws -> ModelOutputs,
+                trainingLabels: [Int], augmented: Bool, configSource: String) {
+        self.method = method
+        self.student = student
+        self.studentParameters = studentParameters
+        self.initialParameters = initialParameters
+        self.classCount = classCount
+        self.options = options
+        self.teacherNames = teacherNames
+        self.hub = hub
+        self.loadModel = loadModel
+        self.trainingOutputs = trainingOutputs
+        self.trainingLabels = trainingLabels
+        self.augmented = augmented
+        self.configSource = configSource
+    }
+}
+
+/// A method's hyper-parameters (the config's `method_options` object and
+/// `--option key=value` overrides). Reads are typed; a wrong type is an error
+/// naming the field; keys that no read asked for are reported by `unusedKeys`
+/// (a misspelt option must not fall back to a default silently).
+public final class MethodOptions {
+    public enum Value: Sendable, Equatable, Codable {
+        case number(Double)
+        case string(String)
+        case bool(Bool)
+        case list([Value])
+    }
+
+    public private(set) var values: [String: Value]
+    /// "tune.json" or "command line", for messages.
+    public let source: String
+    private var read: Set<String> = []
+    /// Every value read, defaults included: saved with the resolved configuration.
+    public private(set) var resolved: [String: Value] = [:]
+
+    public init(_ values: [String: Value] = [:], source: String = "command line") {
+        self.values = values
+        self.source = source
+    }
+
+    public var unusedKeys: [String] { values.keys.filter { !read.contains($0) }.sorted() }
+
+    private func field(_ key: String) -> String { "method_options.\(key)" }
+
+    public func double(_ key: String, default fallback: Double) throws -> Double {
+        read.insert(key)
+        guard let value = values[key] else { resolved[key] = .number(fallback); return fallback }
+        switch value {
+        case .number(let x) where x.isFinite: resolved[key] = value; return x
+        case .string(let s): if let x = Double(s), x.isFinite { resolved[key] = .number(x); return x }
+        default: break
+        }
+        throw TuningError.invalidConfiguration(file: source, field: field(key), message: "expected a finite number, got \(value)")
+    }
+
+    public func int(_ key: String, default fallback: Int) throws -> Int {
+        let x = try double(key, default: Double(fallback))
+        guard x == x.rounded(), abs(x) < 1e15 else {
+            throw TuningError.invalidConfiguration(file: source, field: field(key), message: "expected an integer, got \(x)")
+        }
+        resolved[key] = .number(x)
+        return Int(x)
+    }
+
+    public func string(_ key: String, default fallback: String, allowed: [String]? = nil) throws -> String {
+        read.insert(key)
+        let s: String
+        switch values[key] {
+        case nil: s = fallback
+        case .string(let v)?: s = v
+        case let other?:
+            throw TuningError.invalidConfiguration(file: source, field: field(key), message: "expected a string, got \(other)")
+        }
+        if let allowed, !allowed.contains(s) {
+            throw TuningError.invalidConfiguration(file: source, field: field(key),
+                                                   message: "'\(s)' is not one of \(allowed.joined(separator: ", "))")
+        }
+        resolved[key] = .string(s)
+        return s
+    }
+
+    public func bool(_ key: String, default fallback: Bool) throws -> Bool {
+        read.insert(key)
+        switch values[key] {
+        case nil: resolved[key] = .bool(fallback); return fallback
+        case .bool(let b)?: resolved[key] = .bool(b); return b
+        case .string(let s)? where ["true", "false"].contains(s.lowercased()):
+            let b = s.lowercased() == "true"
+            resolved[key] = .bool(b)
+            return b
+        case let other?:
+            throw TuningError.invalidConfiguration(file: source, field: field(key), message: "expected true or false, got \(other)")
+        }
+    }
+
+    /// Sets (or overrides) a value, as `--option key=value` does.
+    public func set(_ key: String, _ value: Value) { values[key] = value }
+}
