@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         // SQLite for the extraction cache; only the `Cache` target imports it.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // YAML run configurations; only the `Tuning` target imports it.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // MARK: - System libraries (C, from Debian packages)
@@ -110,7 +112,7 @@ package.targets += [
     // `hubminer-torch`: every command, with the deep-learning layer (see HubMinerCommandLine).
     .executableTarget(
         name: "HubMinerTorchCLI",
-        dependencies: ["HubMinerCommandLine", "HubMinerHub", "HubMiner", "Hub", "Cache", "Data", "Ranking", "Linalg",
+        dependencies: ["HubMinerCommandLine", "HubMinerHub", "HubMiner", "Hub", "Cache", "Data", "Ranking", "Linalg", "Tuning",
                        .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .testTarget(name: "HubTests", dependencies: ["Hub", "Cache", "HubMiner", "HubMinerHub", "Torch", "Data", "FeatureIO", "Linalg"]),
@@ -129,7 +131,9 @@ package.targets += [
     .target(name: "Torch", dependencies: ["CTorch", "Linalg"]),
     // Tuning: the trainer, loss terms and methods (fine-tuning, B-Tuning, distillation,
     // transfer regularisers). Uses LogME's posterior from Ranking; never the reverse.
-    .target(name: "Tuning", dependencies: ["Torch", "Hub", "Data", "Ranking", "Linalg", "FeatureIO"]),
+    // Run configurations are JSON or YAML (Yams; no other target imports it).
+    .target(name: "Tuning", dependencies: ["Torch", "Hub", "Data", "Ranking", "Linalg", "FeatureIO",
+                                           .product(name: "Yams", package: "Yams")]),
     .testTarget(name: "TuningTests", dependencies: ["Tuning", "Torch", "Hub", "Data", "Ranking", "Linalg", "FeatureIO"]),
     .testTarget(name: "TorchTests", dependencies: ["Torch", "Linalg"], resources: [.copy("Fixtures")]),
     // Training-step timings against PyTorch; run through benchmarks/torch/run.sh.

@@ -31,20 +31,19 @@ public struct ExtractedBatch: Sendable {
 public final class FeatureExtractor {
     public let entry: HubEntry
     let module: ScriptModule
+    /// The card's stages on `module` (shared with the tuning layer's model runner).
+    let stages: StageRunner
 
     /// Loads the module and checks the card's methods and submodules exist.
     public init(entry: HubEntry) throws {
         self.entry = entry
+        module = try StageRunner.loadModule(entry)
         do {
-            module = try ScriptModule(contentsOf: entry.modelFile.path)
             try module.eval()
         } catch {
             throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent) does not load as TorchScript: \(error)")
         }
-        let rep = entry.card.representation
-        if let after = rep.after { try check(after, field: "representation.after") }
-        try check(rep.stage, field: "representation")
-        if let head = entry.card.sourceHead { try check(head, field: "source_head") }
+        stages = try StageRunner(entry: entry, module: module)
     }
 
     /// Total number of parameters (elements).
@@ -52,89 +51,17 @@ public final class FeatureExtractor {
         ((try? module.parameters()) ?? []).reduce(0) { $0 + $1.count }
     }
 
-    private func check(_ stage: Stage, field: String) throws {
-        let file = entry.modelFile.lastPathComponent
-        if let path = stage.submodule {
-            let paths = module.submodulePaths
-            guard paths.contains(path) else {
-                let shown = paths.filter { !$0.contains(".") }
-                throw HubError.invalidCard(card: entry.cardName, field: field + ".submodule",
-                                           message: "'\(path)' is not a submodule of \(file) (submodules: \(shown.isEmpty ? "none" : shown.joined(separator: ", ")))")
-            }
-        } else {
-            let name = stage.method ?? "forward"
-            guard module.hasMethod(name) else {
-                throw HubError.invalidCard(card: entry.cardName, field: field + ".method",
-                                           message: "\(file) has no method '\(name)' (methods: \(module.methodNames.sorted().joined(separator: ", ")))")
-            }
-        }
-    }
-
-    /// Runs one stage on `value`.
-    private func run(_ stage: Stage, on value: ScriptValue, field: String) throws -> ScriptValue {
-        var result: ScriptValue
-        if let path = stage.submodule {
-            result = try module.submodule(path).run(method: "forward", [value])
-        } else {
-            result = try module.run(method: stage.method ?? "forward", [value])
-        }
-        if let selector = stage.output {
-            result = try select(selector, from: result, field: field + ".output")
-        }
-        return result
-    }
-
-    private func select(_ selector: OutputSelector, from value: ScriptValue, field: String) throws -> ScriptValue {
-        switch (selector, value) {
-        case let (.index(i), .tuple(items)), let (.index(i), .list(items)):
-            guard items.indices.contains(i) else {
-                throw HubError.invalidCard(card: entry.cardName, field: field, message: "index \(i) but the result has \(items.count) elements")
-            }
-            return items[i]
-        case let (.key(k), .dict(pairs)):
-            guard let hit = pairs.first(where: { $0.key == k }) else {
-                throw HubError.invalidCard(card: entry.cardName, field: field,
-                                           message: "no key '\(k)' in the result (keys: \(pairs.map(\.key).joined(separator: ", ")))")
-            }
-            return hit.value
-        default:
-            throw HubError.invalidCard(card: entry.cardName, field: field, message: "cannot select \(selector) from the result (\(value.kindDescription))")
-        }
-    }
-
-    private func tensor(_ value: ScriptValue, what: String) throws -> Tensor {
-        guard case .tensor(let t) = value else {
-            throw HubError.modelFailed(model: entry.name, message: "\(what) returned \(value.kindDescription), not a tensor (name an element with 'output')")
-        }
-        return t
-    }
-
     /// Features (and source probabilities) of one batch laid out as `shape`
     /// ([B, C, H, W] or [B, F]).
     public func extract(values: [Float], shape: [Int]) throws -> ExtractedBatch {
-        guard entry.card.input.kind != .tokens else {
-            throw HubError.modelFailed(model: entry.name, message: "token-id input is not supported by extraction yet (datasets are images or tables)")
-        }
-        let expected = entry.card.input.sampleShape
-        guard shape.count == expected.count + 1, Array(shape.dropFirst()) == expected else {
-            throw HubError.modelFailed(model: entry.name, message: "input batch has shape \(shape) but the card expects [B, \(expected.map(String.init).joined(separator: ", "))]")
-        }
+        try stages.checkInputShape(shape)
         return try withNoGrad {
             do {
-                let input = ScriptValue.tensor(try Tensor(taking: values, shape: shape))
-                let rep = entry.card.representation
-                var value = input
-                if let after = rep.after { value = try run(after, on: value, field: "representation.after") }
-                value = try run(rep.stage, on: value, field: "representation")
-                let features = try pool(try tensor(value, what: rep.stage.summary), rep.pooling, batch: shape[0])
+                let input = try Tensor(taking: values, shape: shape)
+                let features = try stages.representation(input)
                 var result = ExtractedBatch(rows: features.shape[0], dimension: features.shape[1],
                                             features: try features.toArray(of: Float.self))
-                if let head = entry.card.sourceHead {
-                    let source: ScriptValue = head.submodule != nil ? .tensor(features) : input
-                    let logits = try tensor(try run(head, on: source, field: "source_head"), what: "source head \(head.summary)")
-                    guard logits.rank == 2, logits.shape[0] == shape[0] else {
-                        throw HubError.wrongRank(model: entry.name, shape: logits.shape, message: "source-head logits must be [\(shape[0]), S]")
-                    }
+                if let logits = try stages.sourceLogits(input: input, features: features) {
                     let probabilities = try logits.to(.float32).softmax(dim: 1)
                     result.sourceClasses = logits.shape[1]
                     result.probabilities = try probabilities.toArray(of: Float.self)
@@ -148,32 +75,6 @@ public final class FeatureExtractor {
         }
     }
 
-    /// Pools to N x D, or fails naming the model and the shape.
-    private func pool(_ t: Tensor, _ pooling: RepresentationSpec.Pooling, batch: Int) throws -> Tensor {
-        let shape = t.shape
-        guard shape.first == batch else {
-            throw HubError.wrongRank(model: entry.name, shape: shape, message: "the first axis must be the batch (\(batch))")
-        }
-        var out = t
-        switch pooling {
-        case .none:
-            break
-        case .avg, .max:
-            guard shape.count >= 3 else {
-                throw HubError.wrongRank(model: entry.name, shape: shape, message: "\(pooling.rawValue) pooling needs spatial axes (rank 3 or more)")
-            }
-            let dims = Array(2..<shape.count)
-            out = pooling == .avg ? try t.to(.float32).mean(dims: dims) : try t.to(.float32).max(dims: dims)
-        case .flatten:
-            out = try t.flatten(startDim: 1)
-        }
-        guard out.rank == 2 else {
-            throw HubError.wrongRank(model: entry.name, shape: shape,
-                                     message: "features must be rank 2 (N x D) after pooling '\(pooling.rawValue)'; set representation.pooling to avg, max or flatten")
-        }
-        return try out.to(.float32).contiguous()
-    }
-
     /// A dummy batch of `count` at the card's input size (values 0.5), run end to end:
     /// the feature dimension and source-class count.
     public func probe(batch count: Int = 2) throws -> (dimension: Int, sourceClasses: Int?) {
@@ -181,20 +82,22 @@ public final class FeatureExtractor {
         let out = try extract(values: Array(repeating: 0.5, count: shape.reduce(1, *)), shape: shape)
         return (out.dimension, out.sourceClasses)
     }
-}
 
-extension ScriptValue {
-    var kindDescription: String {
-        switch self {
-        case .none: return "None"
-        case .tensor(let t): return "a tensor of shape \(t.shape)"
-        case .double: return "a float"
-        case .int: return "an int"
-        case .bool: return "a bool"
-        case .string: return "a string"
-        case .tuple(let items): return "a tuple of \(items.count)"
-        case .list(let items): return "a list of \(items.count)"
-        case .dict(let pairs): return "a dict with keys \(pairs.map(\.key).joined(separator: ", "))"
+    /// The shapes of the card's hint maps on a dummy batch of `count` (values 0.5),
+    /// nil when the card has no `hints` stage.
+    public func probeHints(batch count: Int = 2) throws -> [[Int]]? {
+        guard entry.card.hints != nil else { return nil }
+        let shape = [count] + entry.card.input.sampleShape
+        try stages.checkInputShape(shape)
+        return try withNoGrad {
+            do {
+                let input = try Tensor.full(shape, value: 0.5)
+                return try stages.hints(input)?.map(\.shape)
+            } catch let error as HubError {
+                throw error
+            } catch {
+                throw HubError.modelFailed(model: entry.name, message: "\(error)")
+            }
         }
     }
 }
@@ -202,7 +105,11 @@ extension ScriptValue {
 extension ModelCard {
     /// The data transform the card's input asks for (channel count, resize policy,
     /// then normalisation), nil when samples go in as they are.
-    public func transform() -> (any Transform)? {
+    public func transform() -> (any Transform)? { transform(augmentation: []) }
+
+    /// The card's transform with `augmentation` (random crops, flips) inserted after
+    /// the resize and before the normalisation, as training recipes place them.
+    public func transform(augmentation: [any Transform]) -> (any Transform)? {
         var steps = [any Transform]()
         if input.kind == .image {
             steps.append(MatchChannels(channels: input.channels))
@@ -215,6 +122,7 @@ extension ModelCard {
             case .none:
                 break
             }
+            steps += augmentation
             if let mean = input.mean, let std = input.std { steps.append(Normalize(mean: mean, std: std)) }
         }
         if steps.isEmpty { return nil }

@@ -14,20 +14,25 @@ public struct ModelCard: Codable, Sendable, Equatable {
     public var input: InputSpec
     public var representation: RepresentationSpec
     public var sourceHead: Stage?
+    /// Intermediate feature maps for hint-based tuning methods (FitNet, attention
+    /// transfer, DELTA): a stage run on the input giving a list or tuple of tensors,
+    /// shallow to deep.
+    public var hints: Stage?
     public var metadata: Metadata
 
     public init(name: String, file: String, input: InputSpec = InputSpec(), representation: RepresentationSpec = RepresentationSpec(),
-                sourceHead: Stage? = nil, metadata: Metadata = Metadata()) {
+                sourceHead: Stage? = nil, hints: Stage? = nil, metadata: Metadata = Metadata()) {
         self.name = name
         self.file = file
         self.input = input
         self.representation = representation
         self.sourceHead = sourceHead
+        self.hints = hints
         self.metadata = metadata
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, file, input, representation, sourceHead = "source_head", metadata
+        case name, file, input, representation, sourceHead = "source_head", hints, metadata
     }
 
     public init(from decoder: any Decoder) throws {
@@ -38,6 +43,7 @@ public struct ModelCard: Codable, Sendable, Equatable {
         input = try c.decodeIfPresent(InputSpec.self, forKey: .input) ?? InputSpec()
         representation = try c.decodeIfPresent(RepresentationSpec.self, forKey: .representation) ?? RepresentationSpec()
         sourceHead = try c.decodeIfPresent(Stage.self, forKey: .sourceHead)
+        hints = try c.decodeIfPresent(Stage.self, forKey: .hints)
         metadata = try c.decodeIfPresent(Metadata.self, forKey: .metadata) ?? Metadata()
     }
 
@@ -69,6 +75,7 @@ public struct ModelCard: Codable, Sendable, Equatable {
         if let p = representation.stageProblem(field: "representation") { return p }
         if let after = representation.after, let p = after.stageProblem(field: "representation.after") { return p }
         if let head = sourceHead, let p = head.stageProblem(field: "source_head") { return p }
+        if let hints, let p = hints.stageProblem(field: "hints") { return p }
         return nil
     }
 }

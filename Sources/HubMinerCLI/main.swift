@@ -8,8 +8,8 @@ struct HubMinerRoot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hubminer",
         abstract: HubMinerCommand.abstract,
-        discussion: "hub, extract and rank --hub run models: they are carried out by \(HubMinerCommand.torchExecutableName), next to this program.",
-        subcommands: [RankCommand.self, ModelCommand.hub, ModelCommand.extract, EvaluateCommand.self, DemoCommand.self, InfoCommand.self]
+        discussion: "hub, extract, tune and rank --hub run models: they are carried out by \(HubMinerCommand.torchExecutableName), next to this program.",
+        subcommands: [RankCommand.self, ModelCommand.hub, ModelCommand.extract, ModelCommand.tune, EvaluateCommand.self, DemoCommand.self, InfoCommand.self]
     )
 }
 
@@ -25,7 +25,13 @@ enum ModelCommand {
         @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
         func run() throws { try HubMinerCommand.reportingErrors { try HubMinerCommand.forwardToTorchExecutable() } }
     }
+    struct Tune: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "tune", abstract: "Tune a hub model on a dataset with a tuning method (finetune, distillation, ...).")
+        @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
+        func run() throws { try HubMinerCommand.reportingErrors { try HubMinerCommand.forwardToTorchExecutable() } }
+    }
     static let hub: any ParsableCommand.Type = Hub.self
+    static let tune: any ParsableCommand.Type = Tune.self
     static let extract: any ParsableCommand.Type = Extract.self
 }
 

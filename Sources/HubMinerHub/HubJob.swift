@@ -13,12 +13,28 @@ public struct HubModelReport: Codable, Sendable, Equatable {
     public var license: String?
     public var featureDimension: Int?
     public var sourceClasses: Int?
+    /// The card's `hints` stage ("method hints"); `inspect` adds the maps' shapes on
+    /// its dummy batch of 2.
+    public var hints: String?
     /// Set by `inspect`: "ok", or the problem.
     public var status: String
 
+    public init(name: String, file: String, parameters: Int? = nil, sourceDataset: String? = nil, license: String? = nil,
+                featureDimension: Int? = nil, sourceClasses: Int? = nil, hints: String? = nil, status: String) {
+        self.name = name
+        self.file = file
+        self.parameters = parameters
+        self.sourceDataset = sourceDataset
+        self.license = license
+        self.featureDimension = featureDimension
+        self.sourceClasses = sourceClasses
+        self.hints = hints
+        self.status = status
+    }
+
     enum CodingKeys: String, CodingKey {
         case name, file, parameters, sourceDataset = "source_dataset", license
-        case featureDimension = "feature_dimension", sourceClasses = "source_classes", status
+        case featureDimension = "feature_dimension", sourceClasses = "source_classes", hints, status
     }
 }
 
@@ -47,7 +63,7 @@ public enum HubJob {
             var row = HubModelReport(name: entry.name, file: card.file, parameters: card.metadata.parameters,
                                      sourceDataset: card.metadata.sourceDataset, license: card.metadata.license,
                                      featureDimension: card.metadata.featureDimension, sourceClasses: card.metadata.sourceClasses,
-                                     status: probe ? "ok" : "-")
+                                     hints: card.hints?.summary, status: probe ? "ok" : "-")
             if probe {
                 do {
                     let extractor = try FeatureExtractor(entry: entry)
@@ -55,6 +71,9 @@ public enum HubJob {
                     let (dimension, classes) = try extractor.probe(batch: 2)
                     row.featureDimension = dimension
                     row.sourceClasses = classes
+                    if let shapes = try extractor.probeHints(batch: 2), let stage = card.hints {
+                        row.hints = "\(stage.summary): " + shapes.map { "\($0)" }.joined(separator: ", ")
+                    }
                     if let stated = card.metadata.featureDimension, stated != dimension {
                         row.status = "card says feature_dimension \(stated), the model gives \(dimension)"
                     }
@@ -117,20 +136,21 @@ public enum HubRenderer {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             return String(decoding: try encoder.encode(rows), as: UTF8.self) + "\n"
         case .csv:
-            var lines = ["name,file,parameters,source_dataset,feature_dimension,source_classes,status"]
+            var lines = ["name,file,parameters,source_dataset,feature_dimension,source_classes,hints,status"]
             for r in rows {
                 let fields = [r.name, r.file, r.parameters.map(String.init) ?? "", r.sourceDataset ?? "",
-                              r.featureDimension.map(String.init) ?? "", r.sourceClasses.map(String.init) ?? "", r.status]
+                              r.featureDimension.map(String.init) ?? "", r.sourceClasses.map(String.init) ?? "", r.hints ?? "", r.status]
                 lines.append(fields.map { $0.contains(",") || $0.contains("\"") ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }
                     .joined(separator: ","))
             }
             return lines.joined(separator: "\n") + "\n"
         case .table:
-            var table = TextTable(headers: ["model", "file", "params", "source data", "dim", "classes", "status"],
-                                  alignments: [.left, .left, .right, .left, .right, .right, .left])
+            var table = TextTable(headers: ["model", "file", "params", "source data", "dim", "classes", "hints", "status"],
+                                  alignments: [.left, .left, .right, .left, .right, .right, .left, .left])
             for r in rows {
                 table.append([r.name, r.file, r.parameters.map(String.init) ?? "-", r.sourceDataset ?? "-",
-                              r.featureDimension.map(String.init) ?? "-", r.sourceClasses.map(String.init) ?? "-", r.status])
+                              r.featureDimension.map(String.init) ?? "-", r.sourceClasses.map(String.init) ?? "-",
+                              r.hints ?? "-", r.status])
             }
             return table.rendered()
         }

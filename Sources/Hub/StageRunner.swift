@@ -1,0 +1,193 @@
+import Foundation
+import Torch
+
+/// Runs a model card's stages on a loaded TorchScript module: the representation
+/// (with its `after` stage and pooling), the source head and the hints. Shared by
+/// `FeatureExtractor` (inference, no gradient) and the tuning layer's model runner
+/// (training, with gradient when autograd is on), so both read a card the same way.
+///
+/// It neither switches gradient mode nor the module's train/eval mode: callers do.
+/// Not `Sendable` (it holds a `ScriptModule`).
+public final class StageRunner {
+    public let entry: HubEntry
+    public let module: ScriptModule
+
+    /// Checks that every stage the card names exists in `module`.
+    public init(entry: HubEntry, module: ScriptModule) throws {
+        self.entry = entry
+        self.module = module
+        let card = entry.card
+        if let after = card.representation.after { try check(after, field: "representation.after") }
+        try check(card.representation.stage, field: "representation")
+        if let head = card.sourceHead { try check(head, field: "source_head") }
+        if let hints = card.hints { try check(hints, field: "hints") }
+    }
+
+    /// Loads the card's TorchScript file (left in whatever mode it was saved in).
+    public static func loadModule(_ entry: HubEntry) throws -> ScriptModule {
+        do {
+            return try ScriptModule(contentsOf: entry.modelFile.path)
+        } catch {
+            throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent) does not load as TorchScript: \(error)")
+        }
+    }
+
+    private func check(_ stage: Stage, field: String) throws {
+        let file = entry.modelFile.lastPathComponent
+        if let path = stage.submodule {
+            let paths = module.submodulePaths
+            guard paths.contains(path) else {
+                let shown = paths.filter { !$0.contains(".") }
+                throw HubError.invalidCard(card: entry.cardName, field: field + ".submodule",
+                                           message: "'\(path)' is not a submodule of \(file) (submodules: \(shown.isEmpty ? "none" : shown.joined(separator: ", ")))")
+            }
+        } else {
+            let name = stage.method ?? "forward"
+            guard module.hasMethod(name) else {
+                throw HubError.invalidCard(card: entry.cardName, field: field + ".method",
+                                           message: "\(file) has no method '\(name)' (methods: \(module.methodNames.sorted().joined(separator: ", ")))")
+            }
+        }
+    }
+
+    /// The shape check every entry point shares: `[B] + the card's sample shape`.
+    public func checkInputShape(_ shape: [Int]) throws {
+        guard entry.card.input.kind != .tokens else {
+            throw HubError.modelFailed(model: entry.name, message: "token-id input is not supported by extraction yet (datasets are images or tables)")
+        }
+        let expected = entry.card.input.sampleShape
+        guard shape.count == expected.count + 1, Array(shape.dropFirst()) == expected else {
+            throw HubError.modelFailed(model: entry.name, message: "input batch has shape \(shape) but the card expects [B, \(expected.map(String.init).joined(separator: ", "))]")
+        }
+    }
+
+    /// Runs one stage on `value`.
+    public func run(_ stage: Stage, on value: ScriptValue, field: String) throws -> ScriptValue {
+        var result: ScriptValue
+        if let path = stage.submodule {
+            result = try module.submodule(path).run(method: "forward", [value])
+        } else {
+            result = try module.run(method: stage.method ?? "forward", [value])
+        }
+        if let selector = stage.output {
+            result = try select(selector, from: result, field: field + ".output")
+        }
+        return result
+    }
+
+    private func select(_ selector: OutputSelector, from value: ScriptValue, field: String) throws -> ScriptValue {
+        switch (selector, value) {
+        case let (.index(i), .tuple(items)), let (.index(i), .list(items)):
+            guard items.indices.contains(i) else {
+                throw HubError.invalidCard(card: entry.cardName, field: field, message: "index \(i) but the result has \(items.count) elements")
+            }
+            return items[i]
+        case let (.key(k), .dict(pairs)):
+            guard let hit = pairs.first(where: { $0.key == k }) else {
+                throw HubError.invalidCard(card: entry.cardName, field: field,
+                                           message: "no key '\(k)' in the result (keys: \(pairs.map(\.key).joined(separator: ", ")))")
+            }
+            return hit.value
+        default:
+            throw HubError.invalidCard(card: entry.cardName, field: field, message: "cannot select \(selector) from the result (\(value.kindDescription))")
+        }
+    }
+
+    private func tensor(_ value: ScriptValue, what: String) throws -> Tensor {
+        guard case .tensor(let t) = value else {
+            throw HubError.modelFailed(model: entry.name, message: "\(what) returned \(value.kindDescription), not a tensor (name an element with 'output')")
+        }
+        return t
+    }
+
+    /// The pooled representation [B, D] (float32, contiguous) of `input` ([B, ...]).
+    public func representation(_ input: Tensor) throws -> Tensor {
+        let rep = entry.card.representation
+        var value = ScriptValue.tensor(input)
+        if let after = rep.after { value = try run(after, on: value, field: "representation.after") }
+        value = try run(rep.stage, on: value, field: "representation")
+        return try pool(try tensor(value, what: rep.stage.summary), rep.pooling, batch: input.shape[0])
+    }
+
+    /// The source head's logits [B, S] (dtype as the model gives them), or nil when
+    /// the card has no source head. A `method` head runs on `input`, a `submodule`
+    /// head on the pooled `features`.
+    public func sourceLogits(input: Tensor, features: Tensor) throws -> Tensor? {
+        guard let head = entry.card.sourceHead else { return nil }
+        let source: ScriptValue = head.submodule != nil ? .tensor(features) : .tensor(input)
+        let logits = try tensor(try run(head, on: source, field: "source_head"), what: "source head \(head.summary)")
+        let batch = input.shape[0]
+        guard logits.rank == 2, logits.shape[0] == batch else {
+            throw HubError.wrongRank(model: entry.name, shape: logits.shape, message: "source-head logits must be [\(batch), S]")
+        }
+        return logits
+    }
+
+    /// The hint maps, shallow to deep, or nil when the card has no `hints` stage. The
+    /// stage runs on `input` and must give a tuple or list of tensors (a single
+    /// tensor is one hint), each with the batch as its first axis.
+    public func hints(_ input: Tensor) throws -> [Tensor]? {
+        guard let stage = entry.card.hints else { return nil }
+        let value = try run(stage, on: .tensor(input), field: "hints")
+        let items: [ScriptValue]
+        switch value {
+        case .tensor: items = [value]
+        case .tuple(let list), .list(let list): items = list
+        default:
+            throw HubError.modelFailed(model: entry.name, message: "hints (\(stage.summary)) returned \(value.kindDescription), not a list or tuple of tensors")
+        }
+        guard !items.isEmpty else {
+            throw HubError.modelFailed(model: entry.name, message: "hints (\(stage.summary)) returned no tensors")
+        }
+        return try items.enumerated().map { i, item in
+            let t = try tensor(item, what: "hints (\(stage.summary)) element \(i)")
+            guard t.rank >= 2, t.shape[0] == input.shape[0] else {
+                throw HubError.modelFailed(model: entry.name,
+                                           message: "hint \(i) has shape \(t.shape): the first axis must be the batch (\(input.shape[0]))")
+            }
+            return t
+        }
+    }
+
+    /// Pools to N x D, or fails naming the model and the shape.
+    private func pool(_ t: Tensor, _ pooling: RepresentationSpec.Pooling, batch: Int) throws -> Tensor {
+        let shape = t.shape
+        guard shape.first == batch else {
+            throw HubError.wrongRank(model: entry.name, shape: shape, message: "the first axis must be the batch (\(batch))")
+        }
+        var out = t
+        switch pooling {
+        case .none:
+            break
+        case .avg, .max:
+            guard shape.count >= 3 else {
+                throw HubError.wrongRank(model: entry.name, shape: shape, message: "\(pooling.rawValue) pooling needs spatial axes (rank 3 or more)")
+            }
+            let dims = Array(2..<shape.count)
+            out = pooling == .avg ? try t.to(.float32).mean(dims: dims) : try t.to(.float32).max(dims: dims)
+        case .flatten:
+            out = try t.flatten(startDim: 1)
+        }
+        guard out.rank == 2 else {
+            throw HubError.wrongRank(model: entry.name, shape: shape,
+                                     message: "features must be rank 2 (N x D) after pooling '\(pooling.rawValue)'; set representation.pooling to avg, max or flatten")
+        }
+        return try out.to(.float32).contiguous()
+    }
+}
+
+extension ScriptValue {
+    var kindDescription: String {
+        switch self {
+        case .none: return "None"
+        case .tensor(let t): return "a tensor of shape \(t.shape)"
+        case .double: return "a float"
+        case .int: return "an int"
+        case .bool: return "a bool"
+        case .string: return "a string"
+        case .tuple(let items): return "a tuple of \(items.count)"
+        case .list(let items): return "a list of \(items.count)"
+        case .dict(let pairs): return "a dict with keys \(pairs.map(\.key).joined(separator: ", "))"
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+
+// Decoding: every key optional (absent means the default), unknown keys rejected
+// with their dotted path, so a misspelt field never silently falls back to a
+// default. Encoding writes every field in snake_case (the resolved config.json).
+
+/// An unknown key in a configuration object: its dotted path and the allowed keys.
+struct UnknownConfigField: Error {
+    let path: String
+    let known: [String]
+}
+
+private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+private func rejectUnknownKeys<K: CodingKey & CaseIterable>(_ decoder: any Decoder, _ keys: K.Type) throws {
+    let known = K.allCases.map(\.stringValue)
+    let c = try decoder.container(keyedBy: AnyKey.self)
+    if let bad = c.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
+        let path = (decoder.codingPath.map(\.stringValue) + [bad]).joined(separator: ".")
+        throw UnknownConfigField(path: path, known: known)
+    }
+}
+
+extension KeyedDecodingContainer {
+    fileprivate func value<T: Decodable>(_ key: Key, _ fallback: T) throws -> T {
+        try decodeIfPresent(T.self, forKey: key) ?? fallback
+    }
+}
+
+extension TuneConfiguration {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case hub, data, target, method, teachers, methodOptions = "method_options", out, seed, epochs, iterations
+        case batchSize = "batch_size", dropLast = "drop_last", optimizer, schedule, augment
+        case augmentPadding = "augment_padding", labelSmoothing = "label_smoothing", ceWeight = "ce_weight"
+        case meanClass = "mean_class", logEvery = "log_every", checkpointEvery = "checkpoint_every", split, workers, export
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TuneConfiguration()
+        hub = try c.decodeIfPresent(String.self, forKey: .hub)
+        data = try c.decodeIfPresent(String.self, forKey: .data)
+        target = try c.decodeIfPresent(String.self, forKey: .target)
+        method = try c.value(.method, d.method)
+        teachers = try c.value(.teachers, d.teachers)
+        methodOptions = try c.value(.methodOptions, d.methodOptions)
+        out = try c.value(.out, d.out)
+        seed = try c.value(.seed, d.seed)
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs)
+        iterations = try c.decodeIfPresent(Int.self, forKey: .iterations)
+        batchSize = try c.value(.batchSize, d.batchSize)
+        dropLast = try c.value(.dropLast, d.dropLast)
+        optimizer = try c.value(.optimizer, d.optimizer)
+        schedule = try c.value(.schedule, d.schedule)
+        augment = try c.value(.augment, d.augment)
+        augmentPadding = try c.value(.augmentPadding, d.augmentPadding)
+        labelSmoothing = try c.value(.labelSmoothing, d.labelSmoothing)
+        ceWeight = try c.value(.ceWeight, d.ceWeight)
+        meanClass = try c.value(.meanClass, d.meanClass)
+        logEvery = try c.value(.logEvery, d.logEvery)
+        checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery)
+        split = try c.value(.split, d.split)
+        workers = try c.value(.workers, d.workers)
+        export = try c.value(.export, d.export)
+    }
+}
+
+extension TuneConfiguration.OptimizerSettings {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, lr, backboneLrMultiplier = "backbone_lr_multiplier", weightDecay = "weight_decay"
+        case momentum, nesterov, beta1, beta2, eps
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        name = try c.value(.name, d.name)
+        lr = try c.decodeIfPresent(Double.self, forKey: .lr)
+        backboneLrMultiplier = try c.value(.backboneLrMultiplier, d.backboneLrMultiplier)
+        weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay)
+        momentum = try c.value(.momentum, d.momentum)
+        nesterov = try c.value(.nesterov, d.nesterov)
+        beta1 = try c.value(.beta1, d.beta1)
+        beta2 = try c.value(.beta2, d.beta2)
+        eps = try c.value(.eps, d.eps)
+    }
+}
+
+extension TuneConfiguration.ScheduleSettings {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, warmupEpochs = "warmup_epochs", minLr = "min_lr", stepEpochs = "step_epochs", gamma
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        name = try c.value(.name, d.name)
+        warmupEpochs = try c.value(.warmupEpochs, d.warmupEpochs)
+        minLr = try c.value(.minLr, d.minLr)
+        stepEpochs = try c.decodeIfPresent(Double.self, forKey: .stepEpochs)
+        gamma = try c.value(.gamma, d.gamma)
+    }
+}
+
+extension TuneConfiguration.SplitSettings {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case validationFraction = "validation_fraction", seed
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        validationFraction = try c.value(.validationFraction, d.validationFraction)
+        seed = try c.value(.seed, d.seed)
+    }
+}
+
+extension TuneConfiguration.ExportSettings {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case enabled, weights, name
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        enabled = try c.value(.enabled, d.enabled)
+        weights = try c.value(.weights, d.weights)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+    }
+}

@@ -1,0 +1,19 @@
+/// The tuning methods `hubminer tune --method NAME` can run, by name.
+public enum MethodRegistry {
+    /// Every method, one line each. Registering a method is adding its type here.
+    public static let all: [any TuningMethod.Type] = [
+        Finetune.self,
+    ]
+
+    public static var names: [String] { all.map { $0.name } }
+
+    /// The method named `name`, or an error listing the known ones. `source` is
+    /// the config file or "command line", for the message.
+    public static func method(named name: String, source: String = "command line") throws -> any TuningMethod.Type {
+        guard let method = all.first(where: { $0.name == name }) else {
+            throw TuningError.invalidConfiguration(file: source, field: "method",
+                                                   message: "unknown method '\(name)' (known methods: \(names.sorted().joined(separator: ", ")))")
+        }
+        return method
+    }
+}

@@ -1,0 +1,152 @@
+import FeatureIO
+import Foundation
+import Torch
+
+/// The best (or last) epoch's validation result.
+public struct EpochRecord: Codable, Sendable, Equatable {
+    /// Counted from 1.
+    public var epoch: Int
+    public var iteration: Int
+    public var metrics: ClassificationMetrics
+}
+
+/// Running sums of the epoch in progress (what its `epoch` log line reports), kept
+/// in checkpoints so an epoch resumed half-way reports the same numbers.
+struct EpochTotals: Codable, Equatable {
+    /// Sample-weighted sums of each term's unweighted loss, and of "total".
+    var lossSums: [String: Double] = [:]
+    var samples = 0
+    var correct = 0
+}
+
+/// Where training stands: everything a checkpoint stores besides tensors.
+///
+/// Random state is not stored: it is derived from the seed and these counters.
+/// The data order of epoch e is seeded by (seed, e), each sample's augmentation by
+/// (seed, e, index), and libtorch's global generator (dropout) is reseeded before
+/// every step from (seed, iteration), so a resumed run draws the same numbers.
+struct TrainingPosition: Codable, Equatable {
+    static let formatVersion = 1
+    var version = formatVersion
+    var seed: UInt64
+    /// The epoch in progress, from 0.
+    var epoch = 0
+    /// Batches of that epoch already trained on.
+    var batchInEpoch = 0
+    /// Optimiser steps taken.
+    var iteration = 0
+    var schedulerStep = 0
+    /// Training seconds before this process (resumed runs continue the count).
+    var seconds = 0.0
+    /// Length of log.jsonl when the checkpoint was written.
+    var logBytes: UInt64 = 0
+    var totals = EpochTotals()
+    var best: EpochRecord?
+    var last: EpochRecord?
+    /// Files inside the checkpoint directory.
+    var tensorsFile = ""
+    var tensorNames: [String] = []
+    var optimizerFile = ""
+    /// The best epoch's model and head (for export), when there is one.
+    var bestFile: String?
+    var bestNames: [String] = []
+}
+
+/// `OUT/checkpoint/`: `state.json` (the position, naming the other files),
+/// `tensors-*.pt` (model parameters and buffers, head, loss-term state),
+/// `optimizer-*.pt` (`OptimizerState.save`) and `best-*.pt`. Tensor files get a
+/// fresh name on every save and `state.json` is replaced atomically last, so a
+/// kill at any moment leaves the previous checkpoint intact; files no longer named
+/// are removed after the commit.
+struct CheckpointStore {
+    static let stateName = "state.json"
+    let directory: URL
+
+    var stateURL: URL { directory.appendingPathComponent(Self.stateName) }
+    var exists: Bool { FileManager.default.fileExists(atPath: stateURL.path) }
+
+    func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+    /// A new unique file name for `kind` ("tensors", "optimizer", "best").
+    func freshName(_ kind: String, iteration: Int) -> String {
+        "\(kind)-\(iteration)-\(UUID().uuidString.prefix(8).lowercased()).pt"
+    }
+
+    func prepare() throws {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw TuningError.checkpoint(message: "cannot create \(directory.path): \(error.localizedDescription)")
+        }
+    }
+
+    func saveTensors(_ named: [(name: String, tensor: Tensor)], as name: String) throws {
+        do {
+            try TensorList.save(try named.map { try $0.tensor.detach().contiguous() }, to: file(name).path)
+        } catch {
+            throw TuningError.checkpoint(message: "cannot write \(file(name).path): \(error)")
+        }
+    }
+
+    func loadTensors(_ name: String, names: [String]) throws -> [String: Tensor] {
+        let tensors: [Tensor]
+        do {
+            tensors = try TensorList.load(from: file(name).path)
+        } catch {
+            throw TuningError.checkpoint(message: "cannot read \(file(name).path): \(error)")
+        }
+        guard tensors.count == names.count else {
+            throw TuningError.checkpoint(message: "\(file(name).path) holds \(tensors.count) tensors, \(Self.stateName) names \(names.count)")
+        }
+        return Dictionary(uniqueKeysWithValues: zip(names, tensors).map { ($0, $1) })
+    }
+
+    /// Makes `position` the checkpoint, then deletes files it no longer names.
+    func commit(_ position: TrainingPosition) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            try writeAtomically(try encoder.encode(position), to: stateURL)
+        } catch {
+            throw TuningError.checkpoint(message: "cannot write \(stateURL.path): \(error)")
+        }
+        let keep = Set([position.tensorsFile, position.optimizerFile, position.bestFile].compactMap { $0 } + [Self.stateName])
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] where !keep.contains(name) {
+            if name.hasSuffix(".pt") { try? FileManager.default.removeItem(at: file(name)) }
+        }
+    }
+
+    func load() throws -> TrainingPosition {
+        let data: Data
+        do {
+            data = try Data(contentsOf: stateURL)
+        } catch {
+            throw TuningError.checkpoint(message: "no checkpoint to resume from (\(stateURL.path) cannot be read)")
+        }
+        let position: TrainingPosition
+        do {
+            position = try JSONDecoder().decode(TrainingPosition.self, from: data)
+        } catch {
+            throw TuningError.checkpoint(message: "\(stateURL.path) is not a checkpoint state (\(error))")
+        }
+        guard position.version == TrainingPosition.formatVersion else {
+            throw TuningError.checkpoint(message: "\(stateURL.path) has format version \(position.version), this program reads \(TrainingPosition.formatVersion)")
+        }
+        return position
+    }
+}
+
+/// Copies saved tensors into live ones (parameters, buffers, head), checking names and shapes.
+func restore(_ live: [(name: String, tensor: Tensor)], from saved: [String: Tensor], file: String) throws {
+    try withNoGrad {
+        for (name, tensor) in live {
+            guard let value = saved[name] else {
+                throw TuningError.checkpoint(message: "\(file) has no tensor '\(name)' (was the checkpoint written for another model or method?)")
+            }
+            guard value.shape == tensor.shape else {
+                throw TuningError.checkpoint(message: "\(file): '\(name)' has shape \(value.shape), the model's is \(tensor.shape)")
+            }
+            try tensor.copy_(value)
+        }
+    }
+}

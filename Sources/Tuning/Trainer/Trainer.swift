@@ -1,0 +1,373 @@
+import Data
+import Foundation
+import Torch
+
+/// What a finished training run reports.
+public struct TrainingOutcome: Sendable, Equatable {
+    /// Highest validation top-1 (the earlier epoch on ties).
+    public var best: EpochRecord
+    public var last: EpochRecord
+    /// Epochs evaluated (the last may be partial when stopping by iterations).
+    public var epochs: Int
+    public var iterations: Int
+    public var seconds: Double
+}
+
+/// The one training loop every method plugs into. The loss is a named, weighted
+/// sum of terms: the trainer's cross-entropy on a new linear head first, then
+/// the method's terms; each term's unweighted value is logged under its name.
+///
+/// Parameter groups: the student's parameters at `backbone_lr_multiplier` x lr
+/// (0 freezes them: eval mode, no gradient), the head and every term's trainable
+/// tensors at lr. SGD (momentum, Nesterov, L2 decay) or AdamW, a schedule stepped
+/// every iteration, evaluation on the validation split after every epoch, a
+/// checkpoint after every epoch (and every `checkpoint_every` iterations) that a
+/// resumed run continues from exactly. See docs/TUNING.md.
+public final class Trainer {
+    public let config: TuneConfiguration
+    public let student: HubModel
+    public let head: LinearHead
+    /// Cross-entropy first, then the method's terms.
+    public let terms: [any LossTerm]
+    public let classCount: Int
+    public let output: URL
+    /// Polled after every step; true stops training after a checkpoint.
+    public var shouldStop: () -> Bool = { false }
+
+    let trainLoader: DataLoader
+    let validationLoader: DataLoader
+    let optimizer: any Optimizer
+    let scheduler: LearningRateScheduler
+    let store: CheckpointStore
+    let progress: any TrainingProgress
+    let needs: OutputNeeds
+    let backboneFrozen: Bool
+    public let batchesPerEpoch: Int
+    public let totalIterations: Int
+    /// Epochs the run will evaluate.
+    public let plannedEpochs: Int
+    let seed: UInt64
+    let augmented: Bool
+    var position: TrainingPosition
+    var log: TrainingLog?
+    var started = Date()
+
+    /// `config` must be resolved (`TuneConfiguration.resolved`). The student is put
+    /// in train mode (or frozen with `backbone_lr_multiplier` 0).
+    public init(config: TuneConfiguration, student: HubModel, train: any Dataset, validation: any Dataset,
+                methodTerms: [any LossTerm], output: URL, progress: any TrainingProgress = SilentProgress()) throws {
+        self.config = config
+        self.student = student
+        self.output = output
+        self.progress = progress
+        seed = UInt64(config.seed)
+        classCount = train.classNames.count
+        guard classCount >= 2 else {
+            throw TuningError.invalidConfiguration(file: config.data ?? "data", field: "data",
+                                                   message: "the training split has \(classCount) class(es); classification needs at least 2")
+        }
+        guard train.count > 0, validation.count > 0 else {
+            throw TuningError.invalidConfiguration(file: config.data ?? "data", field: "data",
+                                                   message: "empty split (training \(train.count) samples, validation \(validation.count))")
+        }
+        head = try LinearHead(features: student.featureDimension, classes: classCount, seed: Self.derivedSeed(seed, stream: 1))
+        terms = [CrossEntropyTerm(weight: config.ceWeight, labelSmoothing: config.labelSmoothing)] + methodTerms
+        let names = terms.map(\.name)
+        if let duplicate = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
+            throw TuningError.incompatible(method: config.method, message: "two loss terms are named '\(duplicate)'; log keys must be unique")
+        }
+        needs = terms.reduce(into: OutputNeeds()) { $0.formUnion($1.studentNeeds) }
+        guard student.supports(needs) else {
+            throw TuningError.incompatible(method: config.method,
+                                           message: "its loss terms need \(needs.contains(.hints) ? "hints" : "source logits") from the student, but the card of '\(student.name)' has no \(needs.contains(.hints) ? "'hints' stage" : "'source_head'")")
+        }
+
+        // Data: a batch larger than the split takes the whole split; dropping the last
+        // batch only applies when something is left.
+        let batch = Swift.min(config.batchSize, train.count)
+        augmented = config.augment && student.card.input.kind == .image
+        trainLoader = DataLoader(dataset: train, batchSize: batch,
+                                 transform: TrainingTransforms.training(student.card, augment: config.augment, padding: config.augmentPadding),
+                                 shuffle: true, seed: seed, dropLast: config.dropLast, prefetch: 2, workers: config.workers)
+        validationLoader = DataLoader(dataset: validation, batchSize: config.batchSize,
+                                      transform: TrainingTransforms.evaluation(student.card), shuffle: false, seed: 0,
+                                      prefetch: 2, workers: config.workers)
+        batchesPerEpoch = trainLoader.batchCount
+        if let iterations = config.iterations {
+            totalIterations = iterations
+            plannedEpochs = (iterations + batchesPerEpoch - 1) / batchesPerEpoch
+        } else {
+            plannedEpochs = config.epochs ?? 10
+            totalIterations = plannedEpochs * batchesPerEpoch
+        }
+
+        // Parameter groups.
+        let lr = config.optimizer.lr ?? 0.01
+        let multiplier = config.optimizer.backboneLrMultiplier
+        backboneFrozen = multiplier == 0
+        let backbone = try student.namedParameters().map(\.tensor)
+        if backboneFrozen { try student.freeze() } else { try student.train() }
+        var groups = [ParameterGroup(backboneFrozen ? [] : backbone, name: "backbone", learningRate: lr * multiplier),
+                      ParameterGroup(head.parameters, name: "head", learningRate: lr)]
+        let termParameters = terms.flatMap(\.trainableParameters)
+        groups.append(ParameterGroup(termParameters, name: "terms", learningRate: lr))
+        let wd = config.optimizer.weightDecay ?? 0
+        if config.optimizer.name == "adamw" {
+            optimizer = try Adam(groups, options: .adamW(learningRate: lr, beta1: config.optimizer.beta1, beta2: config.optimizer.beta2,
+                                                         eps: config.optimizer.eps, weightDecay: wd))
+        } else {
+            optimizer = try SGD(groups, options: SGD.Options(learningRate: lr, momentum: config.optimizer.momentum,
+                                                             weightDecay: wd, nesterov: config.optimizer.nesterov))
+        }
+        scheduler = LearningRateScheduler(optimizer: optimizer,
+                                          schedule: config.schedule.make(totalIterations: totalIterations, batchesPerEpoch: batchesPerEpoch))
+        store = CheckpointStore(directory: output.appendingPathComponent("checkpoint"))
+        position = TrainingPosition(seed: seed)
+    }
+
+    /// A seed for one purpose (head, libtorch's generator at an iteration) from the run's seed.
+    static func derivedSeed(_ seed: UInt64, stream: UInt64...) -> UInt64 {
+        var g = DataRandom(seed: seed)
+        for s in stream { g = DataRandom(seed: g.next() ^ (s &* 0x9E37_79B9_7F4A_7C15)) }
+        return g.next()
+    }
+
+    // MARK: Running
+
+    /// Trains to the end (or until `shouldStop`), resuming from `OUT/checkpoint`
+    /// when `resume` is set. A new run refuses an output directory that already
+    /// holds a checkpoint.
+    public func run(resume: Bool) throws -> TrainingOutcome {
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        if resume {
+            try restoreCheckpoint()
+        } else if store.exists {
+            throw TuningError.checkpoint(message: "\(output.path) already holds a run's checkpoint; pass --resume to continue it or choose another --out")
+        }
+        try store.prepare()
+        log = try TrainingLog(url: output.appendingPathComponent("log.jsonl"), keepingBytes: resume ? position.logBytes : nil)
+        started = Date()
+
+        while position.iteration < totalIterations {
+            try trainEpoch()
+        }
+        guard let best = position.best, let last = position.last else {
+            throw TuningError.checkpoint(message: "training ended without an evaluation")
+        }
+        return TrainingOutcome(best: best, last: last, epochs: last.epoch, iterations: position.iteration, seconds: elapsed)
+    }
+
+    var elapsed: Double { position.seconds + Date().timeIntervalSince(started) }
+
+    /// One epoch (or its remainder after a resume), then its evaluation and checkpoint.
+    func trainEpoch() throws {
+        let epoch = position.epoch
+        let remainingBatches = Swift.min(batchesPerEpoch - position.batchInEpoch, totalIterations - position.iteration)
+        progress.begin("epoch \(epoch + 1)/\(plannedEpochs)", total: remainingBatches, unit: "batches")
+        let batches = trainLoader.iterator(epoch: epoch)
+        defer { batches.close() }
+        for _ in 0..<position.batchInEpoch { _ = try batches.nextBatch() }
+        while position.batchInEpoch < batchesPerEpoch, position.iteration < totalIterations, let batch = try batches.nextBatch() {
+            let lr = optimizer.groups[1].learningRate
+            let losses = try step(batch, epoch: epoch)
+            position.batchInEpoch += 1
+            position.iteration += 1
+            let endOfEpoch = position.batchInEpoch == batchesPerEpoch || position.iteration == totalIterations
+            if position.iteration % config.logEvery == 0 || endOfEpoch {
+                try log?.append(.object([
+                    ("event", .string("step")), ("epoch", .integer(epoch + 1)), ("iteration", .integer(position.iteration)),
+                    ("lr", .number(lr)), ("loss", .object(losses.map { ($0.0, .number($0.1)) })), ("seconds", .number(elapsed)),
+                ]))
+            }
+            progress.advance(String(format: "loss %.4f", losses[0].1))
+            if endOfEpoch { break }
+            if shouldStop() {
+                try writeCheckpoint()
+                progress.finish()
+                throw TrainingInterrupted(epoch: epoch + 1, iteration: position.iteration, checkpoint: store.directory.path)
+            }
+            if let every = config.checkpointEvery, position.iteration % every == 0 { try writeCheckpoint() }
+        }
+        progress.finish()
+        try finishEpoch(epoch)
+        if shouldStop() && position.iteration < totalIterations {
+            throw TrainingInterrupted(epoch: epoch + 1, iteration: position.iteration, checkpoint: store.directory.path)
+        }
+    }
+
+    /// One optimiser step; returns ("total", value) then each term's unweighted value.
+    func step(_ batch: Batch, epoch: Int) throws -> [(String, Double)] {
+        try checkLabels(batch.labels, split: "training")
+        // Dropout and any other use of libtorch's global generator draw from a state
+        // fixed by (seed, iteration), so a resumed run draws the same numbers.
+        TorchRuntime.manualSeed(Self.derivedSeed(seed, stream: 2, UInt64(position.iteration)))
+        let inputs = try student.inputTensor(batch)
+        let labels = try Tensor(batch.labels.map(Int64.init))
+        let outputs = try student.outputs(inputs, needs: needs)
+        let logits = try head(outputs.features)
+        let trainingStep = TrainingStep(inputs: inputs, labels: labels, indices: batch.indices, augmented: augmented,
+                                        student: outputs, logits: logits, classCount: classCount,
+                                        epoch: epoch, iteration: position.iteration)
+        var total: Tensor?
+        var values = [(String, Double)]()
+        for term in terms {
+            let value = try term.loss(trainingStep)
+            let scalar = try value.item()
+            guard scalar.isFinite else {
+                throw TuningError.diverged(term: term.name, iteration: position.iteration + 1,
+                                           message: "the loss is \(scalar) (lower the learning rate or the term's weight)")
+            }
+            values.append((term.name, scalar))
+            let weighted = try value * term.weight
+            total = try total.map { try $0 + weighted } ?? weighted
+        }
+        guard let total else { throw TuningError.incompatible(method: config.method, message: "no loss terms") }
+        let totalValue = try total.item()
+        guard totalValue.isFinite else {
+            throw TuningError.diverged(term: "total", iteration: position.iteration + 1, message: "the weighted sum is \(totalValue)")
+        }
+        try optimizer.zeroGrad()
+        try total.backward()
+        try optimizer.step()
+        scheduler.step()
+        position.schedulerStep = scheduler.stepCount
+
+        let correct = try logits.detach().argmax(dim: 1).eq(labels).sum().itemInt()
+        let n = Double(batch.count)
+        position.totals.samples += batch.count
+        position.totals.correct += correct
+        position.totals.lossSums["total", default: 0] += totalValue * n
+        for (name, value) in values { position.totals.lossSums[name, default: 0] += value * n }
+        return [("total", totalValue)] + values
+    }
+
+    func checkLabels(_ labels: [Int], split: String) throws {
+        if let bad = labels.first(where: { $0 < 0 || $0 >= classCount }) {
+            throw TuningError.invalidConfiguration(file: config.data ?? "data", field: "data",
+                                                   message: "a \(split) sample has label \(bad) (unlabelled or outside the \(classCount) classes of the training split)")
+        }
+    }
+
+    /// Evaluates, logs the epoch, tracks the best epoch and writes the checkpoint.
+    func finishEpoch(_ epoch: Int) throws {
+        let metrics = try evaluate()
+        let totals = position.totals
+        let n = Double(Swift.max(totals.samples, 1))
+        let trainLoss: [(String, JSONLine)] = (["total"] + terms.map(\.name)).map { ($0, .number((totals.lossSums[$0] ?? 0) / n)) }
+        try log?.append(.object([
+            ("event", .string("epoch")), ("epoch", .integer(epoch + 1)), ("iteration", .integer(position.iteration)),
+            ("train", .object([("loss", .object(trainLoss)), ("top1", .number(Double(totals.correct) / n))])),
+            ("val", JSONLine.metrics(metrics, loss: true)), ("seconds", .number(elapsed)),
+        ]))
+        let record = EpochRecord(epoch: epoch + 1, iteration: position.iteration, metrics: metrics)
+        position.last = record
+        if position.best == nil || metrics.top1 > position.best!.metrics.top1 {
+            position.best = record
+            let name = store.freshName("best", iteration: position.iteration)
+            let named = try weights()
+            try store.saveTensors(named, as: name)
+            position.bestFile = name
+            position.bestNames = named.map(\.name)
+        }
+        progress.log(String(format: "epoch %d: train loss %.4f top-1 %.4f | val loss %.4f top-1 %.4f%@%@",
+                            epoch + 1, (totals.lossSums["total"] ?? 0) / n, Double(totals.correct) / n, metrics.loss ?? .nan, metrics.top1,
+                            metrics.top5.map { String(format: " top-5 %.4f", $0) } ?? "",
+                            metrics.meanClass.map { String(format: " mean-class %.4f", $0) } ?? ""))
+        position.epoch += 1
+        position.batchInEpoch = 0
+        position.totals = EpochTotals()
+        try writeCheckpoint()
+    }
+
+    /// Top-1 (top-5, mean per class) and loss of the head on the validation split,
+    /// in eval mode without gradient.
+    public func evaluate() throws -> ClassificationMetrics {
+        var accumulator = MetricAccumulator(classCount: classCount, meanClass: config.meanClass)
+        try student.withEvalMode {
+            try withNoGrad {
+                let batches = validationLoader.iterator(epoch: 0)
+                defer { batches.close() }
+                while let batch = try batches.nextBatch() {
+                    try checkLabels(batch.labels, split: "validation")
+                    let logits = try head(try student.outputs(try student.inputTensor(batch), needs: []).features)
+                    let loss = try Loss.crossEntropy(logits, try Tensor(batch.labels.map(Int64.init))).item()
+                    try accumulator.add(logits: logits, labels: batch.labels, loss: loss)
+                }
+            }
+        }
+        return accumulator.result(withLoss: true)
+    }
+
+    // MARK: Checkpoints
+
+    /// Model parameters and buffers and the head, by checkpoint name.
+    func weights() throws -> [(name: String, tensor: Tensor)] {
+        try student.namedParameters().map { (name: "model.\($0.name)", tensor: $0.tensor) }
+            + student.namedBuffers().map { (name: "buffer.\($0.name)", tensor: $0.tensor) }
+            + [(name: "head.weight", tensor: head.weight), (name: "head.bias", tensor: head.bias)]
+    }
+
+    /// Term state, prefixed by the term's position so two terms never collide.
+    func termState() throws -> [(name: String, tensor: Tensor)] {
+        var out = [(name: String, tensor: Tensor)]()
+        for (i, term) in terms.enumerated() {
+            out += try term.state().map { (name: "term.\(i).\($0.name)", tensor: $0.tensor) }
+        }
+        return out
+    }
+
+    /// Writes the checkpoint: tensors and optimiser state to fresh files, then the
+    /// position (naming them) atomically.
+    public func writeCheckpoint() throws {
+        let named = try weights() + termState()
+        let tensorsName = store.freshName("tensors", iteration: position.iteration)
+        try store.saveTensors(named, as: tensorsName)
+        let optimizerName = store.freshName("optimizer", iteration: position.iteration)
+        do {
+            try optimizer.state().save(to: store.file(optimizerName).path)
+        } catch {
+            throw TuningError.checkpoint(message: "cannot write the optimiser state: \(error)")
+        }
+        var saved = position
+        saved.tensorsFile = tensorsName
+        saved.tensorNames = named.map(\.name)
+        saved.optimizerFile = optimizerName
+        saved.schedulerStep = scheduler.stepCount
+        saved.seconds = elapsed
+        saved.logBytes = log?.length ?? 0
+        try store.commit(saved)
+        position = saved
+    }
+
+    func restoreCheckpoint() throws {
+        let saved = try store.load()
+        guard saved.seed == seed else {
+            throw TuningError.checkpoint(message: "the checkpoint was written with seed \(saved.seed), this run has seed \(seed)")
+        }
+        let tensors = try store.loadTensors(saved.tensorsFile, names: saved.tensorNames)
+        try restore(try weights(), from: tensors, file: saved.tensorsFile)
+        for (i, term) in terms.enumerated() {
+            let prefix = "term.\(i)."
+            var own = [String: Tensor]()
+            for (name, tensor) in tensors where name.hasPrefix(prefix) { own[String(name.dropFirst(prefix.count))] = tensor }
+            try term.restore(own)
+        }
+        let state: OptimizerState
+        do {
+            state = try OptimizerState.load(from: store.file(saved.optimizerFile).path)
+            try optimizer.load(state)
+        } catch {
+            throw TuningError.checkpoint(message: "cannot restore the optimiser from \(saved.optimizerFile): \(error)")
+        }
+        scheduler.stepCount = saved.schedulerStep
+        position = saved
+    }
+
+    /// Puts the best epoch's weights (or keeps the last ones) into the live model
+    /// and head, for export.
+    public func loadBestWeights() throws {
+        guard let file = position.bestFile else { return }
+        let saved = try store.loadTensors(file, names: position.bestNames)
+        try restore(try weights(), from: saved, file: file)
+    }
+}

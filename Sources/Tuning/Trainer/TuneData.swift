@@ -1,0 +1,37 @@
+import Data
+import Foundation
+
+/// The training and validation samples of a run. The dataset's own splits when it
+/// has them (train, and validation or else test); otherwise a stratified, seeded
+/// split of its training part (or of everything when it defines no splits).
+public struct TuneData {
+    public let train: any Dataset
+    public let validation: any Dataset
+    public let record: DataSplitRecord
+
+    public static func open(_ url: URL, validationFraction: Double, seed: UInt64) throws -> TuneData {
+        let defined = Set(try DatasetLoader.splits(url))
+        let train: any Dataset
+        let validation: any Dataset
+        var record: DataSplitRecord
+        if defined.contains(.train), let held = [DatasetSplit.validation, .test].first(where: defined.contains) {
+            train = try DatasetLoader.open(url, split: .train)
+            validation = try DatasetLoader.open(url, split: held)
+            record = DataSplitRecord(kind: "dataset", train: "train", validation: held.rawValue,
+                                     trainSamples: train.count, validationSamples: validation.count)
+        } else {
+            let whole = defined.contains(.train) ? try DatasetLoader.open(url, split: .train) : try DatasetLoader.open(url, split: nil)
+            let parts = try SeededSplit.subsets(of: whole, fractions: [1 - validationFraction, validationFraction], seed: seed)
+            (train, validation) = (parts[0], parts[1])
+            record = DataSplitRecord(kind: "seeded", train: defined.contains(.train) ? "train" : "all", validation: "held-out",
+                                     trainSamples: train.count, validationSamples: validation.count,
+                                     validationFraction: validationFraction, seed: Int(seed))
+        }
+        guard validation.classNames == train.classNames else {
+            throw DataError.invalidField(path: url.path, field: "classes",
+                                         expected: "the same classes in the training and \(record.validation) splits (\(train.classNames.count))",
+                                         found: "\(validation.classNames.count) classes in \(record.validation)")
+        }
+        return TuneData(train: train, validation: validation, record: record)
+    }
+}

@@ -1,0 +1,179 @@
+import Data
+import FeatureIO
+import Foundation
+import Hub
+import Torch
+
+/// One epoch's result as `result.json` and the command's table report it.
+public struct TuneEpochResult: Sendable, Equatable {
+    public var epoch: Int
+    public var top1: Double
+    public var top5: Double?
+    public var meanClass: Double?
+}
+
+/// What `hubminer tune` reports (and writes as `OUT/result.json`).
+public struct TuneResult: Sendable, Equatable {
+    public var method: String
+    public var model: String
+    public var seed: Int
+    public var classes: Int
+    public var epochs: Int
+    public var iterations: Int
+    public var best: TuneEpochResult
+    public var last: TuneEpochResult
+    public var seconds: Double
+    public var terms: [(name: String, weight: Double)]
+    public var outputDirectory: URL
+    /// The exported hub entry's directory (nil when export is off).
+    public var exportedModel: URL?
+
+    public static func == (a: TuneResult, b: TuneResult) -> Bool {
+        a.json().rendered() == b.json().rendered() && a.outputDirectory == b.outputDirectory && a.exportedModel == b.exportedModel
+    }
+
+    /// `result.json` exactly as docs/TUNING.md describes it.
+    public func json() -> JSONLine {
+        func epoch(_ e: TuneEpochResult) -> JSONLine {
+            var pairs: [(String, JSONLine)] = [("epoch", .integer(e.epoch)), ("top1", .number(e.top1))]
+            if let t = e.top5 { pairs.append(("top5", .number(t))) }
+            if let m = e.meanClass { pairs.append(("mean_class", .number(m))) }
+            return .object(pairs)
+        }
+        return .object([
+            ("method", .string(method)), ("model", .string(model)), ("seed", .integer(seed)), ("classes", .integer(classes)),
+            ("epochs", .integer(epochs)), ("iterations", .integer(iterations)), ("best", epoch(best)), ("last", epoch(last)),
+            ("seconds", .number(seconds)),
+            ("terms", .array(terms.map { .object([("name", .string($0.name)), ("weight", .number($0.weight))]) })),
+        ])
+    }
+}
+
+/// `hubminer tune`: resolves the configuration, opens the hub, the data and the
+/// student, lets the method build its terms, writes `config.json`, trains
+/// (resuming when asked), exports the tuned model and writes `result.json`.
+public enum TuneJob {
+    /// `config` has the command line applied already; `source` names the config file
+    /// (or "command line") in messages. `shouldStop` is polled between steps.
+    public static func run(config raw: TuneConfiguration, source: String, resume: Bool,
+                           progress: any TrainingProgress = SilentProgress(),
+                           shouldStop: @escaping () -> Bool = { false }) throws -> TuneResult {
+        let config = try raw.resolved(source: source)
+        let method = try MethodRegistry.method(named: config.method, source: source)
+        let manifest = try HubManifest.load(URL(fileURLWithPath: config.hub!))
+        let known = manifest.entries.map(\.name).joined(separator: ", ")
+        guard let entry = manifest.entry(named: config.target!) else {
+            let problem = manifest.problems.first { $0.name == config.target }.map { "; its card has a problem: \($0.message)" } ?? ""
+            throw TuningError.invalidConfiguration(file: source, field: "target",
+                                                   message: "no model '\(config.target!)' in the hub \(config.hub!)\(problem) (models: \(known))")
+        }
+        for teacher in config.teachers where manifest.entry(named: teacher) == nil {
+            throw TuningError.invalidConfiguration(file: source, field: "teachers",
+                                                   message: "no model '\(teacher)' in the hub \(config.hub!) (models: \(known))")
+        }
+        let out = URL(fileURLWithPath: config.out)
+        let checkpoint = out.appendingPathComponent("checkpoint").appendingPathComponent(CheckpointStore.stateName)
+        if !resume && FileManager.default.fileExists(atPath: checkpoint.path) {
+            throw TuningError.checkpoint(message: "\(out.path) already holds a run's checkpoint; pass --resume to continue it or choose another --out")
+        }
+
+        let data = try TuneData.open(URL(fileURLWithPath: config.data!), validationFraction: config.split.validationFraction,
+                                     seed: UInt64(config.split.seed))
+        let student = try HubModel(entry: entry)
+        // Terms that draw random initial values (regressors, projections) use
+        // libtorch's global generator: seed it so the run is reproducible.
+        TorchRuntime.manualSeed(Trainer.derivedSeed(UInt64(config.seed), stream: 3))
+        let resources = MethodResources(hub: manifest, student: student, train: data.train, batchSize: config.batchSize,
+                                        workers: config.workers, source: source)
+        let options = MethodOptions(config.methodOptions.mapValues(\.value), source: source)
+        let parameters = try student.namedParameters()
+        let context = MethodContext(
+            method: config.method, student: student, studentParameters: parameters,
+            initialParameters: Dictionary(uniqueKeysWithValues: try parameters.map { ($0.name, try $0.tensor.detach().clone()) }),
+            classCount: data.train.classNames.count, options: options, teacherNames: config.teachers, hub: manifest,
+            loadModel: { try resources.loadModel($0) },
+            trainingOutputs: { try resources.trainingOutputs($0, needs: $1) },
+            trainingLabels: try resources.trainingLabels(), augmented: config.augment && entry.card.input.kind == .image,
+            configSource: source)
+        let terms = try method.makeTerms(context)
+        if let unused = options.unusedKeys.first {
+            throw TuningError.invalidConfiguration(file: source, field: "method_options.\(unused)",
+                                                   message: "method '\(config.method)' has no option '\(unused)'"
+                                                       + (options.resolved.isEmpty ? " (it takes none)" : " (its options: \(options.resolved.keys.sorted().joined(separator: ", ")))"))
+        }
+
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let resolved = try config.resolvedJSON(methodOptions: options.resolved, dataSplit: data.record)
+        let configURL = out.appendingPathComponent("config.json")
+        if resume, let saved = try? Data(contentsOf: configURL) {
+            try ConfigurationComparison.requireSame(saved: saved, current: resolved, file: configURL.path)
+        }
+        try writeAtomically(resolved, to: configURL)
+
+        let trainer = try Trainer(config: config, student: student, train: data.train, validation: data.validation,
+                                  methodTerms: terms, output: out, progress: progress)
+        trainer.shouldStop = shouldStop
+        let outcome = try trainer.run(resume: resume)
+
+        var exported: URL?
+        if config.export.enabled {
+            if config.export.weights == "best" { try trainer.loadBestWeights() }
+            let name = config.export.name ?? "\(entry.name)-\(config.method)"
+            let record = config.export.weights == "best" ? outcome.best : outcome.last
+            let description = "\(entry.name) tuned with \(config.method) (seed \(config.seed), epoch \(record.epoch), validation top-1 "
+                + String(format: "%.4f", record.metrics.top1) + ")"
+            exported = try ModelExport.export(model: student, head: trainer.head, name: name, to: out.appendingPathComponent("model"),
+                                              description: description,
+                                              sourceDataset: URL(fileURLWithPath: config.data!).lastPathComponent).directory
+        }
+
+        func epoch(_ r: EpochRecord) -> TuneEpochResult {
+            TuneEpochResult(epoch: r.epoch, top1: r.metrics.top1, top5: r.metrics.top5, meanClass: r.metrics.meanClass)
+        }
+        let result = TuneResult(method: config.method, model: entry.name, seed: config.seed, classes: trainer.classCount,
+                                epochs: outcome.epochs, iterations: outcome.iterations, best: epoch(outcome.best),
+                                last: epoch(outcome.last), seconds: outcome.seconds,
+                                terms: trainer.terms.map { (name: $0.name, weight: $0.weight) },
+                                outputDirectory: out, exportedModel: exported)
+        try writeAtomically(Data((result.json().rendered() + "\n").utf8), to: out.appendingPathComponent("result.json"))
+        return result
+    }
+}
+
+/// A resumed run must be the run that was interrupted: its resolved configuration
+/// may differ only in fields that do not change the numbers (loader threads).
+enum ConfigurationComparison {
+    static let ignored: Set<String> = ["workers"]
+
+    static func requireSame(saved: Data, current: Data, file: String) throws {
+        guard let a = try? JSONSerialization.jsonObject(with: saved) as? [String: Any],
+              let b = try? JSONSerialization.jsonObject(with: current) as? [String: Any] else {
+            throw TuningError.checkpoint(message: "\(file) is not a configuration written by this program")
+        }
+        if let (field, old, new) = firstDifference(a, b, path: []) {
+            throw TuningError.checkpoint(message: "the run in \(URL(fileURLWithPath: file).deletingLastPathComponent().path) was started with \(field) = \(old), this command gives \(new); resume with the same settings")
+        }
+    }
+
+    /// A value's JSON text (keys sorted), for comparing without bridging quirks.
+    private static func canonical(_ value: Any) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys]) else { return "\(value)" }
+        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+    }
+
+    private static func firstDifference(_ a: [String: Any], _ b: [String: Any], path: [String]) -> (String, String, String)? {
+        for key in Set(a.keys).union(b.keys).sorted() where !(path.isEmpty && ignored.contains(key)) {
+            let field = (path + [key]).joined(separator: ".")
+            switch (a[key], b[key]) {
+            case let (x as [String: Any], y as [String: Any]):
+                if let d = firstDifference(x, y, path: path + [key]) { return d }
+            case let (x?, y?):
+                if canonical(x) != canonical(y) { return (field, canonical(x), canonical(y)) }
+            case let (x?, nil): return (field, "\(x)", "(unset)")
+            case let (nil, y?): return (field, "(unset)", "\(y)")
+            case (nil, nil): break
+            }
+        }
+        return nil
+    }
+}
