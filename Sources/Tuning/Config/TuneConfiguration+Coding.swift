@@ -30,6 +30,18 @@ extension KeyedDecodingContainer {
     fileprivate func value<T: Decodable>(_ key: Key, _ fallback: T) throws -> T {
         try decodeIfPresent(T.self, forKey: key) ?? fallback
     }
+
+    /// Integers are read as numbers and checked, so 2.5 is reported as "expected an
+    /// integer" at its field (Foundation's decoder reports it as invalid JSON).
+    fileprivate func integer(_ key: Key) throws -> Int? {
+        guard let x = try decodeIfPresent(Double.self, forKey: key) else { return nil }
+        guard x == x.rounded(), Swift.abs(x) < 1e15 else {
+            throw DecodingError.typeMismatch(Int.self, DecodingError.Context(codingPath: codingPath + [key], debugDescription: "not an integer"))
+        }
+        return Int(x)
+    }
+
+    fileprivate func integer(_ key: Key, _ fallback: Int) throws -> Int { try integer(key) ?? fallback }
 }
 
 extension TuneConfiguration {
@@ -51,22 +63,22 @@ extension TuneConfiguration {
         teachers = try c.value(.teachers, d.teachers)
         methodOptions = try c.value(.methodOptions, d.methodOptions)
         out = try c.value(.out, d.out)
-        seed = try c.value(.seed, d.seed)
-        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs)
-        iterations = try c.decodeIfPresent(Int.self, forKey: .iterations)
-        batchSize = try c.value(.batchSize, d.batchSize)
+        seed = try c.integer(.seed, d.seed)
+        epochs = try c.integer(.epochs)
+        iterations = try c.integer(.iterations)
+        batchSize = try c.integer(.batchSize, d.batchSize)
         dropLast = try c.value(.dropLast, d.dropLast)
         optimizer = try c.value(.optimizer, d.optimizer)
         schedule = try c.value(.schedule, d.schedule)
         augment = try c.value(.augment, d.augment)
-        augmentPadding = try c.value(.augmentPadding, d.augmentPadding)
+        augmentPadding = try c.integer(.augmentPadding, d.augmentPadding)
         labelSmoothing = try c.value(.labelSmoothing, d.labelSmoothing)
         ceWeight = try c.value(.ceWeight, d.ceWeight)
         meanClass = try c.value(.meanClass, d.meanClass)
-        logEvery = try c.value(.logEvery, d.logEvery)
-        checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery)
+        logEvery = try c.integer(.logEvery, d.logEvery)
+        checkpointEvery = try c.integer(.checkpointEvery)
         split = try c.value(.split, d.split)
-        workers = try c.value(.workers, d.workers)
+        workers = try c.integer(.workers, d.workers)
         export = try c.value(.export, d.export)
     }
 }
@@ -120,7 +132,7 @@ extension TuneConfiguration.SplitSettings {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
         validationFraction = try c.value(.validationFraction, d.validationFraction)
-        seed = try c.value(.seed, d.seed)
+        seed = try c.integer(.seed, d.seed)
     }
 }
 

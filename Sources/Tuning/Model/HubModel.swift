@@ -61,7 +61,7 @@ public final class HubModel: ModelRunner {
 
     public func outputs(_ inputs: Tensor, needs: OutputNeeds) throws -> ModelOutputs {
         guard supports(needs) else {
-            let missing = needs.contains(.hints) && entry.card.hints == nil ? "a 'hints' stage" : "a 'source_head'"
+            let missing = needs.contains(.hints) && entry.card.hints == nil ? "'hints' stage" : "'source_head'"
             throw TuningError.model(name: name, message: "its card has no \(missing), which this method needs")
         }
         do {

@@ -2,6 +2,12 @@ import Data
 import Foundation
 import Torch
 
+/// Serialises use of libtorch's process-wide generator by trainers (and method
+/// set-up) so each run's random numbers depend on its seed alone.
+public enum GlobalGenerator {
+    public static let lock = NSLock()
+}
+
 /// What a finished training run reports.
 public struct TrainingOutcome: Sendable, Equatable {
     /// Highest validation top-1 (the earlier epoch on ties).
@@ -199,8 +205,16 @@ public final class Trainer {
     func step(_ batch: Batch, epoch: Int) throws -> [(String, Double)] {
         try checkLabels(batch.labels, split: "training")
         // Dropout and any other use of libtorch's global generator draw from a state
-        // fixed by (seed, iteration), so a resumed run draws the same numbers.
-        TorchRuntime.manualSeed(Self.derivedSeed(seed, stream: 2, UInt64(position.iteration)))
+        // fixed by (seed, iteration), so a resumed run draws the same numbers. The
+        // generator is process-wide: the lock keeps other trainers in the process
+        // from drawing from it in between.
+        return try GlobalGenerator.lock.withLock {
+            TorchRuntime.manualSeed(Self.derivedSeed(seed, stream: 2, UInt64(position.iteration)))
+            return try optimiserStep(batch, epoch: epoch)
+        }
+    }
+
+    private func optimiserStep(_ batch: Batch, epoch: Int) throws -> [(String, Double)] {
         let inputs = try student.inputTensor(batch)
         let labels = try Tensor(batch.labels.map(Int64.init))
         let outputs = try student.outputs(inputs, needs: needs)

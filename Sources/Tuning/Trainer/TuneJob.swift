@@ -80,9 +80,6 @@ public enum TuneJob {
         let data = try TuneData.open(URL(fileURLWithPath: config.data!), validationFraction: config.split.validationFraction,
                                      seed: UInt64(config.split.seed))
         let student = try HubModel(entry: entry)
-        // Terms that draw random initial values (regressors, projections) use
-        // libtorch's global generator: seed it so the run is reproducible.
-        TorchRuntime.manualSeed(Trainer.derivedSeed(UInt64(config.seed), stream: 3))
         let resources = MethodResources(hub: manifest, student: student, train: data.train, batchSize: config.batchSize,
                                         workers: config.workers, source: source)
         let options = MethodOptions(config.methodOptions.mapValues(\.value), source: source)
@@ -95,7 +92,12 @@ public enum TuneJob {
             trainingOutputs: { try resources.trainingOutputs($0, needs: $1) },
             trainingLabels: try resources.trainingLabels(), augmented: config.augment && entry.card.input.kind == .image,
             configSource: source)
-        let terms = try method.makeTerms(context)
+        // Terms that draw random initial values (regressors, projections) use
+        // libtorch's global generator: seed it so the run is reproducible.
+        let terms = try GlobalGenerator.lock.withLock {
+            TorchRuntime.manualSeed(Trainer.derivedSeed(UInt64(config.seed), stream: 3))
+            return try method.makeTerms(context)
+        }
         if let unused = options.unusedKeys.first {
             throw TuningError.invalidConfiguration(file: source, field: "method_options.\(unused)",
                                                    message: "method '\(config.method)' has no option '\(unused)'"
