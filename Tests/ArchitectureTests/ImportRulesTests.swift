@@ -49,7 +49,7 @@ struct ImportRulesTests {
         let all = try Self.imports()
         for target in ["HubMiner", "HubMinerCommandLine", "HubMinerCLI"] {
             #expect(all[target] != nil, "\(target) not found")
-            let forbidden = (all[target] ?? []).intersection(["Torch", "CTorch", "Hub", "Cache", "HubMinerHub", "GRDB"])
+            let forbidden = (all[target] ?? []).intersection(["Torch", "CTorch", "Hub", "Cache", "HubMinerHub", "GRDB", "Tuning"])
             #expect(forbidden.isEmpty, "\(target) imports \(forbidden.sorted())")
         }
     }
@@ -61,6 +61,7 @@ struct ImportRulesTests {
             "CLapack": ["Linalg"], "CZlib": ["FeatureIO"], "CTorch": ["Torch", "Distributed"],
             "CPNG": ["Data"], "CJPEG": ["Data"],
             "ArgumentParser": ["HubMinerCLI", "HubMinerTorchCLI", "HubMinerCommandLine"], "GRDB": ["Cache"],
+            "Yams": ["Tuning"],
         ]
         for (module, allowed) in owners {
             let importers = Set(all.filter { $0.value.contains(module) }.keys)
