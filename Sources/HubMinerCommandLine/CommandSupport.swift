@@ -34,6 +34,7 @@ public enum HubMinerCommand {
     public static func needsTorch(_ arguments: [String]) -> Bool {
         guard let verb = arguments.first else { return false }
         if verb == "hub" || verb == "extract" || verb == "tune" { return true }
+        if verb == "demo" { return !arguments.contains("--features-only") && !arguments.contains("--help") && !arguments.contains("-h") }
         return verb == "rank" && arguments.contains { $0 == "--hub" || $0.hasPrefix("--hub=") || $0 == "--data" || $0.hasPrefix("--data=") }
     }
 

@@ -4,15 +4,26 @@ import HubMiner
 import Ranking
 import Report
 
+/// `hubminer demo` in the ranking-only executable. The full demo trains models, so
+/// it is forwarded to `hubminer-torch` (see `HubMinerCommand.needsTorch`); only
+/// `--features-only`, which ranks generated feature files, runs here.
 public struct DemoCommand: ParsableCommand {
     public init() {}
 
     public static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Rank the models of a built-in generated feature set (no downloads, no set-up)."
+        abstract: "Run the whole paradigm on a built-in zoo: rank, check the ranking against fine-tuning, tune, report.",
+        discussion: """
+        Options --quick, --seed, --run-dir, --cache-dir and --student are handled by \(HubMinerCommand.torchExecutableName) \
+        (see `\(HubMinerCommand.torchExecutableName) demo --help`). --features-only ranks a generated feature set instead, \
+        with no models and no set-up.
+        """
     )
 
-    @Option(help: "Where to keep the generated demo files (default: a folder in the system's temporary directory).")
+    @Flag(name: .customLong("features-only"), help: "Only rank generated feature files (no models; instant).")
+    var featuresOnly = false
+
+    @Option(help: "With --features-only: where to keep the generated files (default: a folder in the system's temporary directory).")
     var directory: String?
 
     @Option(help: "Output format: table, json or csv.")
@@ -22,6 +33,17 @@ public struct DemoCommand: ParsableCommand {
     var quiet = false
 
     public func run() throws {
+        guard featuresOnly else {
+            try HubMinerCommand.reportingErrors { try HubMinerCommand.forwardToTorchExecutable() }
+            return
+        }
+        try FeatureDemo.run(directory: directory, format: format, quiet: quiet)
+    }
+}
+
+/// The instant demo: rank a generated feature set with LogME.
+public enum FeatureDemo {
+    public static func run(directory: String?, format: OutputFormat, quiet: Bool) throws {
         try HubMinerCommand.reportingErrors {
             let root = directory.map { URL(fileURLWithPath: $0) }
                 ?? FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-demo")

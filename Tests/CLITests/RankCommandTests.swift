@@ -136,7 +136,7 @@ struct RankCommandTests {
     @Test("the demo runs with no set-up")
     func demo() throws {
         let dir = try CLI.scratch()
-        let run = try CLI.run(["demo", "--directory", dir.path, "--quiet"])
+        let run = try CLI.run(["demo", "--features-only", "--directory", dir.path, "--quiet"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("resnet-like-512"))
         // The generated hub's weakest model is the one without signal.

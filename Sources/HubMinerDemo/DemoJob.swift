@@ -1,0 +1,293 @@
+import FeatureIO
+import Foundation
+import HTMLReport
+import HubMiner
+import HubMinerHub
+import Ranking
+import Report
+import Tuning
+import Zoo
+
+/// Where a demo runs and how it reports.
+public struct DemoConfiguration: Sendable {
+    public var plan: DemoPlan
+    /// Zoo seed (tasks, initial weights).
+    public var seed: UInt64
+    /// The run directory (ranking, ground truth, evaluation, tuning runs, report).
+    public var runDirectory: URL
+    /// Cache root: the zoo and extracted features live here, shared across runs.
+    public var cacheDirectory: URL
+    /// The model tuned by every method; nil picks the hub's median model by LogME.
+    public var student: String?
+    public var threads: Int
+
+    public init(plan: DemoPlan, seed: UInt64 = 0, runDirectory: URL, cacheDirectory: URL, student: String? = nil,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.plan = plan
+        self.seed = seed
+        self.runDirectory = runDirectory
+        self.cacheDirectory = cacheDirectory
+        self.student = student
+        self.threads = threads
+    }
+
+    /// `<cache>/demo/<plan>-seed<seed>`: re-running the same demo reuses finished stages.
+    public static func defaultRunDirectory(plan: DemoPlan, seed: UInt64, cacheDirectory: URL) -> URL {
+        cacheDirectory.appendingPathComponent("demo").appendingPathComponent("\(plan.name)-seed\(seed)")
+    }
+}
+
+/// What the demo found, for the summary printed at the end.
+public struct DemoSummary: Sendable {
+    public struct MethodAccuracy: Sendable {
+        public var method: String
+        public var best: [Double]
+        public var last: [Double]
+    }
+    public var runDirectory: URL
+    public var report: URL
+    public var ranking: RankingResult
+    /// Model -> fine-tuned accuracy on the target's test split.
+    public var groundTruth: [String: Double]
+    public var evaluation: [String: RankingQuality]
+    public var student: String
+    public var teachers: [String]
+    public var tuning: [MethodAccuracy]
+    public var timings: [(stage: String, seconds: Double)]
+}
+
+/// `hubminer demo`: the whole paradigm on the built-in zoo.
+///
+/// 1. build (or reuse) the zoo: a hub of pre-trained models and a target task;
+/// 2. extract every model's features on the target's training split (cached) and
+///    rank with every metric;
+/// 3. fine-tune every model on the target: the ground truth each ranking is judged by;
+/// 4. evaluate every metric (weighted tau, ...) against it;
+/// 5. tune one student with each method over the plan's seeds: `finetune` (the
+///    baseline), `btuning` (top-K hub models by LogME as teachers), `kd` (the
+///    fine-tuned top-1 model by LogME as teacher) and `multikd` (the fine-tuned top-K,
+///    weighted by LogME);
+/// 6. write run.json and the HTML report.
+///
+/// Every stage writes its files atomically into the run directory and is skipped
+/// when its output already exists, so an interrupted demo resumes where it stopped;
+/// tuning runs resume from their own checkpoints.
+public enum DemoJob {
+    public static func run(_ config: DemoConfiguration, progress: ProgressReporter = ProgressReporter(),
+                           shouldStop: @escaping () -> Bool = { false }) throws -> DemoSummary {
+        let fm = FileManager.default
+        let run = config.runDirectory
+        try fm.createDirectory(at: run, withIntermediateDirectories: true)
+        var timings: [(stage: String, seconds: Double)] = []
+        func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
+            let start = Date()
+            defer { timings.append((stage, Date().timeIntervalSince(start))) }
+            return try body()
+        }
+
+        // 1. The zoo.
+        // Beside the built-in zoos `hubminer zoo build` makes, so either command reuses the other's.
+        let zooDirectory = config.cacheDirectory.appendingPathComponent("zoo").appendingPathComponent(config.plan.zoo.size)
+        let zoo = try timed("zoo") {
+            try ZooBuilder.build(plan: config.plan.zoo, seed: config.seed, directory: zooDirectory, progress: progress)
+        }
+
+        // 2. Ranking with every metric (features through the extraction cache).
+        let rankingURL = run.appendingPathComponent("ranking.json")
+        let ranking: RankingResult = try timed("rank") {
+            if let saved = try? readRanking(rankingURL) { progress.log("demo: ranking reused from \(rankingURL.path)"); return saved }
+            progress.log("demo: extracting features and ranking \(zoo.manifest.models.count) models with every metric")
+            let extract = ExtractConfiguration(hub: zoo.hub, data: zoo.target, split: .train, batchSize: 100,
+                                               cacheDirectory: config.cacheDirectory,
+                                               threads: config.threads)
+            var rank = RankConfiguration(featuresDirectory: run, labelsFile: run, metrics: MetricRegistry.all,
+                                         skipInapplicableMetrics: true, threads: config.threads)
+            rank.logME = LogME()
+            let (result, _) = try HubRankJob.run(extract: extract, rank: rank, progress: progress)
+            try writeAtomically(Data(try RankingRenderer.render(result, as: .json).utf8), to: rankingURL)
+            return result
+        }
+        let byLogME = ranking.models.sorted { $0.score > $1.score }.map(\.name)
+        guard byLogME.count >= 3 else { throw DemoError.tooFewModels(count: byLogME.count) }
+
+        // 3. Ground truth: every model fine-tuned on the target.
+        let groundTruth: [String: Double] = try timed("ground truth") {
+            var out = [String: Double]()
+            progress.log("demo: fine-tuning each of \(byLogME.count) models on the target (the ground truth)")
+            for (i, model) in byLogME.enumerated() {
+                let result = try tune(config, hub: zoo.hub, data: zoo.target, student: model, method: "finetune", teachers: [],
+                                      seed: config.plan.seeds[0], epochs: config.plan.groundTruthEpochs,
+                                      out: run.appendingPathComponent("ground_truth").appendingPathComponent(model),
+                                      label: "ground truth \(i + 1)/\(byLogME.count) \(model)", progress: progress, shouldStop: shouldStop)
+                out[model] = result.best
+            }
+            return out
+        }
+        try writeGroundTruth(groundTruth, to: run)
+
+        // 4. How well each metric predicted the ground truth.
+        let evaluation: [String: RankingQuality] = try timed("evaluate") {
+            let report = try EvaluateJob.run(scores: rankingURL, truth: run.appendingPathComponent("ground_truth.csv"), truthColumn: "top1")
+            let json = try EvaluationRenderer.render(metrics: report.metrics, baselines: Set(report.baselines),
+                                                     models: report.models.count, as: .json)
+            try writeAtomically(Data(json.utf8), to: run.appendingPathComponent("evaluation.json"))
+            return report.metrics
+        }
+
+        // 5. Tuning the student with each method.
+        let student = try config.student ?? medianModel(byLogME)
+        guard byLogME.contains(student) else { throw DemoError.unknownStudent(name: student, models: byLogME) }
+        let others = byLogME.filter { $0 != student }
+        let teachers = Array(others.prefix(config.plan.teacherCount))
+        // KD-style teachers must speak the target's classes: the fine-tuned exports
+        // of the top models by LogME, gathered with the student in a hub of their own
+        // (B-Tuning ranks the zoo itself, where no model has seen the target).
+        let teacherHub = try makeTeacherHub(run: run, zooHub: zoo.hub, student: student, teachers: teachers)
+        var tuning: [DemoSummary.MethodAccuracy] = []
+        try timed("tuning") {
+            for method in config.plan.methods {
+                var accuracy = DemoSummary.MethodAccuracy(method: method, best: [], last: [])
+                for seed in config.plan.seeds {
+                    let (hub, names): (URL, [String]) = switch method {
+                    case "kd": (teacherHub, [tunedName(teachers[0])])
+                    case "multikd": (teacherHub, teachers.map(tunedName))
+                    default: (zoo.hub, [])
+                    }
+                    let result = try tune(config, hub: hub, data: zoo.target, student: student, method: method, teachers: names,
+                                          seed: seed, epochs: config.plan.tuningEpochs,
+                                          out: run.appendingPathComponent("tuning").appendingPathComponent(method).appendingPathComponent("seed-\(seed)"),
+                                          label: "\(method) seed \(seed)", progress: progress, shouldStop: shouldStop, export: false)
+                    accuracy.best.append(result.best)
+                    accuracy.last.append(result.last)
+                }
+                tuning.append(accuracy)
+            }
+        }
+
+        // 6. run.json and the report.
+        try writeRunInfo(config, zoo: zoo, student: student, teachers: teachers, timings: timings, to: run)
+        let report = run.appendingPathComponent("report.html")
+        let page = ReportRenderer.render(try RunDirectory.load(run.path))
+        try writeAtomically(Data(page.utf8), to: report)
+        return DemoSummary(runDirectory: run, report: report, ranking: ranking, groundTruth: groundTruth, evaluation: evaluation,
+                           student: student, teachers: teachers, tuning: tuning, timings: timings)
+    }
+
+    /// The exported name of a model fine-tuned on the target.
+    static func tunedName(_ model: String) -> String { "\(model)-target" }
+
+    /// The model in the middle of the LogME ranking: a typical hub model, neither
+    /// the obvious best (little left to gain) nor the worst.
+    static func medianModel(_ byLogME: [String]) throws -> String {
+        byLogME[byLogME.count / 2]
+    }
+
+    struct RunOutcome { var best: Double; var last: Double }
+
+    /// One tuning run, reused when its result exists and resumed from its checkpoint
+    /// when it was interrupted.
+    static func tune(_ config: DemoConfiguration, hub: URL, data: URL, student: String, method: String, teachers: [String],
+                     seed: Int, epochs: Int, out: URL, label: String, progress: ProgressReporter,
+                     shouldStop: @escaping () -> Bool, export: Bool = true) throws -> RunOutcome {
+        let resultURL = out.appendingPathComponent("result.json")
+        if let saved = try? readOutcome(resultURL) {
+            progress.log("demo: \(label): reused (best top-1 \(String(format: "%.3f", saved.best)))")
+            return saved
+        }
+        var tune = TuneConfiguration()
+        tune.hub = hub.path
+        tune.data = data.path
+        tune.target = student
+        tune.method = method
+        tune.teachers = teachers
+        tune.out = out.path
+        tune.seed = seed
+        tune.epochs = epochs
+        tune.batchSize = config.plan.batchSize
+        tune.optimizer.lr = config.plan.learningRate
+        tune.export.enabled = export
+        tune.export.name = tunedName(student)
+        let resume = FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint").path)
+        let result = try TuneJob.run(config: tune, source: "demo", resume: resume,
+                                     progress: DemoTrainingProgress(progress, label: label), shouldStop: shouldStop)
+        progress.log("demo: \(label): best top-1 \(String(format: "%.3f", result.best.top1)), last \(String(format: "%.3f", result.last.top1)), \(String(format: "%.1f", result.seconds)) s")
+        return RunOutcome(best: result.best.top1, last: result.last.top1)
+    }
+
+    static func readOutcome(_ url: URL) throws -> RunOutcome {
+        let object = try JSONSerialization.jsonObject(with: try Data(contentsOf: url)) as? [String: Any]
+        guard let best = (object?["best"] as? [String: Any])?["top1"] as? Double,
+              let last = (object?["last"] as? [String: Any])?["top1"] as? Double else {
+            throw DemoError.unreadable(file: url.path, reason: "no best.top1 / last.top1")
+        }
+        return RunOutcome(best: best, last: last)
+    }
+
+    static func readRanking(_ url: URL) throws -> RankingResult {
+        try JSONDecoder().decode(RankingResult.self, from: try Data(contentsOf: url))
+    }
+
+    static func writeGroundTruth(_ truth: [String: Double], to run: URL) throws {
+        let models = truth.keys.sorted()
+        var csv = "model,top1\n"
+        for m in models { csv += "\(m),\(truth[m]!)\n" }
+        try writeAtomically(Data(csv.utf8), to: run.appendingPathComponent("ground_truth.csv"))
+        let json: [String: Any] = ["metric": "top1", "models": truth]
+        try writeAtomically(try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]),
+                            to: run.appendingPathComponent("ground_truth.json"))
+    }
+
+    /// A hub holding the student (linked from the zoo) and the teachers' fine-tuned
+    /// exports (linked from their ground-truth runs).
+    static func makeTeacherHub(run: URL, zooHub: URL, student: String, teachers: [String]) throws -> URL {
+        let fm = FileManager.default
+        let hub = run.appendingPathComponent("teacher_hub")
+        try? fm.removeItem(at: hub)
+        try fm.createDirectory(at: hub, withIntermediateDirectories: true)
+        func link(_ from: URL) throws {
+            try fm.createSymbolicLink(at: hub.appendingPathComponent(from.lastPathComponent), withDestinationURL: from)
+        }
+        for ext in ["pt", "json"] { try link(zooHub.appendingPathComponent("\(student).\(ext)")) }
+        for teacher in teachers {
+            let exported = run.appendingPathComponent("ground_truth").appendingPathComponent(teacher).appendingPathComponent("model")
+            let files = try fm.contentsOfDirectory(at: exported, includingPropertiesForKeys: nil)
+            guard !files.isEmpty else { throw DemoError.unreadable(file: exported.path, reason: "no exported model of \(teacher)") }
+            for file in files { try link(file) }
+        }
+        return hub
+    }
+
+    static func writeRunInfo(_ config: DemoConfiguration, zoo: BuiltZoo, student: String, teachers: [String],
+                             timings: [(stage: String, seconds: Double)], to run: URL) throws {
+        let plan = config.plan
+        let info: [String: Any] = [
+            "title": "HubMiner demo (\(plan.name))",
+            "created": ISO8601DateFormatter().string(from: Date()),
+            "hub": zoo.hub.path,
+            "task": "target task of the \(plan.zoo.size) zoo: \(plan.zoo.target.summary)",
+            "config": [
+                "plan": plan.name, "seed": Int(config.seed), "student": student, "teachers": teachers,
+                "ground_truth_epochs": plan.groundTruthEpochs, "tuning_epochs": plan.tuningEpochs,
+                "batch_size": plan.batchSize, "learning_rate": plan.learningRate, "seeds": plan.seeds,
+                "methods": plan.methods, "models": zoo.manifest.models.map(\.name),
+            ] as [String: Any],
+            "timings": timings.map { ["stage": $0.stage, "seconds": $0.seconds] as [String: Any] },
+        ]
+        try writeAtomically(try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys]),
+                            to: run.appendingPathComponent("run.json"))
+    }
+}
+
+/// Shows a tuning run's epochs on the demo's progress display, labelled with the run.
+final class DemoTrainingProgress: TrainingProgress {
+    let base: ProgressReporter
+    let label: String
+    init(_ base: ProgressReporter, label: String) {
+        self.base = base
+        self.label = label
+    }
+    func begin(_ phase: String, total: Int, unit: String) { base.begin("\(label): \(phase)", total: total, unit: unit) }
+    func advance(_ note: String) { base.advance(note) }
+    func finish() { base.finish() }
+    func log(_ message: String) { base.log("\(label): \(message)") }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Zoo
+
+/// The budget of one demo: which zoo, how long each fine-tuning runs, how many
+/// seeds the tuning comparison takes. Two sizes: `quick` fits the README's first
+/// command (under 2 minutes on 2 cores), `full` is the benchmark table (under 10).
+public struct DemoPlan: Sendable, Equatable {
+    public var name: String
+    public var zoo: ZooPlan
+    /// Epochs of every fine-tuning: ground truth, and each tuning method (the same
+    /// budget for every method, so the comparison is fair).
+    public var groundTruthEpochs: Int
+    public var tuningEpochs: Int
+    public var batchSize: Int
+    public var learningRate: Double
+    /// Seeds of the tuning comparison (ground truth uses the first).
+    public var seeds: [Int]
+    /// Tuning methods compared on the student, in report order; `finetune` is the baseline.
+    public var methods: [String]
+    /// Teachers for B-Tuning and multi-teacher KD.
+    public var teacherCount: Int
+
+    public init(name: String, zoo: ZooPlan, groundTruthEpochs: Int, tuningEpochs: Int, batchSize: Int = 32,
+                learningRate: Double = 0.01, seeds: [Int], methods: [String] = DemoPlan.defaultMethods, teacherCount: Int = 3) {
+        self.name = name
+        self.zoo = zoo
+        self.groundTruthEpochs = groundTruthEpochs
+        self.tuningEpochs = tuningEpochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.seeds = seeds
+        self.methods = methods
+        self.teacherCount = teacherCount
+    }
+
+    public static let defaultMethods = ["finetune", "btuning", "kd", "multikd"]
+
+    public static func builtIn(_ size: ZooSize) -> DemoPlan {
+        switch size {
+        case .quick:
+            return DemoPlan(name: "quick", zoo: ZooCatalogue.plan(.quick), groundTruthEpochs: 8, tuningEpochs: 8, seeds: [0])
+        case .full:
+            return DemoPlan(name: "full", zoo: ZooCatalogue.plan(.full), groundTruthEpochs: 15, tuningEpochs: 15, seeds: [0, 1, 2])
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import HubMinerDemo
+import Ranking
+import Report
+
+/// The demo's closing summary: the ranking against the ground truth, how well each
+/// metric ranked, and the tuning comparison.
+enum DemoSummaryRenderer {
+    static func render(_ s: DemoSummary) -> String {
+        var out = ""
+        var ranking = TextTable(headers: ["rank", "model", "logme", "fine-tuned top-1"], alignments: [.right, .left, .right, .right])
+        for (i, m) in s.ranking.models.sorted(by: { $0.score > $1.score }).enumerated() {
+            ranking.append(["\(i + 1)", m.name, String(format: "%.4f", m.score), s.groundTruth[m.name].map { String(format: "%.3f", $0) } ?? "-"])
+        }
+        out += "Ranking of the zoo by LogME, against fine-tuning on the target:\n" + ranking.rendered() + "\n"
+
+        var metrics = TextTable(headers: ["metric", "weighted tau", "pearson", "top-1 regret"], alignments: [.left, .right, .right, .right])
+        let names = s.evaluation.keys.sorted { (s.evaluation[$0]!.weightedTau ?? -2) > (s.evaluation[$1]!.weightedTau ?? -2) }
+        func f(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "-" }
+        for name in names {
+            let q = s.evaluation[name]!
+            metrics.append([name, f(q.weightedTau), f(q.pearson), f(q.regretTop1)])
+        }
+        out += "\nHow well each metric predicted the fine-tuned ranking:\n" + metrics.rendered() + "\n"
+
+        var tuning = TextTable(headers: ["method", "best top-1", "last top-1", "vs finetune"], alignments: [.left, .right, .right, .right])
+        let baseline = s.tuning.first { $0.method == "finetune" }.map { mean($0.best) }
+        for m in s.tuning {
+            let gain = baseline.map { String(format: "%+.3f", mean(m.best) - $0) } ?? "-"
+            tuning.append([m.method, spread(m.best), spread(m.last), m.method == "finetune" ? "" : gain])
+        }
+        out += "\nTuning \(s.student) (teachers: \(s.teachers.joined(separator: ", "))), mean ± std over \(s.tuning.first?.best.count ?? 0) seed(s):\n"
+        out += tuning.rendered() + "\n"
+        let total = s.timings.reduce(0) { $0 + $1.seconds }
+        out += "\n" + s.timings.map { "\($0.stage) \(String(format: "%.1f", $0.seconds)) s" }.joined(separator: ", ")
+            + String(format: "; total %.1f s\n", total)
+        out += "Report: \(s.report.path)\n"
+        return out
+    }
+
+    static func mean(_ x: [Double]) -> Double { x.isEmpty ? .nan : x.reduce(0, +) / Double(x.count) }
+
+    static func spread(_ x: [Double]) -> String {
+        guard x.count > 1 else { return x.first.map { String(format: "%.3f", $0) } ?? "-" }
+        let m = mean(x)
+        let sd = (x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(x.count - 1)).squareRoot()
+        return String(format: "%.3f ± %.3f", m, sd)
+    }
+}
