@@ -45,8 +45,10 @@ public struct TuningAnalysis: Sendable {
                             : log.epochs.map { (Double($0.epoch), $0.trainLoss) }
         }
         let terms = Set(lossPoints.flatMap { $0.flatMap(\.loss.keys) })
-        // "total" first, then the terms by name.
-        let ordered = (terms.contains("total") ? ["total"] : []) + terms.subtracting(["total"]).sorted()
+        // "total" first, then the terms by name; with a single term the total is
+        // that term (times its weight) and would only hide it.
+        let parts = terms.subtracting(["total"]).sorted()
+        let ordered = (terms.contains("total") && parts.count != 1 ? ["total"] : []) + parts
         lossCurves = ordered.map { term in
             (term, CurveAggregation.aggregate(lossPoints.map { seed in seed.compactMap { p in p.loss[term].map { (p.x, $0) } } }))
         }

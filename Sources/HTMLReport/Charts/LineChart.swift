@@ -40,7 +40,8 @@ public struct LineChart: Sendable {
     public var markers = false
     /// x counts whole things (epochs, iterations): no fractional ticks.
     public var integerX = true
-    public var yFormat: (@Sendable (Double) -> String)?
+    /// y tick labels show value × yUnit (100: fractions as percentages).
+    public var yUnit = 1.0
     public var tooltip: (@Sendable (Series, Sample) -> String)?
 
     public init(title: String, xTitle: String, yTitle: String, series: [Series]) {
@@ -66,7 +67,7 @@ public struct LineChart: Sendable {
         let finite = series.flatMap(\.samples).filter { $0.x.isFinite && $0.y.isFinite }
         let ys = finite.flatMap { [$0.y, $0.low ?? $0.y, $0.high ?? $0.y] }.filter(\.isFinite)
         let yDomain = LinearScale.nice(covering: ys, range: (0, 1))
-        let left = Axes.yLabelWidth(yDomain, format: yFormat) + 4
+        let left = Axes.yLabelWidth(yDomain, unit: yUnit) + 4
         let legendHeight = legend.height(width: width - left - 14)
         let top = 30.0
         let frame = PlotFrame(left: left, top: top, width: width - left - 14, height: height - top - 42 - legendHeight - 4)
@@ -75,7 +76,7 @@ public struct LineChart: Sendable {
 
         canvas.text(title, x: width / 2, y: 17, anchor: .middle, size: 13, weight: "600")
         Axes.drawX(xScale, frame: frame, title: xTitle, on: &canvas)
-        Axes.drawY(yScale, frame: frame, title: yTitle, on: &canvas, format: yFormat)
+        Axes.drawY(yScale, frame: frame, title: yTitle, on: &canvas, unit: yUnit)
         if finite.isEmpty {
             canvas.text("no values", x: frame.left + frame.width / 2, y: frame.top + frame.height / 2, anchor: .middle,
                         fill: Palette.mutedText, className: "missing")

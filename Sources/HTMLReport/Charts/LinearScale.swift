@@ -43,23 +43,41 @@ public struct LinearScale: Sendable, Equatable {
     /// `i * step` (not by repeated addition, which drifts).
     public var ticks: [Double] {
         guard step > 0 else { return [domain.lowerBound, domain.upperBound] }
-        let first = (domain.lowerBound / step).rounded(.up), last = (domain.upperBound / step).rounded(.down)
-        // Tolerate rounding: a bound that is a tick up to 1e-9 steps counts.
-        let lo = abs(domain.lowerBound / step - (first - 1)) < 1e-9 ? first - 1 : first
-        let hi = abs(domain.upperBound / step - (last + 1)) < 1e-9 ? last + 1 : last
+        // A bound within rounding of a multiple of the step counts as that multiple.
+        func index(_ value: Double, roundingUp: Bool) -> Double {
+            let q = value / step, nearest = q.rounded()
+            if abs(q - nearest) <= 1e-9 * max(1, abs(q)) { return nearest }
+            return roundingUp ? q.rounded(.up) : q.rounded(.down)
+        }
+        let lo = index(domain.lowerBound, roundingUp: true), hi = index(domain.upperBound, roundingUp: false)
         guard lo <= hi else { return [] }
-        return stride(from: lo, through: hi, by: 1).map { $0 == 0 ? 0 : $0 * step }
+        return stride(from: lo, through: hi, by: 1).map { Self.multiple($0, of: step) }
     }
 
-    /// Decimal places that show every tick exactly (0.05 steps need 2).
-    public var tickDecimals: Int {
-        guard step > 0 else { return 2 }
-        return max(0, Int(-log10(step).rounded(.down) + (isPowerOfTenTimes25(step) ? 1 : 0)))
+    /// `k * step`, computed as `k / (1 / step)` for steps below 1: 1/step is then
+    /// a whole number (10, 20, ...) held exactly, and the division rounds once,
+    /// so -3 steps of 0.1 give -0.3 rather than -0.30000000000000004.
+    static func multiple(_ k: Double, of step: Double) -> Double {
+        if k == 0 { return 0 }
+        if step < 1 {
+            let inverse = (1 / step).rounded()
+            if abs(inverse * step - 1) < 1e-9 { return k / inverse }
+        }
+        return k * step
     }
 
-    /// The label of a tick: as many decimals as the step needs, no "-0".
-    public func tickLabel(_ value: Double) -> String {
-        NumberText.fixed(value, decimals: tickDecimals)
+    /// Decimal places that show every tick exactly (0.05 steps need 2), for
+    /// labels showing `value * unit` (100 for fractions shown as percentages).
+    public func tickDecimals(unit: Double = 1) -> Int {
+        let shown = step * unit
+        guard shown > 0, shown.isFinite else { return 2 }
+        return max(0, Int(-log10(shown).rounded(.down) + (Self.isPowerOfTenTimes25(shown) ? 1 : 0)))
+    }
+
+    /// The label of a tick, showing `value * unit`: as many decimals as the step
+    /// needs, no "-0".
+    public func tickLabel(_ value: Double, unit: Double = 1) -> String {
+        NumberText.fixed(value * unit, decimals: tickDecimals(unit: unit))
     }
 
     /// A scale whose domain covers `values` (non-finite values ignored) with
@@ -69,10 +87,17 @@ public struct LinearScale: Sendable, Equatable {
     ///   - including: values the domain must also cover (0 for bars, say).
     ///   - fixed: a domain to use as is when it covers the data (tau's [-1, 1]).
     ///   - minimumStep: the smallest tick step allowed (1 for counts such as epochs).
+    ///   - padding: a fraction of the data's span added on both sides first, so
+    ///     marks at the extremes do not sit on the frame (scatters).
     public static func nice(covering values: [Double], including: [Double] = [], range: (Double, Double),
-                            tickCount: Int = 5, fixed: ClosedRange<Double>? = nil, minimumStep: Double = 0) -> LinearScale {
+                            tickCount: Int = 5, fixed: ClosedRange<Double>? = nil, minimumStep: Double = 0,
+                            padding: Double = 0) -> LinearScale {
         let finite = (values + including).filter(\.isFinite)
         var lo = finite.min() ?? 0, hi = finite.max() ?? 1
+        if padding > 0, hi > lo {
+            let pad = (hi - lo) * padding
+            lo -= pad; hi += pad
+        }
         if let fixed, lo >= fixed.lowerBound, hi <= fixed.upperBound {
             lo = fixed.lowerBound; hi = fixed.upperBound
         }
@@ -83,8 +108,8 @@ public struct LinearScale: Sendable, Equatable {
             lo -= pad; hi += pad
         }
         let step = max(niceStep(span: hi - lo, count: max(1, tickCount)), minimumStep)
-        let niceLo = (lo / step).rounded(.down) * step, niceHi = (hi / step).rounded(.up) * step
-        return LinearScale(domain: niceLo...max(niceHi, niceLo + step), range: range, step: step)
+        let first = (lo / step).rounded(.down), last = max((hi / step).rounded(.up), first + 1)
+        return LinearScale(domain: multiple(first, of: step)...multiple(last, of: step), range: range, step: step)
     }
 
     /// 1, 2 or 5 times a power of ten, near `span / count` (Heckbert's "nice numbers").
@@ -100,7 +125,7 @@ public struct LinearScale: Sendable, Equatable {
     }
 
     /// Steps of 2.5 units never come out of `niceStep`, but a hand-built step may.
-    private func isPowerOfTenTimes25(_ step: Double) -> Bool {
+    private static func isPowerOfTenTimes25(_ step: Double) -> Bool {
         let mantissa = step / pow(10, log10(step).rounded(.down))
         return abs(mantissa - 2.5) < 1e-9
     }
@@ -130,6 +155,16 @@ public enum NumberText {
             if text.hasSuffix(".") { text.removeLast() }
         }
         return text == "-0" ? "0" : text
+    }
+
+    /// Four significant digits without trailing zeros ("1", "0.9", "0.01"):
+    /// for weights and settings, where "1.000" would suggest a measurement.
+    public static func compact(_ value: Double) -> String {
+        var text = short(value)
+        guard text.contains("."), !text.contains("e") else { return text }
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
     }
 
     /// A compact label for a data value: four significant digits.

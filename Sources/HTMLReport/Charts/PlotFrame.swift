@@ -18,9 +18,9 @@ public struct PlotFrame: Sendable {
 
     /// A horizontal scale over this frame's width.
     public func xScale(covering values: [Double], including: [Double] = [], tickCount: Int = 5,
-                       fixed: ClosedRange<Double>? = nil, minimumStep: Double = 0) -> LinearScale {
+                       fixed: ClosedRange<Double>? = nil, minimumStep: Double = 0, padding: Double = 0) -> LinearScale {
         .nice(covering: values, including: including, range: (left, right), tickCount: tickCount, fixed: fixed,
-              minimumStep: minimumStep)
+              minimumStep: minimumStep, padding: padding)
     }
 
     /// A vertical scale over this frame's height (larger values higher up).
@@ -35,10 +35,10 @@ public enum Axes {
     /// Draws the horizontal axis at the frame's bottom, vertical gridlines at each
     /// tick, tick labels below, and `title` under them.
     public static func drawX(_ scale: LinearScale, frame: PlotFrame, title: String?, on canvas: inout SVGCanvas,
-                             gridlines: Bool = true, format: ((Double) -> String)? = nil) {
+                             gridlines: Bool = true, unit: Double = 1) {
         let ticks = scale.ticks
         // Thin the labels when they would touch: keep every k-th.
-        let labels = ticks.map { format?($0) ?? scale.tickLabel($0) }
+        let labels = ticks.map { scale.tickLabel($0, unit: unit) }
         let widest = labels.map { TextMetrics.width($0, size: 10) }.max() ?? 0
         let spacing = ticks.count > 1 ? abs(scale(ticks[1]) - scale(ticks[0])) : .infinity
         let every = spacing > 0 ? max(1, Int((widest + 6) / spacing) + 1) : 1
@@ -57,13 +57,13 @@ public enum Axes {
     /// Draws the vertical axis at the frame's left, horizontal gridlines, tick
     /// labels to the left and `title` rotated along the axis.
     public static func drawY(_ scale: LinearScale, frame: PlotFrame, title: String?, on canvas: inout SVGCanvas,
-                             format: ((Double) -> String)? = nil) {
+                             unit: Double = 1) {
         var widest = 0.0
         for tick in scale.ticks {
             let y = scale(tick)
             canvas.line(frame.left, y, frame.right, y, stroke: Palette.grid)
             canvas.line(frame.left - 4, y, frame.left, y, stroke: Palette.axis)
-            let label = format?(tick) ?? scale.tickLabel(tick)
+            let label = scale.tickLabel(tick, unit: unit)
             widest = max(widest, TextMetrics.width(label, size: 10))
             canvas.text(label, x: frame.left - 7, y: y + 3.5, anchor: .end, size: 10, fill: Palette.mutedText)
         }
@@ -75,8 +75,8 @@ public enum Axes {
     }
 
     /// The room tick labels of `scale` need left of the axis, plus the axis title.
-    public static func yLabelWidth(_ scale: LinearScale, format: ((Double) -> String)? = nil) -> Double {
-        let widest = scale.ticks.map { TextMetrics.width(format?($0) ?? scale.tickLabel($0), size: 10) }.max() ?? 0
+    public static func yLabelWidth(_ scale: LinearScale, unit: Double = 1) -> Double {
+        let widest = scale.ticks.map { TextMetrics.width(scale.tickLabel($0, unit: unit), size: 10) }.max() ?? 0
         return widest + 30
     }
 }

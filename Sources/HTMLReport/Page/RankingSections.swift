@@ -13,7 +13,7 @@ extension ReportPage {
 
         var out = "<div class=\"table-wrap\"><table class=\"data\" id=\"table-ranking\">\n<thead><tr><th>#</th><th class=\"text\">model</th>"
         out += metrics.map { "<th>\(HTML.escape(MetricTitle.of($0)))</th>" }.joined()
-        if truth != nil { out += "<th>\(HTML.escape(truthName))</th>" }
+        if truth != nil { out += "<th>\(HTML.escape(truthColumn))</th>" }
         out += "<th>D</th><th>seconds</th></tr></thead>\n<tbody>\n"
         for model in result.models {
             var row: [(text: String, isText: Bool, best: Bool)] = [("\(model.rank)", false, false), (HTML.escape(model.name), true, false)]
@@ -56,11 +56,11 @@ extension ReportPage {
         for metric in ranking.metrics {
             let tau = metric.weightedTau.map { NumberText.fixed($0, decimals: 3) } ?? "n/a"
             var chart = ScatterChart(title: "\(MetricTitle.of(metric.name)) · weighted τ = \(tau)",
-                                     xTitle: "\(MetricTitle.of(metric.name)) score", yTitle: truthName,
+                                     xTitle: "\(MetricTitle.of(metric.name)) score", yTitle: truthColumn,
                                      points: metric.pairs.map { ScatterChart.Point(label: $0.model, x: $0.score, y: $0.truth) })
             chart.width = 390
             chart.height = 300
-            if fraction { chart.yFormat = { NumberText.fixed($0 * 100, decimals: 1) } }
+            if fraction { chart.yUnit = 100 }
             let truthLabel = truthName
             chart.tooltip = { p in
                 "\(p.label): score \(NumberText.short(p.x)), \(truthLabel) \(fraction ? NumberText.fixed(p.y * 100, decimals: 2) : NumberText.short(p.y))"
@@ -86,6 +86,7 @@ extension ReportPage {
                              tooltip: "\(e.name): weighted τ = \(e.tau.map { NumberText.fixed($0, decimals: 4) } ?? "undefined")")
             },
             fixedDomain: -1...1)
+        chart.width = 1000
         if entries.contains(where: \.baseline) {
             chart.legend = Legend(entries: [
                 Legend.Entry(name: "metric, τ ≥ 0", color: Palette.positive, isLine: false),

@@ -110,10 +110,11 @@ struct ReportPage {
         truthIsFraction ? Self.percent(value) : NumberText.short(value)
     }
 
-    var truthName: String {
-        let metric = run.groundTruth?.metric ?? "accuracy"
-        return "fine-tuned \(metric)" + (truthIsFraction ? " (%)" : "")
-    }
+    /// "fine-tuned top1": what the ground truth measures.
+    var truthName: String { "fine-tuned " + (run.groundTruth?.metric ?? "accuracy") }
+
+    /// The same with its unit, for column and axis titles.
+    var truthColumn: String { truthName + (truthIsFraction ? " (%)" : "") }
 
     static func seconds(_ value: Double) -> String {
         guard value.isFinite else { return "n/a" }

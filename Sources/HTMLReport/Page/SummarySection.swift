@@ -17,7 +17,7 @@ extension ReportPage {
         }
         var out = "<p>Truly best model (highest \(HTML.escape(truthName))): <b>\(HTML.escape(best.model))</b>, \(truthText(best.value)).</p>\n"
         out += "<div class=\"table-wrap\"><table class=\"data\" id=\"table-picks\">\n<thead><tr><th class=\"text\">metric</th>"
-            + "<th class=\"text\">ranks first</th><th>its \(HTML.escape(truthName))</th><th>regret</th><th>weighted τ</th></tr></thead>\n<tbody>\n"
+            + "<th class=\"text\">ranks first</th><th>its \(HTML.escape(truthColumn))</th><th>regret\(truthIsFraction ? " (points)" : "")</th><th>weighted τ</th></tr></thead>\n<tbody>\n"
         for metric in ranking.metrics {
             let pickValue = metric.pick.flatMap { truth.models[$0] }
             let right = metric.pick == best.model

@@ -4,7 +4,6 @@ extension ReportPage {
     /// min-max range as a band.
     mutating func trainingSection() -> String {
         guard !tuning.isEmpty else { return section("training", Self.notRun("tuning (no tuning/ directory)")) }
-        let percent: @Sendable (Double) -> String = { NumberText.fixed($0 * 100, decimals: 0) }
         var out = ""
         let withCurves = tuning.filter { !$0.valTop1.isEmpty }
         if withCurves.count > 1 {
@@ -16,7 +15,7 @@ extension ReportPage {
             all.width = 1180
             all.height = 340
             all.markers = true
-            all.yFormat = percent
+            all.yUnit = 100
             all.tooltip = Self.accuracyTooltip
             out += "<figure>" + all.rendered(id: "chart-acc-all") + "</figure>\n"
         }
@@ -24,7 +23,7 @@ extension ReportPage {
             out += "<div class=\"method\" id=\"\(ids.id("method", t.method))\">\n<h3>\(HTML.escape(t.method))</h3>\n"
             var facts = ["\(t.seeds) seed\(t.seeds == 1 ? "" : "s")", "\(t.finished.count) finished"]
             if !t.termWeights.isEmpty {
-                facts.append("loss = " + t.termWeights.keys.sorted().map { "\(NumberText.short(t.termWeights[$0]!))·\($0)" }.joined(separator: " + "))
+                facts.append("loss = " + t.termWeights.keys.sorted().map { "\(NumberText.compact(t.termWeights[$0]!))·\($0)" }.joined(separator: " + "))
             }
             if t.incompleteLogs > 0 { facts.append("\(t.incompleteLogs) log\(t.incompleteLogs == 1 ? "" : "s") still being written (last line left out)") }
             out += "<p class=\"weights\">\(HTML.escape(facts.joined(separator: " · ")))</p>\n"
@@ -45,7 +44,7 @@ extension ReportPage {
                                                                                             color: Palette.color(1), dash: "6 3")]))
             accuracy.width = 580
             accuracy.markers = true
-            accuracy.yFormat = percent
+            accuracy.yUnit = 100
             accuracy.tooltip = Self.accuracyTooltip
             out += "<div class=\"grid two\">\n<figure>" + loss.rendered(id: ids.id("chart-loss", t.method)) + "</figure>\n<figure>"
                 + accuracy.rendered(id: ids.id("chart-acc", t.method)) + "</figure>\n</div>\n</div>\n"

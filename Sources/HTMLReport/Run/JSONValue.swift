@@ -56,12 +56,24 @@ public indirect enum JSONValue: Sendable, Equatable, Decodable {
         case .string(let s): return Self.quoted(s)
         case .array(let items):
             guard !items.isEmpty else { return "[]" }
+            // Short lists of scalars (metric names, seeds) read best on one line.
+            if items.allSatisfy(\.isScalar) {
+                let line = "[" + items.map { $0.prettyPrinted() }.joined(separator: ", ") + "]"
+                if line.count <= 72 { return line }
+            }
             return "[\n" + items.map { inner + $0.prettyPrinted(indent: inner) }.joined(separator: ",\n") + "\n\(indent)]"
         case .object(let members):
             guard !members.isEmpty else { return "{}" }
             return "{\n" + members.keys.sorted().map { key in
                 inner + Self.quoted(key) + ": " + members[key]!.prettyPrinted(indent: inner)
             }.joined(separator: ",\n") + "\n\(indent)}"
+        }
+    }
+
+    var isScalar: Bool {
+        switch self {
+        case .array, .object: return false
+        default: return true
         }
     }
 
