@@ -47,7 +47,7 @@ struct ReportPageTests {
     func summary() throws {
         let html = ReportRenderer.render(try RunDirectory.load(Fixture.run))
         let summary = try #require(html.components(separatedBy: "<section id=\"summary\">").last?.components(separatedBy: "</section>").first)
-        #expect(summary.contains("<b>vit-like-384</b>, 81.50"))
+        #expect(summary.contains("<b>vit-like-384</b>, 81.50 %."))
         #expect(summary.contains("0 of 6 metrics rank the truly best model first"))
         // btuning 80.57 vs finetune 77.92 (means of the fixture's best top-1).
         #expect(summary.contains("<b>btuning</b> 80.57 ± 0.93 % top-1"))

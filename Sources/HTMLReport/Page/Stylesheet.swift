@@ -38,12 +38,12 @@ enum Stylesheet {
     dl.facts dd { margin: 0; }
     details { margin: 6px 0; }
     summary { cursor: pointer; color: #0a5a9c; }
-    .bar-cell { width: 320px; }
-    .bar-cell span { display: block; height: 10px; background: #0072B2; border-radius: 2px; }
+    .bar-cell, #table-timings td:nth-child(4) { width: 320px; }
+    #table-timings td span { display: block; height: 10px; background: #0072B2; border-radius: 2px; }
     .good { color: #00704f; }
     .bad { color: #b34700; }
     @media print {
-      body { background: #fff; font-size: 11pt; }
+      body { background: #fff; font-size: 11pt; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
       main { max-width: none; padding: 0; }
       nav { display: none; }
       section { border: none; padding: 0; margin: 0 0 14pt; break-inside: avoid-page; }

@@ -15,7 +15,7 @@ extension ReportPage {
             return "<ul class=\"findings\">\n" + picks.joined(separator: "\n") + "\n</ul>\n"
                 + Self.notRun("fine-tuning ground truth (ground_truth.json is missing), so the picks cannot be checked")
         }
-        var out = "<p>Truly best model (highest \(HTML.escape(truthName))): <b>\(HTML.escape(best.model))</b>, \(truthText(best.value)).</p>\n"
+        var out = "<p>Truly best model (highest \(HTML.escape(truthName))): <b>\(HTML.escape(best.model))</b>, \(truthText(best.value))\(truthIsFraction ? " %" : "").</p>\n"
         out += "<div class=\"table-wrap\"><table class=\"data\" id=\"table-picks\">\n<thead><tr><th class=\"text\">metric</th>"
             + "<th class=\"text\">ranks first</th><th>its \(HTML.escape(truthColumn))</th><th>regret\(truthIsFraction ? " (points)" : "")</th><th>weighted τ</th></tr></thead>\n<tbody>\n"
         for metric in ranking.metrics {
