@@ -51,6 +51,8 @@ let package = Package(
         .target(name: "Ranking", dependencies: ["Linalg"]),
         .target(name: "Report", dependencies: ["Ranking"]),
         .target(name: "Data", dependencies: ["FeatureIO", "Linalg", "CPNG", "CJPEG", "CZlib"]),
+        // The HTML report of a run directory: inline SVG charts, no deep-learning dependency.
+        .target(name: "HTMLReport", dependencies: ["Ranking"]),
         // Workflows of ranking from feature files (no deep-learning dependency).
         .target(name: "HubMiner", dependencies: ["Linalg", "FeatureIO", "Ranking", "Report"]),
 
@@ -58,7 +60,7 @@ let package = Package(
         // Commands shared by both executables (ArgumentParser types; no libtorch).
         .target(
             name: "HubMinerCommandLine",
-            dependencies: ["HubMiner", "Linalg", "FeatureIO", "Ranking", "Report", "Data",
+            dependencies: ["HubMiner", "Linalg", "FeatureIO", "Ranking", "Report", "Data", "HTMLReport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // `hubminer`: the ranking stack only, so it starts in milliseconds; commands
@@ -79,6 +81,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["HubMiner", "FeatureIO", "Linalg", "Ranking", "Torch", "Cache"]),
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "DataTests", dependencies: ["Data", "FeatureIO"]),
+        .testTarget(name: "HTMLReportTests", dependencies: ["HTMLReport", "Ranking"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

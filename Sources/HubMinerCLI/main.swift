@@ -8,8 +8,8 @@ struct HubMinerRoot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hubminer",
         abstract: HubMinerCommand.abstract,
-        discussion: "hub, extract, tune and rank --hub run models: they are carried out by \(HubMinerCommand.torchExecutableName), next to this program.",
-        subcommands: [RankCommand.self, ModelCommand.hub, ModelCommand.extract, ModelCommand.tune, EvaluateCommand.self, DemoCommand.self, InfoCommand.self]
+        discussion: "hub, extract, tune, zoo and rank --hub run models: they are carried out by \(HubMinerCommand.torchExecutableName), next to this program.",
+        subcommands: [RankCommand.self, ModelCommand.hub, ModelCommand.extract, ModelCommand.tune, EvaluateCommand.self, ReportCommand.self, DemoCommand.self, InfoCommand.self]
     )
 }
 

@@ -36,7 +36,7 @@ struct ImportRulesTests {
     func rankingIsIndependentOfTorch() throws {
         let all = try Self.imports()
         #expect(all["Ranking"] != nil && all["Linalg"] != nil)
-        for target in ["Linalg", "Ranking", "FeatureIO", "Report", "Data"] {
+        for target in ["Linalg", "Ranking", "FeatureIO", "Report", "Data", "HTMLReport"] {
             let forbidden = (all[target] ?? []).intersection(["Torch", "CTorch", "HubMiner", "ArgumentParser"])
             #expect(forbidden.isEmpty, "\(target) imports \(forbidden.sorted())")
         }
@@ -47,7 +47,7 @@ struct ImportRulesTests {
     @Test("the ranking executable and its workflows never import the model-running layer")
     func lightExecutable() throws {
         let all = try Self.imports()
-        for target in ["HubMiner", "HubMinerCommandLine", "HubMinerCLI"] {
+        for target in ["HubMiner", "HubMinerCommandLine", "HubMinerCLI", "HTMLReport"] {
             #expect(all[target] != nil, "\(target) not found")
             let forbidden = (all[target] ?? []).intersection(["Torch", "CTorch", "Hub", "Cache", "HubMinerHub", "GRDB", "Tuning"])
             #expect(forbidden.isEmpty, "\(target) imports \(forbidden.sorted())")

@@ -327,6 +327,11 @@ int32_t ht_module_freeze(ht_module *m, ht_module **out);
 int32_t ht_module_clone(ht_module *m, ht_module **out);
 int32_t ht_module_to_dtype(ht_module *m, int32_t dtype);
 
+/* ---------------------------------------------------------- linear algebra */
+/* torch.linalg.svdvals: singular values of the last two dimensions, descending,
+   differentiable (the backward pass goes through the full SVD). */
+int32_t ht_linalg_svdvals(ht_tensor *t, ht_tensor **out);
+
 #ifdef __cplusplus
 }
 #endif

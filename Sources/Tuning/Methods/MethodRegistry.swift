@@ -3,6 +3,10 @@ public enum MethodRegistry {
     /// Every method, one line each. Registering a method is adding its type here.
     public static let all: [any TuningMethod.Type] = [
         Finetune.self,
+        // Distillation from one teacher (docs/tuning/distillation.md).
+        KDMethod.self, DKDMethod.self, FitNetMethod.self, ATMethod.self, SPMethod.self, RKDMethod.self, PKTMethod.self,
+        // Regularisers of fine-tuning (docs/tuning/regularisers.md).
+        L2SPMethod.self, DeltaMethod.self, BSSMethod.self, LwFMethod.self, CoTuningMethod.self,
     ]
 
     public static var names: [String] { all.map { $0.name } }

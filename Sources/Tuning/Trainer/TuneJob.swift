@@ -58,7 +58,7 @@ public enum TuneJob {
     public static func run(config raw: TuneConfiguration, source: String, resume: Bool,
                            progress: any TrainingProgress = SilentProgress(),
                            shouldStop: @escaping () -> Bool = { false }) throws -> TuneResult {
-        let config = try raw.resolved(source: source)
+        var config = try raw.resolved(source: source)
         let method = try MethodRegistry.method(named: config.method, source: source)
         let manifest = try HubManifest.load(URL(fileURLWithPath: config.hub!))
         let known = manifest.entries.map(\.name).joined(separator: ", ")
@@ -97,6 +97,11 @@ public enum TuneJob {
         let terms = try GlobalGenerator.lock.withLock {
             TorchRuntime.manualSeed(Trainer.derivedSeed(UInt64(config.seed), stream: 3))
             return try method.makeTerms(context)
+        }
+        // Methods whose paper weights the cross-entropy itself (KD: 0.1 CE + 0.9 KD)
+        // scale the configured `ce_weight` by their own factor.
+        if let weighting = method as? any WeightsCrossEntropy.Type {
+            config.ceWeight *= try weighting.crossEntropyWeight(options)
         }
         if let unused = options.unusedKeys.first {
             throw TuningError.invalidConfiguration(file: source, field: "method_options.\(unused)",

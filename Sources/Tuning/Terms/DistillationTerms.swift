@@ -1,0 +1,149 @@
+import Torch
+
+/// The teacher's logits over the target classes: the source head of a teacher
+/// fine-tuned on the target task (checked against the class count by the method).
+func teacherLogits(_ teacher: Teacher, _ step: TrainingStep) throws -> Tensor {
+    guard let logits = try teacher.outputs(for: step, needs: .sourceLogits).sourceLogits else {
+        throw TuningError.model(name: teacher.name, message: "gave no source-head logits, which logit distillation needs")
+    }
+    return logits
+}
+
+/// Hinton KD against one teacher (`Distillation.kd`).
+public final class KDTerm: LossTerm {
+    public let name = "kd"
+    public let weight: Double
+    public let teacher: Teacher
+    public let temperature: Double
+
+    public init(teacher: Teacher, temperature: Double, weight: Double) {
+        self.teacher = teacher
+        self.temperature = temperature
+        self.weight = weight
+    }
+
+    public func loss(_ step: TrainingStep) throws -> Tensor {
+        try Distillation.kd(student: step.logits, teacher: teacherLogits(teacher, step), temperature: temperature)
+    }
+}
+
+/// Decoupled KD (`Distillation.dkd`), scaled by mdistiller's linear warm-up
+/// (`Distillation.dkdWarmupFactor`), so the logged value is the warmed-up loss.
+public final class DKDTerm: LossTerm {
+    public let name = "dkd"
+    public let weight: Double
+    public let teacher: Teacher
+    public let alpha: Double
+    public let beta: Double
+    public let temperature: Double
+    public let warmupEpochs: Int
+
+    public init(teacher: Teacher, alpha: Double, beta: Double, temperature: Double, warmupEpochs: Int, weight: Double = 1) {
+        self.teacher = teacher
+        self.alpha = alpha
+        self.beta = beta
+        self.temperature = temperature
+        self.warmupEpochs = warmupEpochs
+        self.weight = weight
+    }
+
+    public func loss(_ step: TrainingStep) throws -> Tensor {
+        let dkd = try Distillation.dkd(student: step.logits, teacher: teacherLogits(teacher, step), labels: step.labels,
+                                       alpha: alpha, beta: beta, temperature: temperature)
+        return try dkd * Distillation.dkdWarmupFactor(epoch: step.epoch, warmupEpochs: warmupEpochs)
+    }
+}
+
+/// A batch-relation loss between the student's and the teacher's pooled features
+/// (similarity-preserving, RKD distance or angle, PKT): widths may differ.
+public final class FeatureRelationTerm: LossTerm {
+    public let name: String
+    public let weight: Double
+    public let teacher: Teacher
+    let relation: (Tensor, Tensor) throws -> Tensor
+
+    public init(name: String, teacher: Teacher, weight: Double, relation: @escaping (_ student: Tensor, _ teacher: Tensor) throws -> Tensor) {
+        self.name = name
+        self.teacher = teacher
+        self.weight = weight
+        self.relation = relation
+    }
+
+    public func loss(_ step: TrainingStep) throws -> Tensor {
+        try relation(step.student.features, teacher.outputs(for: step).features)
+    }
+}
+
+/// The hints of a step's student outputs, or an error naming the term.
+func studentHints(_ step: TrainingStep, term: String) throws -> [Tensor] {
+    guard !step.student.hints.isEmpty else {
+        throw TuningError.incompatible(method: term, message: "the student's outputs have no hint maps (the term asks for .hints)")
+    }
+    return step.student.hints
+}
+
+/// Attention transfer over every pair of hint maps (the i-th student hint with the
+/// i-th teacher hint), summed as RepDistiller sums its groups.
+public final class AttentionTransferTerm: LossTerm {
+    public let name = "at"
+    public let weight: Double
+    public let teacher: Teacher
+    public let p: Double
+    public var studentNeeds: OutputNeeds { .hints }
+
+    public init(teacher: Teacher, p: Double, weight: Double) {
+        self.teacher = teacher
+        self.p = p
+        self.weight = weight
+    }
+
+    public func loss(_ step: TrainingStep) throws -> Tensor {
+        let student = try studentHints(step, term: name)
+        let teacherHints = try teacher.outputs(for: step, needs: .hints).hints
+        guard student.count == teacherHints.count else {
+            throw TuningError.incompatible(method: name,
+                                           message: "the student gives \(student.count) hint maps and teacher '\(teacher.name)' \(teacherHints.count); attention transfer pairs them one to one")
+        }
+        var total: Tensor? = nil
+        for (i, (s, t)) in zip(student, teacherHints).enumerated() {
+            guard s.rank == 4, t.rank == 4 else {
+                throw TuningError.incompatible(method: name,
+                                               message: "hint \(i) must be [B, C, H, W] maps for attention transfer; student \(s.shape), teacher '\(teacher.name)' \(t.shape)")
+            }
+            let pair = try FeatureDistillation.attention(student: s, teacher: t, p: p)
+            total = try total.map { try $0 + pair } ?? pair
+        }
+        guard let total else {
+            throw TuningError.incompatible(method: name, message: "no hint maps to compare")
+        }
+        return total
+    }
+}
+
+/// FitNets: the regressed student hint against the teacher hint (`FeatureDistillation.hint`).
+public final class FitNetTerm: LossTerm {
+    public let name = "fitnet"
+    public let weight: Double
+    public let teacher: Teacher
+    public let hintIndex: Int
+    public let regressor: HintRegressor
+    public var studentNeeds: OutputNeeds { .hints }
+    public var trainableParameters: [Tensor] { regressor.parameters }
+
+    public init(teacher: Teacher, hintIndex: Int, regressor: HintRegressor, weight: Double) {
+        self.teacher = teacher
+        self.hintIndex = hintIndex
+        self.regressor = regressor
+        self.weight = weight
+    }
+
+    public func loss(_ step: TrainingStep) throws -> Tensor {
+        let student = try studentHints(step, term: name)
+        let teacherHints = try teacher.outputs(for: step, needs: .hints).hints
+        guard hintIndex < student.count, hintIndex < teacherHints.count else {
+            throw TuningError.incompatible(method: name,
+                                           message: "hint_layer \(hintIndex) is out of range: the student gives \(student.count) hint maps, teacher '\(teacher.name)' \(teacherHints.count)")
+        }
+        return try FeatureDistillation.hint(regressed: regressor(student[hintIndex]), teacher: teacherHints[hintIndex])
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+@testable import HTMLReport
+
+/// The charts' SVG on awkward data: no NaN or infinity ever reaches the markup,
+/// text is escaped, and the same input gives the same bytes.
+@Suite("SVG charts")
+struct ChartTests {
+    static func assertClean(_ svg: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let lower = svg.lowercased()
+        #expect(!lower.contains("nan"), "NaN in SVG", sourceLocation: sourceLocation)
+        #expect(!lower.contains("inf"), "infinity in SVG", sourceLocation: sourceLocation)
+        #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>"), sourceLocation: sourceLocation)
+    }
+
+    static func count(_ needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }
+
+    @Test("scatter: all-equal points, a single point, non-finite points")
+    func degenerateScatter() {
+        let cases: [[ScatterChart.Point]] = [
+            [.init(label: "a", x: 1, y: 0.5), .init(label: "b", x: 1, y: 0.5), .init(label: "c", x: 1, y: 0.5)],
+            [.init(label: "only", x: -3, y: 0.2)],
+            [],
+            [.init(label: "bad", x: .nan, y: 0.3), .init(label: "ok", x: 2, y: .infinity), .init(label: "fine", x: 1, y: 0.4)],
+        ]
+        for points in cases {
+            let svg = ScatterChart(title: "t", xTitle: "x", yTitle: "y", points: points).rendered(id: "s")
+            Self.assertClean(svg)
+            #expect(Self.count("class=\"point\"", in: svg) == points.filter { $0.x.isFinite && $0.y.isFinite }.count)
+        }
+        let dropped = ScatterChart(title: "t", xTitle: "x", yTitle: "y", points: cases[3]).rendered(id: "s")
+        #expect(dropped.contains("2 points with no finite value left out"))
+        // All x equal: no trend line (its slope is undefined).
+        #expect(!ScatterChart(title: "t", xTitle: "x", yTitle: "y", points: cases[0]).rendered(id: "s").contains("class=\"trend\""))
+    }
+
+    @Test("scatter: a trend line and one tooltip per point")
+    func scatterMarks() {
+        let points = (0..<6).map { ScatterChart.Point(label: "m\($0)", x: Double($0), y: 0.3 + 0.1 * Double($0 % 4)) }
+        let svg = ScatterChart(title: "t", xTitle: "x", yTitle: "y", points: points).rendered(id: "s")
+        #expect(Self.count("class=\"trend\"", in: svg) == 1)
+        for p in points { #expect(svg.contains("<title>\(p.label): x = ")) }
+    }
+
+    @Test("bars: signed values from a zero line, n/a for undefined ones")
+    func bars() {
+        let chart = BarChart(title: "tau", valueTitle: "τ", bars: [
+            .init(label: "good", value: 0.8), .init(label: "bad", value: -0.4), .init(label: "undefined", value: nil),
+            .init(label: "broken", value: .nan),
+        ], fixedDomain: -1...1)
+        let svg = chart.rendered(id: "chart-tau")
+        Self.assertClean(svg)
+        #expect(Self.count("class=\"bar\"", in: svg) == 2)
+        #expect(Self.count(">n/a</text>", in: svg) == 2)
+        #expect(svg.contains("class=\"zero\""))
+        #expect(svg.contains("fill=\"\(Palette.negative)\"") && svg.contains("fill=\"\(Palette.positive)\""))
+        // The negative bar ends left of the zero line, the positive one right of it.
+        let scale = LinearScale.nice(covering: [0.8, -0.4], including: [0], range: (0, 1), fixed: -1...1)
+        #expect(scale.domain == -1...1)
+    }
+
+    @Test("lines: a single sample, a diverged value that breaks the line, bands")
+    func lines() {
+        let diverged = LineChart.Series(name: "loss", samples: [
+            .init(x: 1, y: 2), .init(x: 2, y: 1.5), .init(x: 3, y: .nan), .init(x: 4, y: 1.1), .init(x: 5, y: 1.0),
+        ], color: Palette.color(0))
+        let svg = LineChart(title: "t", xTitle: "iteration", yTitle: "loss", series: [diverged]).rendered(id: "l")
+        Self.assertClean(svg)
+        #expect(Self.count("class=\"series\"", in: svg) == 2)
+
+        let single = LineChart(title: "t", xTitle: "epoch", yTitle: "top-1",
+                               series: [.init(name: "one", samples: [.init(x: 1, y: 0.5, low: 0.5, high: 0.5)], color: "#000")])
+        let one = single.rendered(id: "l1")
+        Self.assertClean(one)
+        #expect(Self.count("class=\"marker\"", in: one) == 1)
+
+        let banded = LineChart(title: "t", xTitle: "epoch", yTitle: "top-1", series: [.init(name: "m", samples: [
+            .init(x: 1, y: 0.5, low: 0.4, high: 0.6), .init(x: 2, y: 0.6, low: 0.55, high: 0.7),
+        ], color: "#000")]).rendered(id: "l2")
+        #expect(Self.count("class=\"band\"", in: banded) == 1)
+
+        Self.assertClean(LineChart(title: "empty", xTitle: "x", yTitle: "y", series: []).rendered(id: "l3"))
+    }
+
+    @Test("text is escaped in titles, labels, legends and tooltips")
+    func escaping() {
+        let nasty = "<b>&\"x\"'"
+        let escaped = "&lt;b&gt;&amp;&quot;x&quot;&#39;"
+        let scatter = ScatterChart(title: nasty, xTitle: nasty, yTitle: nasty,
+                                   points: [.init(label: nasty, x: 0, y: 0), .init(label: "b", x: 1, y: 1)]).rendered(id: nasty)
+        let bars = BarChart(title: nasty, valueTitle: nasty, bars: [.init(label: nasty, value: 0.5)]).rendered(id: "b")
+        let lines = LineChart(title: nasty, xTitle: nasty, yTitle: nasty,
+                              series: [.init(name: nasty, samples: [.init(x: 1, y: 1), .init(x: 2, y: 2)], color: "#000")]).rendered(id: "l")
+        for svg in [scatter, bars, lines] {
+            #expect(!svg.contains(nasty))
+            #expect(svg.contains(escaped))
+        }
+    }
+
+    @Test("deterministic: the same input gives the same bytes")
+    func deterministic() {
+        let points = (0..<8).map { ScatterChart.Point(label: "model-\($0)", x: sin(Double($0)), y: cos(Double($0))) }
+        let a = ScatterChart(title: "t", xTitle: "x", yTitle: "y", points: points).rendered(id: "s")
+        let b = ScatterChart(title: "t", xTitle: "x", yTitle: "y", points: points).rendered(id: "s")
+        #expect(a == b)
+    }
+
+    @Test("curves over seeds: mean and min-max at each x any seed logged")
+    func aggregation() {
+        let samples = CurveAggregation.aggregate([
+            [(x: 10, y: 2.0), (x: 20, y: 1.0)],
+            [(x: 10, y: 3.0), (x: 20, y: 1.5)],
+            [(x: 10, y: 4.0)],
+        ])
+        #expect(samples == [
+            LineChart.Sample(x: 10, y: 3.0, low: 2.0, high: 4.0),
+            LineChart.Sample(x: 20, y: 1.25, low: 1.0, high: 1.5),
+        ])
+    }
+}

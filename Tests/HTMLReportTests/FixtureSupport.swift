@@ -1,0 +1,30 @@
+import Foundation
+@testable import HTMLReport
+
+/// The committed fixture run and scratch copies of it.
+enum Fixture {
+    static var run: String { Bundle.module.resourceURL!.appendingPathComponent("Fixtures/run").path }
+
+    /// A fresh copy of the fixture run (or an empty directory) to damage.
+    static func copy(empty: Bool = false) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-report-\(UUID().uuidString)")
+        if empty {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        } else {
+            try FileManager.default.copyItem(atPath: run, toPath: dir.path)
+        }
+        return dir.path
+    }
+
+    static func remove(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
+
+    static func write(_ text: String, to path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// The error `body` throws, as its one-line description.
+    static func error(_ body: () throws -> Void) -> String? {
+        do { try body(); return nil } catch { return "\(error)" }
+    }
+}
