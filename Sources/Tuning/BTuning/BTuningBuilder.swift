@@ -138,7 +138,8 @@ enum BTuningBuilder {
         let live: [BTuningTerm.LiveTeacher] = context.augmented
             ? zip(teachers, pi).map { BTuningTerm.LiveTeacher(teacher: Teacher($0.runner), projection: $0.scored.projection, weight: $1) }
             : []
-        return try BTuningTerm(weight: options.lambda, projection: projection, studentMean: student.projection,
+        let featureScale = try studentFeatures.to(.float64).square().sum(dim: 1).mean().sqrt().item()
+        return try BTuningTerm(weight: options.lambda, projection: projection, studentMean: student.projection, featureScale: featureScale,
                                cachedTarget: cached, liveTeachers: live, teacherNames: teachers.map(\.name),
                                teacherWeights: pi, reach: reach, notes: notes, warnings: warnings)
     }

@@ -22,8 +22,14 @@ public final class BTuningTerm: LossTermNotes {
     public let name = "btuning_mse"
     public let weight: Double
     public let projectionKind: Projection
-    /// [C, D] m_s: a constant, or the trainable parameter.
+    /// [C, D] m_s when frozen; when learnable, the trainable m' = c · m (see `featureScale`).
     let studentProjection: Tensor
+    /// c: the root-mean-square norm of the student's pre-trained training features.
+    /// The learnable projection is stored as m' = c · m and applied as f (m' / c)ᵀ:
+    /// the same function, but the loss's curvature in m' is at most 2·lambda / C
+    /// whatever the features' scale (in m it is 2·lambda/(B C) · σ_max(FᵀF), which for
+    /// features of norm ~25 and lambda = 100 makes any usual learning rate diverge).
+    let featureScale: Double
     /// [N, C] float32 target of every training sample (nil when computed live).
     let cachedTarget: Tensor?
     let liveTeachers: [LiveTeacher]
@@ -35,14 +41,15 @@ public final class BTuningTerm: LossTermNotes {
     /// The degenerate-projection measure on the training split (nil when not measured).
     public let reach: ProjectionReach?
 
-    init(weight: Double, projection: Projection, studentMean: PosteriorProjection, cachedTarget: Tensor?,
+    init(weight: Double, projection: Projection, studentMean: PosteriorProjection, featureScale: Double, cachedTarget: Tensor?,
          liveTeachers: [LiveTeacher], teacherNames: [String], teacherWeights: [Double],
          reach: ProjectionReach?, notes: [String], warnings: [String]) throws {
         self.weight = weight
         self.projectionKind = projection
+        self.featureScale = featureScale > 0 && featureScale.isFinite ? featureScale : 1
         switch projection {
         case .frozen: studentProjection = studentMean.meanTensor
-        case .learnable: studentProjection = try studentMean.meanTensor.clone().requiresGrad(true)
+        case .learnable: studentProjection = try (studentMean.meanTensor * self.featureScale).detach().requiresGrad(true)
         }
         self.cachedTarget = cachedTarget
         self.liveTeachers = liveTeachers
@@ -55,11 +62,14 @@ public final class BTuningTerm: LossTermNotes {
 
     public var trainableParameters: [Tensor] { projectionKind == .learnable ? [studentProjection] : [] }
 
-    /// The current m_s (the trainable tensor itself when learnable).
-    public var studentPosteriorMean: Tensor { studentProjection }
+    /// The projection m [C, D] the loss applies: m_s when frozen, m' / c when learnable
+    /// (with gradient to m').
+    public func studentPosteriorMean() throws -> Tensor {
+        projectionKind == .frozen ? studentProjection : try studentProjection / featureScale
+    }
 
     public func loss(_ step: TrainingStep) throws -> Tensor {
-        let prediction = try PosteriorProjection.apply(step.student.features, posteriorMean: studentProjection)
+        let prediction = try PosteriorProjection.apply(step.student.features, posteriorMean: try studentPosteriorMean())
         let target = try self.target(for: step)
         guard target.shape == prediction.shape else {
             throw TuningError.incompatible(method: "btuning",

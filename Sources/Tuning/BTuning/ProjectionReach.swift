@@ -53,18 +53,23 @@ public struct ProjectionReach: Sendable, Equatable {
         let tolerance = sMax * Double(Swift.max(c, posteriorMean.columns)) * Double.ulpOfOne
         // Coordinates of each gap row on the left singular vectors: R U (N x r).
         let coordinates = try gap.multiplied(by: svd.left)
-        var changeSquared = 0.0, reachedSquared = 0.0
+        var changeSquared = 0.0
+        // The unreachable part R (I − U Uᵀ), formed directly rather than as
+        // ‖R‖² − ‖R U‖², which would cancel to rounding noise when it is small.
+        var unreachablePart = gap
         for j in svd.singularValues.indices where svd.singularValues[j] > tolerance {
             var column = 0.0
-            for r in 0..<n { column += coordinates[r, j] * coordinates[r, j] }
-            reachedSquared += column
+            for r in 0..<n {
+                let coordinate = coordinates[r, j]
+                column += coordinate * coordinate
+                for col in 0..<c { unreachablePart[r, col] -= coordinate * svd.left[col, j] }
+            }
             changeSquared += column / (svd.singularValues[j] * svd.singularValues[j])
         }
-        let gapSquared = squaredNorm(gap)
         let featureNorm = squaredNorm(features).squareRoot()
         let targetNorm = squaredNorm(target).squareRoot()
         let growth = changeSquared == 0 ? 0 : changeSquared.squareRoot() / featureNorm
-        let unreachable = targetNorm == 0 ? 0 : Swift.max(0, gapSquared - reachedSquared).squareRoot() / targetNorm
+        let unreachable = targetNorm == 0 ? 0 : squaredNorm(unreachablePart).squareRoot() / targetNorm
         let ratio = targetNorm == 0 ? .infinity : squaredNorm(prediction).squareRoot() / targetNorm
         return ProjectionReach(requiredGrowth: growth, unreachableShare: unreachable, scaleRatio: ratio)
     }
