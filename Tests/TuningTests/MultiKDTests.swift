@@ -77,7 +77,7 @@ struct MultiKDTests {
         let s = try Tensor(Self.studentLogits.flatMap { $0.map(Float.init) }, shape: [3, 3])
         let t = try Tensor(Self.teacherLogits[0].flatMap { $0.map(Float.init) }, shape: [3, 3])
         for temperature in [1.0, 4.0] {
-            let ours = try SoftenedKL.perSample(student: s, teacher: t, temperature: temperature).toArray(of: Float.self)
+            let ours = try Distillation.kdPerSample(student: s, teacher: t, temperature: temperature).toArray(of: Float.self)
             for i in 0..<3 {
                 let expected = Self.softKL(student: Self.studentLogits[i], teacher: Self.teacherLogits[0][i], temperature: temperature)
                 #expect(Swift.abs(Double(ours[i]) - expected) < 1e-5 * Swift.max(1, expected))

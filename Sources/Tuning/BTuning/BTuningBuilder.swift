@@ -43,7 +43,7 @@ public struct BTuningOptions: Sendable, Equatable {
         guard result.degenerateGrowth > 0 else {
             throw TuningError.invalidConfiguration(file: source, field: "method_options.degenerate_growth", message: "expected a positive number, got \(result.degenerateGrowth)")
         }
-        let optionTeachers = try options.names("teachers")
+        let optionTeachers = try options.strings("teachers")
         if !optionTeachers.isEmpty, !context.teacherNames.isEmpty, optionTeachers != context.teacherNames {
             throw TuningError.invalidConfiguration(
                 file: source, field: "method_options.teachers",

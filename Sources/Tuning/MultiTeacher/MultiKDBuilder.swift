@@ -40,7 +40,7 @@ public struct MultiKDOptions: Sendable, Equatable {
                 throw TuningError.invalidConfiguration(file: source, field: "method_options.logme_temperature", message: "expected a positive number, got \(result.logmeTemperature)")
             }
         }
-        let optionTeachers = try options.names("teachers")
+        let optionTeachers = try options.strings("teachers")
         if !optionTeachers.isEmpty, !context.teacherNames.isEmpty, optionTeachers != context.teacherNames {
             throw TuningError.invalidConfiguration(
                 file: source, field: "method_options.teachers",

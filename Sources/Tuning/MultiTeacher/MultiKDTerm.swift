@@ -56,7 +56,7 @@ public final class MultiKDTerm: LossTermNotes {
     public func loss(_ step: TrainingStep) throws -> Tensor {
         let logits = try teacherLogits(step)
         let divergences = try Tensor.stack(logits.map {
-            try SoftenedKL.perSample(student: step.logits, teacher: $0, temperature: temperature)
+            try Distillation.kdPerSample(student: step.logits, teacher: $0, temperature: temperature)
         }, dim: 0)                                           // [K, B]
         let w = try weights(step, teacherLogits: logits).to(divergences.dtype)
         return try (w * divergences).sum() / Double(step.logits.shape[0])
