@@ -144,6 +144,33 @@ public final class MethodOptions {
         }
     }
 
+    /// A list of names: a list value, or one comma-separated string (what
+    /// `--option teachers=a,b` gives). Empty names are errors.
+    public func strings(_ key: String, default fallback: [String] = []) throws -> [String] {
+        read.insert(key)
+        let names: [String]
+        switch values[key] {
+        case nil:
+            names = fallback
+        case .string(let joined)?:
+            names = joined.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        case .list(let items)?:
+            names = try items.map { item in
+                guard case .string(let name) = item else {
+                    throw TuningError.invalidConfiguration(file: source, field: field(key), message: "expected a list of names, got \(item)")
+                }
+                return name
+            }
+        case let other?:
+            throw TuningError.invalidConfiguration(file: source, field: field(key), message: "expected a list of names, got \(other)")
+        }
+        if names.contains(where: \.isEmpty) {
+            throw TuningError.invalidConfiguration(file: source, field: field(key), message: "empty name in \(names)")
+        }
+        resolved[key] = .list(names.map { .string($0) })
+        return names
+    }
+
     /// Sets (or overrides) a value, as `--option key=value` does.
     public func set(_ key: String, _ value: Value) { values[key] = value }
 }

@@ -15,13 +15,21 @@ public enum Distillation {
     ///   - student: [B, C] logits, with gradient.
     ///   - teacher: [B, C] logits (detached here).
     public static func kd(student: Tensor, teacher: Tensor, temperature: Double) throws -> Tensor {
+        try kdPerSample(student: student, teacher: teacher, temperature: temperature).mean(dims: [0])
+    }
+
+    /// `kd` per sample, [B]: T² · KL(softmax(z_t / T) ‖ softmax(z_s / T)) of each row
+    /// (multi-teacher weightings such as EBKD and CA-MKD differ per sample). The
+    /// teacher enters as log-probabilities, so a saturated teacher gives no 0 · log 0.
+    public static func kdPerSample(student: Tensor, teacher: Tensor, temperature: Double) throws -> Tensor {
         let op = "Distillation.kd"
         try LossChecks.rank(student, 2, "student logits", op)
         try LossChecks.sameShape(student, teacher, "logits", op)
         try LossChecks.positive(temperature, "temperature", op)
         let logP = try (student / temperature).logSoftmax(dim: 1)
-        let q = try (teacher.detach() / temperature).softmax(dim: 1)
-        return try Loss.klDivergence(logP, q, reduction: .batchMean) * (temperature * temperature)
+        let logQ = try (teacher.detach().to(student.dtype) / temperature).logSoftmax(dim: 1)
+        let elementwise = try Loss.klDivergence(logP, logQ, reduction: .none, logTarget: true)
+        return try elementwise.sum(dim: 1) * (temperature * temperature)
     }
 
     /// The two parts of decoupled KD (Zhao et al. 2022, "Decoupled Knowledge

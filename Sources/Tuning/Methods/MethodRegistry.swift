@@ -3,6 +3,8 @@ public enum MethodRegistry {
     /// Every method, one line each. Registering a method is adding its type here.
     public static let all: [any TuningMethod.Type] = [
         Finetune.self,
+        // Tuning with the hub's posterior knowledge (docs/tuning/btuning.md, multikd.md).
+        BTuningMethod.self, MultiKDMethod.self,
         // Distillation from one teacher (docs/tuning/distillation.md).
         KDMethod.self, DKDMethod.self, FitNetMethod.self, ATMethod.self, SPMethod.self, RKDMethod.self, PKTMethod.self,
         // Regularisers of fine-tuning (docs/tuning/regularisers.md).

@@ -98,6 +98,17 @@ public enum TuneJob {
             TorchRuntime.manualSeed(Trainer.derivedSeed(UInt64(config.seed), stream: 3))
             return try method.makeTerms(context)
         }
+        // What the terms found while being built (B-Tuning's teacher ranking, a
+        // degenerate student projection): notes on the progress display, warnings
+        // on stderr even when quiet, both in OUT/notes.txt.
+        var notes: [String] = []
+        for case let term as any LossTermNotes in terms {
+            for note in term.notes { progress.log("\(term.name): \(note)"); notes.append("\(term.name): \(note)") }
+            for warning in term.warnings {
+                FileHandle.standardError.write(Data("hubminer: warning: \(term.name): \(warning)\n".utf8))
+                notes.append("warning: \(term.name): \(warning)")
+            }
+        }
         // Methods whose paper weights the cross-entropy itself (KD: 0.1 CE + 0.9 KD)
         // scale the configured `ce_weight` by their own factor.
         if let weighting = method as? any WeightsCrossEntropy.Type {
@@ -116,6 +127,9 @@ public enum TuneJob {
             try ConfigurationComparison.requireSame(saved: saved, current: resolved, file: configURL.path)
         }
         try writeAtomically(resolved, to: configURL)
+        if !notes.isEmpty {
+            try writeAtomically(Data((notes.joined(separator: "\n") + "\n").utf8), to: out.appendingPathComponent("notes.txt"))
+        }
 
         let trainer = try Trainer(config: config, student: student, train: data.train, validation: data.validation,
                                   methodTerms: terms, output: out, progress: progress)
