@@ -1,0 +1,281 @@
+import FeatureIO
+import Foundation
+import Hub
+import HubMiner
+import Linalg
+import Torch
+
+/// Test and tooling hooks. `afterModel` runs once a model is fully written (model
+/// file, card, record); throwing from it stops the build there, as a killed process
+/// would (the resume tests use it).
+public struct ZooBuildHooks: Sendable {
+    public var afterModel: (@Sendable (String) throws -> Void)?
+    public init(afterModel: (@Sendable (String) throws -> Void)? = nil) { self.afterModel = afterModel }
+}
+
+/// Builds a zoo directory, or finds it already built:
+///
+///     DIR/zoo.json               the manifest (written last)
+///     DIR/hub/<model>.pt         TorchScript, with features/forward/hints methods
+///     DIR/hub/<model>.json       its model card
+///     DIR/target/                the target task (NumPy dataset: train/, test/)
+///     DIR/sources/<task>/        each source task (same layout)
+///     DIR/records/<model>.json   per-model build record (fingerprint, file digest, results)
+///
+/// Caching: a `zoo.json` with the same fingerprint (versions, seed, plan) whose
+/// model files are all present makes the build a no-op. Otherwise each model whose
+/// record matches its own fingerprint and whose file digest matches is kept, and the
+/// rest are trained, each written atomically (model, then card, then record), so an
+/// interrupted build resumes where it stopped. A changed seed, version or plan
+/// changes the fingerprints and rebuilds. Files of models no longer in the plan are
+/// removed from `hub/` and `records/`.
+public enum ZooBuilder {
+    public static let hubFolder = "hub"
+    public static let targetFolder = "target"
+    public static let sourcesFolder = "sources"
+    public static let recordsFolder = "records"
+
+    /// `<cache>/zoo/<size>`: where `zoo build` and the demo keep a built-in zoo.
+    public static func defaultDirectory(size: ZooSize, cacheDirectory: URL) -> URL {
+        cacheDirectory.appendingPathComponent("zoo").appendingPathComponent(size.rawValue)
+    }
+
+    public static func build(size: ZooSize, seed: UInt64 = 0, directory: URL, progress: ProgressReporter = ProgressReporter(),
+                             hooks: ZooBuildHooks = ZooBuildHooks()) throws -> BuiltZoo {
+        try build(plan: ZooCatalogue.plan(size), seed: seed, directory: directory, progress: progress, hooks: hooks)
+    }
+
+    public static func build(plan: ZooPlan, seed: UInt64, directory: URL, progress: ProgressReporter = ProgressReporter(),
+                             hooks: ZooBuildHooks = ZooBuildHooks()) throws -> BuiltZoo {
+        let started = Date()
+        if let problem = plan.validationProblem() { throw ZooError.invalidArgument(problem) }
+        let fingerprint = try planFingerprint(plan, seed: seed)
+        let hub = directory.appendingPathComponent(hubFolder)
+        let targetURL = directory.appendingPathComponent(targetFolder)
+        if let existing = ZooManifest.read(from: directory), existing.fingerprint == fingerprint,
+           isComplete(existing, hub: hub, target: targetURL) {
+            progress.log("zoo: \(plan.size) zoo (seed \(seed)) already built in \(directory.path)")
+            return BuiltZoo(directory: directory, hub: hub, target: targetURL, manifest: existing, reused: true, trainedModels: [],
+                            seconds: Date().timeIntervalSince(started))
+        }
+        progress.log("zoo: building the \(plan.size) zoo (seed \(seed), \(plan.models.count) models) in \(directory.path)")
+        let records = directory.appendingPathComponent(recordsFolder)
+        for dir in [hub, records, directory.appendingPathComponent(sourcesFolder)] {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        }
+        // A stale manifest must not survive a partial rebuild.
+        try? FileManager.default.removeItem(at: directory.appendingPathComponent(ZooManifest.fileName))
+
+        let target = try prepareTask(plan.target, imageSize: plan.imageSize, seed: seed, directory: targetURL, progress: progress)
+        let targetFingerprint = try taskFingerprint(plan.target, imageSize: plan.imageSize, seed: seed)
+        var sourceTasks = [String: GeneratedTask]()
+        var summaries = [ZooModelSummary]()
+        var trained = [String]()
+        for (index, model) in plan.models.enumerated() {
+            let modelFingerprint = try self.modelFingerprint(model, plan: plan, seed: seed)
+            if var kept = try reusable(model, fingerprint: modelFingerprint, hub: hub, records: records) {
+                if kept.targetFingerprint != targetFingerprint {
+                    kept.summary.targetProbeAccuracy = try probe(try ScriptModule(contentsOf: hub.appendingPathComponent(kept.summary.file).path),
+                                                                 target: target)
+                    kept.targetFingerprint = targetFingerprint
+                    try writeAtomically(try ZooJSON.encode(kept), to: records.appendingPathComponent(model.name + ".json"))
+                }
+                progress.log("zoo: [\(index + 1)/\(plan.models.count)] \(model.name): kept from an earlier build")
+                summaries.append(kept.summary)
+                continue
+            }
+            let sourceSpec = plan.source(named: model.source)!
+            if sourceTasks[model.source] == nil {
+                sourceTasks[model.source] = try prepareTask(sourceSpec, imageSize: plan.imageSize, seed: seed,
+                                                            directory: directory.appendingPathComponent(sourcesFolder).appendingPathComponent(sourceSpec.name),
+                                                            progress: progress)
+            }
+            let (summary, network) = try trainOne(model, index: index, of: plan.models.count, task: sourceTasks[model.source]!,
+                                                  target: target, imageSize: plan.imageSize, seed: seed, progress: progress)
+            let modelURL = hub.appendingPathComponent(summary.file)
+            try saveAtomically(network, to: modelURL)
+            let record = ZooModelRecord(fingerprint: modelFingerprint, targetFingerprint: targetFingerprint,
+                                        modelSHA256: try FileDigest.sha256(of: modelURL), summary: summary)
+            try writeAtomically(try HubManifest.encodeCard(card(for: summary, imageSize: plan.imageSize)),
+                                to: hub.appendingPathComponent(model.name + ".json"))
+            try writeAtomically(try ZooJSON.encode(record), to: records.appendingPathComponent(model.name + ".json"))
+            summaries.append(record.summary)
+            trained.append(model.name)
+            try hooks.afterModel?(model.name)
+        }
+        try removeStale(keeping: Set(plan.models.map(\.name)), hub: hub, records: records)
+
+        let manifest = ZooManifest(generatorVersion: ZooVersion.generator, builderVersion: ZooVersion.builder, seed: seed, size: plan.size,
+                                   fingerprint: fingerprint, imageSize: plan.imageSize, hub: hubFolder,
+                                   target: ZooTaskSummary(plan.target, directory: targetFolder),
+                                   sources: plan.sources.map { ZooTaskSummary($0, directory: sourcesFolder + "/" + $0.name) },
+                                   models: summaries,
+                                   buildSeconds: Date().timeIntervalSince(started))
+        try writeAtomically(try ZooJSON.encode(manifest), to: directory.appendingPathComponent(ZooManifest.fileName))
+        progress.log(String(format: "zoo: built in %.1f s; target linear-probe accuracy %.2f to %.2f across models",
+                            manifest.buildSeconds, manifest.models.map(\.targetProbeAccuracy).min() ?? 0,
+                            manifest.models.map(\.targetProbeAccuracy).max() ?? 0))
+        return BuiltZoo(directory: directory, hub: hub, target: targetURL, manifest: manifest, reused: false, trainedModels: trained,
+                        seconds: manifest.buildSeconds)
+    }
+
+    // MARK: Steps
+
+    /// Generates a task, and writes its dataset directory unless an identical one is there.
+    static func prepareTask(_ spec: TaskSpec, imageSize: Int, seed: UInt64, directory: URL, progress: ProgressReporter) throws -> GeneratedTask {
+        let task = try TaskGenerator.generate(spec, imageSize: imageSize, seed: seed)
+        let existing = TaskDatasetWriter.readDescription(directory)
+        if existing?.spec != spec || existing?.seed != seed || existing?.imageSize != imageSize
+            || existing?.generatorVersion != ZooVersion.generator {
+            try? FileManager.default.removeItem(at: directory)
+            try TaskDatasetWriter.write(task, seed: seed, to: directory)
+            progress.log("zoo: task \(spec.name): \(task.train.count) training and \(task.test.count) test images written")
+        }
+        return task
+    }
+
+    static func trainOne(_ model: ZooModelSpec, index: Int, of count: Int, task: GeneratedTask, target: GeneratedTask,
+                         imageSize: Int, seed: UInt64, progress: ProgressReporter) throws -> (ZooModelSummary, ScriptModule) {
+        let network = try NetworkBuilder.make(model.architecture, imageSize: imageSize, classes: task.spec.classCount,
+                                              seed: modelSeed(model.name, seed: seed))
+        progress.begin("zoo: [\(index + 1)/\(count)] \(model.name) on \(model.source)", total: model.training.epochs, unit: "epochs")
+        let result = try Pretrainer.train(network, task: task, options: model.training, seed: modelSeed(model.name, seed: seed) &+ 1,
+                                          name: model.name) { _, _, loss in
+            progress.advance(String(format: "loss %.3f", loss))
+        }
+        progress.finish()
+        let probeAccuracy = try probe(network, target: target)
+        progress.log(String(format: "zoo: %@: source accuracy %.3f, target probe %.3f, %.1f s", model.name, result.sourceAccuracy,
+                            probeAccuracy, result.seconds))
+        let summary = ZooModelSummary(name: model.name, family: model.architecture.family, architecture: model.architecture,
+                                      sourceTask: model.source, parameters: try NetworkBuilder.parameterCount(network),
+                                      featureDimension: model.architecture.featureDimension, sourceClasses: task.spec.classCount,
+                                      training: model.training, result: result, targetProbeAccuracy: probeAccuracy,
+                                      hints: Stage(method: "hints"), file: model.name + ".pt")
+        return (summary, network)
+    }
+
+    /// Linear-probe accuracy of the network's features on the target task.
+    static func probe(_ network: ScriptModule, target: GeneratedTask) throws -> Double {
+        try network.eval()
+        func features(_ split: GeneratedSplit) throws -> Matrix {
+            try withNoGrad {
+                let x = try Tensor(taking: split.floatImages(), shape: [split.count] + split.sampleShape)
+                return try network.run(method: "features", [.tensor(x)]).tensor().to(.float64).toMatrix()
+            }
+        }
+        return try LinearProbe.accuracy(train: try features(target.train), trainLabels: target.train.labels,
+                                        test: try features(target.test), testLabels: target.test.labels)
+    }
+
+    // MARK: Files
+
+    /// Prefix of the temporary files models are saved to before being renamed into
+    /// place; hidden, so a hub listing never sees one, and removed by the next build.
+    static let temporaryPrefix = ".zoo-partial-"
+
+    /// `ScriptModule.save` to a hidden temporary file in the same directory, then a
+    /// rename: the model file is either absent or complete.
+    static func saveAtomically(_ network: ScriptModule, to url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(temporaryPrefix + UUID().uuidString + ".pt")
+        do {
+            try network.save(to: temporary.path)
+            guard rename(temporary.path, url.path) == 0 else {
+                throw ZooError.invalidArgument("\(url.path): cannot move the saved model into place: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+    }
+
+    /// The model card: 3 x S x S images in 0...1, resized to S x S when they differ,
+    /// features from `features`, source logits from `forward`.
+    public static func card(for model: ZooModelSummary, imageSize: Int) -> ModelCard {
+        ModelCard(name: model.name, file: model.file,
+                  input: InputSpec(kind: .image, channels: 3, height: imageSize, width: imageSize, resize: .resize),
+                  representation: RepresentationSpec(method: "features"),
+                  sourceHead: Stage(method: "forward"),
+                  metadata: Metadata(parameters: model.parameters, sourceDataset: model.sourceTask,
+                                     license: "generated by HubMiner's model zoo",
+                                     description: "\(model.architecture) pre-trained on the procedural task '\(model.sourceTask)' "
+                                         + String(format: "(source accuracy %.3f)", model.result.sourceAccuracy),
+                                     featureDimension: model.featureDimension, sourceClasses: model.sourceClasses))
+    }
+
+    /// A model from an earlier build that can be kept: its record matches the
+    /// fingerprint and its file still has the recorded digest.
+    static func reusable(_ model: ZooModelSpec, fingerprint: String, hub: URL, records: URL) throws -> ZooModelRecord? {
+        guard let data = try? Data(contentsOf: records.appendingPathComponent(model.name + ".json")),
+              let record = try? JSONDecoder().decode(ZooModelRecord.self, from: data),
+              record.fingerprint == fingerprint else { return nil }
+        let file = hub.appendingPathComponent(record.summary.file)
+        guard FileManager.default.fileExists(atPath: file.path),
+              FileManager.default.fileExists(atPath: hub.appendingPathComponent(model.name + ".json").path),
+              (try? FileDigest.sha256(of: file)) == record.modelSHA256 else { return nil }
+        return record
+    }
+
+    /// The quick completeness check of a built zoo: every model file and card present
+    /// with the recorded size, and the target dataset described.
+    static func isComplete(_ manifest: ZooManifest, hub: URL, target: URL) -> Bool {
+        guard TaskDatasetWriter.readDescription(target) != nil else { return false }
+        return manifest.models.allSatisfy { m in
+            FileManager.default.fileExists(atPath: hub.appendingPathComponent(m.file).path)
+                && FileManager.default.fileExists(atPath: hub.appendingPathComponent(m.name + ".json").path)
+        }
+    }
+
+    static func removeStale(keeping names: Set<String>, hub: URL, records: URL) throws {
+        for (dir, extensions) in [(hub, ["pt", "json"]), (records, ["json"])] {
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] {
+                let ext = (file as NSString).pathExtension
+                let stem = (file as NSString).deletingPathExtension
+                if file.hasPrefix(temporaryPrefix) || (extensions.contains(ext) && !names.contains(stem)) {
+                    try FileManager.default.removeItem(at: dir.appendingPathComponent(file))
+                }
+            }
+        }
+    }
+
+    // MARK: Fingerprints
+
+    static func modelSeed(_ name: String, seed: UInt64) -> UInt64 {
+        var rng = ZooRandom(seed: seed, stream: stableHash("model:" + name))
+        return rng.next() >> 1
+    }
+
+    static func sha256JSON<T: Encodable>(_ value: T) throws -> String {
+        SHA256.hex(try ZooJSON.encode(value))
+    }
+
+    struct PlanKey: Encodable { let generator: Int; let builder: Int; let seed: UInt64; let plan: ZooPlan }
+    struct ModelKey: Encodable { let generator: Int; let builder: Int; let seed: UInt64; let imageSize: Int; let model: ZooModelSpec; let source: TaskSpec }
+    struct TaskKey: Encodable { let generator: Int; let seed: UInt64; let imageSize: Int; let task: TaskSpec }
+
+    static func planFingerprint(_ plan: ZooPlan, seed: UInt64) throws -> String {
+        try sha256JSON(PlanKey(generator: ZooVersion.generator, builder: ZooVersion.builder, seed: seed, plan: plan))
+    }
+
+    static func modelFingerprint(_ model: ZooModelSpec, plan: ZooPlan, seed: UInt64) throws -> String {
+        try sha256JSON(ModelKey(generator: ZooVersion.generator, builder: ZooVersion.builder, seed: seed, imageSize: plan.imageSize,
+                                model: model, source: plan.source(named: model.source)!))
+    }
+
+    static func taskFingerprint(_ task: TaskSpec, imageSize: Int, seed: UInt64) throws -> String {
+        try sha256JSON(TaskKey(generator: ZooVersion.generator, seed: seed, imageSize: imageSize, task: task))
+    }
+}
+
+/// `records/<model>.json`: what a build needs to decide whether a model can be kept.
+struct ZooModelRecord: Codable {
+    var fingerprint: String
+    /// The target the probe accuracy was measured on.
+    var targetFingerprint: String
+    var modelSHA256: String
+    var summary: ZooModelSummary
+
+    enum CodingKeys: String, CodingKey {
+        case fingerprint, targetFingerprint = "target_fingerprint", modelSHA256 = "model_sha256", summary
+    }
+}
