@@ -36,11 +36,15 @@ struct ZooBuildCommand: ParsableCommand {
     @Option(name: .customLong("cache-dir"), help: "Cache directory holding the default zoo location (default: $HUBMINER_CACHE_DIR, else $XDG_CACHE_HOME/hubminer, else ~/.cache/hubminer).")
     var cacheDir: String?
 
-    @Option(help: "Cores to use (default: all).")
+    @Option(help: "Cores to use: models trained at once, one core each (default: all).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "No progress on stderr.")
     var quiet = false
+
+    @Option(help: ArgumentHelp("A zoo plan as JSON (tasks, models, image size) instead of a built-in size; for tests and experiments.",
+                               visibility: .hidden))
+    var plan: String?
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -51,10 +55,12 @@ struct ZooBuildCommand: ParsableCommand {
         try HubMinerCommand.reportingErrors {
             ZooRuntime.configure(threads: threads)
             let size: ZooSize = quick ? .quick : .full
+            let zooPlan = try plan.map { try ZooPlan.read(from: URL(fileURLWithPath: $0)) } ?? ZooCatalogue.plan(size)
+            let cache = cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory()
             let directory = out.map { URL(fileURLWithPath: $0) }
-                ?? ZooBuilder.defaultDirectory(size: size, cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory())
-            let built = try ZooBuilder.build(size: size, seed: seed, directory: directory,
-                                             progress: ProgressReporter(style: quiet ? .silent : nil))
+                ?? cache.appendingPathComponent("zoo").appendingPathComponent(zooPlan.size)
+            let built = try ZooBuilder.build(plan: zooPlan, seed: seed, directory: directory,
+                                             progress: ProgressReporter(style: quiet ? .silent : nil), workers: threads)
             try emit(ZooSummaryRenderer.render(built), to: nil)
         }
     }

@@ -40,13 +40,15 @@ public enum ZooBuilder {
         cacheDirectory.appendingPathComponent("zoo").appendingPathComponent(size.rawValue)
     }
 
+    /// Builds (or finds) the built-in zoo of `size`. `workers`: models trained at once,
+    /// one core each (default: every core).
     public static func build(size: ZooSize, seed: UInt64 = 0, directory: URL, progress: ProgressReporter = ProgressReporter(),
-                             hooks: ZooBuildHooks = ZooBuildHooks()) throws -> BuiltZoo {
-        try build(plan: ZooCatalogue.plan(size), seed: seed, directory: directory, progress: progress, hooks: hooks)
+                             workers: Int = ProcessInfo.processInfo.activeProcessorCount, hooks: ZooBuildHooks = ZooBuildHooks()) throws -> BuiltZoo {
+        try build(plan: ZooCatalogue.plan(size), seed: seed, directory: directory, progress: progress, workers: workers, hooks: hooks)
     }
 
     public static func build(plan: ZooPlan, seed: UInt64, directory: URL, progress: ProgressReporter = ProgressReporter(),
-                             hooks: ZooBuildHooks = ZooBuildHooks()) throws -> BuiltZoo {
+                             workers: Int = ProcessInfo.processInfo.activeProcessorCount, hooks: ZooBuildHooks = ZooBuildHooks()) throws -> BuiltZoo {
         let started = Date()
         if let problem = plan.validationProblem() { throw ZooError.invalidArgument(problem) }
         let fingerprint = try planFingerprint(plan, seed: seed)
@@ -68,48 +70,66 @@ public enum ZooBuilder {
 
         let target = try prepareTask(plan.target, imageSize: plan.imageSize, seed: seed, directory: targetURL, progress: progress)
         let targetFingerprint = try taskFingerprint(plan.target, imageSize: plan.imageSize, seed: seed)
-        var sourceTasks = [String: GeneratedTask]()
-        var summaries = [ZooModelSummary]()
-        var trained = [String]()
+        // Models an earlier build finished are kept; the probe is redone if the target changed.
+        var summaries = [String: ZooModelSummary]()
+        var pending = [(index: Int, model: ZooModelSpec, fingerprint: String)]()
         for (index, model) in plan.models.enumerated() {
             let modelFingerprint = try self.modelFingerprint(model, plan: plan, seed: seed)
-            if var kept = try reusable(model, fingerprint: modelFingerprint, hub: hub, records: records) {
-                if kept.targetFingerprint != targetFingerprint {
-                    kept.summary.targetProbeAccuracy = try probe(try ScriptModule(contentsOf: hub.appendingPathComponent(kept.summary.file).path),
-                                                                 target: target)
-                    kept.targetFingerprint = targetFingerprint
-                    try writeAtomically(try ZooJSON.encode(kept), to: records.appendingPathComponent(model.name + ".json"))
-                }
-                progress.log("zoo: [\(index + 1)/\(plan.models.count)] \(model.name): kept from an earlier build")
-                summaries.append(kept.summary)
+            guard var kept = reusable(model, fingerprint: modelFingerprint, hub: hub, records: records) else {
+                pending.append((index, model, modelFingerprint))
                 continue
             }
-            let sourceSpec = plan.source(named: model.source)!
-            if sourceTasks[model.source] == nil {
-                sourceTasks[model.source] = try prepareTask(sourceSpec, imageSize: plan.imageSize, seed: seed,
-                                                            directory: directory.appendingPathComponent(sourcesFolder).appendingPathComponent(sourceSpec.name),
-                                                            progress: progress)
+            if kept.targetFingerprint != targetFingerprint {
+                try withSingleThreadedTorch {
+                    kept.summary.targetProbeAccuracy = try probe(try ScriptModule(contentsOf: hub.appendingPathComponent(kept.summary.file).path),
+                                                                 target: target)
+                }
+                kept.targetFingerprint = targetFingerprint
+                try writeAtomically(try ZooJSON.encode(kept), to: records.appendingPathComponent(model.name + ".json"))
             }
-            let (summary, network) = try trainOne(model, index: index, of: plan.models.count, task: sourceTasks[model.source]!,
-                                                  target: target, imageSize: plan.imageSize, seed: seed, progress: progress)
-            let modelURL = hub.appendingPathComponent(summary.file)
-            try saveAtomically(network, to: modelURL)
-            let record = ZooModelRecord(fingerprint: modelFingerprint, targetFingerprint: targetFingerprint,
-                                        modelSHA256: try FileDigest.sha256(of: modelURL), summary: summary)
-            try writeAtomically(try HubManifest.encodeCard(card(for: summary, imageSize: plan.imageSize)),
-                                to: hub.appendingPathComponent(model.name + ".json"))
-            try writeAtomically(try ZooJSON.encode(record), to: records.appendingPathComponent(model.name + ".json"))
-            summaries.append(record.summary)
-            trained.append(model.name)
+            progress.log("zoo: [\(index + 1)/\(plan.models.count)] \(model.name): kept from an earlier build")
+            summaries[model.name] = kept.summary
+        }
+
+        var sourceTasks = [String: GeneratedTask]()
+        for name in Set(pending.map(\.model.source)).sorted() {
+            let spec = plan.source(named: name)!
+            sourceTasks[name] = try prepareTask(spec, imageSize: plan.imageSize, seed: seed,
+                                                directory: directory.appendingPathComponent(sourcesFolder).appendingPathComponent(name),
+                                                progress: progress)
+        }
+
+        // Training: one model per worker thread; progress counts epochs over all of them.
+        let results = ResultBox()
+        let jobs = pending
+        let tasks = sourceTasks
+        let imageSize = plan.imageSize
+        let total = plan.models.count
+        if !jobs.isEmpty {
+            progress.log("zoo: pre-training \(jobs.count) model(s) on \(min(workers, jobs.count)) thread(s)")
+            progress.begin("zoo: training", total: jobs.reduce(0) { $0 + $1.model.training.epochs }, unit: "epochs")
+        }
+        try WorkerPool.run(jobs: jobs.count, workers: workers) { j in
+            let (index, model, modelFingerprint) = jobs[j]
+            let summary = try trainAndSave(model, task: tasks[model.source]!, target: target, imageSize: imageSize, seed: seed,
+                                           hub: hub, records: records, fingerprint: modelFingerprint, targetFingerprint: targetFingerprint,
+                                           progress: progress)
+            results.add(summary)
+            progress.log(String(format: "zoo: [%d/%d] %@ (%@ on %@): source accuracy %.3f, target probe %.3f, %.1f s",
+                                index + 1, total, model.name, model.architecture.family, model.source, summary.result.sourceAccuracy,
+                                summary.targetProbeAccuracy, summary.result.seconds))
             try hooks.afterModel?(model.name)
         }
+        if !jobs.isEmpty { progress.finish() }
+        for summary in results.all { summaries[summary.name] = summary }
+        let trained = plan.models.map(\.name).filter { name in jobs.contains { $0.model.name == name } }
         try removeStale(keeping: Set(plan.models.map(\.name)), hub: hub, records: records)
 
         let manifest = ZooManifest(generatorVersion: ZooVersion.generator, builderVersion: ZooVersion.builder, seed: seed, size: plan.size,
                                    fingerprint: fingerprint, imageSize: plan.imageSize, hub: hubFolder,
                                    target: ZooTaskSummary(plan.target, directory: targetFolder),
                                    sources: plan.sources.map { ZooTaskSummary($0, directory: sourcesFolder + "/" + $0.name) },
-                                   models: summaries,
+                                   models: plan.models.map { summaries[$0.name]! },
                                    buildSeconds: Date().timeIntervalSince(started))
         try writeAtomically(try ZooJSON.encode(manifest), to: directory.appendingPathComponent(ZooManifest.fileName))
         progress.log(String(format: "zoo: built in %.1f s; target linear-probe accuracy %.2f to %.2f across models",
@@ -134,25 +154,38 @@ public enum ZooBuilder {
         return task
     }
 
-    static func trainOne(_ model: ZooModelSpec, index: Int, of count: Int, task: GeneratedTask, target: GeneratedTask,
-                         imageSize: Int, seed: UInt64, progress: ProgressReporter) throws -> (ZooModelSummary, ScriptModule) {
+    /// Builds and pre-trains one model, measures its target probe, then writes model
+    /// file, card and record, each atomically and in that order.
+    static func trainAndSave(_ model: ZooModelSpec, task: GeneratedTask, target: GeneratedTask, imageSize: Int, seed: UInt64,
+                             hub: URL, records: URL, fingerprint: String, targetFingerprint: String,
+                             progress: ProgressReporter) throws -> ZooModelSummary {
         let network = try NetworkBuilder.make(model.architecture, imageSize: imageSize, classes: task.spec.classCount,
                                               seed: modelSeed(model.name, seed: seed))
-        progress.begin("zoo: [\(index + 1)/\(count)] \(model.name) on \(model.source)", total: model.training.epochs, unit: "epochs")
         let result = try Pretrainer.train(network, task: task, options: model.training, seed: modelSeed(model.name, seed: seed) &+ 1,
-                                          name: model.name) { _, _, loss in
-            progress.advance(String(format: "loss %.3f", loss))
+                                          name: model.name) { epoch, epochs, loss in
+            progress.advance(String(format: "%@ epoch %d/%d loss %.3f", model.name, epoch, epochs, loss))
         }
-        progress.finish()
-        let probeAccuracy = try probe(network, target: target)
-        progress.log(String(format: "zoo: %@: source accuracy %.3f, target probe %.3f, %.1f s", model.name, result.sourceAccuracy,
-                            probeAccuracy, result.seconds))
         let summary = ZooModelSummary(name: model.name, family: model.architecture.family, architecture: model.architecture,
                                       sourceTask: model.source, parameters: try NetworkBuilder.parameterCount(network),
                                       featureDimension: model.architecture.featureDimension, sourceClasses: task.spec.classCount,
-                                      training: model.training, result: result, targetProbeAccuracy: probeAccuracy,
+                                      training: model.training, result: result, targetProbeAccuracy: try probe(network, target: target),
                                       hints: Stage(method: "hints"), file: model.name + ".pt")
-        return (summary, network)
+        let modelURL = hub.appendingPathComponent(summary.file)
+        try saveAtomically(network, to: modelURL)
+        let record = ZooModelRecord(fingerprint: fingerprint, targetFingerprint: targetFingerprint,
+                                    modelSHA256: try FileDigest.sha256(of: modelURL), summary: summary)
+        try writeAtomically(try HubManifest.encodeCard(card(for: summary, imageSize: imageSize)),
+                            to: hub.appendingPathComponent(model.name + ".json"))
+        try writeAtomically(try ZooJSON.encode(record), to: records.appendingPathComponent(model.name + ".json"))
+        return summary
+    }
+
+    /// Runs `body` with libtorch and OpenBLAS on one thread (as the workers run).
+    static func withSingleThreadedTorch<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = TorchRuntime.threadCount
+        defer { TorchRuntime.threadCount = previous }
+        TorchRuntime.threadCount = 1
+        return try BLASRuntime.withThreadCount(1, body)
     }
 
     /// Linear-probe accuracy of the network's features on the target task.
@@ -205,7 +238,7 @@ public enum ZooBuilder {
 
     /// A model from an earlier build that can be kept: its record matches the
     /// fingerprint and its file still has the recorded digest.
-    static func reusable(_ model: ZooModelSpec, fingerprint: String, hub: URL, records: URL) throws -> ZooModelRecord? {
+    static func reusable(_ model: ZooModelSpec, fingerprint: String, hub: URL, records: URL) -> ZooModelRecord? {
         guard let data = try? Data(contentsOf: records.appendingPathComponent(model.name + ".json")),
               let record = try? JSONDecoder().decode(ZooModelRecord.self, from: data),
               record.fingerprint == fingerprint else { return nil }
@@ -265,6 +298,14 @@ public enum ZooBuilder {
     static func taskFingerprint(_ task: TaskSpec, imageSize: Int, seed: UInt64) throws -> String {
         try sha256JSON(TaskKey(generator: ZooVersion.generator, seed: seed, imageSize: imageSize, task: task))
     }
+}
+
+/// Summaries of models trained by the workers. @unchecked Sendable: guarded by `lock`.
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var summaries = [ZooModelSummary]()
+    func add(_ s: ZooModelSummary) { lock.withLock { summaries.append(s) } }
+    var all: [ZooModelSummary] { lock.withLock { summaries } }
 }
 
 /// `records/<model>.json`: what a build needs to decide whether a model can be kept.

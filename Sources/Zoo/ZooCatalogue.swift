@@ -15,8 +15,8 @@ public enum ZooCatalogue {
 
     public static func plan(_ size: ZooSize) -> ZooPlan {
         let quick = size == .quick
-        let train = quick ? 150 : 250
-        let test = quick ? 40 : 50
+        let train = quick ? 300 : 400
+        let test = 50
         var sources = [strokes(train, test), palette(train, test), glyphs(train, test), layouts(train, test)]
         if !quick { sources.append(mixed(train, test)) }
         return ZooPlan(size: size.rawValue, imageSize: imageSize, sources: sources,
@@ -77,7 +77,7 @@ public enum ZooCatalogue {
 
     static func mlp(_ name: String, _ hidden: [Int], _ source: String, epochs: Int) -> ZooModelSpec {
         ZooModelSpec(name: name, architecture: .mlp(hidden: hidden), source: source,
-                     training: PretrainingOptions(epochs: epochs, learningRate: 2e-3))
+                     training: PretrainingOptions(epochs: epochs, learningRate: 1e-3))
     }
 
     static func cnn(_ name: String, _ widths: [Int], depth: Int = 1, _ source: String, epochs: Int) -> ZooModelSpec {
@@ -91,26 +91,26 @@ public enum ZooCatalogue {
     }
 
     static let quickModels: [ZooModelSpec] = [
-        cnn("cnn-w16-strokes", [16, 32, 32], "strokes", epochs: 6),
-        cnn("cnn-w8-glyphs", [8, 16, 16], "glyphs", epochs: 5),
-        cnn("cnn-w8-layouts", [8, 16, 16], "layouts", epochs: 4),
-        mlp("mlp-128-palette", [128, 64], "palette", epochs: 5),
-        mlp("mlp-128-strokes", [128, 64], "strokes", epochs: 5),
-        vit("vit-d32-strokes", dim: 32, depth: 1, heads: 2, "strokes", epochs: 6),
+        cnn("cnn-w16-strokes", [16, 32, 32], "strokes", epochs: 8),
+        vit("vit-d32-strokes", dim: 32, depth: 1, heads: 2, "strokes", epochs: 12),
+        cnn("cnn-w8-palette", [8, 16, 16], "palette", epochs: 6),
+        cnn("cnn-w8-glyphs", [8, 16, 16], "glyphs", epochs: 6),
+        mlp("mlp-256-layouts", [256, 128], "layouts", epochs: 8),
+        mlp("mlp-128-palette", [128, 64], "palette", epochs: 8),
     ]
 
     static let fullModels: [ZooModelSpec] = [
-        mlp("mlp-128-strokes", [128, 64], "strokes", epochs: 6),
-        mlp("mlp-256-palette", [256, 128], "palette", epochs: 6),
-        mlp("mlp-128-glyphs", [128, 64], "glyphs", epochs: 6),
-        cnn("cnn-w8-strokes", [8, 16, 16], "strokes", epochs: 5),
+        mlp("mlp-128-palette", [128, 64], "palette", epochs: 8),
+        mlp("mlp-256-layouts", [256, 128], "layouts", epochs: 8),
+        mlp("mlp-128-layouts", [128, 64], "layouts", epochs: 3),
+        cnn("cnn-w8-strokes", [8, 16, 16], "strokes", epochs: 3),
         cnn("cnn-w16-strokes", [16, 32, 32], "strokes", epochs: 8),
-        cnn("cnn-w16d2-layouts", [16, 32], depth: 2, "layouts", epochs: 5),
+        cnn("cnn-w16d2-layouts", [16, 32], depth: 2, "layouts", epochs: 6),
         cnn("cnn-w8-glyphs", [8, 16, 16], "glyphs", epochs: 6),
-        cnn("cnn-w24-palette", [24, 48], "palette", epochs: 5),
-        cnn("cnn-w16-mixed", [16, 32, 32], "mixed", epochs: 6),
-        vit("vit-d32-strokes", dim: 32, depth: 1, heads: 2, "strokes", epochs: 8),
-        vit("vit-d48-mixed", dim: 48, depth: 2, heads: 4, "mixed", epochs: 8),
-        vit("vit-d32-layouts", dim: 32, depth: 1, heads: 2, "layouts", epochs: 6),
+        cnn("cnn-w24-palette", [24, 48], "palette", epochs: 6),
+        cnn("cnn-w16-mixed", [16, 32, 32], "mixed", epochs: 8),
+        vit("vit-d32-strokes", dim: 32, depth: 1, heads: 2, "strokes", epochs: 12),
+        vit("vit-d48-mixed", dim: 48, depth: 2, heads: 4, "mixed", epochs: 12),
+        vit("vit-d32-glyphs", dim: 32, depth: 1, heads: 2, "glyphs", epochs: 10),
     ]
 }

@@ -36,6 +36,22 @@ public struct ZooPlan: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey { case size, imageSize = "image_size", sources, target, models }
 
+    /// A plan saved as JSON (the encoding of this type).
+    public static func read(from url: URL) throws -> ZooPlan {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ZooError.unreadableManifest(path: url.path, message: "cannot read the plan: \(error.localizedDescription)")
+        }
+        do { return try JSONDecoder().decode(ZooPlan.self, from: data) } catch let DecodingError.keyNotFound(key, context) {
+            let path = (context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")
+            throw ZooError.unreadableManifest(path: url.path, message: "field '\(path)': required field is missing")
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw ZooError.unreadableManifest(path: url.path, message: "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))': expected \(type)")
+        } catch {
+            throw ZooError.unreadableManifest(path: url.path, message: "not a zoo plan: \(error)")
+        }
+    }
+
     public func source(named name: String) -> TaskSpec? { sources.first { $0.name == name } }
 
     /// The first problem with the plan, nil when buildable.

@@ -11,7 +11,7 @@ public struct PretrainingOptions: Codable, Sendable, Equatable {
     /// Fraction of the steps spent warming up linearly from a third of the rate.
     public var warmupFraction: Double
 
-    public init(epochs: Int, batchSize: Int = 64, learningRate: Double = 3e-3, weightDecay: Double = 0.05, warmupFraction: Double = 0.05) {
+    public init(epochs: Int, batchSize: Int = 32, learningRate: Double = 3e-3, weightDecay: Double = 0.05, warmupFraction: Double = 0.05) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate

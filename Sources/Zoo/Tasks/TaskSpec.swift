@@ -98,23 +98,35 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     }
 
     /// Distinct class codes that spread the classes evenly over the label factors'
-    /// values: from the value tuples in a seeded order, each pick is the tuple whose
-    /// values have been used least so far. `count` must not exceed the number of tuples.
+    /// values (each value of a factor used by as many classes as another, give or take
+    /// one). From the value tuples in a seeded order, each pick is a tuple whose values
+    /// have been used least (fewest at the highest use, then fewest in all); a greedy
+    /// pass can still end unbalanced, so up to 64 seeded orders are tried and the
+    /// first balanced result kept. `count` is capped at the number of tuples.
     public static func spreadCodes(_ factors: [SceneFactor], count: Int, seed: UInt64) -> [[Int]] {
-        var tuples: [[Int]] = [[]]
-        for f in factors { tuples = tuples.flatMap { t in (0..<f.cardinality).map { t + [$0] } } }
-        var rng = ZooRandom(seed: seed)
-        rng.shuffle(&tuples)
-        var usage = factors.map { [Int](repeating: 0, count: $0.cardinality) }
-        var codes = [[Int]]()
-        for _ in 0..<min(count, tuples.count) {
-            let cost = { (t: [Int]) in t.enumerated().reduce(0) { $0 + usage[$1.offset][$1.element] } }
-            let pick = tuples.indices.min { cost(tuples[$0]) < cost(tuples[$1]) }!
-            let code = tuples.remove(at: pick)
-            for (k, v) in code.enumerated() { usage[k][v] += 1 }
-            codes.append(code)
+        var product: [[Int]] = [[]]
+        for f in factors { product = product.flatMap { t in (0..<f.cardinality).map { t + [$0] } } }
+        var fallback = [[Int]]()
+        for attempt in 0..<64 {
+            var tuples = product
+            var rng = ZooRandom(seed: seed, stream: stableHash("codes"), index: UInt64(attempt))
+            rng.shuffle(&tuples)
+            var usage = factors.map { [Int](repeating: 0, count: $0.cardinality) }
+            var codes = [[Int]]()
+            for _ in 0..<min(count, tuples.count) {
+                func cost(_ t: [Int]) -> (Int, Int) {
+                    let uses = t.enumerated().map { usage[$0.offset][$0.element] }
+                    return (uses.max() ?? 0, uses.reduce(0, +))
+                }
+                let pick = tuples.indices.min { cost(tuples[$0]) < cost(tuples[$1]) }!
+                let code = tuples.remove(at: pick)
+                for (k, v) in code.enumerated() { usage[k][v] += 1 }
+                codes.append(code)
+            }
+            if usage.allSatisfy({ ($0.max() ?? 0) - ($0.min() ?? 0) <= 1 }) { return codes }
+            if attempt == 0 { fallback = codes }
         }
-        return codes
+        return fallback
     }
 
     enum CodingKeys: String, CodingKey {
