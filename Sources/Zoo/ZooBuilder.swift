@@ -54,14 +54,14 @@ public enum ZooBuilder {
         let fingerprint = try planFingerprint(plan, seed: seed)
         let hub = directory.appendingPathComponent(hubFolder)
         let targetURL = directory.appendingPathComponent(targetFolder)
+        let records = directory.appendingPathComponent(recordsFolder)
         if let existing = ZooManifest.read(from: directory), existing.fingerprint == fingerprint,
-           isComplete(existing, hub: hub, target: targetURL) {
+           isComplete(existing, hub: hub, records: records, target: targetURL) {
             progress.log("zoo: \(plan.size) zoo (seed \(seed)) already built in \(directory.path)")
             return BuiltZoo(directory: directory, hub: hub, target: targetURL, manifest: existing, reused: true, trainedModels: [],
                             seconds: Date().timeIntervalSince(started))
         }
         progress.log("zoo: building the \(plan.size) zoo (seed \(seed), \(plan.models.count) models) in \(directory.path)")
-        let records = directory.appendingPathComponent(recordsFolder)
         for dir in [hub, records, directory.appendingPathComponent(sourcesFolder)] {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
@@ -207,18 +207,18 @@ public enum ZooBuilder {
     /// place; hidden, so a hub listing never sees one, and removed by the next build.
     static let temporaryPrefix = ".zoo-partial-"
 
-    /// `ScriptModule.save` to a hidden temporary file in the same directory, then a
-    /// rename: the model file is either absent or complete.
+    /// `ScriptModule.save` into a hidden temporary directory beside `url`, then a
+    /// rename: the model file is either absent or complete. The file keeps its final
+    /// name while written because TorchScript names the archive's root folder after
+    /// the file, so the bytes do not depend on the temporary name.
     static func saveAtomically(_ network: ScriptModule, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(temporaryPrefix + UUID().uuidString + ".pt")
-        do {
-            try network.save(to: temporary.path)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw ZooError.invalidArgument("\(url.path): cannot move the saved model into place: \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
+        let staging = url.deletingLastPathComponent().appendingPathComponent(temporaryPrefix + UUID().uuidString)
+        defer { try? FileManager.default.removeItem(at: staging) }
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        let temporary = staging.appendingPathComponent(url.lastPathComponent)
+        try network.save(to: temporary.path)
+        guard rename(temporary.path, url.path) == 0 else {
+            throw ZooError.invalidArgument("\(url.path): cannot move the saved model into place: \(String(cString: strerror(errno)))")
         }
     }
 
@@ -249,23 +249,35 @@ public enum ZooBuilder {
         return record
     }
 
-    /// The quick completeness check of a built zoo: every model file and card present
-    /// with the recorded size, and the target dataset described.
-    static func isComplete(_ manifest: ZooManifest, hub: URL, target: URL) -> Bool {
+    /// The completeness check of a built zoo: the target dataset described, and every
+    /// model's card present and its file matching the digest its record holds (a few
+    /// megabytes hashed: milliseconds).
+    static func isComplete(_ manifest: ZooManifest, hub: URL, records: URL, target: URL) -> Bool {
         guard TaskDatasetWriter.readDescription(target) != nil else { return false }
         return manifest.models.allSatisfy { m in
-            FileManager.default.fileExists(atPath: hub.appendingPathComponent(m.file).path)
-                && FileManager.default.fileExists(atPath: hub.appendingPathComponent(m.name + ".json").path)
+            guard let data = try? Data(contentsOf: records.appendingPathComponent(m.name + ".json")),
+                  let record = try? JSONDecoder().decode(ZooModelRecord.self, from: data) else { return false }
+            return FileManager.default.fileExists(atPath: hub.appendingPathComponent(m.name + ".json").path)
+                && (try? FileDigest.sha256(of: hub.appendingPathComponent(m.file))) == record.modelSHA256
         }
     }
 
+    /// Removes the files of models no longer in the plan, and staging folders of
+    /// interrupted saves once they are an hour old (a younger one may belong to
+    /// another build of the same directory, about to be renamed into place).
     static func removeStale(keeping names: Set<String>, hub: URL, records: URL) throws {
         for (dir, extensions) in [(hub, ["pt", "json"]), (records, ["json"])] {
             for file in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] {
+                let url = dir.appendingPathComponent(file)
+                if file.hasPrefix(temporaryPrefix) {
+                    let modified = (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? Date()
+                    if Date().timeIntervalSince(modified) > 3600 { try? FileManager.default.removeItem(at: url) }
+                    continue
+                }
                 let ext = (file as NSString).pathExtension
                 let stem = (file as NSString).deletingPathExtension
-                if file.hasPrefix(temporaryPrefix) || (extensions.contains(ext) && !names.contains(stem)) {
-                    try FileManager.default.removeItem(at: dir.appendingPathComponent(file))
+                if extensions.contains(ext), !names.contains(stem), !file.hasPrefix(".") {
+                    try FileManager.default.removeItem(at: url)
                 }
             }
         }
