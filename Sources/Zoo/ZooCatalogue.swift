@@ -15,7 +15,7 @@ public enum ZooCatalogue {
 
     public static func plan(_ size: ZooSize) -> ZooPlan {
         let quick = size == .quick
-        let train = quick ? 300 : 400
+        let train = quick ? 400 : 500
         let test = 50
         var sources = [strokes(train, test), palette(train, test), glyphs(train, test), layouts(train, test)]
         if !quick { sources.append(mixed(train, test)) }
@@ -110,7 +110,7 @@ public enum ZooCatalogue {
         cnn("cnn-w24-palette", [24, 48], "palette", epochs: 6),
         cnn("cnn-w16-mixed", [16, 32, 32], "mixed", epochs: 8),
         vit("vit-d32-strokes", dim: 32, depth: 1, heads: 2, "strokes", epochs: 12),
-        vit("vit-d48-mixed", dim: 48, depth: 2, heads: 4, "mixed", epochs: 12),
+        vit("vit-d48-mixed", dim: 48, depth: 2, heads: 4, "mixed", epochs: 16),
         vit("vit-d32-glyphs", dim: 32, depth: 1, heads: 2, "glyphs", epochs: 10),
     ]
 }

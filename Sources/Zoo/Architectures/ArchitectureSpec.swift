@@ -45,6 +45,31 @@ public enum ArchitectureSpec: Codable, Sendable, Equatable, CustomStringConverti
         }
     }
 
+    /// Multiply-accumulates of one forward pass on a 3 x size x size image (head
+    /// excluded): the builder's estimate of a model's training cost, to start the
+    /// longest jobs first.
+    public func multiplyAccumulates(imageSize: Int) -> Int {
+        switch self {
+        case let .mlp(hidden):
+            return zip([3 * imageSize * imageSize] + hidden, hidden).reduce(0) { $0 + $1.0 * $1.1 }
+        case let .cnn(widths, depth):
+            var total = 0, inputs = 3
+            for (s, width) in widths.enumerated() {
+                let pixels = (imageSize >> s) * (imageSize >> s)
+                for _ in 0..<depth {
+                    total += pixels * 9 * inputs * width
+                    inputs = width
+                }
+            }
+            return total
+        case let .attention(patch, dim, depth, _, ratio):
+            let tokens = (imageSize / patch) * (imageSize / patch)
+            let embed = tokens * dim * 3 * patch * patch
+            let block = tokens * (4 * dim * dim + 2 * ratio * dim * dim) + 2 * tokens * tokens * dim
+            return embed + depth * block
+        }
+    }
+
     /// The first problem for inputs of 3 x size x size, nil when buildable.
     public func validationProblem(imageSize: Int) -> String? {
         switch self {
