@@ -8,15 +8,12 @@ public enum ZooError: Error, CustomStringConvertible, Sendable, Equatable {
     case invalidArgument(String)
     case trainingFailed(model: String, message: String)
     case unreadableManifest(path: String, message: String)
-    /// A test hook stopped the build (as a killed process would).
-    case interrupted(after: String)
 
     public var description: String {
         switch self {
         case let .invalidTask(m), let .invalidArchitecture(m), let .invalidArgument(m): return m
         case let .trainingFailed(model, message): return "\(model): pre-training failed: \(message)"
         case let .unreadableManifest(path, message): return "\(path): \(message)"
-        case let .interrupted(after): return "build interrupted after \(after)"
         }
     }
 }

@@ -17,7 +17,10 @@ enum WorkerPool {
         let threads = max(1, min(workers, jobs))
         BLASRuntime.withThreadCount(1) {
             DispatchQueue.concurrentPerform(iterations: threads) { _ in
-                // OpenMP keeps the thread count per thread: set it on this one.
+                // OpenMP keeps the thread count per thread: set it on this one, and put
+                // it back, since one iteration may run on the caller's thread.
+                let previous = TorchRuntime.threadCount
+                defer { TorchRuntime.threadCount = previous }
                 TorchRuntime.threadCount = 1
                 while let job = state.take(below: jobs) {
                     do { try body(job) } catch { state.fail(error) }
