@@ -78,8 +78,9 @@ enum ZooSummaryRenderer {
         lines.append("")
         lines.append("hub: \(built.hub.path)")
         lines.append("target: \(built.target.path) (\(m.target.classes) classes, \(m.target.trainImages) training and \(m.target.testImages) test images)")
-        lines.append(String(format: "%@ zoo, seed %llu: %@; target linear-probe spread %.3f", m.size, m.seed,
-                            built.reused ? "reused (already built)" : String(format: "built in %.1f s", built.seconds), m.probeSpread))
+        lines.append(String(format: "%@ zoo, seed %llu: %@; target linear-probe spread %.3f (raw pixels %.3f)", m.size, m.seed,
+                            built.reused ? "reused (already built)" : String(format: "built in %.1f s", built.seconds), m.probeSpread,
+                            m.targetPixelProbeAccuracy))
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -135,11 +135,12 @@ public enum ZooBuilder {
                                    target: ZooTaskSummary(plan.target, directory: targetFolder),
                                    sources: plan.sources.map { ZooTaskSummary($0, directory: sourcesFolder + "/" + $0.name) },
                                    models: plan.models.map { summaries[$0.name]! },
-                                   buildSeconds: Date().timeIntervalSince(started))
+                                   buildSeconds: Date().timeIntervalSince(started),
+                                   targetPixelProbeAccuracy: try pixelProbe(target))
         try writeAtomically(try ZooJSON.encode(manifest), to: directory.appendingPathComponent(ZooManifest.fileName))
-        progress.log(String(format: "zoo: built in %.1f s; target linear-probe accuracy %.2f to %.2f across models",
+        progress.log(String(format: "zoo: built in %.1f s; target linear-probe accuracy %.2f to %.2f across models (raw pixels %.2f)",
                             manifest.buildSeconds, manifest.models.map(\.targetProbeAccuracy).min() ?? 0,
-                            manifest.models.map(\.targetProbeAccuracy).max() ?? 0))
+                            manifest.models.map(\.targetProbeAccuracy).max() ?? 0, manifest.targetPixelProbeAccuracy))
         return BuiltZoo(directory: directory, hub: hub, target: targetURL, manifest: manifest, reused: false, trainedModels: trained,
                         seconds: manifest.buildSeconds)
     }
@@ -212,6 +213,15 @@ public enum ZooBuilder {
         }
         return try LinearProbe.accuracy(train: try features(target.train), trainLabels: target.train.labels,
                                         test: try features(target.test), testLabels: target.test.labels)
+    }
+
+    /// The same probe on raw pixels: the baseline a model's features must beat.
+    static func pixelProbe(_ target: GeneratedTask) throws -> Double {
+        func pixels(_ split: GeneratedSplit) -> Matrix {
+            Matrix(rows: split.count, columns: split.sampleShape.reduce(1, *), storage: split.images.map { Double($0) / 255 })
+        }
+        return try LinearProbe.accuracy(train: pixels(target.train), trainLabels: target.train.labels,
+                                        test: pixels(target.test), testLabels: target.test.labels)
     }
 }
 

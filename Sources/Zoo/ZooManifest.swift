@@ -85,6 +85,9 @@ public struct ZooManifest: Codable, Sendable, Equatable {
     /// Wall-clock seconds of the build that completed the zoo (models resumed from an
     /// interrupted build not counted again).
     public var buildSeconds: Double
+    /// The same linear probe on the raw pixels (3·S² values): the baseline a model's
+    /// features must beat to have transferred anything.
+    public var targetPixelProbeAccuracy: Double
 
     /// Best minus worst linear-probe accuracy on the target: how much the models'
     /// transferability differs.
@@ -96,6 +99,7 @@ public struct ZooManifest: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case format, generatorVersion = "generator_version", builderVersion = "builder_version", seed, size, fingerprint
         case imageSize = "image_size", hub, target, sources, models, buildSeconds = "build_seconds"
+        case targetPixelProbeAccuracy = "target_pixel_probe_accuracy"
     }
 
     public static func read(from directory: URL) -> ZooManifest? {

@@ -60,6 +60,7 @@ struct StopBuild: Error {}
         #expect(manifest == built.manifest)
         #expect(manifest.seed == 3 && manifest.size == "tiny" && manifest.models.count == 2)
         #expect(manifest.models.allSatisfy { $0.hints == Stage(method: "hints") && (0...1).contains($0.targetProbeAccuracy) })
+        #expect((0...1).contains(manifest.targetPixelProbeAccuracy))
         #expect(manifest.models[0].parameters == 4 * 3 * 9 + 8 * 4 * 9 + 2 * (4 + 8) + 8 * 8 + 8)
 
         // The target is a dataset the extraction workflow reads, end to end through the cache.
