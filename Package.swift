@@ -110,14 +110,22 @@ package.targets += [
     // Model hubs (cards, manifests, feature extraction) and the extraction cache.
     .target(name: "Hub", dependencies: ["Torch", "Data", "FeatureIO", "Linalg"]),
     .target(name: "Cache", dependencies: ["FeatureIO", .product(name: "GRDB", package: "GRDB.swift")]),
+    // The built-in model zoo: procedural tasks, small architectures pre-trained from
+    // scratch, cached as an ordinary hub directory (docs/ZOO.md).
+    .target(name: "Zoo", dependencies: ["Torch", "Hub", "Data", "FeatureIO", "Linalg", "HubMiner"]),
     // Workflows: ranking from feature files, and extraction from a hub feeding it.
     .target(name: "HubMinerHub", dependencies: ["HubMiner", "Linalg", "FeatureIO", "Ranking", "Report", "Data", "Hub", "Cache"]),
+    // `hubminer demo`: zoo -> ranking -> ground truth -> evaluation -> tuning -> report.
+    .target(name: "HubMinerDemo", dependencies: ["HubMinerHub", "HubMiner", "Tuning", "Zoo", "HTMLReport", "Report", "Ranking", "FeatureIO"]),
     // `hubminer-torch`: every command, with the deep-learning layer (see HubMinerCommandLine).
     .executableTarget(
         name: "HubMinerTorchCLI",
-        dependencies: ["HubMinerCommandLine", "HubMinerHub", "HubMiner", "Hub", "Cache", "Data", "Ranking", "Linalg", "Tuning",
+        dependencies: ["HubMinerCommandLine", "HubMinerHub", "HubMiner", "Hub", "Cache", "Data", "Ranking", "Linalg", "Tuning", "Zoo",
+                       "HubMinerDemo",
                        .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
+    .testTarget(name: "ZooTests", dependencies: ["Zoo", "Hub", "HubMiner", "HubMinerHub", "Cache", "Torch", "Data", "FeatureIO", "Linalg"],
+                resources: [.copy("Fixtures")]),
     .testTarget(name: "HubTests", dependencies: ["Hub", "Cache", "HubMiner", "HubMinerHub", "Torch", "Data", "FeatureIO", "Linalg"]),
     .target(
         name: "CTorch",

@@ -8,8 +8,8 @@ struct HubMinerRoot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hubminer",
         abstract: HubMinerCommand.abstract,
-        discussion: "hub, extract, tune, zoo and rank --hub run models: they are carried out by \(HubMinerCommand.torchExecutableName), next to this program.",
-        subcommands: [RankCommand.self, ModelCommand.hub, ModelCommand.extract, ModelCommand.tune, EvaluateCommand.self, ReportCommand.self, DemoCommand.self, InfoCommand.self]
+        discussion: "hub, extract, tune, zoo, demo and rank --hub run models: they are carried out by \(HubMinerCommand.torchExecutableName), next to this program.",
+        subcommands: [RankCommand.self, ModelCommand.hub, ModelCommand.extract, ModelCommand.tune, ModelCommand.zoo, EvaluateCommand.self, ReportCommand.self, DemoCommand.self, InfoCommand.self]
     )
 }
 
@@ -30,9 +30,15 @@ enum ModelCommand {
         @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
         func run() throws { try HubMinerCommand.reportingErrors { try HubMinerCommand.forwardToTorchExecutable() } }
     }
+    struct Zoo: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "zoo", abstract: "Build the built-in zoo of small pre-trained models on procedural tasks.")
+        @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
+        func run() throws { try HubMinerCommand.reportingErrors { try HubMinerCommand.forwardToTorchExecutable() } }
+    }
     static let hub: any ParsableCommand.Type = Hub.self
     static let tune: any ParsableCommand.Type = Tune.self
     static let extract: any ParsableCommand.Type = Extract.self
+    static let zoo: any ParsableCommand.Type = Zoo.self
 }
 
 // Debian's OpenBLAS picks generic kernels on recent CPUs unless OPENBLAS_CORETYPE is

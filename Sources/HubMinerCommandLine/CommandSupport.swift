@@ -8,7 +8,7 @@ import Ranking
 /// The program is two executables, as git's subcommands are: `hubminer` holds the
 /// ranking stack only, so ranking from feature files starts in milliseconds, and
 /// `hubminer-torch` (next to it) adds the deep-learning layer for the commands
-/// that run models (`hub`, `extract`, `rank --hub`, `tune`). Loading libtorch costs most of
+/// that run models (`hub`, `extract`, `zoo`, `tune`, `demo`, `rank --hub`). Loading libtorch costs most of
 /// a second per process start; `hubminer` forwards those commands with `exec`, so
 /// users only ever type `hubminer`.
 public enum HubMinerCommand {
@@ -33,7 +33,7 @@ public enum HubMinerCommand {
     /// Whether `arguments` (argv without the program) ask for a command that runs models.
     public static func needsTorch(_ arguments: [String]) -> Bool {
         guard let verb = arguments.first else { return false }
-        if verb == "hub" || verb == "extract" || verb == "tune" { return true }
+        if verb == "hub" || verb == "extract" || verb == "tune" || verb == "zoo" { return true }
         if verb == "demo" { return !arguments.contains("--features-only") && !arguments.contains("--help") && !arguments.contains("-h") }
         return verb == "rank" && arguments.contains { $0 == "--hub" || $0.hasPrefix("--hub=") || $0 == "--data" || $0.hasPrefix("--data=") }
     }

@@ -1,0 +1,53 @@
+import Foundation
+import Linalg
+import Torch
+
+/// Runs jobs on `workers` threads, each job on one thread with single-threaded
+/// libtorch and OpenBLAS. The zoo's networks are so small that splitting one
+/// operation across cores costs more than it gains (measured: a quick build took
+/// 65 s with two intra-op threads on a busy 2-core machine, 7 s with one), so the
+/// cores are used by training different models at once.
+///
+/// After the first failure no new job starts; jobs already running finish, and the
+/// first error is rethrown.
+enum WorkerPool {
+    static func run(jobs: Int, workers: Int, _ body: @Sendable @escaping (Int) throws -> Void) throws {
+        guard jobs > 0 else { return }
+        let state = PoolState()
+        let threads = max(1, min(workers, jobs))
+        BLASRuntime.withThreadCount(1) {
+            DispatchQueue.concurrentPerform(iterations: threads) { _ in
+                // OpenMP keeps the thread count per thread: set it on this one, and put
+                // it back, since one iteration may run on the caller's thread.
+                let previous = TorchRuntime.threadCount
+                defer { TorchRuntime.threadCount = previous }
+                TorchRuntime.threadCount = 1
+                while let job = state.take(below: jobs) {
+                    do { try body(job) } catch { state.fail(error) }
+                }
+            }
+        }
+        if let error = state.error { throw error }
+    }
+}
+
+/// The next job and the first error. @unchecked Sendable: both are guarded by `lock`.
+private final class PoolState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private var firstError: (any Error)?
+
+    func take(below count: Int) -> Int? {
+        lock.withLock {
+            guard firstError == nil, next < count else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+
+    func fail(_ error: any Error) {
+        lock.withLock { if firstError == nil { firstError = error } }
+    }
+
+    var error: (any Error)? { lock.withLock { firstError } }
+}

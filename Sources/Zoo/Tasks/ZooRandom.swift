@@ -1,0 +1,71 @@
+import Foundation
+
+/// The zoo's random numbers: SplitMix64 with every derived operation written out
+/// here (uniform doubles, bounded integers, normals, shuffles), so generated tasks
+/// and initial weights never change with the standard library's algorithms.
+public struct ZooRandom: Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    /// A generator for one item of a stream (an image index, a model), independent
+    /// of how many numbers other items drew.
+    public init(seed: UInt64, stream: UInt64, index: UInt64 = 0) {
+        var mixer = ZooRandom(seed: seed ^ 0x5851_F42D_4C95_7F2D)
+        let a = mixer.next() ^ stream &* 0x9E37_79B9_7F4A_7C15
+        var second = ZooRandom(seed: a)
+        state = second.next() ^ index &* 0xD1B5_4A32_D192_ED03
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    public mutating func uniform(_ range: ClosedRange<Double>) -> Double {
+        range.lowerBound + (range.upperBound - range.lowerBound) * uniform()
+    }
+
+    /// Uniform in 0..<n (n > 0), by rejection so there is no modulo bias.
+    public mutating func int(below n: Int) -> Int {
+        precondition(n > 0)
+        let bound = UInt64(n)
+        let limit = UInt64.max - UInt64.max % bound
+        while true {
+            let x = next()
+            if x < limit { return Int(x % bound) }
+        }
+    }
+
+    /// Standard normal (Box-Muller).
+    public mutating func normal() -> Double {
+        let u1 = Swift.max(uniform(), 1e-300), u2 = uniform()
+        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+    }
+
+    public mutating func bernoulli(_ p: Double) -> Bool { uniform() < p }
+
+    /// Fisher-Yates.
+    public mutating func shuffle<T>(_ items: inout [T]) {
+        guard items.count > 1 else { return }
+        for i in stride(from: items.count - 1, to: 0, by: -1) {
+            items.swapAt(i, int(below: i + 1))
+        }
+    }
+}
+
+/// A stable 64-bit hash of a string (FNV-1a), to derive seeds from names.
+func stableHash(_ text: String) -> UInt64 {
+    var h: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in text.utf8 {
+        h ^= UInt64(byte)
+        h &*= 0x0000_0100_0000_01B3
+    }
+    return h
+}
