@@ -351,6 +351,9 @@ public final class Trainer {
         saved.logBytes = log?.length ?? 0
         try store.commit(saved)
         position = saved
+        // `elapsed` is the committed seconds plus the time since `started`: restart
+        // the clock so the seconds just committed are not counted twice.
+        started = Date()
     }
 
     func restoreCheckpoint() throws {
