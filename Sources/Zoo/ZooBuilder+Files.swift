@@ -54,21 +54,23 @@ extension ZooBuilder {
     /// The completeness check of a built zoo: the target dataset described, and every
     /// model's card present and its file matching the digest its record holds (a few
     /// megabytes hashed: milliseconds).
-    static func isComplete(_ manifest: ZooManifest, hub: URL, records: URL, target: URL) -> Bool {
-        guard TaskDatasetWriter.readDescription(target) != nil else { return false }
+    static func isComplete(_ manifest: ZooManifest, _ layout: Layout) -> Bool {
+        guard TaskDatasetWriter.readDescription(layout.target) != nil else { return false }
         return manifest.models.allSatisfy { m in
-            guard let data = try? Data(contentsOf: records.appendingPathComponent(m.name + ".json")),
+            guard let data = try? Data(contentsOf: layout.records.appendingPathComponent(m.name + ".json")),
                   let record = try? JSONDecoder().decode(ZooModelRecord.self, from: data) else { return false }
-            return FileManager.default.fileExists(atPath: hub.appendingPathComponent(m.name + ".json").path)
-                && (try? FileDigest.sha256(of: hub.appendingPathComponent(m.file))) == record.modelSHA256
+            return FileManager.default.fileExists(atPath: layout.hub.appendingPathComponent(m.name + ".json").path)
+                && (try? FileDigest.sha256(of: layout.hub.appendingPathComponent(m.file))) == record.modelSHA256
         }
     }
 
-    /// Removes the files of models no longer in the plan, and staging folders of
-    /// interrupted saves once they are an hour old (a younger one may belong to
-    /// another build of the same directory, about to be renamed into place).
-    static func removeStale(keeping names: Set<String>, hub: URL, records: URL) throws {
-        for (dir, extensions) in [(hub, ["pt", "json"]), (records, ["json"])] {
+    /// Removes the files of models no longer in the plan, the folders of tasks no
+    /// longer in it (only those holding a `task.json`, which the zoo wrote), and
+    /// staging folders of interrupted saves once they are an hour old (a younger one
+    /// may belong to another build of the same directory, about to be renamed into place).
+    static func removeStale(_ plan: ZooPlan, _ layout: Layout) throws {
+        let names = Set(plan.models.map(\.name))
+        for (dir, extensions) in [(layout.hub, ["pt", "json"]), (layout.records, ["json"])] {
             for file in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] {
                 let url = dir.appendingPathComponent(file)
                 if file.hasPrefix(temporaryPrefix) {
@@ -82,6 +84,11 @@ extension ZooBuilder {
                     try FileManager.default.removeItem(at: url)
                 }
             }
+        }
+        let tasks = Set(plan.sources.map(\.name))
+        for folder in (try? FileManager.default.contentsOfDirectory(atPath: layout.sources.path)) ?? [] where !tasks.contains(folder) {
+            let url = layout.sources.appendingPathComponent(folder)
+            if TaskDatasetWriter.readDescription(url) != nil { try FileManager.default.removeItem(at: url) }
         }
     }
 }
