@@ -23,12 +23,12 @@ public struct ZooBuildHooks: Sendable {
 ///     DIR/records/<model>.json   per-model build record (fingerprint, file digest, results)
 ///
 /// Caching: a `zoo.json` with the same fingerprint (versions, seed, plan) whose
-/// model files are all present makes the build a no-op. Otherwise each model whose
+/// model files match the digests their records hold makes the build a no-op. Otherwise each model whose
 /// record matches its own fingerprint and whose file digest matches is kept, and the
 /// rest are trained, each written atomically (model, then card, then record), so an
 /// interrupted build resumes where it stopped. A changed seed, version or plan
 /// changes the fingerprints and rebuilds. Files of models no longer in the plan are
-/// removed from `hub/` and `records/`.
+/// removed from `hub/` and `records/`, tasks no longer in it from `sources/`.
 public enum ZooBuilder {
     public static let hubFolder = "hub"
     public static let targetFolder = "target"
@@ -52,83 +52,33 @@ public enum ZooBuilder {
         let started = Date()
         if let problem = plan.validationProblem() { throw ZooError.invalidArgument(problem) }
         let fingerprint = try planFingerprint(plan, seed: seed)
-        let hub = directory.appendingPathComponent(hubFolder)
-        let targetURL = directory.appendingPathComponent(targetFolder)
-        let records = directory.appendingPathComponent(recordsFolder)
-        if let existing = ZooManifest.read(from: directory), existing.fingerprint == fingerprint,
-           isComplete(existing, hub: hub, records: records, target: targetURL) {
+        let layout = Layout(directory: directory)
+        if let existing = ZooManifest.read(from: directory), existing.fingerprint == fingerprint, isComplete(existing, layout) {
             progress.log(String(format: "zoo: %@ zoo (seed %llu) already built in %@ (checked in %.0f ms)", plan.size, seed, directory.path,
                                 Date().timeIntervalSince(started) * 1000))
-            return BuiltZoo(directory: directory, hub: hub, target: targetURL, manifest: existing, reused: true, trainedModels: [],
+            return BuiltZoo(directory: directory, hub: layout.hub, target: layout.target, manifest: existing, reused: true, trainedModels: [],
                             seconds: Date().timeIntervalSince(started))
         }
         progress.log("zoo: building the \(plan.size) zoo (seed \(seed), \(plan.models.count) models) in \(directory.path)")
-        for dir in [hub, records, directory.appendingPathComponent(sourcesFolder)] {
+        for dir in [layout.hub, layout.records, layout.sources] {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
         // A stale manifest must not survive a partial rebuild.
         try? FileManager.default.removeItem(at: directory.appendingPathComponent(ZooManifest.fileName))
 
-        let target = try prepareTask(plan.target, imageSize: plan.imageSize, seed: seed, directory: targetURL, progress: progress)
-        let targetFingerprint = try taskFingerprint(plan.target, imageSize: plan.imageSize, seed: seed)
-        // Models an earlier build finished are kept; the probe is redone if the target changed.
-        var summaries = [String: ZooModelSummary]()
-        var pending = [(index: Int, model: ZooModelSpec, fingerprint: String)]()
-        for (index, model) in plan.models.enumerated() {
-            let modelFingerprint = try self.modelFingerprint(model, plan: plan, seed: seed)
-            guard var kept = reusable(model, fingerprint: modelFingerprint, hub: hub, records: records) else {
-                pending.append((index, model, modelFingerprint))
-                continue
-            }
-            if kept.targetFingerprint != targetFingerprint {
-                try withSingleThreadedTorch {
-                    kept.summary.targetProbeAccuracy = try probe(try ScriptModule(contentsOf: hub.appendingPathComponent(kept.summary.file).path),
-                                                                 target: target)
-                }
-                kept.targetFingerprint = targetFingerprint
-                try writeAtomically(try ZooJSON.encode(kept), to: records.appendingPathComponent(model.name + ".json"))
-            }
-            progress.log("zoo: [\(index + 1)/\(plan.models.count)] \(model.name): kept from an earlier build")
-            summaries[model.name] = kept.summary
+        let target = Target(task: try prepareTask(plan.target, imageSize: plan.imageSize, seed: seed, directory: layout.target, progress: progress),
+                            fingerprint: try taskFingerprint(plan.target, imageSize: plan.imageSize, seed: seed))
+        var sources = [String: GeneratedTask]()
+        for spec in plan.sources {
+            sources[spec.name] = try prepareTask(spec, imageSize: plan.imageSize, seed: seed,
+                                                 directory: layout.sources.appendingPathComponent(spec.name), progress: progress)
         }
-
-        var sourceTasks = [String: GeneratedTask]()
-        for name in Set(pending.map(\.model.source)).sorted() {
-            let spec = plan.source(named: name)!
-            sourceTasks[name] = try prepareTask(spec, imageSize: plan.imageSize, seed: seed,
-                                                directory: directory.appendingPathComponent(sourcesFolder).appendingPathComponent(name),
-                                                progress: progress)
+        var (summaries, pending) = try keepFinished(plan, seed: seed, layout: layout, target: target, progress: progress)
+        for summary in try train(pending, plan: plan, seed: seed, sources: sources, target: target, layout: layout, workers: workers,
+                                 progress: progress, hooks: hooks) {
+            summaries[summary.name] = summary
         }
-
-        // Training: one model per worker thread, the costliest first (so the last job to
-        // finish is a short one); progress counts epochs over all of them.
-        let results = ResultBox()
-        let jobs = pending.sorted { trainingCost($0.model, plan: plan) > trainingCost($1.model, plan: plan) }
-        let tasks = sourceTasks
-        let imageSize = plan.imageSize
-        let total = plan.models.count
-        if !jobs.isEmpty {
-            progress.log("zoo: pre-training \(jobs.count) model(s) on \(min(workers, jobs.count)) thread(s)")
-            progress.begin("zoo: training", total: jobs.reduce(0) { $0 + $1.model.training.epochs }, unit: "epochs")
-        }
-        do {
-            // The bar's line ends even when a model fails.
-            defer { if !jobs.isEmpty { progress.finish() } }
-            try WorkerPool.run(jobs: jobs.count, workers: workers) { j in
-                let (index, model, modelFingerprint) = jobs[j]
-                let summary = try trainAndSave(model, task: tasks[model.source]!, target: target, imageSize: imageSize, seed: seed,
-                                               hub: hub, records: records, fingerprint: modelFingerprint, targetFingerprint: targetFingerprint,
-                                               progress: progress)
-                results.add(summary)
-                progress.log(String(format: "zoo: [%d/%d] %@ (%@ on %@): source accuracy %.3f, target probe %.3f, %.1f s",
-                                    index + 1, total, model.name, model.architecture.family, model.source, summary.result.sourceAccuracy,
-                                    summary.targetProbeAccuracy, summary.result.seconds))
-                try hooks.afterModel?(model.name)
-            }
-        }
-        for summary in results.all { summaries[summary.name] = summary }
-        let trained = plan.models.map(\.name).filter { name in jobs.contains { $0.model.name == name } }
-        try removeStale(keeping: Set(plan.models.map(\.name)), hub: hub, records: records)
+        try removeStale(plan, layout)
 
         let manifest = ZooManifest(generatorVersion: ZooVersion.generator, builderVersion: ZooVersion.builder, seed: seed, size: plan.size,
                                    fingerprint: fingerprint, imageSize: plan.imageSize, hub: hubFolder,
@@ -136,16 +86,88 @@ public enum ZooBuilder {
                                    sources: plan.sources.map { ZooTaskSummary($0, directory: sourcesFolder + "/" + $0.name) },
                                    models: plan.models.map { summaries[$0.name]! },
                                    buildSeconds: Date().timeIntervalSince(started),
-                                   targetPixelProbeAccuracy: try pixelProbe(target))
+                                   targetPixelProbeAccuracy: try pixelProbe(target.task))
         try writeAtomically(try ZooJSON.encode(manifest), to: directory.appendingPathComponent(ZooManifest.fileName))
         progress.log(String(format: "zoo: built in %.1f s; target linear-probe accuracy %.2f to %.2f across models (raw pixels %.2f)",
                             manifest.buildSeconds, manifest.models.map(\.targetProbeAccuracy).min() ?? 0,
                             manifest.models.map(\.targetProbeAccuracy).max() ?? 0, manifest.targetPixelProbeAccuracy))
-        return BuiltZoo(directory: directory, hub: hub, target: targetURL, manifest: manifest, reused: false, trainedModels: trained,
+        return BuiltZoo(directory: directory, hub: layout.hub, target: layout.target, manifest: manifest, reused: false,
+                        trainedModels: plan.models.map(\.name).filter { name in pending.contains { $0.model.name == name } },
                         seconds: manifest.buildSeconds)
     }
 
+    /// The folders of a zoo directory.
+    struct Layout {
+        let hub: URL, target: URL, sources: URL, records: URL
+        init(directory: URL) {
+            hub = directory.appendingPathComponent(ZooBuilder.hubFolder)
+            target = directory.appendingPathComponent(ZooBuilder.targetFolder)
+            sources = directory.appendingPathComponent(ZooBuilder.sourcesFolder)
+            records = directory.appendingPathComponent(ZooBuilder.recordsFolder)
+        }
+    }
+
+    /// The generated target and the fingerprint its probe accuracies are tied to.
+    struct Target: Sendable {
+        let task: GeneratedTask
+        let fingerprint: String
+    }
+
+    /// A model still to be trained: its place in the plan and its fingerprint.
+    typealias PendingModel = (index: Int, model: ZooModelSpec, fingerprint: String)
+
     // MARK: Steps
+
+    /// Splits the plan's models into those an earlier build finished (their summaries;
+    /// the probe is measured again when the target changed) and those to train.
+    static func keepFinished(_ plan: ZooPlan, seed: UInt64, layout: Layout, target: Target,
+                             progress: ProgressReporter) throws -> ([String: ZooModelSummary], [PendingModel]) {
+        var kept = [String: ZooModelSummary]()
+        var pending = [PendingModel]()
+        for (index, model) in plan.models.enumerated() {
+            let modelFingerprint = try self.modelFingerprint(model, plan: plan, seed: seed)
+            guard var record = reusable(model, fingerprint: modelFingerprint, hub: layout.hub, records: layout.records) else {
+                pending.append((index, model, modelFingerprint))
+                continue
+            }
+            if record.targetFingerprint != target.fingerprint {
+                try withSingleThreadedTorch {
+                    let network = try ScriptModule(contentsOf: layout.hub.appendingPathComponent(record.summary.file).path)
+                    record.summary.targetProbeAccuracy = try probe(network, target: target.task)
+                }
+                record.targetFingerprint = target.fingerprint
+                try writeAtomically(try ZooJSON.encode(record), to: layout.records.appendingPathComponent(model.name + ".json"))
+            }
+            progress.log("zoo: [\(index + 1)/\(plan.models.count)] \(model.name): kept from an earlier build")
+            kept[model.name] = record.summary
+        }
+        return (kept, pending)
+    }
+
+    /// Trains the pending models, one per worker thread, the costliest first (so the
+    /// last job to finish is a short one); progress counts epochs over all of them.
+    static func train(_ pending: [PendingModel], plan: ZooPlan, seed: UInt64, sources: [String: GeneratedTask], target: Target,
+                      layout: Layout, workers: Int, progress: ProgressReporter, hooks: ZooBuildHooks) throws -> [ZooModelSummary] {
+        guard !pending.isEmpty else { return [] }
+        let jobs = pending.sorted { trainingCost($0.model, plan: plan) > trainingCost($1.model, plan: plan) }
+        let results = ResultBox()
+        let (imageSize, total) = (plan.imageSize, plan.models.count)
+        progress.log("zoo: pre-training \(jobs.count) model(s) on \(min(workers, jobs.count)) thread(s)")
+        progress.begin("zoo: training", total: jobs.reduce(0) { $0 + $1.model.training.epochs }, unit: "epochs")
+        // The bar's line ends even when a model fails.
+        defer { progress.finish() }
+        try WorkerPool.run(jobs: jobs.count, workers: workers) { j in
+            let (index, model, modelFingerprint) = jobs[j]
+            let summary = try trainAndSave(model, task: sources[model.source]!, target: target, imageSize: imageSize, seed: seed,
+                                           layout: layout, fingerprint: modelFingerprint, progress: progress)
+            results.add(summary)
+            progress.log(String(format: "zoo: [%d/%d] %@ (%@ on %@): source accuracy %.3f, target probe %.3f, %.1f s",
+                                index + 1, total, model.name, model.architecture.family, model.source, summary.result.sourceAccuracy,
+                                summary.targetProbeAccuracy, summary.result.seconds))
+            try hooks.afterModel?(model.name)
+        }
+        return results.all
+    }
 
     /// Generates a task, and writes its dataset directory unless an identical one is there.
     static func prepareTask(_ spec: TaskSpec, imageSize: Int, seed: UInt64, directory: URL, progress: ProgressReporter) throws -> GeneratedTask {
@@ -162,9 +184,8 @@ public enum ZooBuilder {
 
     /// Builds and pre-trains one model, measures its target probe, then writes model
     /// file, card and record, each atomically and in that order.
-    static func trainAndSave(_ model: ZooModelSpec, task: GeneratedTask, target: GeneratedTask, imageSize: Int, seed: UInt64,
-                             hub: URL, records: URL, fingerprint: String, targetFingerprint: String,
-                             progress: ProgressReporter) throws -> ZooModelSummary {
+    static func trainAndSave(_ model: ZooModelSpec, task: GeneratedTask, target: Target, imageSize: Int, seed: UInt64,
+                             layout: Layout, fingerprint: String, progress: ProgressReporter) throws -> ZooModelSummary {
         let network = try NetworkBuilder.make(model.architecture, imageSize: imageSize, classes: task.spec.classCount,
                                               seed: modelSeed(model.name, seed: seed))
         let result = try Pretrainer.train(network, task: task, options: model.training, seed: modelSeed(model.name, seed: seed) &+ 1,
@@ -174,15 +195,15 @@ public enum ZooBuilder {
         let summary = ZooModelSummary(name: model.name, family: model.architecture.family, architecture: model.architecture,
                                       sourceTask: model.source, parameters: try NetworkBuilder.parameterCount(network),
                                       featureDimension: model.architecture.featureDimension, sourceClasses: task.spec.classCount,
-                                      training: model.training, result: result, targetProbeAccuracy: try probe(network, target: target),
+                                      training: model.training, result: result, targetProbeAccuracy: try probe(network, target: target.task),
                                       hints: Stage(method: "hints"), file: model.name + ".pt")
-        let modelURL = hub.appendingPathComponent(summary.file)
+        let modelURL = layout.hub.appendingPathComponent(summary.file)
         try saveAtomically(network, to: modelURL)
-        let record = ZooModelRecord(fingerprint: fingerprint, targetFingerprint: targetFingerprint,
+        let record = ZooModelRecord(fingerprint: fingerprint, targetFingerprint: target.fingerprint,
                                     modelSHA256: try FileDigest.sha256(of: modelURL), summary: summary)
         try writeAtomically(try HubManifest.encodeCard(card(for: summary, imageSize: imageSize)),
-                            to: hub.appendingPathComponent(model.name + ".json"))
-        try writeAtomically(try ZooJSON.encode(record), to: records.appendingPathComponent(model.name + ".json"))
+                            to: layout.hub.appendingPathComponent(model.name + ".json"))
+        try writeAtomically(try ZooJSON.encode(record), to: layout.records.appendingPathComponent(model.name + ".json"))
         return summary
     }
 

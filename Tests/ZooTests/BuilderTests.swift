@@ -118,7 +118,7 @@ struct StopBuild: Error {}
     }
 
     /// Another seed rebuilds everything (other data, other weights); a plan without
-    /// a model removes that model's files and keeps the rest.
+    /// a model (or a task) removes that model's files (the task's folder) and keeps the rest.
     @Test func seedAndPlanChangesRebuild() throws {
         let dir = try makeTempDir()
         defer { cleanup(dir) }
@@ -131,8 +131,17 @@ struct StopBuild: Error {}
         #expect(TaskDatasetWriter.readDescription(two.target)?.seed == 2)
         #expect(two.manifest.fingerprint != one.manifest.fingerprint)
 
+        // A task added to the plan gets its folder; removed again, the folder goes too.
+        var withSpare = TinyZoo.plan()
+        withSpare.sources.append(TestTasks.colour(train: 2, test: 1))
+        let spare = try ZooBuilder.build(plan: withSpare, seed: 2, directory: dir, progress: TinyZoo.silent)
+        #expect(spare.trainedModels.isEmpty)
+        #expect(TaskDatasetWriter.readDescription(dir.appendingPathComponent("sources/colour")) != nil)
+
         let smaller = try ZooBuilder.build(plan: TinyZoo.plan(models: 1), seed: 2, directory: dir, progress: TinyZoo.silent)
         #expect(smaller.trainedModels.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("sources/colour").path))
+        #expect(TaskDatasetWriter.readDescription(dir.appendingPathComponent("sources/orient"))?.seed == 2)
         #expect(!FileManager.default.fileExists(atPath: model.path))
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("records/tiny-mlp.json").path))
         #expect(try HubManifest.load(smaller.hub).entries.map(\.name) == ["tiny-cnn"])
