@@ -32,6 +32,7 @@ extension ZooBuilder {
                   input: InputSpec(kind: .image, channels: 3, height: imageSize, width: imageSize, resize: .resize),
                   representation: RepresentationSpec(method: "features"),
                   sourceHead: Stage(method: "forward"),
+                  hints: model.hints,
                   metadata: Metadata(parameters: model.parameters, sourceDataset: model.sourceTask,
                                      description: "\(model.architecture) pre-trained on the procedural task '\(model.sourceTask)' "
                                          + String(format: "(source accuracy %.3f)", model.result.sourceAccuracy),

@@ -7,7 +7,7 @@ public enum ZooVersion {
     /// Task rendering and sampling (`SceneRenderer`, `TaskGenerator`).
     public static let generator = 1
     /// Architectures, initialisation, pre-training and the card layout.
-    public static let builder = 1
+    public static let builder = 2
 }
 
 /// A task as `zoo.json` lists it.
@@ -54,7 +54,7 @@ public struct ZooModelSummary: Codable, Sendable, Equatable {
     /// Linear-probe accuracy on the target task (train split fit, test split scored).
     public var targetProbeAccuracy: Double
     /// The stage giving intermediate maps, shallow to deep (`{"method": "hints"}`).
-    /// Kept here until model cards have a `hints` field.
+    /// The same stage is the card's `hints`.
     public var hints: Stage
     /// Relative to the hub directory.
     public var file: String
