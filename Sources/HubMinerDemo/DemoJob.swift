@@ -13,15 +13,16 @@ public struct DemoConfiguration: Sendable {
     public var plan: DemoPlan
     /// Zoo seed (tasks, initial weights).
     public var seed: UInt64
-    /// The run directory (ranking, ground truth, evaluation, tuning runs, report).
-    public var runDirectory: URL
+    /// The run directory (ranking, ground truth, evaluation, tuning runs, report);
+    /// nil: `<cache>/demo/<plan>-seed<seed>-<fingerprint>`.
+    public var runDirectory: URL?
     /// Cache root: the zoo and extracted features live here, shared across runs.
     public var cacheDirectory: URL
     /// The model tuned by every method; nil picks the hub's median model by LogME.
     public var student: String?
     public var threads: Int
 
-    public init(plan: DemoPlan, seed: UInt64 = 0, runDirectory: URL, cacheDirectory: URL, student: String? = nil,
+    public init(plan: DemoPlan, seed: UInt64 = 0, runDirectory: URL? = nil, cacheDirectory: URL, student: String? = nil,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.plan = plan
         self.seed = seed
@@ -31,9 +32,11 @@ public struct DemoConfiguration: Sendable {
         self.threads = threads
     }
 
-    /// `<cache>/demo/<plan>-seed<seed>`: re-running the same demo reuses finished stages.
-    public static func defaultRunDirectory(plan: DemoPlan, seed: UInt64, cacheDirectory: URL) -> URL {
-        cacheDirectory.appendingPathComponent("demo").appendingPathComponent("\(plan.name)-seed\(seed)")
+    /// `<cache>/demo/<plan>-seed<seed>-<fingerprint>`: re-running the same demo
+    /// reuses its finished stages; another plan or zoo gets a directory of its own.
+    public static func defaultRunDirectory(plan: DemoPlan, seed: UInt64, fingerprint: String, cacheDirectory: URL) -> URL {
+        cacheDirectory.appendingPathComponent("demo")
+            .appendingPathComponent("\(plan.name)-seed\(seed)-\(SHA256.hex(fingerprint).prefix(10))")
     }
 }
 
@@ -76,8 +79,6 @@ public enum DemoJob {
     public static func run(_ config: DemoConfiguration, progress: ProgressReporter = ProgressReporter(),
                            shouldStop: @escaping () -> Bool = { false }) throws -> DemoSummary {
         let fm = FileManager.default
-        let run = config.runDirectory
-        try fm.createDirectory(at: run, withIntermediateDirectories: true)
         var timings: [(stage: String, seconds: Double)] = []
         func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
             let start = Date()
@@ -91,6 +92,12 @@ public enum DemoJob {
         let zoo = try timed("zoo") {
             try ZooBuilder.build(plan: config.plan.zoo, seed: config.seed, directory: zooDirectory, progress: progress)
         }
+        let fingerprint = config.plan.fingerprint(zoo: zoo.manifest.fingerprint)
+        let run = config.runDirectory
+            ?? DemoConfiguration.defaultRunDirectory(plan: config.plan, seed: config.seed, fingerprint: fingerprint,
+                                                     cacheDirectory: config.cacheDirectory)
+        try claim(run, fingerprint: fingerprint)
+        progress.log("demo: run directory \(run.path)")
 
         // 2. Ranking with every metric (features through the extraction cache).
         let rankingURL = run.appendingPathComponent("ranking.json")
@@ -171,6 +178,23 @@ public enum DemoJob {
         try writeAtomically(Data(page.utf8), to: report)
         return DemoSummary(runDirectory: run, report: report, ranking: ranking, groundTruth: groundTruth, evaluation: evaluation,
                            student: student, teachers: teachers, tuning: tuning, timings: timings)
+    }
+
+    static let fingerprintFile = "demo-fingerprint.txt"
+
+    /// Makes `run` this demo's directory: a new or empty directory gets the
+    /// fingerprint; one holding another demo's results is refused (reusing them
+    /// would mix two plans' numbers).
+    static func claim(_ run: URL, fingerprint: String) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: run, withIntermediateDirectories: true)
+        let file = run.appendingPathComponent(fingerprintFile)
+        if let saved = try? String(contentsOf: file, encoding: .utf8) {
+            guard saved == fingerprint else { throw DemoError.otherRun(directory: run.path) }
+            return
+        }
+        guard (try fm.contentsOfDirectory(atPath: run.path)).isEmpty else { throw DemoError.otherRun(directory: run.path) }
+        try writeAtomically(Data(fingerprint.utf8), to: file)
     }
 
     /// The exported name of a model fine-tuned on the target.

@@ -33,14 +33,21 @@ public struct DemoPlan: Sendable, Equatable {
         self.teacherCount = teacherCount
     }
 
+    /// Everything that changes the demo's results, as text: a run directory made
+    /// for another plan or zoo must not be reused.
+    public func fingerprint(zoo zooFingerprint: String) -> String {
+        [name, zooFingerprint, "\(groundTruthEpochs)", "\(tuningEpochs)", "\(batchSize)", "\(learningRate)",
+         seeds.map(String.init).joined(separator: ","), methods.joined(separator: ","), "\(teacherCount)"].joined(separator: "|")
+    }
+
     public static let defaultMethods = ["finetune", "btuning", "kd", "multikd"]
 
     public static func builtIn(_ size: ZooSize) -> DemoPlan {
         switch size {
         case .quick:
-            return DemoPlan(name: "quick", zoo: ZooCatalogue.plan(.quick), groundTruthEpochs: 8, tuningEpochs: 8, seeds: [0])
+            return DemoPlan(name: "quick", zoo: ZooCatalogue.plan(.quick), groundTruthEpochs: 30, tuningEpochs: 30, learningRate: 0.01, seeds: [0])
         case .full:
-            return DemoPlan(name: "full", zoo: ZooCatalogue.plan(.full), groundTruthEpochs: 15, tuningEpochs: 15, seeds: [0, 1, 2])
+            return DemoPlan(name: "full", zoo: ZooCatalogue.plan(.full), groundTruthEpochs: 30, tuningEpochs: 30, learningRate: 0.01, seeds: [0, 1, 2])
         }
     }
 }

@@ -59,7 +59,6 @@ struct PipelineDemoCommand: ParsableCommand {
             let cache = cacheDirectory.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory()
             let plan = DemoPlan.builtIn(quick ? .quick : .full)
             let run = runDirectory.map { URL(fileURLWithPath: $0) }
-                ?? DemoConfiguration.defaultRunDirectory(plan: plan, seed: seed, cacheDirectory: cache)
             let progress = ProgressReporter(style: quiet ? .silent : nil)
             let interrupt = InterruptRequest()
             interrupt.install()
