@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # HubMiner's one entry point for newcomers and CI:
-#   bash scripts/dev.sh demo    rank the built-in demo hub (installs what it needs first)
+#   bash scripts/dev.sh demo    the quick demo: built-in zoo -> ranking -> tuning -> report
+#                               (installs what it needs first; extra arguments go to
+#                               `hubminer demo`, e.g. `bash scripts/dev.sh demo --full`)
 #   bash scripts/dev.sh test    run the test suite (`swift test`, after the same install)
 #   bash scripts/dev.sh deps    only install the Debian packages
 #   bash scripts/dev.sh build   release build of `hubminer` and `hubminer-torch`
@@ -38,7 +40,10 @@ case "${1:-}" in
     demo)
         install_deps
         swift build -c release --product hubminer >&2
+        swift build -c release --product hubminer-torch >&2
         shift
+        # The quick demo unless the caller says otherwise (`--full` runs the full one).
+        if [ "$#" -eq 0 ]; then set -- --quick; elif [ "$1" = "--full" ]; then shift; fi
         exec "$(swift build -c release --show-bin-path)/hubminer" demo "$@"
         ;;
     test)
