@@ -117,6 +117,7 @@ package.targets += [
     .target(name: "HubMinerHub", dependencies: ["HubMiner", "Linalg", "FeatureIO", "Ranking", "Report", "Data", "Hub", "Cache"]),
     // `hubminer demo`: zoo -> ranking -> ground truth -> evaluation -> tuning -> report.
     .target(name: "HubMinerDemo", dependencies: ["HubMinerHub", "HubMiner", "Tuning", "Zoo", "HTMLReport", "Report", "Ranking", "FeatureIO"]),
+    .testTarget(name: "DemoTests", dependencies: ["HubMinerDemo", "HubMiner", "Ranking", "Zoo"]),
     // `hubminer-torch`: every command, with the deep-learning layer (see HubMinerCommandLine).
     .executableTarget(
         name: "HubMinerTorchCLI",

@@ -229,6 +229,10 @@ public enum DemoJob {
         tune.epochs = epochs
         tune.batchSize = config.plan.batchSize
         tune.optimizer.lr = config.plan.learningRate
+        if method == "btuning" {
+            // B-Tuning picks its own teachers from the zoo: as many as the others get.
+            tune.methodOptions["k"] = OptionValue(.number(Double(config.plan.teacherCount)))
+        }
         tune.export.enabled = export
         tune.export.name = tunedName(student)
         let resume = FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint").path)

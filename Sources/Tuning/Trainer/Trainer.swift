@@ -265,6 +265,12 @@ public final class Trainer {
     /// Evaluates, logs the epoch, tracks the best epoch and writes the checkpoint.
     func finishEpoch(_ epoch: Int) throws {
         let metrics = try evaluate()
+        // A step can leave non-finite weights behind (the loss was finite before the
+        // update): the validation loss is the first place that shows.
+        if let loss = metrics.loss, !loss.isFinite {
+            throw TuningError.diverged(term: "validation", iteration: position.iteration,
+                                       message: "the validation loss is \(loss) after epoch \(epoch + 1): the weights diverged (lower the learning rate or the method's weight)")
+        }
         let totals = position.totals
         let n = Double(Swift.max(totals.samples, 1))
         let trainLoss: [(String, JSONLine)] = (["total"] + terms.map(\.name)).map { ($0, .number((totals.lossSums[$0] ?? 0) / n)) }
