@@ -78,7 +78,6 @@ public struct DemoSummary: Sendable {
 public enum DemoJob {
     public static func run(_ config: DemoConfiguration, progress: ProgressReporter = ProgressReporter(),
                            shouldStop: @escaping () -> Bool = { false }) throws -> DemoSummary {
-        let fm = FileManager.default
         var timings: [(stage: String, seconds: Double)] = []
         func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
             let start = Date()

@@ -43,13 +43,7 @@ public struct BTuningOptions: Sendable, Equatable {
         guard result.degenerateGrowth > 0 else {
             throw TuningError.invalidConfiguration(file: source, field: "method_options.degenerate_growth", message: "expected a positive number, got \(result.degenerateGrowth)")
         }
-        let optionTeachers = try options.strings("teachers")
-        if !optionTeachers.isEmpty, !context.teacherNames.isEmpty, optionTeachers != context.teacherNames {
-            throw TuningError.invalidConfiguration(
-                file: source, field: "method_options.teachers",
-                message: "\(optionTeachers.joined(separator: ",")) differs from the run's teachers \(context.teacherNames.joined(separator: ",")); give one list")
-        }
-        result.teachers = optionTeachers.isEmpty ? context.teacherNames : optionTeachers
+        result.teachers = try MethodRequirements.teacherList(options, context)
         if result.teachers.isEmpty {
             result.k = try options.int("k", default: result.k)
         }

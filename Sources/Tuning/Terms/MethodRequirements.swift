@@ -17,6 +17,19 @@ public protocol WeightsCrossEntropy: TuningMethod {
 /// Checks and option reads the methods share; every failure names the method, the
 /// model and what was expected.
 enum MethodRequirements {
+    /// The teachers a multi-teacher method was given: `method_options.teachers` or
+    /// the run's `--teachers` (one list; two different lists are an error). Empty
+    /// means "choose by LogME".
+    static func teacherList(_ options: MethodOptions, _ context: MethodContext) throws -> [String] {
+        let optionTeachers = try options.strings("teachers")
+        if !optionTeachers.isEmpty, !context.teacherNames.isEmpty, optionTeachers != context.teacherNames {
+            throw TuningError.invalidConfiguration(
+                file: options.source, field: "method_options.teachers",
+                message: "\(optionTeachers.joined(separator: ",")) differs from the run's teachers \(context.teacherNames.joined(separator: ",")); give one list")
+        }
+        return optionTeachers.isEmpty ? context.teacherNames : optionTeachers
+    }
+
     /// The one teacher a single-teacher method distils from, opened frozen.
     static func singleTeacher(_ context: MethodContext) throws -> Teacher {
         guard context.teacherNames.count == 1 else {

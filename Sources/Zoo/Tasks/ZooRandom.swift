@@ -1,12 +1,14 @@
 import Foundation
+import Linalg
 
-/// The zoo's random numbers: SplitMix64 with every derived operation written out
-/// here (uniform doubles, bounded integers, normals, shuffles), so generated tasks
-/// and initial weights never change with the standard library's algorithms.
+/// The zoo's random numbers: the project's SplitMix64 (`SeededGenerator`) with the
+/// derived operations that must never change with the standard library's
+/// algorithms written out here (bounded integers, shuffles), so generated tasks
+/// and initial weights stay the same across toolchains.
 public struct ZooRandom: Sendable {
-    private var state: UInt64
+    private var generator: SeededGenerator
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { generator = SeededGenerator(seed: seed) }
 
     /// A generator for one item of a stream (an image index, a model), independent
     /// of how many numbers other items drew.
@@ -14,19 +16,13 @@ public struct ZooRandom: Sendable {
         var mixer = ZooRandom(seed: seed ^ 0x5851_F42D_4C95_7F2D)
         let a = mixer.next() ^ stream &* 0x9E37_79B9_7F4A_7C15
         var second = ZooRandom(seed: a)
-        state = second.next() ^ index &* 0xD1B5_4A32_D192_ED03
+        generator = SeededGenerator(seed: second.next() ^ index &* 0xD1B5_4A32_D192_ED03)
     }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 
     /// Uniform in [0, 1) with 53 random bits.
-    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    public mutating func uniform() -> Double { generator.uniform() }
 
     public mutating func uniform(_ range: ClosedRange<Double>) -> Double {
         range.lowerBound + (range.upperBound - range.lowerBound) * uniform()
@@ -44,10 +40,7 @@ public struct ZooRandom: Sendable {
     }
 
     /// Standard normal (Box-Muller).
-    public mutating func normal() -> Double {
-        let u1 = Swift.max(uniform(), 1e-300), u2 = uniform()
-        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-    }
+    public mutating func normal() -> Double { generator.normal() }
 
     public mutating func bernoulli(_ p: Double) -> Bool { uniform() < p }
 
