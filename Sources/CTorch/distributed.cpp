@@ -32,11 +32,19 @@ c10d::ProcessGroupGloo &group(ht_process_group *pg) {
 // exception the Gloo worker stored; a false return (not completed in time) is
 // turned into an error naming the operation and the timeout.
 void wait_for(ht_process_group *pg, const c10::intrusive_ptr<c10d::Work> &work, const char *what) {
-    if (!work->wait(pg->timeout)) {
-        throw std::runtime_error(std::string(what) + " did not complete within " +
-                                 std::to_string(pg->timeout.count()) + " ms on rank " +
-                                 std::to_string(pg->rank));
+    const std::string late = std::string(what) + " did not complete within " +
+                             std::to_string(pg->timeout.count()) +
+                             " ms (a peer is stalled, or has not reached the same collective)";
+    bool done = false;
+    try {
+        done = work->wait(pg->timeout);
+    } catch (const c10::Error &e) {
+        // Work::wait reports its own timeout as a bare "Operation timed out!".
+        std::string message = e.what_without_backtrace();
+        if (message.find("timed out") != std::string::npos) throw std::runtime_error(late);
+        throw;
     }
+    if (!done) throw std::runtime_error(late);
 }
 
 // Gloo reduces dense, contiguous CPU tensors in place; the shim supports the two
@@ -85,26 +93,39 @@ int32_t ht_dist_init(const char *master_host, int32_t master_port, int32_t rank,
     std::signal(SIGPIPE, SIG_IGN);
 
     const std::chrono::milliseconds timeout(timeout_ms);
-    c10d::TCPStoreOptions store_options;
-    store_options.port = static_cast<std::uint16_t>(master_port);
-    store_options.isServer = (rank == 0);
-    store_options.numWorkers = static_cast<size_t>(world_size);
-    store_options.waitWorkers = true;
-    store_options.timeout = timeout;
-    auto store = c10::make_intrusive<c10d::TCPStore>(std::string(master_host), store_options);
+    c10::intrusive_ptr<c10d::Store> store;
+    c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+    // The store's and Gloo's own messages ("Socket Timeout", "Connection refused")
+    // do not say which step failed or what to check; the rendezvous adds that.
+    const std::string context = "rendezvous of " + std::to_string(world_size) + " ranks (timeout " +
+                                std::to_string(timeout_ms) + " ms) failed: ";
+    const std::string hint = " (are all ranks started, and is the master address reachable?)";
+    try {
+        c10d::TCPStoreOptions store_options;
+        store_options.port = static_cast<std::uint16_t>(master_port);
+        store_options.isServer = (rank == 0);
+        store_options.numWorkers = static_cast<size_t>(world_size);
+        store_options.waitWorkers = true;
+        store_options.timeout = timeout;
+        store = c10::make_intrusive<c10d::TCPStore>(std::string(master_host), store_options);
 
-    auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-    if (device_interface != nullptr && *device_interface != '\0') {
-        options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(device_interface));
-    } else if (device_hostname != nullptr && *device_hostname != '\0') {
-        options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(device_hostname));
-    } else {
-        options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+        auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+        if (device_interface != nullptr && *device_interface != '\0') {
+            options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(device_interface));
+        } else if (device_hostname != nullptr && *device_hostname != '\0') {
+            options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(device_hostname));
+        } else {
+            options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+        }
+        // The group's own worker threads run the collectives; two keep one collective
+        // in flight while the next is queued, as PyTorch's default does.
+        options->threads = 2;
+        pg = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world_size, options);
+    } catch (const c10::Error &e) {
+        throw std::runtime_error(context + e.what_without_backtrace() + hint);
+    } catch (const std::exception &e) {
+        throw std::runtime_error(context + e.what() + hint);
     }
-    // The group's own worker threads run the collectives; two keep one collective
-    // in flight while the next is queued, as PyTorch's default does.
-    options->threads = 2;
-    auto pg = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world_size, options);
     *out = new ht_process_group{store, pg, timeout, rank, world_size};
     HT_END
 }

@@ -37,8 +37,8 @@ struct EnvironmentTests {
         }
     }
 
-    @Test("an unreachable master or a port out of range fails the group's creation with the address")
-    func directArgumentsChecked() throws {
+    @Test("a rank outside the world size is refused before any connection")
+    func rankOutsideWorld() throws {
         #expect {
             _ = try ProcessGroup(DistributedEnvironment(rank: 2, worldSize: 2, masterAddress: "127.0.0.1", masterPort: 29500))
         } throws: { error in
