@@ -24,6 +24,12 @@ public enum DistributedError: Error, CustomStringConvertible, Equatable {
         public let status: Int32
         /// Terminated by a signal rather than by exiting.
         public let signalled: Bool
+
+        public init(rank: Int, status: Int32, signalled: Bool) {
+            self.rank = rank
+            self.status = status
+            self.signalled = signalled
+        }
         public var description: String {
             signalled ? "rank \(rank) killed by signal \(status)" : "rank \(rank) exited with status \(status)"
         }

@@ -180,9 +180,11 @@ private final class RankOutput: @unchecked Sendable {
         for line in complete { sink?(line) }
     }
 
-    /// Waits for both streams to close (the process has exited) and returns every line.
-    func finish() -> [String] {
-        readers.wait()
+    /// Waits for both streams to close and returns every line. The process has
+    /// exited, but a child it started may still hold the pipes open (a stopped
+    /// shell's `sleep`), so the wait is bounded; lines arriving later are dropped.
+    func finish(grace: Double = 2) -> [String] {
+        _ = readers.wait(timeout: .now() + grace)
         var last = [String]()
         let all = lock.withLock {
             for stream in partial.indices where !partial[stream].isEmpty {
