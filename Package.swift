@@ -132,6 +132,9 @@ package.targets += [
         name: "CTorch",
         cxxSettings: [
             .unsafeFlags(["-std=c++17"] + libtorchIncludeFlags),
+            // ProcessGroupGloo.hpp declares the Gloo group only under this macro
+            // (Debian builds libtorch with Gloo; its headers come from libgloo-dev).
+            .define("USE_C10D_GLOO"),
         ],
         linkerSettings: [
             .unsafeFlags(["-L\(libtorchLib)"]),
@@ -148,6 +151,12 @@ package.targets += [
                                            .product(name: "Yams", package: "Yams")]),
     .testTarget(name: "TuningTests", dependencies: ["Tuning", "Torch", "Hub", "Data", "Ranking", "Linalg", "FeatureIO"]),
     .testTarget(name: "TorchTests", dependencies: ["Torch", "Linalg"], resources: [.copy("Fixtures")]),
+    // Multi-process runs on libtorch's distributed runtime (c10d, Gloo over TCP):
+    // process groups, collectives, the local launcher, gradient synchronisation.
+    .target(name: "Distributed", dependencies: ["CTorch", "Torch"]),
+    // The program the distributed tests launch as 2 ranks (one role per argument).
+    .executableTarget(name: "DistributedWorker", dependencies: ["Distributed", "Torch"], path: "Tests/DistributedWorker"),
+    .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Torch", "DistributedWorker"]),
     // Training-step timings against PyTorch; run through benchmarks/torch/run.sh.
     .executableTarget(name: "TorchBenchmark", dependencies: ["Torch", "Linalg"], path: "benchmarks/torch/Sources"),
 ]

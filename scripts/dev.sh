@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the build links against (C libraries through system-library targets)
 # and the tools the build needs to find them.
-PACKAGES=(pkg-config libopenblas-dev liblapacke-dev zlib1g-dev libtorch-dev libpng-dev libjpeg62-turbo-dev libsqlite3-dev)
+PACKAGES=(pkg-config libopenblas-dev liblapacke-dev zlib1g-dev libtorch-dev libpng-dev libjpeg62-turbo-dev libsqlite3-dev libgloo-dev)
 
 install_deps() {
     local missing=()

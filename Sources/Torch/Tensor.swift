@@ -34,14 +34,15 @@ public final class Tensor {
     // handle while libtorch is using it.
 
     /// Runs `body` with this tensor's handle, keeping the tensor alive meanwhile.
+    /// `package`: the `Distributed` target passes tensors to the shim's collectives.
     @inline(__always)
-    func withHandle<R>(_ body: (OpaquePointer) throws -> R) rethrows -> R {
+    package func withHandle<R>(_ body: (OpaquePointer) throws -> R) rethrows -> R {
         try withExtendedLifetime(self) { try body(handle) }
     }
 
     /// Wraps the new handle a shim call wrote into its out-parameter.
     @inline(__always)
-    static func make(_ operation: @autoclosure () -> String,
+    package static func make(_ operation: @autoclosure () -> String,
                      _ body: (UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> Tensor {
         var out: OpaquePointer? = nil
         try check(operation(), body(&out))
@@ -226,7 +227,7 @@ extension Tensor: CustomStringConvertible {
 }
 
 /// Runs `body` with the handles of `tensors`, keeping them alive meanwhile.
-func withHandles<R>(_ tensors: [Tensor], _ body: ([OpaquePointer?]) throws -> R) rethrows -> R {
+package func withHandles<R>(_ tensors: [Tensor], _ body: ([OpaquePointer?]) throws -> R) rethrows -> R {
     try withExtendedLifetime(tensors) { try body(tensors.map { $0.handle }) }
 }
 

@@ -37,7 +37,7 @@ public enum TorchError: Error, CustomStringConvertible, Equatable {
 
 /// The shim's thread-local message for the last failure, copied at once (the
 /// next failing call on this thread overwrites it).
-func lastErrorMessage() -> String {
+package func lastErrorMessage() -> String {
     guard let message = ht_last_error() else { return "unknown libtorch error" }
     // TorchScript's messages start with a newline and end with source excerpts.
     let text = String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -46,7 +46,7 @@ func lastErrorMessage() -> String {
 
 /// Throws `.libtorch` when a shim call reports failure.
 @inline(__always)
-func check(_ operation: @autoclosure () -> String, _ status: Int32) throws {
+package func check(_ operation: @autoclosure () -> String, _ status: Int32) throws {
     if status != 0 {
         throw TorchError.libtorch(operation: operation(), message: lastErrorMessage())
     }

@@ -332,6 +332,30 @@ int32_t ht_module_to_dtype(ht_module *m, int32_t dtype);
    differentiable (the backward pass goes through the full SVD). */
 int32_t ht_linalg_svdvals(ht_tensor *t, ht_tensor **out);
 
+/* ------------------------------------------------------------- distributed */
+/* A process group of c10d's Gloo backend over TCP (distributed.cpp). Rank 0 hosts
+   the rendezvous store at master_host:master_port; every rank connects to it, then
+   to each other. timeout_ms bounds the rendezvous and every collective: a peer
+   that is gone or never arrives makes the call fail with an error, never hang.
+   The Gloo device binds to device_interface (a network interface name) when
+   given, else to device_hostname's address, else to this machine's hostname. */
+typedef struct ht_process_group ht_process_group;
+enum { HT_DIST_SUM = 0, HT_DIST_AVERAGE = 1 };
+int32_t ht_dist_init(const char *master_host, int32_t master_port, int32_t rank, int32_t world_size,
+                     int64_t timeout_ms, const char *device_interface, const char *device_hostname,
+                     ht_process_group **out);
+void ht_dist_free(ht_process_group *pg);
+int32_t ht_dist_rank(ht_process_group *pg, int32_t *out);
+int32_t ht_dist_world_size(ht_process_group *pg, int32_t *out);
+/* In place on every rank; float32/float64, contiguous. AVERAGE divides the sum by
+   the world size. Each tensor is reduced on its own (same order on every rank). */
+int32_t ht_dist_all_reduce(ht_process_group *pg, ht_tensor *const *ts, int64_t n, int32_t op);
+/* In place: every rank's tensors become root's. */
+int32_t ht_dist_broadcast(ht_process_group *pg, ht_tensor *const *ts, int64_t n, int32_t root);
+/* Every rank's `input` (same shape and dtype everywhere), in rank order. */
+int32_t ht_dist_all_gather(ht_process_group *pg, ht_tensor *input, ht_tensor_list **out);
+int32_t ht_dist_barrier(ht_process_group *pg);
+
 #ifdef __cplusplus
 }
 #endif

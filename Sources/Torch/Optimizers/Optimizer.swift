@@ -171,7 +171,7 @@ public enum TensorList {
     }
 
     /// Takes a new handle to every element of a shim list.
-    static func tensors(of list: OpaquePointer) throws -> [Tensor] {
+    package static func tensors(of list: OpaquePointer) throws -> [Tensor] {
         var n: Int64 = 0
         try check("tensor list", ht_tensor_list_size(list, &n))
         return try (0..<n).map { i in try Tensor.make("tensor list") { ht_tensor_list_get(list, i, $0) } }
