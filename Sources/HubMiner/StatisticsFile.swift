@@ -119,6 +119,8 @@ public enum StatisticsFileError: Error, CustomStringConvertible, Sendable, Equat
     case duplicateModel(model: String, files: [String])
     case missingModel(model: String, directory: String)
     case mixedTasks(String)
+    /// Every model failed: one "model: reason" line each (shown even with --quiet).
+    case everyModelFailed([String])
 
     public var description: String {
         switch self {
@@ -127,6 +129,7 @@ public enum StatisticsFileError: Error, CustomStringConvertible, Sendable, Equat
         case let .duplicateModel(model, files): return "model '\(model)' has two statistics files in one shard directory: \(files.joined(separator: ", "))"
         case let .missingModel(model, directory): return "no statistics of model '\(model)' in shard \(directory); every shard directory must hold every model"
         case let .mixedTasks(detail): return "statistics of different tasks cannot be ranked together: \(detail)"
+        case let .everyModelFailed(lines): return "no model could be scored:\n  " + lines.joined(separator: "\n  ")
         }
     }
 }

@@ -79,10 +79,7 @@ public enum StatsJob {
             }
         }
         progress.finish()
-        if summary.written.isEmpty {
-            for f in summary.failed { progress.log("\(f.name): \(f.error)") }
-            throw HubMinerError.allModelsFailed(count: files.count)
-        }
+        if summary.written.isEmpty { throw StatisticsFileError.everyModelFailed(summary.failed.map { "\($0.name): \($0.error)" }) }
         return summary
     }
 
@@ -180,10 +177,7 @@ public enum StatsRankJob {
             }
         }
         progress.finish()
-        if scored.isEmpty {
-            for f in failed { progress.log("\(f.name): \(f.error)") }
-            throw HubMinerError.allModelsFailed(count: names.count)
-        }
+        if scored.isEmpty { throw StatisticsFileError.everyModelFailed(failed.map { "\($0.name): \($0.error)" }) }
         return RankingResult(task: task ?? .classification, metric: metricNames[0], metricNames: metricNames,
                              models: RankingResult.ranked(scored, metricNames: metricNames), failed: failed, labelWarnings: [])
     }
