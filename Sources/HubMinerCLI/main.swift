@@ -9,7 +9,7 @@ struct HubMinerRoot: ParsableCommand {
         commandName: "hubminer",
         abstract: HubMinerCommand.abstract,
         discussion: "hub, extract, tune, zoo, demo and rank --hub run models: they are carried out by \(HubMinerCommand.torchExecutableName), next to this program.",
-        subcommands: [RankCommand.self, ModelCommand.hub, ModelCommand.extract, ModelCommand.tune, ModelCommand.zoo, EvaluateCommand.self, ReportCommand.self, DemoCommand.self, InfoCommand.self]
+        subcommands: [RankCommand.self, StatsCommand.self, ModelCommand.hub, ModelCommand.extract, ModelCommand.tune, ModelCommand.zoo, EvaluateCommand.self, ReportCommand.self, DemoCommand.self, InfoCommand.self]
     )
 }
 

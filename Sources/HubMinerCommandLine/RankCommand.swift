@@ -29,6 +29,10 @@ public struct RankCommand: ParsableCommand {
     @Option(help: "Directory with one feature file per model.")
     var features: String?
 
+    @Option(parsing: .upToNextOption,
+            help: "Shard directories written by `hubminer stats`: each model's shards are merged (the statistics add) and ranked with the metrics that run on statistics.")
+    var stats: [String] = []
+
     @Option(help: "Labels: N class ids, N or N x K regression targets, or N x C 0/1 multi-label indicators.")
     var labels: String?
 
@@ -80,6 +84,13 @@ public struct RankCommand: ParsableCommand {
         let fromFiles = features != nil || labels != nil || sourceProbs != nil || key != nil || labelKey != nil
         let fromHub = extraction.hub != nil || extraction.data != nil || extraction.split != nil
             || extraction.cacheDir != nil || extraction.models != nil
+        if !stats.isEmpty {
+            guard !fromFiles && !fromHub else {
+                throw ValidationError("--stats ranks from statistics files alone: leave out --features/--labels/--hub/--data")
+            }
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+            return
+        }
         if fromFiles && fromHub {
             throw ValidationError("give either --features/--labels (feature files) or --hub/--data (extract from a hub), not both")
         }
@@ -98,6 +109,7 @@ public struct RankCommand: ParsableCommand {
 
     public func run() throws {
         try HubMinerCommand.reportingErrors {
+            if !stats.isEmpty { return try runFromStatistics() }
             let config = RankConfiguration(
                 featuresDirectory: URL(fileURLWithPath: features ?? "."), labelsFile: URL(fileURLWithPath: labels ?? "."),
                 task: task, featureKey: key, labelKey: labelKey,
@@ -121,5 +133,18 @@ public struct RankCommand: ParsableCommand {
             }
         }
     }
-}
 
+    /// `--stats DIR...`: merge each model's shards and rank on the statistics.
+    private func runFromStatistics() throws {
+        let result = try StatsRankJob.run(
+            shardDirectories: stats.map { URL(fileURLWithPath: $0) }, metrics: try MetricRegistry.metrics(named: metric),
+            logME: LogME(tolerance: tolerance, maxIterations: maxIterations, compatibility: compat),
+            skipUnsupportedMetrics: metric.lowercased() == "all",
+            progress: ProgressReporter(style: quiet ? .silent : nil))
+        try emit(try RankingRenderer.render(result, as: format), to: output)
+        if !result.failed.isEmpty {
+            for f in result.failed { FileHandle.standardError.write(Data("hubminer: \(f.name): \(f.error)\n".utf8)) }
+            throw ExitCode.failure
+        }
+    }
+}

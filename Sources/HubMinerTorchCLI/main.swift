@@ -11,7 +11,7 @@ struct HubMinerTorchRoot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hubminer",
         abstract: HubMinerCommand.abstract,
-        subcommands: [RankCommand.self, ExtractCommand.self, HubCommand.self, TuneCommand.self, ZooCommand.self, EvaluateCommand.self, ReportCommand.self, PipelineDemoCommand.self, InfoCommand.self]
+        subcommands: [RankCommand.self, StatsCommand.self, ExtractCommand.self, HubCommand.self, TuneCommand.self, ZooCommand.self, EvaluateCommand.self, ReportCommand.self, PipelineDemoCommand.self, InfoCommand.self]
     )
 }
 

@@ -32,6 +32,29 @@ public struct LogMEStatistics: Sendable {
         featureSums = [Double](repeating: 0, count: featureDimension)
     }
 
+    /// Statistics read back from a file (see `FeatureStatistics`); every shape is checked.
+    public init(sampleCount: Int, gramUpper: Matrix, targetFeatureProducts: Matrix, targetSquares: [Double],
+                featureSums: [Double]) throws {
+        let d = gramUpper.rows, k = targetFeatureProducts.rows
+        func bad(_ name: String, _ found: String, _ expected: String) -> RankingError {
+            .invalidOption(name: name, value: found, expected: expected)
+        }
+        guard sampleCount >= 0 else { throw bad("sample count", "\(sampleCount)", "a count >= 0") }
+        guard gramUpper.columns == d else { throw bad("Gram matrix", "\(gramUpper.rows) x \(gramUpper.columns)", "a square matrix") }
+        guard targetFeatureProducts.columns == d else {
+            throw bad("YᵀF", "\(k) x \(targetFeatureProducts.columns)", "\(k) x \(d) (one column per feature)")
+        }
+        guard targetSquares.count == k else { throw bad("Σy²", "\(targetSquares.count) values", "\(k) (one per target column)") }
+        guard featureSums.count == d else { throw bad("feature sums", "\(featureSums.count) values", "\(d) (one per feature)") }
+        self.featureDimension = d
+        self.targetCount = k
+        self.sampleCount = sampleCount
+        self.gramUpper = gramUpper
+        self.targetFeatureProducts = targetFeatureProducts
+        self.targetSquares = targetSquares
+        self.featureSums = featureSums
+    }
+
     /// Adds a chunk of samples: `features` (n x D) and their `targets` (n x K).
     ///
     /// - Parameter classIndices: for one-hot targets, each row's class column. With

@@ -82,6 +82,13 @@ public struct GBC: TransferabilityMetric {
             for j in 0..<k { variances[cls, j] = Swift.max(variances[cls, j] * inv, varianceFloor) }
         }
 
+        return try score(means: stats.means, flooredVariances: variances, components: k)
+    }
+
+    /// The score from the per-class means and floored variances on the k principal
+    /// axes (C x k each): the in-memory and the sufficient-statistics paths.
+    func score(means: Matrix, flooredVariances variances: Matrix, components k: Int) throws -> MetricResult {
+        let c = means.rows
         var total = 0.0
         var minDistance = Double.infinity
         switch covariance {
@@ -93,7 +100,7 @@ public struct GBC: TransferabilityMetric {
                     for t in 0..<k {
                         let s1 = variances.storage[i * k + t], s2 = variances.storage[j * k + t]
                         let avg = 0.5 * (s1 + s2)
-                        let diff = stats.means.storage[i * k + t] - stats.means.storage[j * k + t]
+                        let diff = means.storage[i * k + t] - means.storage[j * k + t]
                         quad += diff * diff / avg
                         logDet += log(avg) - 0.5 * (logs[i * k + t] + logs[j * k + t])
                     }
@@ -109,7 +116,7 @@ public struct GBC: TransferabilityMetric {
                     let avg = 0.5 * (sigma[i] + sigma[j])
                     var dist2 = 0.0
                     for t in 0..<k {
-                        let diff = stats.means.storage[i * k + t] - stats.means.storage[j * k + t]
+                        let diff = means.storage[i * k + t] - means.storage[j * k + t]
                         dist2 += diff * diff
                     }
                     let db = dist2 / (8 * avg) + 0.5 * Double(k) * (log(avg) - 0.5 * (log(sigma[i]) + log(sigma[j])))

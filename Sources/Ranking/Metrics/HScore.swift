@@ -48,21 +48,27 @@ public struct HScore: TransferabilityMetric {
         }
         let eigen = try metricLinalg(name, "covariance eigendecomposition") { try data.analysis.covarianceEigen() }
         let between = try betweenClassSpectrum(data, eigen: eigen)
+        return try score(eigen: eigen, between: between, sampleCount: data.sampleCount, dimension: data.dimension)
+    }
+
+    /// The score from the covariance's eigendecomposition and the between-class
+    /// spectrum, shared by the in-memory and the sufficient-statistics paths.
+    func score(eigen: SymmetricEigen, between: [Double], sampleCount: Int, dimension: Int) throws -> MetricResult {
         let lambdaMax = eigen.values.last ?? 0
         guard lambdaMax > 0 else {
             throw MetricError.degenerate(metric: name, reason: "the features have zero variance (every sample is the same point)")
         }
-        let cutoff = (relativeCutoff ?? Double(Swift.max(data.sampleCount, data.dimension)) * Double.ulpOfOne) * lambdaMax
+        let cutoff = (relativeCutoff ?? Double(Swift.max(sampleCount, dimension)) * Double.ulpOfOne) * lambdaMax
         var score = 0.0, dropped = 0
         for (k, lambda) in eigen.values.enumerated() {
             if lambda > cutoff { score += between[k] / lambda } else { dropped += 1 }
         }
         var warnings = [String]()
         if dropped > 0 {
-            warnings.append("feature covariance is singular: \(dropped) of \(data.dimension) eigenvalues at or below \(cutoff) were dropped (pseudo-inverse)")
+            warnings.append("feature covariance is singular: \(dropped) of \(dimension) eigenvalues at or below \(cutoff) were dropped (pseudo-inverse)")
         }
         return MetricResult(score: try requireFinite(score, metric: name, what: "the H-score"),
-                            details: ["rank": Double(data.dimension - dropped), "cutoff": cutoff],
+                            details: ["rank": Double(dimension - dropped), "cutoff": cutoff],
                             warnings: warnings)
     }
 }
@@ -71,17 +77,23 @@ public struct HScore: TransferabilityMetric {
 /// covariance: entry k is Σ_c (n_c/N) (v_k · (μ_c − μ))².
 func betweenClassSpectrum(_ data: ClassifiedFeatures, eigen: SymmetricEigen) throws -> [Double] {
     let stats = data.analysis.classStatistics(labels: data.labels, classCount: data.classCount)
-    let mean = data.analysis.mean
-    let d = data.dimension, n = Double(data.sampleCount)
-    var centred = stats.means
-    for c in 0..<data.classCount {
+    return try betweenClassSpectrum(classMeans: stats.means, counts: stats.counts, mean: data.analysis.mean,
+                                    sampleCount: data.sampleCount, eigen: eigen)
+}
+
+/// The same from the class means (C x D), class counts and the global mean.
+func betweenClassSpectrum(classMeans: Matrix, counts: [Int], mean: [Double], sampleCount: Int,
+                          eigen: SymmetricEigen) throws -> [Double] {
+    let d = classMeans.columns, n = Double(sampleCount), classCount = classMeans.rows
+    var centred = classMeans
+    for c in 0..<classCount {
         for j in 0..<d { centred.storage[c * d + j] -= mean[j] }
     }
     // P = (M − 1μᵀ) Vᵀ: row c holds class c's centred mean in the eigenbasis.
     let projected = try centred.multiplied(by: eigen.vectors, transposingOther: true)
     var between = [Double](repeating: 0, count: d)
-    for c in 0..<data.classCount {
-        let w = Double(stats.counts[c]) / n
+    for c in 0..<classCount {
+        let w = Double(counts[c]) / n
         for k in 0..<d {
             let p = projected.storage[c * d + k]
             between[k] += w * p * p

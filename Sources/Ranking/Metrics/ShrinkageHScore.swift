@@ -35,16 +35,23 @@ public struct ShrinkageHScore: TransferabilityMetric {
         let data = try input.requireClassifiedFeatures(for: name)
         let eigen = try metricLinalg(name, "covariance eigendecomposition") { try data.analysis.covarianceEigen() }
         let lw = ledoitWolfShrinkage(data.analysis)
+        let between = try betweenClassSpectrum(data, eigen: eigen)
+        return try score(eigen: eigen, shrinkage: lw, between: between, sampleCount: data.sampleCount, dimension: data.dimension)
+    }
+
+    /// The score from the covariance's eigendecomposition, the Ledoit-Wolf shrinkage
+    /// and the between-class spectrum (in-memory and sufficient-statistics paths).
+    func score(eigen: SymmetricEigen, shrinkage lw: (shrinkage: Double, mu: Double), between: [Double],
+               sampleCount: Int, dimension: Int) throws -> MetricResult {
         guard lw.mu > 0 else {
             throw MetricError.degenerate(metric: name, reason: "the features have zero variance (every sample is the same point)")
         }
-        let between = try betweenClassSpectrum(data, eigen: eigen)
         let alpha = lw.shrinkage
         var score = 0.0, dropped = 0
         // With α > 0 every shrunk eigenvalue is at least α μ > 0; with α = 0 fall back
         // to the pseudo-inverse rule of `HScore`.
         let lambdaMax = eigen.values.last ?? 0
-        let cutoff = alpha > 0 ? 0 : Double(Swift.max(data.sampleCount, data.dimension)) * Double.ulpOfOne * lambdaMax
+        let cutoff = alpha > 0 ? 0 : Double(Swift.max(sampleCount, dimension)) * Double.ulpOfOne * lambdaMax
         for (k, lambda) in eigen.values.enumerated() {
             let shrunk = (1 - alpha) * Swift.max(lambda, 0) + alpha * lw.mu
             if shrunk > cutoff { score += between[k] / shrunk } else { dropped += 1 }
@@ -61,14 +68,8 @@ public struct ShrinkageHScore: TransferabilityMetric {
 
 /// scikit-learn's Ledoit-Wolf shrinkage of the centred features (see `ShrinkageHScore`).
 func ledoitWolfShrinkage(_ analysis: FeatureAnalysis) -> (shrinkage: Double, mu: Double) {
-    let cov = analysis.covariance
     let centred = analysis.centered
     let n = analysis.sampleCount, d = analysis.dimension
-    var trace = 0.0, frob = 0.0
-    for i in 0..<d { trace += cov[i, i] }
-    for v in cov.storage { frob += v * v }
-    let mu = trace / Double(d)
-    guard d > 1 else { return (0, mu) }
     var fourth = 0.0
     centred.storage.withUnsafeBufferPointer { x in
         for r in 0..<n {
@@ -77,6 +78,19 @@ func ledoitWolfShrinkage(_ analysis: FeatureAnalysis) -> (shrinkage: Double, mu:
             fourth += sq * sq
         }
     }
+    return ledoitWolfShrinkage(covariance: analysis.covariance, centredFourthMomentSum: fourth, sampleCount: n)
+}
+
+/// The same from the covariance S (1/N) and Σ_i ‖f_i − μ‖⁴, which sufficient
+/// statistics also give (`FeatureStatistics.centredFourthMomentSum`).
+func ledoitWolfShrinkage(covariance cov: Matrix, centredFourthMomentSum fourth: Double,
+                         sampleCount n: Int) -> (shrinkage: Double, mu: Double) {
+    let d = cov.rows
+    var trace = 0.0, frob = 0.0
+    for i in 0..<d { trace += cov[i, i] }
+    for v in cov.storage { frob += v * v }
+    let mu = trace / Double(d)
+    guard d > 1 else { return (0, mu) }
     let delta = (frob - Double(d) * mu * mu) / Double(d)
     var beta = (fourth / Double(n) - frob) / (Double(d) * Double(n))
     beta = Swift.min(beta, delta)

@@ -73,7 +73,7 @@ public struct TransRate: TransferabilityMetric {
 
     /// ½ logdet(I + s(rows) · gramScale · gram), `gram` being ZᵀZ or ZZᵀ of a block
     /// of `rows` samples of dimension `dimension`.
-    private func codingRate(gram: Matrix, gramScale: Double, rows: Int, dimension: Int) throws -> Double {
+    func codingRate(gram: Matrix, gramScale: Double, rows: Int, dimension: Int) throws -> Double {
         let perSample = convention == .paper
             ? Double(dimension) / (Double(rows) * epsilon * epsilon)
             : 1.0 / (Double(rows) * epsilon)
