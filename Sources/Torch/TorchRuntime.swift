@@ -4,6 +4,12 @@ import Linalg
 
 /// Process-wide libtorch settings: threads, seeding, version and build information.
 public enum TorchRuntime {
+    /// Held while code changes the thread count for a while (zoo pre-training runs
+    /// its workers single-threaded): with OpenMP a change on one thread reaches
+    /// threads that start later, so readers that need the process default take it
+    /// too. Recursive, so nested scopes of one thread do not deadlock.
+    public static let threadSettingLock = NSRecursiveLock()
+
     /// Intra-op threads (those one large operation is split across).
     ///
     /// libtorch would size this from the physical cores (1 on a 2-vCPU machine);

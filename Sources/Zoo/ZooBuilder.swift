@@ -217,6 +217,8 @@ public enum ZooBuilder {
 
     /// Runs `body` with libtorch and OpenBLAS on one thread (as the workers run).
     static func withSingleThreadedTorch<T>(_ body: () throws -> T) rethrows -> T {
+        TorchRuntime.threadSettingLock.lock()
+        defer { TorchRuntime.threadSettingLock.unlock() }
         let previous = TorchRuntime.threadCount
         defer { TorchRuntime.threadCount = previous }
         TorchRuntime.threadCount = 1

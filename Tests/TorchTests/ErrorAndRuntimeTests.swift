@@ -95,6 +95,9 @@ extension TorchTests {
         }
 
         @Test func threadCountControl() {
+            // Zoo pre-training in other suites changes the count for a while.
+            TorchRuntime.threadSettingLock.lock()
+            defer { TorchRuntime.threadSettingLock.unlock() }
             // The default is the logical core count (unless OMP_NUM_THREADS says
             // otherwise), on every thread, including ones that start later.
             if ProcessInfo.processInfo.environment["OMP_NUM_THREADS"] == nil {

@@ -15,6 +15,8 @@ enum WorkerPool {
         guard jobs > 0 else { return }
         let state = PoolState()
         let threads = max(1, min(workers, jobs))
+        TorchRuntime.threadSettingLock.lock()
+        defer { TorchRuntime.threadSettingLock.unlock() }
         BLASRuntime.withThreadCount(1) {
             DispatchQueue.concurrentPerform(iterations: threads) { _ in
                 // OpenMP keeps the thread count per thread: set it on this one, and put
