@@ -121,7 +121,7 @@ package.targets += [
     // `hubminer-torch`: every command, with the deep-learning layer (see HubMinerCommandLine).
     .executableTarget(
         name: "HubMinerTorchCLI",
-        dependencies: ["HubMinerCommandLine", "HubMinerHub", "HubMiner", "Hub", "Cache", "Data", "Ranking", "Linalg", "Tuning", "Zoo",
+        dependencies: ["HubMinerCommandLine", "HubMinerHub", "HubMiner", "Hub", "Cache", "Data", "Ranking", "Linalg", "Tuning", "Zoo", "Torch",
                        "HubMinerDemo",
                        .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),

@@ -62,6 +62,9 @@ public protocol HubRankingBackend: Sendable {
 public enum HubBackend {
     /// Set once by `hubminer-torch`'s `main` before any command is parsed.
     nonisolated(unsafe) public static var ranking: (any HubRankingBackend)?
+    /// Extra `info` lines about the deep-learning runtime (libtorch version and
+    /// threads); set by `hubminer-torch`, nil in `hubminer`.
+    nonisolated(unsafe) public static var runtimeInfo: (@Sendable () -> [String])?
 }
 
 /// Prints `text` on stdout and, when asked, writes it to a file atomically.

@@ -7,7 +7,7 @@ public struct InfoCommand: ParsableCommand {
 
     public static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Show the linear-algebra runtime: BLAS kernels and threads."
+        abstract: "Show the runtime: BLAS kernels and threads (and libtorch's, in hubminer-torch)."
     )
 
     public func run() {
@@ -16,5 +16,6 @@ public struct InfoCommand: ParsableCommand {
         print("BLAS build:   \(BLASRuntime.configuration)")
         print("cores:        \(ProcessInfo.processInfo.activeProcessorCount)")
         if let core = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] { print("OPENBLAS_CORETYPE=\(core)") }
+        for line in HubBackend.runtimeInfo?() ?? [] { print(line) }
     }
 }

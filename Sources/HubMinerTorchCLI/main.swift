@@ -4,6 +4,7 @@ import HubMinerCommandLine
 import HubMinerHub
 import Linalg
 import Ranking
+import Torch
 
 /// `hubminer-torch`: every command, with the deep-learning layer. `hubminer` forwards
 /// the commands that run models here; see `HubMinerCommand`.
@@ -24,4 +25,5 @@ struct TorchHubRanking: HubRankingBackend {
 
 BLASRuntime.ensureOptimizedKernels()
 HubBackend.ranking = TorchHubRanking()
+HubBackend.runtimeInfo = { ["libtorch:     \(TorchRuntime.version)", "libtorch threads: \(TorchRuntime.threadCount)"] }
 HubMinerTorchRoot.main()

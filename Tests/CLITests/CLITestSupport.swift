@@ -16,11 +16,13 @@ enum CLI {
         return bundleDir.appendingPathComponent("hubminer")
     }
 
-    static func run(_ arguments: [String]) throws -> CLIRun {
-        try #require(FileManager.default.isExecutableFile(atPath: executable.path), "hubminer not built at \(executable.path)")
+    static func run(_ arguments: [String], program: String = "hubminer", environment: [String: String]? = nil) throws -> CLIRun {
+        let executable = Self.executable.deletingLastPathComponent().appendingPathComponent(program)
+        try #require(FileManager.default.isExecutableFile(atPath: executable.path), "\(program) not built at \(executable.path)")
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
