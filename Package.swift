@@ -122,7 +122,7 @@ package.targets += [
     .executableTarget(
         name: "HubMinerTorchCLI",
         dependencies: ["HubMinerCommandLine", "HubMinerHub", "HubMiner", "Hub", "Cache", "Data", "Ranking", "Linalg", "Tuning", "Zoo",
-                       "HubMinerDemo",
+                       "HubMinerDemo", "Distributed",
                        .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .testTarget(name: "ZooTests", dependencies: ["Zoo", "Hub", "HubMiner", "HubMinerHub", "Cache", "Torch", "Data", "FeatureIO", "Linalg"],
