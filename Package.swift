@@ -122,7 +122,7 @@ package.targets += [
     .executableTarget(
         name: "HubMinerTorchCLI",
         dependencies: ["HubMinerCommandLine", "HubMinerHub", "HubMiner", "Hub", "Cache", "Data", "Ranking", "Linalg", "Tuning", "Zoo", "Torch",
-                       "HubMinerDemo",
+                       "HubMinerDemo", "Distributed",
                        .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .testTarget(name: "ZooTests", dependencies: ["Zoo", "Hub", "HubMiner", "HubMinerHub", "Cache", "Torch", "Data", "FeatureIO", "Linalg"],
@@ -147,7 +147,8 @@ package.targets += [
     // Tuning: the trainer, loss terms and methods (fine-tuning, B-Tuning, distillation,
     // transfer regularisers). Uses LogME's posterior from Ranking; never the reverse.
     // Run configurations are JSON or YAML (Yams; no other target imports it).
-    .target(name: "Tuning", dependencies: ["Torch", "Hub", "Data", "Ranking", "Linalg", "FeatureIO",
+    // Data-parallel tuning runs on `Distributed`'s process groups.
+    .target(name: "Tuning", dependencies: ["Torch", "Hub", "Data", "Ranking", "Linalg", "FeatureIO", "Distributed",
                                            .product(name: "Yams", package: "Yams")]),
     .testTarget(name: "TuningTests", dependencies: ["Tuning", "Torch", "Hub", "Data", "Ranking", "Linalg", "FeatureIO"]),
     .testTarget(name: "TorchTests", dependencies: ["Torch", "Linalg"], resources: [.copy("Fixtures")]),
@@ -157,6 +158,9 @@ package.targets += [
     // The program the distributed tests launch as 2 ranks (one role per argument).
     .executableTarget(name: "DistributedWorker", dependencies: ["Distributed", "Torch"], path: "Tests/DistributedWorker"),
     .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Torch", "DistributedWorker"]),
+    // The program the data-parallel tuning tests launch as the ranks of a run.
+    .executableTarget(name: "TuningWorker", dependencies: ["Tuning", "Distributed", "Hub", "Torch"], path: "Tests/TuningWorker"),
+    .testTarget(name: "DistributedTuningTests", dependencies: ["Tuning", "Distributed", "Torch", "FeatureIO", "TuningWorker"]),
     // Training-step timings against PyTorch; run through benchmarks/torch/run.sh.
     .executableTarget(name: "TorchBenchmark", dependencies: ["Torch", "Linalg"], path: "benchmarks/torch/Sources"),
 ]

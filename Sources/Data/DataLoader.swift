@@ -25,10 +25,12 @@ public final class DataLoader: Sequence, Sendable {
     public let dropLast: Bool
     public let prefetch: Int
     public let workers: Int
+    /// Data-parallel training: this process's part of every batch (see `DataShard`).
+    public let shard: DataShard?
     private let epochs = EpochCounter()
 
     public init(dataset: any Dataset, batchSize: Int, transform: (any Transform)?, shuffle: Bool, seed: UInt64,
-                dropLast: Bool = false, prefetch: Int = 2, workers: Int = 1) {
+                dropLast: Bool = false, prefetch: Int = 2, workers: Int = 1, shard: DataShard? = nil) {
         precondition(batchSize > 0, "DataLoader: batchSize must be positive")
         precondition(prefetch > 0, "DataLoader: prefetch must be positive")
         precondition(workers > 0, "DataLoader: workers must be positive")
@@ -40,6 +42,7 @@ public final class DataLoader: Sequence, Sendable {
         self.dropLast = dropLast
         self.prefetch = prefetch
         self.workers = workers
+        self.shard = shard
     }
 
     /// Batches per epoch.
@@ -67,7 +70,7 @@ public final class DataLoader: Sequence, Sendable {
         let order = order(epoch: epoch)
         let batches = batchCount
         let plan = LoaderPlan(dataset: dataset, transform: transform, order: order, batchSize: batchSize,
-                              batches: batches, seed: seed, epoch: epoch)
+                              batches: batches, seed: seed, epoch: epoch, shard: shard)
         return BatchIterator(plan: plan, prefetch: prefetch, workers: Swift.min(workers, Swift.max(batches, 1)))
     }
 
@@ -99,6 +102,26 @@ public final class DataLoader: Sequence, Sendable {
     }
 }
 
+/// Part `index` of `count` of every batch: rows [index n / count, (index + 1) n / count)
+/// of a batch of n. Every process iterates the same global order (seeded by seed
+/// and epoch) and decodes only its own rows; the transform's random numbers are
+/// still drawn per dataset index, so the union of the shards is exactly the batch
+/// one process would load.
+public struct DataShard: Sendable, Equatable {
+    public let index: Int
+    public let count: Int
+
+    public init(index: Int, count: Int) {
+        precondition(count >= 1 && (0..<count).contains(index), "DataShard: index \(index) is not in 0..<\(count)")
+        self.index = index
+        self.count = count
+    }
+
+    public func range(in rows: Int) -> Range<Int> {
+        (index * rows / count)..<((index + 1) * rows / count)
+    }
+}
+
 /// The next epoch number of a loader (`for batch in loader` twice gives epochs 0, 1).
 private final class EpochCounter: @unchecked Sendable {  // guarded by `lock`
     private let lock = NSLock()
@@ -119,9 +142,11 @@ struct LoaderPlan: Sendable {
     let batches: Int
     let seed: UInt64
     let epoch: Int
+    let shard: DataShard?
 
     func build(_ b: Int) throws -> Batch {
-        let indices = Array(order[(b * batchSize)..<min(order.count, (b + 1) * batchSize)])
+        var indices = Array(order[(b * batchSize)..<min(order.count, (b + 1) * batchSize)])
+        if let shard { indices = Array(indices[shard.range(in: indices.count)]) }
         var samples = [Sample]()
         samples.reserveCapacity(indices.count)
         for index in indices {

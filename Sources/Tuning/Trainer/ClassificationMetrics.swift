@@ -55,6 +55,23 @@ public struct MetricAccumulator {
         samples += batch
     }
 
+    /// Every count and sum as numbers, so the accumulators of several processes
+    /// (each over its shard of the split) can be added by one all-reduce.
+    var packed: [Double] {
+        [Double(correct1), Double(correct5), lossSum, Double(samples)] + perClassCorrect.map(Double.init) + perClassTotal.map(Double.init)
+    }
+
+    /// Takes the counts of `packed` (for example summed over processes).
+    mutating func unpack(_ values: [Double]) {
+        precondition(values.count == 4 + 2 * classCount, "MetricAccumulator.unpack: \(values.count) values for \(classCount) classes")
+        correct1 = Int(values[0].rounded())
+        correct5 = Int(values[1].rounded())
+        lossSum = values[2]
+        samples = Int(values[3].rounded())
+        perClassCorrect = values[4..<(4 + classCount)].map { Int($0.rounded()) }
+        perClassTotal = values[(4 + classCount)...].map { Int($0.rounded()) }
+    }
+
     public func result(withLoss: Bool = false) -> ClassificationMetrics {
         let n = Double(Swift.max(samples, 1))
         var perClass = [Double]()

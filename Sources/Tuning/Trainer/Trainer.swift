@@ -1,4 +1,5 @@
 import Data
+import Distributed
 import Foundation
 import Torch
 
@@ -57,11 +58,21 @@ public final class Trainer {
     var position: TrainingPosition
     var log: TrainingLog?
     var started = Date()
+    /// Set when this process is one rank of a data-parallel run (see `DataParallel`).
+    let parallel: DataParallel?
+    /// The stop request all ranks agreed on at the last step (data-parallel runs).
+    var agreedStop = false
+    /// Whether this process writes the run's files (rank 0, or the only process).
+    public var isWriter: Bool { parallel?.isWriter ?? true }
 
     /// `config` must be resolved (`TuneConfiguration.resolved`). The student is put
-    /// in train mode (or frozen with `backbone_lr_multiplier` 0).
+    /// in train mode (or frozen with `backbone_lr_multiplier` 0). With `distributed`,
+    /// this process is one rank of a data-parallel run: `batch_size` is the global
+    /// batch, each rank trains on its equal shard (docs/DISTRIBUTED.md).
     public init(config: TuneConfiguration, student: HubModel, train: any Dataset, validation: any Dataset,
-                methodTerms: [any LossTerm], output: URL, progress: any TrainingProgress = SilentProgress()) throws {
+                methodTerms: [any LossTerm], output: URL, progress: any TrainingProgress = SilentProgress(),
+                distributed: ProcessGroup? = nil) throws {
+        parallel = distributed.flatMap { $0.worldSize > 1 ? DataParallel(group: $0) : nil }
         self.config = config
         self.student = student
         self.output = output
@@ -92,12 +103,16 @@ public final class Trainer {
         // batch only applies when something is left.
         let batch = Swift.min(config.batchSize, train.count)
         augmented = config.augment && student.card.input.kind == .image
+        try parallel?.checkDivisible(batch: batch, trainCount: train.count, dropLast: config.dropLast)
         trainLoader = DataLoader(dataset: train, batchSize: batch,
                                  transform: TrainingTransforms.training(student.card, augment: config.augment, padding: config.augmentPadding),
-                                 shuffle: true, seed: seed, dropLast: config.dropLast, prefetch: 2, workers: config.workers)
+                                 shuffle: true, seed: seed, dropLast: config.dropLast, prefetch: 2, workers: config.workers,
+                                 shard: parallel?.shard)
+        // Evaluation is split by rank too (shards of each batch may be unequal or
+        // empty there: only counts are summed).
         validationLoader = DataLoader(dataset: validation, batchSize: config.batchSize,
                                       transform: TrainingTransforms.evaluation(student.card), shuffle: false, seed: 0,
-                                      prefetch: 2, workers: config.workers)
+                                      prefetch: 2, workers: config.workers, shard: parallel?.shard)
         batchesPerEpoch = trainLoader.batchCount
         if let iterations = config.iterations {
             totalIterations = iterations
@@ -125,6 +140,7 @@ public final class Trainer {
             optimizer = try SGD(groups, options: SGD.Options(learningRate: lr, momentum: config.optimizer.momentum,
                                                              weightDecay: wd, nesterov: config.optimizer.nesterov))
         }
+        try parallel?.prepare(trainable: (backboneFrozen ? [] : backbone) + head.parameters + termParameters)
         scheduler = LearningRateScheduler(optimizer: optimizer,
                                           schedule: config.schedule.make(totalIterations: totalIterations, batchesPerEpoch: batchesPerEpoch))
         store = CheckpointStore(directory: output.appendingPathComponent("checkpoint"))
@@ -151,7 +167,12 @@ public final class Trainer {
             throw TuningError.checkpoint(message: "\(output.path) already holds a run's checkpoint; pass --resume to continue it or choose another --out")
         }
         try store.prepare()
-        log = try TrainingLog(url: output.appendingPathComponent("log.jsonl"), keepingBytes: resume ? position.logBytes : nil)
+        if isWriter {
+            log = try TrainingLog(url: output.appendingPathComponent("log.jsonl"), keepingBytes: resume ? position.logBytes : nil)
+        }
+        // Every rank starts from rank 0's values (the same seeds give the same
+        // initial values already; this also covers anything seeded otherwise).
+        try parallel?.broadcast(try weights().map(\.tensor) + terms.flatMap(\.trainableParameters), during: "the initial broadcast")
         started = Date()
 
         while position.iteration < totalIterations {
@@ -187,7 +208,7 @@ public final class Trainer {
             }
             progress.advance(String(format: "loss %.4f", losses[0].1))
             if endOfEpoch { break }
-            if shouldStop() {
+            if stopRequested() {
                 try writeCheckpoint()
                 progress.finish()
                 throw TrainingInterrupted(epoch: epoch + 1, iteration: position.iteration, checkpoint: store.directory.path)
@@ -196,9 +217,15 @@ public final class Trainer {
         }
         progress.finish()
         try finishEpoch(epoch)
-        if shouldStop() && position.iteration < totalIterations {
+        if stopRequested() && position.iteration < totalIterations {
             throw TrainingInterrupted(epoch: epoch + 1, iteration: position.iteration, checkpoint: store.directory.path)
         }
+    }
+
+    /// `shouldStop`, or on several processes the request any rank made at the last
+    /// step (agreed in that step's all-reduce, so every rank stops at the same step).
+    func stopRequested() -> Bool {
+        parallel == nil ? shouldStop() : agreedStop
     }
 
     /// One optimiser step; returns ("total", value) then each term's unweighted value.
@@ -242,12 +269,27 @@ public final class Trainer {
         }
         try optimizer.zeroGrad()
         try total.backward()
+        try parallel?.averageGradients(iteration: position.iteration + 1)
         try optimizer.step()
         scheduler.step()
         position.schedulerStep = scheduler.stepCount
 
         let correct = try logits.detach().argmax(dim: 1).eq(labels).sum().itemInt()
         let n = Double(batch.count)
+        if let parallel {
+            // Sample-weighted sums, counts and the stop request of every rank in one
+            // all-reduce: the step's global values, and one stop decision for all.
+            let local = [totalValue * n] + values.map { $0.1 * n } + [Double(correct), n, shouldStop() ? 1 : 0]
+            let global = try parallel.sum(local, during: "the loss all-reduce of iteration \(position.iteration + 1)")
+            let k = values.count
+            let samples = global[k + 2]
+            agreedStop = global[k + 3] > 0
+            position.totals.samples += Int(samples.rounded())
+            position.totals.correct += Int(global[k + 1].rounded())
+            position.totals.lossSums["total", default: 0] += global[0]
+            for (i, (name, _)) in values.enumerated() { position.totals.lossSums[name, default: 0] += global[i + 1] }
+            return [("total", global[0] / samples)] + values.enumerated().map { ($0.element.0, global[$0.offset + 1] / samples) }
+        }
         position.totals.samples += batch.count
         position.totals.correct += correct
         position.totals.lossSums["total", default: 0] += totalValue * n
@@ -264,6 +306,10 @@ public final class Trainer {
 
     /// Evaluates, logs the epoch, tracks the best epoch and writes the checkpoint.
     func finishEpoch(_ epoch: Int) throws {
+        if let parallel {
+            try synchronizeBuffers()
+            try parallel.verifyIdentical(try weights().map(\.tensor) + terms.flatMap(\.trainableParameters), epoch: epoch + 1)
+        }
         let metrics = try evaluate()
         // A step can leave non-finite weights behind (the loss was finite before the
         // update): the validation loss is the first place that shows.
@@ -283,11 +329,13 @@ public final class Trainer {
         position.last = record
         if position.best == nil || metrics.top1 > position.best!.metrics.top1 {
             position.best = record
-            let name = store.freshName("best", iteration: position.iteration)
-            let named = try weights()
-            try store.saveTensors(named, as: name)
-            position.bestFile = name
-            position.bestNames = named.map(\.name)
+            if isWriter {
+                let name = store.freshName("best", iteration: position.iteration)
+                let named = try weights()
+                try store.saveTensors(named, as: name)
+                position.bestFile = name
+                position.bestNames = named.map(\.name)
+            }
         }
         progress.log(String(format: "epoch %d: train loss %.4f top-1 %.4f | val loss %.4f top-1 %.4f%@%@",
                             epoch + 1, (totals.lossSums["total"] ?? 0) / n, Double(totals.correct) / n, metrics.loss ?? .nan, metrics.top1,
@@ -308,6 +356,8 @@ public final class Trainer {
                 let batches = validationLoader.iterator(epoch: 0)
                 defer { batches.close() }
                 while let batch = try batches.nextBatch() {
+                    // A rank's shard of a small last batch may be empty.
+                    if batch.count == 0 { continue }
                     try checkLabels(batch.labels, split: "validation")
                     let logits = try head(try student.outputs(try student.inputTensor(batch), needs: []).features)
                     let loss = try Loss.crossEntropy(logits, try Tensor(batch.labels.map(Int64.init))).item()
@@ -315,7 +365,18 @@ public final class Trainer {
                 }
             }
         }
+        if let parallel {
+            accumulator.unpack(try parallel.sum(accumulator.packed, during: "the evaluation all-reduce"))
+        }
         return accumulator.result(withLoss: true)
+    }
+
+    /// Buffers (batch-norm running statistics) follow each rank's shards while
+    /// training; rank 0's are given to every rank before evaluations and checkpoints.
+    func synchronizeBuffers() throws {
+        guard let parallel else { return }
+        let buffers = try student.namedBuffers().map(\.tensor)
+        if !buffers.isEmpty { try parallel.broadcast(buffers, during: "the buffer broadcast") }
     }
 
     // MARK: Checkpoints
@@ -339,6 +400,14 @@ public final class Trainer {
     /// Writes the checkpoint: tensors and optimiser state to fresh files, then the
     /// position (naming them) atomically.
     public func writeCheckpoint() throws {
+        try synchronizeBuffers()
+        guard isWriter else {
+            // Other ranks keep the same position as rank 0 without writing files.
+            position.schedulerStep = scheduler.stepCount
+            position.seconds = elapsed
+            started = Date()
+            return
+        }
         let named = try weights() + termState()
         let tensorsName = store.freshName("tensors", iteration: position.iteration)
         try store.saveTensors(named, as: tensorsName)

@@ -1,4 +1,5 @@
 import Data
+import Distributed
 import FeatureIO
 import Foundation
 import Hub
@@ -55,9 +56,16 @@ public struct TuneResult: Sendable, Equatable {
 public enum TuneJob {
     /// `config` has the command line applied already; `source` names the config file
     /// (or "command line") in messages. `shouldStop` is polled between steps.
+    ///
+    /// With `distributed`, this process is one rank of a data-parallel run: every
+    /// rank reads the hub, the data and (on `resume`) the checkpoint from the same
+    /// paths, which must therefore be one shared directory; only rank 0 writes
+    /// `config.json`, `notes.txt`, the log, checkpoints, the export and `result.json`.
     public static func run(config raw: TuneConfiguration, source: String, resume: Bool,
                            progress: any TrainingProgress = SilentProgress(),
-                           shouldStop: @escaping () -> Bool = { false }) throws -> TuneResult {
+                           shouldStop: @escaping () -> Bool = { false },
+                           distributed: ProcessGroup? = nil) throws -> TuneResult {
+        let isWriter = (distributed?.rank ?? 0) == 0
         var config = try raw.resolved(source: source)
         let method = try MethodRegistry.method(named: config.method, source: source)
         let manifest = try HubManifest.load(URL(fileURLWithPath: config.hub!))
@@ -126,18 +134,18 @@ public enum TuneJob {
         if resume, let saved = try? Data(contentsOf: configURL) {
             try ConfigurationComparison.requireSame(saved: saved, current: resolved, file: configURL.path)
         }
-        try writeAtomically(resolved, to: configURL)
-        if !notes.isEmpty {
+        if isWriter { try writeAtomically(resolved, to: configURL) }
+        if isWriter && !notes.isEmpty {
             try writeAtomically(Data((notes.joined(separator: "\n") + "\n").utf8), to: out.appendingPathComponent("notes.txt"))
         }
 
         let trainer = try Trainer(config: config, student: student, train: data.train, validation: data.validation,
-                                  methodTerms: terms, output: out, progress: progress)
+                                  methodTerms: terms, output: out, progress: progress, distributed: distributed)
         trainer.shouldStop = shouldStop
         let outcome = try trainer.run(resume: resume)
 
         var exported: URL?
-        if config.export.enabled {
+        if config.export.enabled && isWriter {
             if config.export.weights == "best" { try trainer.loadBestWeights() }
             let name = config.export.name ?? "\(entry.name)-\(config.method)"
             let record = config.export.weights == "best" ? outcome.best : outcome.last
@@ -156,7 +164,9 @@ public enum TuneJob {
                                 last: epoch(outcome.last), seconds: outcome.seconds,
                                 terms: trainer.terms.map { (name: $0.name, weight: $0.weight) },
                                 outputDirectory: out, exportedModel: exported)
-        try writeAtomically(Data((result.json().rendered() + "\n").utf8), to: out.appendingPathComponent("result.json"))
+        if isWriter {
+            try writeAtomically(Data((result.json().rendered() + "\n").utf8), to: out.appendingPathComponent("result.json"))
+        }
         return result
     }
 }
