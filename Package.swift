@@ -122,7 +122,7 @@ package.targets += [
     .executableTarget(
         name: "HubMinerTorchCLI",
         dependencies: ["HubMinerCommandLine", "HubMinerHub", "HubMiner", "Hub", "Cache", "Data", "Ranking", "Linalg", "Tuning", "Zoo",
-                       "HubMinerDemo",
+                       "HubMinerDemo", "HubMinerDistributed",
                        .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .testTarget(name: "ZooTests", dependencies: ["Zoo", "Hub", "HubMiner", "HubMinerHub", "Cache", "Torch", "Data", "FeatureIO", "Linalg"],
@@ -157,6 +157,9 @@ package.targets += [
     // The program the distributed tests launch as 2 ranks (one role per argument).
     .executableTarget(name: "DistributedWorker", dependencies: ["Distributed", "Torch"], path: "Tests/DistributedWorker"),
     .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Torch", "DistributedWorker"]),
+    // `rank --distributed`: statistics accumulated per rank, all-reduced, scored once.
+    .target(name: "HubMinerDistributed", dependencies: ["HubMiner", "Ranking", "Linalg", "Distributed", "Torch"]),
+    .testTarget(name: "DistributedRankTests", dependencies: ["HubMinerDistributed", "HubMiner", "Distributed", "Ranking", "FeatureIO", "Linalg"]),
     // Training-step timings against PyTorch; run through benchmarks/torch/run.sh.
     .executableTarget(name: "TorchBenchmark", dependencies: ["Torch", "Linalg"], path: "benchmarks/torch/Sources"),
 ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HubMiner
 import HubMinerCommandLine
+import HubMinerDistributed
 import HubMinerHub
 import Linalg
 import Ranking
@@ -22,6 +23,17 @@ struct TorchHubRanking: HubRankingBackend {
     }
 }
 
+/// `rank --distributed` / `--nproc N`: statistics split across a c10d process group.
+struct TorchDistributedRanking: DistributedRankingBackend {
+    func rankAsProcess(_ configuration: DistributedRankConfiguration, progress: ProgressReporter) throws -> RankingResult? {
+        try DistributedRankProcess.run(configuration, progress: progress)
+    }
+    func launchLocalRanks(processCount: Int, arguments: [String]) throws -> Int32 {
+        try LocalRanks.run(processCount: processCount, arguments: arguments)
+    }
+}
+
 BLASRuntime.ensureOptimizedKernels()
 HubBackend.ranking = TorchHubRanking()
+HubBackend.distributedRanking = TorchDistributedRanking()
 HubMinerTorchRoot.main()
