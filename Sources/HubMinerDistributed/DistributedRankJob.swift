@@ -34,8 +34,10 @@ public enum DistributedRankJob {
 
     public static func run(_ config: DistributedRankConfiguration, group: ProcessGroup,
                            progress: ProgressReporter = ProgressReporter()) throws -> Outcome {
+        // Notes about left-out metrics once, from rank 0, not once per process.
         let metrics = try StatsRankJob.statisticsMetrics(config.metrics, logME: config.logME,
-                                                         skipUnsupportedMetrics: config.skipUnsupportedMetrics, progress: progress)
+                                                         skipUnsupportedMetrics: config.skipUnsupportedMetrics,
+                                                         progress: group.rank == 0 ? progress : ProgressReporter(style: .silent))
         let metricNames = metrics.map(\.name)
         let files = try StatsJob.modelFiles(config.features)
         let targets = try RankJob.loadTargets(config.labelsFile, key: config.labelKey, task: config.task)
