@@ -48,7 +48,7 @@ echo "|---|---|---|"
 measure "rank (1 process, in memory, --metric $METRICS)" "$HUBMINER" rank --features "$WORK/feats" --labels "$WORK/labels.npy" --metric $METRICS --format json --quiet
 cp "$WORK/out.txt" "$WORK/single.json"
 measure "rank --nproc 1 (statistics path, one rank)" "$HUBMINER" rank --features "$WORK/feats" --labels "$WORK/labels.npy" --metric $METRICS --format json --nproc 1
-grep "rank 0 of" "$WORK/time.txt" > "$WORK/phases1.txt" || true
+grep "of 1: join" "$WORK/time.txt" > "$WORK/phases1.txt" || true
 measure "rank --nproc $P" "$HUBMINER" rank --features "$WORK/feats" --labels "$WORK/labels.npy" --metric $METRICS --format json --nproc "$P"
 cp "$WORK/out.txt" "$WORK/multi.json"
 echo
