@@ -122,7 +122,7 @@ package.targets += [
     .executableTarget(
         name: "HubMinerTorchCLI",
         dependencies: ["HubMinerCommandLine", "HubMinerHub", "HubMiner", "Hub", "Cache", "Data", "Ranking", "Linalg", "Tuning", "Zoo", "Torch",
-                       "HubMinerDemo", "Distributed",
+                       "HubMinerDemo", "Distributed", "HubMinerDistributed",
                        .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .testTarget(name: "ZooTests", dependencies: ["Zoo", "Hub", "HubMiner", "HubMinerHub", "Cache", "Torch", "Data", "FeatureIO", "Linalg"],
@@ -161,6 +161,9 @@ package.targets += [
     // The program the data-parallel tuning tests launch as the ranks of a run.
     .executableTarget(name: "TuningWorker", dependencies: ["Tuning", "Distributed", "Hub", "Torch"], path: "Tests/TuningWorker"),
     .testTarget(name: "DistributedTuningTests", dependencies: ["Tuning", "Distributed", "Torch", "FeatureIO", "TuningWorker"]),
+    // `rank --distributed`: statistics accumulated per rank, all-reduced, scored once.
+    .target(name: "HubMinerDistributed", dependencies: ["HubMiner", "Ranking", "Linalg", "Distributed", "Torch"]),
+    .testTarget(name: "DistributedRankTests", dependencies: ["HubMinerDistributed", "HubMiner", "Distributed", "Ranking", "FeatureIO", "Linalg"]),
     // Training-step timings against PyTorch; run through benchmarks/torch/run.sh.
     .executableTarget(name: "TorchBenchmark", dependencies: ["Torch", "Linalg"], path: "benchmarks/torch/Sources"),
 ]

@@ -16,6 +16,9 @@ public struct Launcher: Sendable {
     public var timeLimit: Double
     /// Receives every output line, already prefixed; nil keeps them only in the result.
     public var output: (@Sendable (String) -> Void)?
+    /// The rank whose stdout goes straight to this process's stdout, unprefixed
+    /// (the rank that prints a command's result); nil prefixes every rank's.
+    public var standardOutputRank: Int?
 
     public struct Result: Sendable {
         /// Per rank, its prefixed output lines (stdout and stderr, in arrival order).
@@ -34,13 +37,15 @@ public struct Launcher: Sendable {
 
     public init(executable: URL = Launcher.currentExecutable, arguments: [String], processCount: Int,
                 environment: [String: String] = [:], timeLimit: Double = 600,
-                output: (@Sendable (String) -> Void)? = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }) {
+                output: (@Sendable (String) -> Void)? = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
+                standardOutputRank: Int? = nil) {
         self.executable = executable
         self.arguments = arguments
         self.processCount = processCount
         self.environment = environment
         self.timeLimit = timeLimit
         self.output = output
+        self.standardOutputRank = standardOutputRank
     }
 
     /// Runs the ranks to completion and returns their exits; does not throw for a
@@ -68,7 +73,7 @@ public struct Launcher: Sendable {
             env["MASTER_ADDR"] = "127.0.0.1"
             env["MASTER_PORT"] = String(port)
             process.environment = env
-            process.standardOutput = collectors[rank].pipe(stream: 0)
+            process.standardOutput = rank == standardOutputRank ? FileHandle.standardOutput : collectors[rank].pipe(stream: 0)
             process.standardError = collectors[rank].pipe(stream: 1)
             do {
                 try process.run()

@@ -370,9 +370,10 @@ public enum RankJob {
 }
 
 /// A per-model failure message (the model is skipped).
-struct ModelFailureError: Error, Sendable {
+struct ModelFailureError: Error, Sendable, CustomStringConvertible {
     let message: String
     init(_ message: String) { self.message = message }
+    var description: String { message }
 }
 
 /// Results written by concurrent workers, one slot per model.

@@ -84,7 +84,7 @@ public enum StatsJob {
     }
 
     /// One feature file, or every feature file of a directory.
-    static func modelFiles(_ url: URL) throws -> [RankJob.ModelFile] {
+    public static func modelFiles(_ url: URL) throws -> [RankJob.ModelFile] {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
             return [RankJob.ModelFile(name: url.deletingPathExtension().lastPathComponent, url: url)]
@@ -93,7 +93,7 @@ public enum StatsJob {
     }
 
     /// The statistics of `rows` of one feature file, read in chunks.
-    static func accumulate(_ file: RankJob.ModelFile, rows: Range<Int>, targets: EncodedTargets,
+    public static func accumulate(_ file: RankJob.ModelFile, rows: Range<Int>, targets: EncodedTargets,
                            config: StatsConfiguration) throws -> FeatureStatistics {
         let rankConfig = RankConfiguration(featuresDirectory: file.url.deletingLastPathComponent(), labelsFile: config.labelsFile,
                                            featureKey: config.featureKey)
@@ -126,14 +126,7 @@ public enum StatsRankJob {
     public static func run(shardDirectories: [URL], metrics requested: [any TransferabilityMetric], logME: LogME = LogME(),
                            skipUnsupportedMetrics: Bool = false,
                            progress: ProgressReporter = ProgressReporter()) throws -> RankingResult {
-        var usable = [any TransferabilityMetric]()
-        for metric in requested.map({ $0 is LogME ? logME : $0 }) {
-            if metric is any StatisticsMetric { usable.append(metric) }
-            else if skipUnsupportedMetrics { progress.log("\(metric.name) left out: needs the samples") }
-            else { _ = try StatisticsMetrics.resolve([metric]) }
-        }
-        let metrics = try StatisticsMetrics.resolve(usable)
-        guard !metrics.isEmpty else { throw MetricError.unknownMetric(name: "(none runs on statistics)", known: StatisticsMetrics.supportedNames) }
+        let metrics = try statisticsMetrics(requested, logME: logME, skipUnsupportedMetrics: skipUnsupportedMetrics, progress: progress)
         let metricNames = metrics.map(\.name)
 
         // model -> one file per shard directory, in the order given.
@@ -182,9 +175,25 @@ public enum StatsRankJob {
                              models: RankingResult.ranked(scored, metricNames: metricNames), failed: failed, labelWarnings: [])
     }
 
+    /// The requested metrics that run on statistics (`logME` replacing the default
+    /// LogME); the others are left out with a note when `skipUnsupportedMetrics`,
+    /// otherwise the first one fails with the reason it needs the samples.
+    public static func statisticsMetrics(_ requested: [any TransferabilityMetric], logME: LogME, skipUnsupportedMetrics: Bool,
+                                         progress: ProgressReporter) throws -> [any StatisticsMetric] {
+        var usable = [any TransferabilityMetric]()
+        for metric in requested.map({ $0 is LogME ? logME : $0 }) {
+            if metric is any StatisticsMetric { usable.append(metric) }
+            else if skipUnsupportedMetrics { progress.log("\(metric.name) left out: needs the samples") }
+            else { _ = try StatisticsMetrics.resolve([metric]) }
+        }
+        let metrics = try StatisticsMetrics.resolve(usable)
+        guard !metrics.isEmpty else { throw MetricError.unknownMetric(name: "(none runs on statistics)", known: StatisticsMetrics.supportedNames) }
+        return metrics
+    }
+
     /// Every metric on one model's merged statistics; the primary metric's failure
     /// fails the model, another's becomes a warning (as in `RankJob`).
-    static func score(_ name: String, _ stats: FeatureStatistics, metrics: [any StatisticsMetric], started: Date) throws -> ModelScore {
+    public static func score(_ name: String, _ stats: FeatureStatistics, metrics: [any StatisticsMetric], started: Date) throws -> ModelScore {
         var results = [String: MetricScore]()
         var warnings = [String]()
         var logmeDiagnostics: LogMEDiagnostics?

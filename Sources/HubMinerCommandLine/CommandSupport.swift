@@ -35,7 +35,11 @@ public enum HubMinerCommand {
         guard let verb = arguments.first else { return false }
         if verb == "hub" || verb == "extract" || verb == "tune" || verb == "zoo" { return true }
         if verb == "demo" { return !arguments.contains("--features-only") && !arguments.contains("--help") && !arguments.contains("-h") }
-        return verb == "rank" && arguments.contains { $0 == "--hub" || $0.hasPrefix("--hub=") || $0 == "--data" || $0.hasPrefix("--data=") }
+        return verb == "rank" && arguments.contains {
+            $0 == "--hub" || $0.hasPrefix("--hub=") || $0 == "--data" || $0.hasPrefix("--data=")
+                // Multi-process ranking talks through libtorch's c10d runtime.
+                || $0 == "--distributed" || $0 == "--nproc" || $0.hasPrefix("--nproc=")
+        }
     }
 
     /// Replaces this process with `hubminer-torch` and the same arguments. Returns
@@ -59,12 +63,25 @@ public protocol HubRankingBackend: Sendable {
     func rank(extraction: ExtractionOptions, threads: Int, rank: RankConfiguration, progress: ProgressReporter) throws -> RankingResult
 }
 
+/// What `rank --distributed` and `rank --nproc N` need from the process-group
+/// runtime (libtorch's c10d); `hubminer-torch` sets it at start-up.
+public protocol DistributedRankingBackend: Sendable {
+    /// Runs this process as one rank of the run the launch variables describe
+    /// (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT); the ranking on rank 0, nil on the others.
+    func rankAsProcess(_ configuration: DistributedRankConfiguration, progress: ProgressReporter) throws -> RankingResult?
+    /// Starts `processCount` local ranks of this program with `arguments` (this
+    /// command's, without the program) and waits; returns the status to exit with.
+    func launchLocalRanks(processCount: Int, arguments: [String]) throws -> Int32
+}
+
 public enum HubBackend {
     /// Set once by `hubminer-torch`'s `main` before any command is parsed.
     nonisolated(unsafe) public static var ranking: (any HubRankingBackend)?
     /// Extra `info` lines about the deep-learning runtime (libtorch version and
     /// threads); set by `hubminer-torch`, nil in `hubminer`.
     nonisolated(unsafe) public static var runtimeInfo: (@Sendable () -> [String])?
+    /// Set once by `hubminer-torch`'s `main`; nil in `hubminer`, which forwards.
+    nonisolated(unsafe) public static var distributedRanking: (any DistributedRankingBackend)?
 }
 
 /// Prints `text` on stdout and, when asked, writes it to a file atomically.

@@ -80,7 +80,14 @@ public struct RankCommand: ParsableCommand {
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
+    @Flag(help: "Run as one process of a multi-process ranking described by RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT: rows split across processes, statistics all-reduced, metrics that run on statistics only; rank 0 prints the result.")
+    var distributed = false
+
+    @Option(help: "Start N local processes of a multi-process ranking (each runs with --distributed) and print rank 0's result.")
+    var nproc: Int?
+
     public func validate() throws {
+        if distributed || nproc != nil { return try validateDistributed() }
         let fromFiles = features != nil || labels != nil || sourceProbs != nil || key != nil || labelKey != nil
         let fromHub = extraction.hub != nil || extraction.data != nil || extraction.split != nil
             || extraction.cacheDir != nil || extraction.models != nil
@@ -109,6 +116,7 @@ public struct RankCommand: ParsableCommand {
 
     public func run() throws {
         try HubMinerCommand.reportingErrors {
+            if distributed || nproc != nil { return try runDistributed() }
             if !stats.isEmpty { return try runFromStatistics() }
             let config = RankConfiguration(
                 featuresDirectory: URL(fileURLWithPath: features ?? "."), labelsFile: URL(fileURLWithPath: labels ?? "."),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HubMiner
 import HubMinerCommandLine
+import HubMinerDistributed
 import HubMinerHub
 import Linalg
 import Ranking
@@ -23,7 +24,18 @@ struct TorchHubRanking: HubRankingBackend {
     }
 }
 
+/// `rank --distributed` / `--nproc N`: statistics split across a c10d process group.
+struct TorchDistributedRanking: DistributedRankingBackend {
+    func rankAsProcess(_ configuration: DistributedRankConfiguration, progress: ProgressReporter) throws -> RankingResult? {
+        try DistributedRankProcess.run(configuration, progress: progress)
+    }
+    func launchLocalRanks(processCount: Int, arguments: [String]) throws -> Int32 {
+        try LocalRanks.run(processCount: processCount, arguments: arguments)
+    }
+}
+
 BLASRuntime.ensureOptimizedKernels()
 HubBackend.ranking = TorchHubRanking()
 HubBackend.runtimeInfo = { ["libtorch:     \(TorchRuntime.version)", "libtorch threads: \(TorchRuntime.threadCount)"] }
+HubBackend.distributedRanking = TorchDistributedRanking()
 HubMinerTorchRoot.main()
