@@ -80,7 +80,7 @@ public struct RankCommand: ParsableCommand {
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
-    @Flag(help: "Run as one process of a multi-process ranking described by RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT: rows split across processes, statistics all-reduced, metrics that run on statistics only; rank 0 prints the result.")
+    @Flag(help: "Run as one process of a multi-process ranking described by RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT: rows (or, with --hub, the samples each rank extracts) split across processes, statistics all-reduced, metrics that run on statistics only; rank 0 prints the result.")
     var distributed = false
 
     @Option(help: "Start N local processes of a multi-process ranking (each runs with --distributed) and print rank 0's result.")
