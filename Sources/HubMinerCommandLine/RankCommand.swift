@@ -22,7 +22,9 @@ public struct RankCommand: ParsableCommand {
 
         Or give --hub and --data: every hub model's features (and source probabilities) \
         are extracted on the dataset through the cache (--cache-dir), then ranked with \
-        the dataset's labels.
+        the dataset's labels. With --nproc N (or --distributed), each process extracts \
+        every model on its own block of samples, without the cache, and the statistics \
+        are summed across processes.
         """
     )
 
