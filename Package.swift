@@ -162,8 +162,8 @@ package.targets += [
     .executableTarget(name: "TuningWorker", dependencies: ["Tuning", "Distributed", "Hub", "Torch"], path: "Tests/TuningWorker"),
     .testTarget(name: "DistributedTuningTests", dependencies: ["Tuning", "Distributed", "Torch", "FeatureIO", "TuningWorker"]),
     // `rank --distributed`: statistics accumulated per rank, all-reduced, scored once.
-    .target(name: "HubMinerDistributed", dependencies: ["HubMiner", "Ranking", "Linalg", "Distributed", "Torch"]),
-    .testTarget(name: "DistributedRankTests", dependencies: ["HubMinerDistributed", "HubMiner", "Distributed", "Ranking", "FeatureIO", "Linalg"]),
+    .target(name: "HubMinerDistributed", dependencies: ["HubMiner", "Ranking", "Linalg", "Distributed", "Torch", "Hub", "Data"]),
+    .testTarget(name: "DistributedRankTests", dependencies: ["HubMinerDistributed", "HubMiner", "Distributed", "Ranking", "FeatureIO", "Linalg", "Torch"]),
     // Training-step timings against PyTorch; run through benchmarks/torch/run.sh.
     .executableTarget(name: "TorchBenchmark", dependencies: ["Torch", "Linalg"], path: "benchmarks/torch/Sources"),
 ]

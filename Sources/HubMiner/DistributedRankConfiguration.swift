@@ -22,10 +22,15 @@ public struct DistributedRankConfiguration: Sendable {
     public var threads: Int
     /// Rows per chunk; nil sizes chunks as `hubminer stats` does.
     public var chunkRows: Int?
+    /// `rank --hub --data --distributed`: extract every hub model's features on this
+    /// rank's block of samples instead of reading `features` and `labelsFile`
+    /// (which are then unused).
+    public var hubExtraction: DistributedHubExtraction?
 
     public init(features: URL, labelsFile: URL, task: TaskKind = .classification, featureKey: String? = nil,
                 labelKey: String? = nil, metrics: [any TransferabilityMetric] = [LogME()], logME: LogME = LogME(),
-                skipUnsupportedMetrics: Bool = false, threads: Int = 1, chunkRows: Int? = nil) {
+                skipUnsupportedMetrics: Bool = false, threads: Int = 1, chunkRows: Int? = nil,
+                hubExtraction: DistributedHubExtraction? = nil) {
         self.features = features
         self.labelsFile = labelsFile
         self.task = task
@@ -36,6 +41,34 @@ public struct DistributedRankConfiguration: Sendable {
         self.skipUnsupportedMetrics = skipUnsupportedMetrics
         self.threads = threads
         self.chunkRows = chunkRows
+        self.hubExtraction = hubExtraction
+    }
+}
+
+/// Where a distributed hub ranking extracts from: plain data (the command line that
+/// builds it never loads libtorch); the extraction lives in `HubMinerDistributed`.
+public struct DistributedHubExtraction: Sendable {
+    public var hub: URL
+    public var data: URL
+    /// `train`, `validation` or `test`; nil for everything the dataset holds.
+    public var split: String?
+    public var batchSize: Int
+    /// Only these hub models (all when nil).
+    public var models: [String]?
+    /// Overrides the automatic split of this rank's cores into libtorch threads and
+    /// data-loading workers (`--torch-threads`, `--loader-workers`).
+    public var torchThreads: Int?
+    public var loaderWorkers: Int?
+
+    public init(hub: URL, data: URL, split: String? = nil, batchSize: Int = 64, models: [String]? = nil,
+                torchThreads: Int? = nil, loaderWorkers: Int? = nil) {
+        self.hub = hub
+        self.data = data
+        self.split = split
+        self.batchSize = batchSize
+        self.models = models
+        self.torchThreads = torchThreads
+        self.loaderWorkers = loaderWorkers
     }
 }
 

@@ -15,16 +15,38 @@ extension RankCommand {
         guard stats.isEmpty else {
             throw ValidationError("\(flag) splits feature files across processes; --stats already merges precomputed shards in one process")
         }
-        if extraction.hub != nil || extraction.data != nil {
-            throw ValidationError("\(flag) ranks feature files (--features DIR --labels FILE); splitting hub extraction across processes is not implemented yet: extract first (`hubminer extract --hub HUB --data DATA --out DIR`), then rank DIR's features with \(flag)")
+        let fromHub = extraction.hub != nil || extraction.data != nil || extraction.split != nil || extraction.models != nil
+        if fromHub {
+            guard features == nil, labels == nil, key == nil, labelKey == nil else {
+                throw ValidationError("give either --features/--labels (feature files) or --hub/--data (extract from a hub), not both")
+            }
+            guard extraction.hub != nil, extraction.data != nil else { throw ValidationError("--hub and --data go together") }
+            guard task == .classification else { throw ValidationError("--hub ranks on the dataset's class labels: --task must be classification") }
+            guard extraction.cacheDir == nil else {
+                throw ValidationError("\(flag) with --hub extracts each rank's samples in memory and neither reads nor writes the cache: leave out --cache-dir")
+            }
+        } else {
+            guard features != nil, labels != nil else {
+                throw ValidationError("\(flag) needs --features DIR and --labels FILE, or --hub HUB and --data DATA")
+            }
         }
-        guard features != nil, labels != nil else { throw ValidationError("\(flag) needs --features DIR and --labels FILE") }
         guard sourceProbs == nil else {
             throw ValidationError("\(flag) runs the metrics on statistics, which do not use source probabilities: leave out --source-probs")
         }
         guard tolerance > 0 && tolerance < 1 else { throw ValidationError("--tolerance must be in (0, 1), got \(tolerance)") }
         guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    /// Where each rank extracts from, with --hub/--data; nil for feature files.
+    private func hubExtraction() throws -> DistributedHubExtraction? {
+        guard let hub = extraction.hub else { return nil }
+        guard let data = extraction.data else { throw ValidationError("--hub and --data go together") }
+        return DistributedHubExtraction(
+            hub: URL(fileURLWithPath: hub), data: URL(fileURLWithPath: data), split: extraction.split?.rawValue,
+            batchSize: extraction.batchSize,
+            models: extraction.models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } },
+            torchThreads: extraction.torchThreads, loaderWorkers: extraction.loaderWorkers)
     }
 
     func runDistributed() throws {
@@ -38,7 +60,8 @@ extension RankCommand {
             features: URL(fileURLWithPath: features ?? "."), labelsFile: URL(fileURLWithPath: labels ?? "."), task: task,
             featureKey: key, labelKey: labelKey, metrics: try MetricRegistry.metrics(named: metric),
             logME: LogME(tolerance: tolerance, maxIterations: maxIterations, compatibility: compat),
-            skipUnsupportedMetrics: metric.lowercased() == "all", threads: threads)
+            skipUnsupportedMetrics: metric.lowercased() == "all", threads: threads,
+            hubExtraction: try hubExtraction())
         // Only rank 0 has a result: the other ranks print nothing on stdout.
         guard let result = try backend.rankAsProcess(configuration, progress: ProgressReporter(style: quiet ? .silent : nil)) else { return }
         try emit(try RankingRenderer.render(result, as: format), to: output)

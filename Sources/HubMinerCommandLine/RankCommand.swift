@@ -22,7 +22,9 @@ public struct RankCommand: ParsableCommand {
 
         Or give --hub and --data: every hub model's features (and source probabilities) \
         are extracted on the dataset through the cache (--cache-dir), then ranked with \
-        the dataset's labels.
+        the dataset's labels. With --nproc N (or --distributed), each process extracts \
+        every model on its own block of samples, without the cache, and the statistics \
+        are summed across processes.
         """
     )
 
@@ -80,7 +82,7 @@ public struct RankCommand: ParsableCommand {
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
-    @Flag(help: "Run as one process of a multi-process ranking described by RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT: rows split across processes, statistics all-reduced, metrics that run on statistics only; rank 0 prints the result.")
+    @Flag(help: "Run as one process of a multi-process ranking described by RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT: rows (or, with --hub, the samples each rank extracts) split across processes, statistics all-reduced, metrics that run on statistics only; rank 0 prints the result.")
     var distributed = false
 
     @Option(help: "Start N local processes of a multi-process ranking (each runs with --distributed) and print rank 0's result.")

@@ -8,7 +8,8 @@ import Ranking
 /// group.
 ///
 /// 1. Every rank accumulates `FeatureStatistics` over its contiguous share of the
-///    rows (`RankPartition.rows`) of every model's feature file.
+///    rows (`RankPartition.rows`) of every model's feature file, or of every hub
+///    model's features extracted on its block of samples (`HubExtractionInputs`).
 /// 2. Per model, the ranks first agree that everyone succeeded (a 3-number
 ///    all-reduce), then sum the statistics as one flat float64 buffer
 ///    (`FeatureStatistics.flattened`), so every rank holds the whole data's
@@ -39,48 +40,45 @@ public enum DistributedRankJob {
                                                          skipUnsupportedMetrics: config.skipUnsupportedMetrics,
                                                          progress: group.rank == 0 ? progress : ProgressReporter(style: .silent))
         let metricNames = metrics.map(\.name)
-        let files = try StatsJob.modelFiles(config.features)
-        let targets = try RankJob.loadTargets(config.labelsFile, key: config.labelKey, task: config.task)
+        let inputs: any RankInputs = try config.hubExtraction.map { try HubExtractionInputs($0, cores: config.threads) }
+            ?? FeatureFileInputs(config)
+        let names = inputs.modelNames
+        let targets = inputs.targets
         if group.rank == 0 { for warning in targets.warnings { progress.log("labels: \(warning)") } }
         let exchange = RankExchange(group: group)
-        try exchange.requireSameInputs(models: files.map(\.name), samples: targets.sampleCount)
+        try exchange.requireSameInputs(models: names, samples: targets.sampleCount)
 
         let rows = RankPartition.rows(of: targets.sampleCount, rank: group.rank, worldSize: group.worldSize)
-        let statsConfig = StatsConfiguration(features: config.features, labelsFile: config.labelsFile, task: config.task,
-                                             featureKey: config.featureKey, labelKey: config.labelKey, rows: rows,
-                                             outputDirectory: config.features, classGrams: metrics.contains { $0.needsClassGrams },
-                                             chunkRows: config.chunkRows)
+        let classGrams = metrics.contains { $0.needsClassGrams }
         var owned = [(index: Int, statistics: FeatureStatistics, seconds: Double)]()
-        var failures = [ModelFailure]()
+        // Every rank sees the same broken cards: reported once, by rank 0.
+        var failures = group.rank == 0 ? inputs.knownFailures : []
         var accumulateSeconds = 0.0, reduceSeconds = 0.0
         progress.begin("rank (rank \(group.rank) of \(group.worldSize), rows \(rows.lowerBound)..<\(rows.upperBound))",
-                       total: files.count, unit: "models")
+                       total: names.count, unit: "models")
         try BLASRuntime.withThreadCount(config.threads) {
-            for (index, file) in files.enumerated() {
+            for (index, name) in names.enumerated() {
                 let started = Date()
                 var local: FeatureStatistics?
                 do {
-                    local = try StatsJob.accumulate(file, rows: rows, targets: targets, config: statsConfig)
+                    local = try inputs.statistics(ofModel: index, rows: rows, classGrams: classGrams)
                 } catch {
-                    failures.append(ModelFailure(name: file.name, error: "rank \(group.rank): \(error)"))
+                    failures.append(ModelFailure(name: name, error: "rank \(group.rank): \(error)"))
                 }
                 let accumulated = Date()
                 accumulateSeconds += accumulated.timeIntervalSince(started)
-                let agreed = try exchange.agree(on: file.name, statistics: local)
+                let agreed = try exchange.agree(on: name, statistics: local)
                 if var statistics = local, agreed {
                     var buffer = statistics.flattened()
-                    try exchange.allReduce(&buffer, model: file.name)
+                    try exchange.allReduce(&buffer, model: name)
                     if RankPartition.owner(ofModel: index, worldSize: group.worldSize) == group.rank {
-                        let bytes = (try? FileManager.default.attributesOfItem(atPath: file.url.path)[.size] as? NSNumber)?.intValue
-                        let whole = ShardOrigin(file: file.url.lastPathComponent, fileBytes: bytes, fileRows: targets.sampleCount,
-                                                rows: 0..<targets.sampleCount)
-                        statistics = try statistics.replacingValues(with: buffer, origins: [whole])
+                        statistics = try statistics.replacingValues(with: buffer, origins: [inputs.wholeOrigin(ofModel: index)])
                         owned.append((index, statistics, accumulated.timeIntervalSince(started)))
                     }
                 }
                 // Not agreed: the ranks that failed report why in the gathered failures.
                 reduceSeconds += Date().timeIntervalSince(accumulated)
-                progress.advance(String(format: "%@ statistics (%.2f s)", file.name, Date().timeIntervalSince(started)))
+                progress.advance(String(format: "%@ statistics (%.2f s)", name, Date().timeIntervalSince(started)))
             }
         }
         progress.finish()
@@ -89,7 +87,7 @@ public enum DistributedRankJob {
         var scored = [ModelScore]()
         try BLASRuntime.withThreadCount(config.threads) {
             for (index, statistics, seconds) in owned {
-                let name = files[index].name
+                let name = names[index]
                 let started = Date()
                 do {
                     var score = try StatsRankJob.score(name, statistics, metrics: metrics, started: started)

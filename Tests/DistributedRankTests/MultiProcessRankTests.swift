@@ -70,13 +70,13 @@ enum Programs {
 
 @Suite("rank --nproc / --distributed as several processes", .serialized)
 struct MultiProcessRankTests {
-    func expectSameScores(_ a: [String: [String: Double]], _ b: [String: [String: Double]]) {
+    func expectSameScores(_ a: [String: [String: Double]], _ b: [String: [String: Double]], relative: Double = 1e-9) {
         #expect(Set(a.keys) == Set(b.keys))
         for (model, metrics) in b {
             #expect(Set(a[model]?.keys ?? [:].keys) == Set(metrics.keys), "\(model)")
             for (metric, reference) in metrics {
                 let value = a[model]?[metric] ?? .nan
-                #expect(abs(value - reference) <= 1e-9 * max(1, abs(reference)), "\(model) \(metric): \(value) vs \(reference)")
+                #expect(abs(value - reference) <= relative * max(1, abs(reference)), "\(model) \(metric): \(value) vs \(reference)")
             }
         }
     }
@@ -142,11 +142,89 @@ struct MultiProcessRankTests {
             #expect(noVariables.status != 0)
             #expect(noVariables.stderr.contains("environment variable WORLD_SIZE is not set"), "\(noVariables.stderr)")
         }
-        let hub = try Programs.hubminer(["rank", "--hub", dir.path, "--data", dir.path, "--distributed"])
+        let hub = try Programs.hubminer(["rank", "--hub", dir.path, "--data", dir.path, "--cache-dir", dir.path, "--distributed"])
         #expect(hub.status != 0)
-        #expect(hub.stderr.contains("splitting hub extraction across processes is not implemented yet"), "\(hub.stderr)")
+        #expect(hub.stderr.contains("neither reads nor writes the cache"), "\(hub.stderr)")
+        let both = try Programs.hubminer(["rank", "--hub", dir.path, "--data", dir.path, "--features", features.path, "--nproc", "2"])
+        #expect(both.status != 0)
+        #expect(both.stderr.contains("not both"), "\(both.stderr)")
         let knn = try Programs.hubminer(["rank", "--features", features.path, "--labels", labels.path, "--metric", "knn", "--nproc", "1"])
         #expect(knn.status != 0)
         #expect(knn.stderr.contains("nearest neighbours"), "\(knn.stderr)")
+    }
+
+    /// A hub of `models` tiny models (plus one broken card) and a dataset of `samples`.
+    func hubProblem(samples: Int, models: Int) throws -> (dir: URL, hub: URL, data: URL) {
+        let dir = try RankProblem.scratch()
+        let hub = dir.appendingPathComponent("hub"), data = dir.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: hub, withIntermediateDirectories: true)
+        for m in 0..<models { try TinyHub.addModel("m\(m)", to: hub, seed: UInt64(m + 1)) }
+        try TinyHub.addBrokenModel("broken", to: hub)
+        try TinyHub.writeDataset(data, count: samples)
+        return (dir, hub, data)
+    }
+
+    // Both paths run the same float32 forward passes and widen the same float32
+    // features to float64; they differ in the batches each sample is run in (a rank's
+    // block starts at its first row, so batch boundaries move) and in how the
+    // statistics are formed (in-memory LogME on the feature matrix against summed
+    // FᵀF moments). Float32 matrix products over differently composed batches may
+    // round differently in the last bit (1e-7 relative on a feature), hence 1e-6.
+    @Test("rank --hub --nproc 2 (odd N, batches cut across the block boundary) gives the single-process rank --hub scores to 1e-6; a broken model is skipped on both with its reason")
+    func hubExtractionMatchesOneProcess() throws {
+        let (dir, hub, data) = try hubProblem(samples: 45, models: 3)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let common = ["rank", "--hub", hub.path, "--data", data.path, "--metric", "logme,hscore", "--format", "json", "--batch-size", "8"]
+        let single = try Programs.hubminer(common + ["--cache-dir", dir.appendingPathComponent("cache").path, "--quiet"])
+        #expect(single.status == 1, "the broken model is skipped: \(single.stderr)")
+        let launched = try Programs.hubminer(common + ["--nproc", "2"])
+        #expect(launched.status == 1, "\(launched.stderr)")
+        #expect(launched.seconds < 25)
+        let reference = try Programs.scores(single.stdout)
+        #expect(Set(reference.keys) == ["m0", "m1", "m2"])
+        expectSameScores(try Programs.scores(launched.stdout), reference, relative: 1e-6)
+        // Measured: the largest relative difference, printed for the docs.
+        let distributed = try Programs.scores(launched.stdout)
+        var worst = 0.0
+        for (model, metrics) in reference { for (metric, value) in metrics {
+            worst = max(worst, abs((distributed[model]?[metric] ?? .nan) - value) / max(1, abs(value)))
+        } }
+        print("rank --hub --nproc 2 vs one process: largest relative score difference \(worst)")
+        // The broken model's reason comes from both ranks, in the JSON's failures.
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(launched.stdout.utf8)) as? [String: Any])
+        let failed = try #require(object["failed"] as? [[String: Any]], "\(launched.stdout)")
+        let reason = try #require(failed.first { $0["name"] as? String == "broken" }?["error"] as? String, "\(failed)")
+        #expect(reason.contains("rank 0:") && reason.contains("rank 1:"), "\(reason)")
+        #expect(launched.stderr.contains("[rank 1] rank 1 of 2"), "\(launched.stderr)")
+    }
+
+    @Test("rank --hub on 3 processes: 7 samples in blocks of 3, 2, 2, batches of 2, 2 models")
+    func hubExtractionSmallBlocks() throws {
+        let (dir, hub, data) = try hubProblem(samples: 7, models: 2)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let common = ["rank", "--hub", hub.path, "--data", data.path, "--models", "m0,m1", "--format", "json", "--quiet", "--batch-size", "2"]
+        let single = try Programs.hubminer(common + ["--cache-dir", dir.appendingPathComponent("cache").path])
+        #expect(single.status == 0, "\(single.stderr)")
+        let launched = try Programs.hubminer(common + ["--nproc", "3"])
+        #expect(launched.status == 0, "\(launched.stderr)")
+        expectSameScores(try Programs.scores(launched.stdout), try Programs.scores(single.stdout), relative: 1e-6)
+    }
+
+    @Test("rank --hub: a rank that fails (its dataset is missing) makes the other exit non-zero with a clear error, quickly")
+    func hubFailingRankStopsTheOther() throws {
+        let (dir, hub, data) = try hubProblem(samples: 20, models: 2)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = String(try Launcher.freePort())
+        func rank(_ r: Int, data: String) -> ([String], [String: String]) {
+            (["rank", "--hub", hub.path, "--data", data, "--distributed", "--quiet"],
+             ["RANK": String(r), "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port])
+        }
+        let runs = try Programs.start("hubminer-torch", [rank(0, data: data.path), rank(1, data: dir.appendingPathComponent("nodata").path)])
+        #expect(runs[1].status != 0)
+        #expect(runs[1].stderr.contains("nodata"), "\(runs[1].stderr)")
+        #expect(runs[0].status != 0, "rank 0 should fail when rank 1 is gone: \(runs[0].stderr)")
+        #expect(runs[0].stderr.contains("distributed ranking failed on rank 0 of 2"), "\(runs[0].stderr)")
+        #expect(runs[0].stdout.isEmpty)
+        #expect(runs[0].seconds < 20)
     }
 }
