@@ -11,28 +11,15 @@
 #include <csignal>
 #include <limits>
 
-#include "internal.h"
+#include "distributed_internal.h"
 
-struct ht_process_group {
-    c10::intrusive_ptr<c10d::Store> store;
-    c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
-    std::chrono::milliseconds timeout;
-    int rank;
-    int world_size;
-};
-
-namespace {
-
-c10d::ProcessGroupGloo &group(ht_process_group *pg) {
-    if (pg == nullptr || !pg->group) throw std::invalid_argument("null process group handle");
-    return *pg->group;
-}
+namespace ctorch {
 
 // Waits for one collective with the group's timeout. wait() rethrows the
 // exception the Gloo worker stored; a false return (not completed in time) is
 // turned into an error naming the operation and the timeout.
-void wait_for(ht_process_group *pg, const c10::intrusive_ptr<c10d::Work> &work, const char *what) {
-    const std::string late = std::string(what) + " did not complete within " +
+void wait_for(ht_process_group *pg, const c10::intrusive_ptr<c10d::Work> &work, const std::string &what) {
+    const std::string late = what + " did not complete within " +
                              std::to_string(pg->timeout.count()) +
                              " ms (a peer is stalled, or has not reached the same collective)";
     bool done = false;
@@ -45,6 +32,15 @@ void wait_for(ht_process_group *pg, const c10::intrusive_ptr<c10d::Work> &work, 
         throw;
     }
     if (!done) throw std::runtime_error(late);
+}
+
+}  // namespace ctorch
+
+namespace {
+
+c10d::ProcessGroupGloo &group(ht_process_group *pg) {
+    if (pg == nullptr || !pg->group) throw std::invalid_argument("null process group handle");
+    return *pg->group;
 }
 
 // Gloo reduces dense, contiguous CPU tensors in place; the shim supports the two

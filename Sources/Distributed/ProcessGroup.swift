@@ -14,7 +14,8 @@ import Torch
 /// Not `Sendable`: one thread drives a group (Gloo's own worker threads do the
 /// communication).
 public final class ProcessGroup {
-    private let handle: OpaquePointer
+    /// Internal so other collectives of this module (the overlapping reducer) reach the group.
+    let handle: OpaquePointer
     public let rank: Int
     public let worldSize: Int
     /// Seconds allowed for the rendezvous and for each collective.

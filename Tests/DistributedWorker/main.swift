@@ -176,6 +176,8 @@ do {
                                 chunk: Int(arguments.dropFirst(2).first ?? "") ?? ProcessGroup.defaultChunkSize)
     case "peer-exits": try peerExits(group)
     case "peer-stalls": try peerStalls(group)
+    case "overlap": try overlap(group, bucketBytes: Int(arguments.dropFirst().first ?? "") ?? GradientSynchronizer.defaultBucketBytes)
+    case "overlap-peer-dies": try overlapPeerDies(group)
     case "train": try dataParallel(group, steps: 20, bucketBytes: Int(arguments.dropFirst().first ?? "") ?? GradientSynchronizer.defaultBucketBytes)
     default:
         FileHandle.standardError.write(Data("unknown role \(arguments.first ?? "(none)")\n".utf8))

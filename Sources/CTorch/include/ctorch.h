@@ -356,6 +356,23 @@ int32_t ht_dist_broadcast(ht_process_group *pg, ht_tensor *const *ts, int64_t n,
 int32_t ht_dist_all_gather(ht_process_group *pg, ht_tensor *input, ht_tensor_list **out);
 int32_t ht_dist_barrier(ht_process_group *pg);
 
+/* Gradient averaging that overlaps the backward pass (distributed_reducer.cpp).
+   create: parameters (float32/float64 leaves requiring a gradient) go into buckets
+   of at most bucket_bytes of one dtype, in reverse order; a hook per parameter
+   copies its gradient into the bucket as autograd computes it, and every complete
+   bucket is all-reduced (sum) asynchronously, buckets in order. finish, after
+   backward(): reduces the incomplete buckets (a parameter without a gradient this
+   step counts as zeros), waits for every bucket up to timeout_ms, divides by the
+   world size and writes each parameter's grad (created when undefined); then the
+   reducer is ready for the next step. One backward() per finish(). free removes
+   the hooks; the process group must outlive the reducer. */
+typedef struct ht_grad_reducer ht_grad_reducer;
+int32_t ht_dist_reducer_create(ht_process_group *pg, ht_tensor *const *params, int64_t count, int64_t bucket_bytes,
+                               ht_grad_reducer **out);
+int32_t ht_dist_reducer_bucket_count(ht_grad_reducer *reducer, int64_t *out);
+int32_t ht_dist_reducer_finish(ht_grad_reducer *reducer, int64_t timeout_ms);
+void ht_dist_reducer_free(ht_grad_reducer *reducer);
+
 #ifdef __cplusplus
 }
 #endif
