@@ -39,9 +39,10 @@ struct ht_grad_reducer {
     std::string hook_error;
 
     std::string bucket_name(size_t b) const {
-        const auto &s = buckets[b].slots;
-        return "gradient bucket " + std::to_string(b + 1) + " of " + std::to_string(buckets.size()) +
-               " (parameters " + std::to_string(s.back()) + "-" + std::to_string(s.front()) + ")";
+        const auto &s = buckets[b].slots;  // descending parameter indices
+        const std::string which = s.size() == 1 ? "parameter " + std::to_string(s[0])
+                                                : "parameters " + std::to_string(s.back()) + "-" + std::to_string(s.front());
+        return "gradient bucket " + std::to_string(b + 1) + " of " + std::to_string(buckets.size()) + " (" + which + ")";
     }
 
     // Caller holds the mutex.
@@ -165,6 +166,15 @@ int32_t ht_dist_reducer_bucket_count(ht_grad_reducer *reducer, int64_t *out) {
     require_out(out);
     if (reducer == nullptr) throw std::invalid_argument("null reducer handle");
     *out = static_cast<int64_t>(reducer->buckets.size());
+    HT_END
+}
+
+int32_t ht_dist_reducer_launched(ht_grad_reducer *reducer, int64_t *out) {
+    HT_BEGIN
+    require_out(out);
+    if (reducer == nullptr) throw std::invalid_argument("null reducer handle");
+    std::lock_guard<std::mutex> lock(reducer->mutex);
+    *out = static_cast<int64_t>(reducer->next_to_launch);
     HT_END
 }
 

@@ -53,6 +53,16 @@ public final class OverlappingGradientReducer {
         withExtendedLifetime(parameters) { ht_dist_reducer_free(handle) }
     }
 
+    /// Buckets already on the wire in this step: between `backward()` and
+    /// `finish()`, those the hooks launched while backward ran.
+    public func launchedBuckets() throws -> Int {
+        var count: Int64 = 0
+        guard ht_dist_reducer_launched(handle, &count) == 0 else {
+            throw DistributedError.invalidArgument(operation: "OverlappingGradientReducer", message: lastErrorMessage())
+        }
+        return Int(count)
+    }
+
     /// After `backward()`: averages the gradients across ranks in place, waiting
     /// at most `timeout` seconds (default: the group's) for every bucket.
     public func finish(timeout: Double? = nil) throws {

@@ -7,7 +7,8 @@ import Torch
 /// of a 2-layer float32 network. Parameter `unused` enters rank 0's loss only
 /// (as `sum(unused * c)`, gradient c), so its averaged gradient must be c / P.
 /// Reports: largest |overlap - synchroniser|, largest |overlap - full batch| over
-/// the used parameters, largest |unused grad - c/P|, bucket count.
+/// the used parameters, largest |unused grad - c/P|, bucket count, fewest buckets
+/// launched by the hooks before `finish()` in a step.
 func overlap(_ group: ProcessGroup, bucketBytes: Int) throws {
     let samples = 8, features = 5, hidden = 7, classes = 3
     let generator = try Generator(seed: 23)
@@ -26,7 +27,7 @@ func overlap(_ group: ProcessGroup, bucketBytes: Int) throws {
         return useExtra ? try value + (p[4] * c).sum() : value
     }
     let shard = samples / group.worldSize
-    var worstSync = 0.0, worstWhole = 0.0, worstUnused = 0.0
+    var worstSync = 0.0, worstWhole = 0.0, worstUnused = 0.0, launchedEarly = Int.max
     for step in 0..<3 {
         let x = try Tensor.randn([samples, features], generator: generator)
         let y = try Tensor((0..<samples).map { Int64(($0 * 7 + step) % classes) })
@@ -34,6 +35,7 @@ func overlap(_ group: ProcessGroup, bucketBytes: Int) throws {
         let ys = try y.narrow(dim: 0, start: group.rank * shard, length: shard)
         for p in overlapped + synchronised + whole { try p.setGrad(nil) }
         try loss(overlapped, xs, ys, useExtra: group.rank == 0).backward()
+        launchedEarly = min(launchedEarly, try reducer.launchedBuckets())
         try reducer.finish()
         try loss(synchronised, xs, ys, useExtra: group.rank == 0).backward()
         try synchroniser.synchronize()
@@ -45,7 +47,7 @@ func overlap(_ group: ProcessGroup, bucketBytes: Int) throws {
             else { worstUnused = max(worstUnused, try (g - c * (1.0 / Double(group.worldSize))).abs().max().item()) }
         }
     }
-    report("overlap", [worstSync, worstWhole, worstUnused, Double(reducer.bucketCount)])
+    report("overlap", [worstSync, worstWhole, worstUnused, Double(reducer.bucketCount), Double(launchedEarly)])
 }
 
 /// The last rank completes one step, then exits before its second backward pass;

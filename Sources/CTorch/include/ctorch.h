@@ -370,6 +370,8 @@ typedef struct ht_grad_reducer ht_grad_reducer;
 int32_t ht_dist_reducer_create(ht_process_group *pg, ht_tensor *const *params, int64_t count, int64_t bucket_bytes,
                                ht_grad_reducer **out);
 int32_t ht_dist_reducer_bucket_count(ht_grad_reducer *reducer, int64_t *out);
+/* Buckets already launched in this step (before finish: those launched by hooks). */
+int32_t ht_dist_reducer_launched(ht_grad_reducer *reducer, int64_t *out);
 int32_t ht_dist_reducer_finish(ht_grad_reducer *reducer, int64_t timeout_ms);
 void ht_dist_reducer_free(ht_grad_reducer *reducer);
 
