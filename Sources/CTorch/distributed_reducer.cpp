@@ -19,6 +19,7 @@ struct ht_grad_reducer {
         int64_t count;
         bool filled = false;
         unsigned hook = 0;
+        bool hooked = false;
     };
     struct Bucket {
         at::Tensor buffer;                  // flat, one dtype
@@ -87,10 +88,19 @@ struct ht_grad_reducer {
     }
 
     void reset() {
-        for (auto &s : slots) s.filled = false;
         for (auto &b : buckets) {
             b.pending = static_cast<int64_t>(b.slots.size());
             b.work.reset();
+        }
+        // A tensor without a hook (not requiring a gradient) is filled with zeros
+        // up front, so its bucket does not wait for finish() to go on the wire.
+        at::NoGradGuard no_grad;
+        for (auto &s : slots) {
+            s.filled = !s.hooked;
+            if (s.hooked) continue;
+            auto &b = buckets[static_cast<size_t>(s.bucket)];
+            b.buffer.narrow(0, s.offset, s.count).zero_();
+            --b.pending;
         }
         next_to_launch = 0;
         hook_error.clear();
@@ -117,8 +127,8 @@ int32_t ht_dist_reducer_create(ht_process_group *pg, ht_tensor *const *params, i
         if (p.scalar_type() != at::kFloat && p.scalar_type() != at::kDouble)
             throw std::invalid_argument("parameter " + std::to_string(i) + " is " + c10::toString(p.scalar_type()) +
                                         "; expected float32 or float64");
-        if (!p.is_leaf() || !p.requires_grad())
-            throw std::invalid_argument("parameter " + std::to_string(i) + " is not a leaf tensor that requires a gradient");
+        if (!p.is_leaf())
+            throw std::invalid_argument("parameter " + std::to_string(i) + " is not a leaf tensor (an intermediate result)");
         reducer->slots[static_cast<size_t>(i)].parameter = p;
     }
     // Reverse order: backward produces the last layers' gradients first, so the
@@ -150,13 +160,17 @@ int32_t ht_dist_reducer_create(ht_process_group *pg, ht_tensor *const *params, i
         const auto dtype = reducer->slots[static_cast<size_t>(b.slots[0])].parameter.scalar_type();
         b.buffer = at::zeros({n}, at::TensorOptions().dtype(dtype));
     }
-    reducer->reset();
     ht_grad_reducer *raw = reducer.get();
     for (int64_t i = 0; i < count; ++i) {
         auto &slot = raw->slots[static_cast<size_t>(i)];
+        // A frozen tensor never receives a gradient: it counts as zeros, as a
+        // parameter unused in a step does (the post-backward synchroniser agrees).
+        if (!slot.parameter.requires_grad()) continue;
+        slot.hooked = true;
         // Returns nothing: the gradient flows on unchanged (finish() overwrites it).
         slot.hook = slot.parameter.register_hook([raw, i](const at::Tensor &grad) { raw->on_gradient(static_cast<size_t>(i), grad); });
     }
+    raw->reset();
     *out = reducer.release();
     HT_END
 }
@@ -186,7 +200,13 @@ int32_t ht_dist_reducer_finish(ht_grad_reducer *reducer, int64_t timeout_ms) {
     // Whatever happens below, the next step starts from empty slots.
     struct Reset {
         ht_grad_reducer *r;
-        ~Reset() { r->reset(); }
+        ~Reset() {
+            try {
+                r->reset();
+            } catch (...) {
+                // Zeroing CPU buffers does not fail; a destructor must not throw.
+            }
+        }
     } reset{reducer};
     ht_process_group *pg = reducer->pg;
     // Buckets already launched are still reduced (and waited on) so the ranks'
@@ -233,7 +253,8 @@ int32_t ht_dist_reducer_finish(ht_grad_reducer *reducer, int64_t timeout_ms) {
 void ht_dist_reducer_free(ht_grad_reducer *reducer) {
     if (reducer == nullptr) return;
     try {
-        for (auto &slot : reducer->slots) slot.parameter.remove_hook(slot.hook);
+        for (auto &slot : reducer->slots)
+            if (slot.hooked) slot.parameter.remove_hook(slot.hook);
     } catch (...) {
         // Removing hooks cannot meaningfully fail; never let it end the process.
     }

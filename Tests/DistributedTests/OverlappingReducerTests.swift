@@ -14,8 +14,8 @@ struct OverlappingReducerTests {
             #expect(numbers[0] <= 1e-6, "largest |overlap - synchroniser| \(numbers[0])")
             #expect(numbers[1] <= 1e-6, "largest |overlap - full batch| \(numbers[1])")
             #expect(numbers[2] <= 1e-6, "largest |unused gradient - c/2| \(numbers[2])")
-            // 16 + 12 + 84 + 28 + 140 bytes in reverse order: one bucket by default;
-            // at 100 bytes [extra, bias2], [weight2], [bias1], [weight1].
+            // 8 (frozen) + 16 + 12 + 84 + 28 + 140 bytes in reverse order: one bucket
+            // by default; at 100 bytes [frozen, extra, bias2], [weight2], [bias1], [weight1].
             #expect(numbers[3] == (bucketBytes == 100 ? 4 : 1))
             // Overlap: on rank 0 every gradient arrives during backward, so every
             // bucket is on the wire before finish(); rank 1 never computes the unused

@@ -5,9 +5,10 @@ import Torch
 /// The overlapping reducer against the post-backward synchroniser and against one
 /// process's full-batch gradient, over 3 steps (the reducer resets between steps)
 /// of a 2-layer float32 network. Parameter `unused` enters rank 0's loss only
-/// (as `sum(unused * c)`, gradient c), so its averaged gradient must be c / P.
+/// (as `sum(unused * c)`, gradient c), so its averaged gradient must be c / P;
+/// a frozen tensor's gradient must be zero.
 /// Reports: largest |overlap - synchroniser|, largest |overlap - full batch| over
-/// the used parameters, largest |unused grad - c/P|, bucket count, fewest buckets
+/// the used parameters, largest |unused grad - c/P| and |frozen grad|, bucket count, fewest buckets
 /// launched by the hooks before `finish()` in a step.
 func overlap(_ group: ProcessGroup, bucketBytes: Int) throws {
     let samples = 8, features = 5, hidden = 7, classes = 3
@@ -18,8 +19,11 @@ func overlap(_ group: ProcessGroup, bucketBytes: Int) throws {
     let c = try Tensor([Float(0.5), -1.5, 2.0, 0.25])
     func fresh() throws -> [Tensor] { try initial.map { try $0.clone().requiresGrad(true) } }
     let overlapped = try fresh(), synchronised = try fresh(), whole = try fresh()
-    let reducer = try OverlappingGradientReducer(group: group, parameters: overlapped, bucketBytes: bucketBytes)
-    let synchroniser = try GradientSynchronizer(group: group, parameters: synchronised, bucketBytes: bucketBytes)
+    // A frozen tensor among the parameters (last, so in the first bucket): it never
+    // gets a gradient, counts as zeros, and must not hold its bucket back.
+    let frozen = [try Tensor.randn([2], generator: generator), try Tensor.randn([2], generator: generator)]
+    let reducer = try OverlappingGradientReducer(group: group, parameters: overlapped + [frozen[0]], bucketBytes: bucketBytes)
+    let synchroniser = try GradientSynchronizer(group: group, parameters: synchronised + [frozen[1]], bucketBytes: bucketBytes)
 
     func loss(_ p: [Tensor], _ x: Tensor, _ y: Tensor, useExtra: Bool) throws -> Tensor {
         let h = try Functional.linear(x, weight: p[0], bias: p[1]).relu()
@@ -33,13 +37,15 @@ func overlap(_ group: ProcessGroup, bucketBytes: Int) throws {
         let y = try Tensor((0..<samples).map { Int64(($0 * 7 + step) % classes) })
         let xs = try x.narrow(dim: 0, start: group.rank * shard, length: shard)
         let ys = try y.narrow(dim: 0, start: group.rank * shard, length: shard)
-        for p in overlapped + synchronised + whole { try p.setGrad(nil) }
+        for p in overlapped + synchronised + whole + frozen { try p.setGrad(nil) }
         try loss(overlapped, xs, ys, useExtra: group.rank == 0).backward()
         launchedEarly = min(launchedEarly, try reducer.launchedBuckets())
         try reducer.finish()
         try loss(synchronised, xs, ys, useExtra: group.rank == 0).backward()
         try synchroniser.synchronize()
         try loss(whole, x, y, useExtra: false).backward()
+        worstUnused = max(worstUnused, try requireGrad(frozen[0]).abs().max().item())
+        worstSync = max(worstSync, try (requireGrad(frozen[0]) - requireGrad(frozen[1])).abs().max().item())
         for i in 0..<5 {
             let g = try requireGrad(overlapped[i])
             worstSync = max(worstSync, try (g - requireGrad(synchronised[i])).abs().max().item())

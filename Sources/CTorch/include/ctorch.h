@@ -357,7 +357,8 @@ int32_t ht_dist_all_gather(ht_process_group *pg, ht_tensor *input, ht_tensor_lis
 int32_t ht_dist_barrier(ht_process_group *pg);
 
 /* Gradient averaging that overlaps the backward pass (distributed_reducer.cpp).
-   create: parameters (float32/float64 leaves requiring a gradient) go into buckets
+   create: parameters (float32/float64 leaves; one not requiring a gradient counts
+   as zeros) go into buckets
    of at most bucket_bytes of one dtype, in reverse order; a hook per parameter
    copies its gradient into the bucket as autograd computes it, and every complete
    bucket is all-reduced (sum) asynchronously, buckets in order. finish, after

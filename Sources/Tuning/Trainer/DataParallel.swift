@@ -1,3 +1,4 @@
+import Foundation
 import Data
 import Distributed
 import Torch
@@ -28,9 +29,10 @@ public enum DataParallelError: Error, CustomStringConvertible, Equatable {
 /// "Data-parallel tuning"):
 /// - every rank iterates the same global batch order and decodes its own equal
 ///   shard of each batch (`DataShard`);
-/// - after `backward()` the gradients of every trainable tensor are averaged
-///   (`GradientSynchronizer`), so every rank takes the step one process takes on
-///   the global batch;
+/// - the gradients of every trainable tensor are averaged, in buckets all-reduced
+///   while backward runs (`OverlappingGradientReducer`; `GradientSynchronizer`
+///   after backward with `HUBMINER_GRADIENT_REDUCTION=after-backward`), so every
+///   rank takes the step one process takes on the global batch;
 /// - per-step loss sums, correct counts and the stop request are summed in one
 ///   small all-reduce, so rank 0 logs global values and all ranks stop together;
 /// - evaluation is split by rank and its counts summed;
@@ -43,10 +45,32 @@ final class DataParallel {
     var rank: Int { group.rank }
     var worldSize: Int { group.worldSize }
     var isWriter: Bool { group.rank == 0 }
+    let reduction: GradientReduction
     private(set) var synchronizer: GradientSynchronizer?
+    private(set) var reducer: OverlappingGradientReducer?
 
-    init(group: ProcessGroup) {
+    /// How gradients are averaged: `.overlapping` (default) all-reduces buckets
+    /// while backward runs; `.afterBackward` is the earlier post-backward
+    /// synchroniser, kept for comparison. Both give the same gradients.
+    enum GradientReduction: String {
+        case overlapping = "overlap"
+        case afterBackward = "after-backward"
+
+        /// `HUBMINER_GRADIENT_REDUCTION=after-backward` selects the post-backward
+        /// synchroniser (benchmarks compare the two); unset or `overlap` overlaps.
+        static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GradientReduction {
+            guard let value = environment["HUBMINER_GRADIENT_REDUCTION"], !value.isEmpty else { return .overlapping }
+            guard let reduction = GradientReduction(rawValue: value) else {
+                throw DistributedError.environment(variable: "HUBMINER_GRADIENT_REDUCTION", value: value,
+                                                   expected: "'overlap' or 'after-backward'")
+            }
+            return reduction
+        }
+    }
+
+    init(group: ProcessGroup, reduction: GradientReduction = .overlapping) {
         self.group = group
+        self.reduction = reduction
     }
 
     var shard: DataShard { DataShard(index: group.rank, count: group.worldSize) }
@@ -67,7 +91,10 @@ final class DataParallel {
 
     /// Buckets over the tensors the optimiser updates, fixed once so every rank packs alike.
     func prepare(trainable: [Tensor]) throws {
-        synchronizer = try GradientSynchronizer(group: group, parameters: trainable)
+        switch reduction {
+        case .overlapping: reducer = try OverlappingGradientReducer(group: group, parameters: trainable)
+        case .afterBackward: synchronizer = try GradientSynchronizer(group: group, parameters: trainable)
+        }
     }
 
     /// Replaces `tensors` by rank 0's values. Collectives carry floating-point
@@ -87,7 +114,10 @@ final class DataParallel {
     }
 
     func averageGradients(iteration: Int) throws {
-        try communicate("the gradient all-reduce of iteration \(iteration)") { try synchronizer?.synchronize() }
+        try communicate("the gradient all-reduce of iteration \(iteration)") {
+            try reducer?.finish()
+            try synchronizer?.synchronize()
+        }
     }
 
     /// Sums `values` over the ranks (one all-reduce of a few float64 numbers).

@@ -72,7 +72,8 @@ public final class Trainer {
     public init(config: TuneConfiguration, student: HubModel, train: any Dataset, validation: any Dataset,
                 methodTerms: [any LossTerm], output: URL, progress: any TrainingProgress = SilentProgress(),
                 distributed: ProcessGroup? = nil) throws {
-        parallel = distributed.flatMap { $0.worldSize > 1 ? DataParallel(group: $0) : nil }
+        let reduction = try DataParallel.GradientReduction.fromEnvironment()
+        parallel = distributed.flatMap { $0.worldSize > 1 ? DataParallel(group: $0, reduction: reduction) : nil }
         self.config = config
         self.student = student
         self.output = output
