@@ -75,6 +75,23 @@ struct DataParallelTuningTests {
         #expect(strip(try fixture.log("parts")) == strip(try fixture.log("whole")))
     }
 
+    @Test("the overlapping reducer (default) and the post-backward synchroniser train bit-identically")
+    func overlappingMatchesAfterBackward() throws {
+        let fixture = try TuningRunFixture()
+        defer { fixture.cleanup() }
+        let overlapping = try fixture.launch("overlap", processes: 2)
+        #expect(overlapping.result.failed.isEmpty, "\(overlapping.log)")
+        let after = try fixture.launch("after", processes: 2, environment: ["HUBMINER_GRADIENT_REDUCTION": "after-backward"])
+        #expect(after.result.failed.isEmpty, "\(after.log)")
+        // With 2 ranks each sum is one float32 addition whatever the bucket layout,
+        // so the two reductions give the same bits, hence the same steps.
+        let difference = try TuningRunFixture.largestDifference(try fixture.weights("overlap", rank: 0), try fixture.weights("after", rank: 0))
+        #expect(difference == 0, "largest |parameter difference| \(difference)")
+        let bad = try fixture.launch("bad", processes: 1, environment: ["HUBMINER_GRADIENT_REDUCTION": "sometimes"])
+        #expect(bad.result.exits[0].status == 1)
+        #expect(bad.log.contains("HUBMINER_GRADIENT_REDUCTION is 'sometimes'; expected 'overlap' or 'after-backward'"), "\(bad.log)")
+    }
+
     @Test("a rank killed mid-training makes the other fail with a clear error within the timeout")
     func killedRankFailsTheOther() throws {
         let fixture = try TuningRunFixture()
@@ -142,12 +159,14 @@ struct TuningRunFixture {
         Launcher.currentExecutable.deletingLastPathComponent().appendingPathComponent("TuningWorker")
     }
 
-    func launch(_ name: String, processes: Int, extra: [String] = [], timeout: Double = 10, timeLimit: Double = 40) throws -> TuningWorkerRun {
+    func launch(_ name: String, processes: Int, extra: [String] = [], timeout: Double = 10, timeLimit: Double = 40,
+                environment: [String: String] = [:]) throws -> TuningWorkerRun {
         let dump = root.appendingPathComponent("\(name)-weights")
         try FileManager.default.createDirectory(at: dump, withIntermediateDirectories: true)
         let launcher = Launcher(executable: Self.workerExecutable, arguments: [try config(name).path, dump.path] + extra,
                                 processCount: processes,
-                                environment: ["HUBMINER_DIST_TIMEOUT": String(timeout), "OMP_NUM_THREADS": "1"],
+                                environment: ["HUBMINER_DIST_TIMEOUT": String(timeout), "OMP_NUM_THREADS": "1"]
+                                    .merging(environment) { $1 },
                                 timeLimit: timeLimit, output: nil)
         return TuningWorkerRun(result: try launcher.start())
     }
