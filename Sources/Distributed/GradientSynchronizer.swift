@@ -7,8 +7,9 @@ import Torch
 ///
 /// Gradients are packed into buckets of about `bucketBytes` (same dtype,
 /// parameter order), one all-reduce per bucket: few large messages instead of
-/// one per parameter. The reduction runs after the whole backward pass; it does
-/// not yet overlap it (libtorch's autograd hooks are not exposed by the shim).
+/// one per parameter. The reduction runs after the whole backward pass;
+/// `OverlappingGradientReducer` gives the same result while backward runs (the
+/// trainer's default); this one stays as the reference it is compared with.
 public final class GradientSynchronizer {
     public let group: ProcessGroup
     public let parameters: [Tensor]

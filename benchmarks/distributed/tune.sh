@@ -6,6 +6,8 @@
 # second and the bytes all-reduced per step.
 #
 #   benchmarks/distributed/tune.sh            # ITERATIONS=40 BATCH=64 NPROCS="1 2"
+#   HUBMINER_GRADIENT_REDUCTION=after-backward NPROCS=2 benchmarks/distributed/tune.sh
+#                                             # the post-backward synchroniser (default: overlap)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PYTHON=${PYTHON:-/usr/bin/python3}
