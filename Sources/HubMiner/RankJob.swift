@@ -191,35 +191,19 @@ public enum RankJob {
                 probabilities = p
             }
             let input = MetricInput(targets: targets, features: features, sourceProbabilities: probabilities)
-            var results = [String: MetricScore]()
-            var warnings = [String]()
-            var logmeDiagnostics: LogMEDiagnostics?
-            for (position, metric) in metrics.enumerated() {
-                let metricStart = Date()
-                do {
-                    if let logme = metric as? LogME, let f = features {
-                        let fit = try logme.fit(features: f, targets: targets)
-                        logmeDiagnostics = LogMEDiagnostics(fit: fit)
-                        // Label warnings are reported once for the run, not per model.
-                        let own = fit.warnings.filter { !targets.warnings.contains($0) }
-                        results[metric.name] = MetricScore(score: fit.score, seconds: Date().timeIntervalSince(metricStart), warnings: own)
-                        warnings += own.map { "logme: \($0)" }
-                    } else {
-                        let r = try metric.score(input)
-                        guard r.score.isFinite else { throw MetricError.degenerate(metric: metric.name, reason: "the score is \(r.score)") }
-                        results[metric.name] = MetricScore(score: r.score, seconds: Date().timeIntervalSince(metricStart),
-                                                           details: r.details, warnings: r.warnings)
-                        warnings += r.warnings.map { prefixed($0, by: metric.name) }
-                    }
-                } catch {
-                    if position == 0 { throw error }
-                    warnings.append("\(metric.name) failed: \(error)")
-                }
-            }
+            let run = try MetricRunner(
+                metrics, name: \.name,
+                fitLogME: { metric in
+                    guard let logme = metric as? LogME, let f = features else { return nil }
+                    return try logme.fit(features: f, targets: targets)
+                },
+                // Label warnings are reported once for the run, not per model.
+                logmeWarnings: { fit in fit.warnings.filter { !targets.warnings.contains($0) } },
+                score: { try $0.score(input) })
             let diagnostics = ModelDiagnostics(samples: targets.sampleCount, dimension: features?.columns ?? 0,
-                                               sourceClasses: probabilities?.columns, logme: logmeDiagnostics, warnings: warnings)
+                                               sourceClasses: probabilities?.columns, logme: run.logme, warnings: run.warnings)
             return ModelScore(name: file.name, score: 0, rank: 0, seconds: Date().timeIntervalSince(started),
-                              diagnostics: diagnostics, metrics: results)
+                              diagnostics: diagnostics, metrics: run.results)
         } catch let error as ModelFailureError {
             throw error
         } catch let error as FeatureIOError {

@@ -194,32 +194,16 @@ public enum StatsRankJob {
     /// Every metric on one model's merged statistics; the primary metric's failure
     /// fails the model, another's becomes a warning (as in `RankJob`).
     public static func score(_ name: String, _ stats: FeatureStatistics, metrics: [any StatisticsMetric], started: Date) throws -> ModelScore {
-        var results = [String: MetricScore]()
-        var warnings = [String]()
-        var logmeDiagnostics: LogMEDiagnostics?
-        for (position, metric) in metrics.enumerated() {
-            let metricStart = Date()
-            do {
-                if let logme = metric as? LogME {
-                    let fit = try logme.fit(statistics: stats.logme, columnNames: stats.columnNames)
-                    logmeDiagnostics = LogMEDiagnostics(fit: fit)
-                    results[metric.name] = MetricScore(score: fit.score, seconds: Date().timeIntervalSince(metricStart), warnings: fit.warnings)
-                    warnings += fit.warnings.map { "logme: \($0)" }
-                } else {
-                    let r = try metric.score(statistics: stats)
-                    guard r.score.isFinite else { throw MetricError.degenerate(metric: metric.name, reason: "the score is \(r.score)") }
-                    results[metric.name] = MetricScore(score: r.score, seconds: Date().timeIntervalSince(metricStart),
-                                                       details: r.details, warnings: r.warnings)
-                    warnings += r.warnings.map { RankJob.prefixed($0, by: metric.name) }
-                }
-            } catch {
-                if position == 0 { throw error }
-                warnings.append("\(metric.name) failed: \(error)")
-            }
-        }
+        let run = try MetricRunner(
+            metrics, name: \.name,
+            fitLogME: { metric in
+                guard let logme = metric as? LogME else { return nil }
+                return try logme.fit(statistics: stats.logme, columnNames: stats.columnNames)
+            },
+            score: { try $0.score(statistics: stats) })
         return ModelScore(name: name, score: 0, rank: 0, seconds: Date().timeIntervalSince(started),
                           diagnostics: ModelDiagnostics(samples: stats.sampleCount, dimension: stats.featureDimension,
-                                                        logme: logmeDiagnostics, warnings: warnings),
-                          metrics: results)
+                                                        logme: run.logme, warnings: run.warnings),
+                          metrics: run.results)
     }
 }
