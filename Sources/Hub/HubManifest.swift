@@ -66,6 +66,18 @@ public struct HubManifest: Sendable {
 
     public func entry(named name: String) -> HubEntry? { entries.first { $0.name == name } }
 
+    /// The entries and card problems of the models `wanted` names (all when nil), in
+    /// hub order; a name that is neither a model nor a problem's is an error listing
+    /// the hub's models (`--models` of extraction and ranking).
+    public func selecting(_ wanted: [String]?) throws -> (entries: [HubEntry], problems: [HubProblem]) {
+        guard let wanted else { return (entries, problems) }
+        let unknown = wanted.filter { name in entry(named: name) == nil && !problems.contains { $0.name == name } }
+        guard unknown.isEmpty else {
+            throw HubError.invalidArgument("no model named \(unknown.joined(separator: ", ")) in \(directory.path) (models: \(entries.map(\.name).joined(separator: ", ")))")
+        }
+        return (entries.filter { wanted.contains($0.name) }, problems.filter { wanted.contains($0.name) })
+    }
+
     /// Reads every card of `directory`. Throws only when the directory itself is
     /// unusable; bad cards become `problems`.
     public static func load(_ directory: URL) throws -> HubManifest {

@@ -28,16 +28,9 @@ struct HubExtractionInputs: RankInputs {
         self.source = source
         guard source.batchSize >= 1 else { throw HubError.invalidArgument("--batch-size must be at least 1") }
         let manifest = try HubManifest.load(source.hub)
-        var failures = manifest.problems.map { ModelFailure(name: $0.name, error: $0.message) }
-        var entries = manifest.entries
-        if let wanted = source.models {
-            let unknown = wanted.filter { name in manifest.entry(named: name) == nil && !failures.contains { $0.name == name } }
-            guard unknown.isEmpty else {
-                throw HubError.invalidArgument("no model named \(unknown.joined(separator: ", ")) in \(source.hub.path) (models: \(manifest.entries.map(\.name).joined(separator: ", ")))")
-            }
-            entries = entries.filter { wanted.contains($0.name) }
-            failures = failures.filter { wanted.contains($0.name) }
-        }
+        let selection = try manifest.selecting(source.models)
+        let entries = selection.entries
+        let failures = selection.problems.map { ModelFailure(name: $0.name, error: $0.message) }
         self.entries = entries
         knownFailures = failures
 

@@ -81,16 +81,9 @@ public enum ExtractJob {
                            hooks: ExtractHooks = ExtractHooks()) throws -> ExtractionResult {
         guard config.batchSize >= 1 else { throw HubError.invalidArgument("--batch-size must be at least 1") }
         let manifest = try HubManifest.load(config.hub)
-        var failed = manifest.problems.map { ModelFailure(name: $0.name, error: $0.message) }
-        var entries = manifest.entries
-        if let wanted = config.models {
-            let unknown = wanted.filter { name in manifest.entry(named: name) == nil && !failed.contains { $0.name == name } }
-            guard unknown.isEmpty else {
-                throw HubError.invalidArgument("no model named \(unknown.joined(separator: ", ")) in \(config.hub.path) (models: \(manifest.entries.map(\.name).joined(separator: ", ")))")
-            }
-            entries = entries.filter { wanted.contains($0.name) }
-            failed = failed.filter { wanted.contains($0.name) }
-        }
+        let selection = try manifest.selecting(config.models)
+        let entries = selection.entries
+        var failed = selection.problems.map { ModelFailure(name: $0.name, error: $0.message) }
         for problem in failed { progress.log("\(problem.name) skipped: \(problem.error)") }
 
         let dataset = try DatasetLoader.open(config.data, split: config.split)

@@ -82,6 +82,23 @@ struct ModelCardTests {
         #expect(problems["orphan"]?.contains("no model card") == true)
     }
 
+    @Test("--models selects entries and their card problems; an unknown name lists the hub's models")
+    func selection() throws {
+        let hub = try makeTempDir()
+        defer { cleanup(hub) }
+        for name in ["a", "b"] { try Data("x".utf8).write(to: hub.appendingPathComponent("\(name).pt")) }
+        try writeCard(#"{"models": [{"name": "a", "file": "a.pt"}, {"name": "b", "file": "b.pt"}, {"name": "bad", "file": "missing.pt"}]}"#,
+                      to: hub.appendingPathComponent("hub.json"))
+        let manifest = try HubManifest.load(hub)
+        let all = try manifest.selecting(nil)
+        #expect(all.entries.map(\.name) == ["a", "b"] && all.problems.map(\.name) == ["bad"])
+        let some = try manifest.selecting(["b", "bad"])
+        #expect(some.entries.map(\.name) == ["b"] && some.problems.map(\.name) == ["bad"])
+        #expect(throws: HubError.invalidArgument("no model named zz in \(hub.path) (models: a, b)")) {
+            try manifest.selecting(["a", "zz"])
+        }
+    }
+
     @Test("two cards with one name: both are skipped and reported")
     func duplicates() throws {
         let hub = try makeTempDir()
