@@ -1,3 +1,4 @@
+import FeatureIO
 import Foundation
 
 /// Problems with a hub or one of its models. `description` is one line naming the
@@ -161,7 +162,7 @@ public struct HubManifest: Sendable {
     public static func decodeCard(_ data: Data, cardName: String) throws -> ModelCard {
         do {
             return try JSONDecoder().decode(ModelCard.self, from: data)
-        } catch let error as UnknownCardField {
+        } catch let error as StrictDecoding.UnknownField {
             throw HubError.invalidCard(card: cardName, field: error.path, message: "unknown field (allowed here: \(error.known.joined(separator: ", ")))")
         } catch let DecodingError.keyNotFound(key, context) {
             let path = (context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")

@@ -1,3 +1,4 @@
+import FeatureIO
 import Foundation
 
 /// A model's description in a hub: which TorchScript file, what input it takes,
@@ -36,7 +37,7 @@ public struct ModelCard: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
-        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+        try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         file = try c.decode(String.self, forKey: .file)
@@ -124,7 +125,7 @@ public struct InputSpec: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
-        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+        try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = InputSpec()
         kind = try c.decodeIfPresent(Kind.self, forKey: .kind) ?? d.kind
@@ -190,7 +191,7 @@ public struct Stage: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable { case method, submodule, output }
 
     public init(from decoder: any Decoder) throws {
-        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+        try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         method = try c.decodeIfPresent(String.self, forKey: .method)
         submodule = try c.decodeIfPresent(String.self, forKey: .submodule)
@@ -240,7 +241,7 @@ public struct RepresentationSpec: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable { case method, submodule, output, after, pooling }
 
     public init(from decoder: any Decoder) throws {
-        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+        try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         method = try c.decodeIfPresent(String.self, forKey: .method)
         submodule = try c.decodeIfPresent(String.self, forKey: .submodule)
@@ -289,7 +290,7 @@ public struct Metadata: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
-        try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+        try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         parameters = try c.decodeIfPresent(Int.self, forKey: .parameters)
         sourceDataset = try c.decodeIfPresent(String.self, forKey: .sourceDataset)
@@ -297,27 +298,5 @@ public struct Metadata: Codable, Sendable, Equatable {
         description = try c.decodeIfPresent(String.self, forKey: .description)
         featureDimension = try c.decodeIfPresent(Int.self, forKey: .featureDimension)
         sourceClasses = try c.decodeIfPresent(Int.self, forKey: .sourceClasses)
-    }
-}
-
-/// An unknown key in a card: its dotted path and the keys that are allowed there.
-struct UnknownCardField: Error {
-    let path: String
-    let known: [String]
-}
-
-private struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
-
-/// Throws `UnknownCardField` when the object being decoded has a key not in `known`.
-private func rejectUnknownKeys(_ decoder: any Decoder, known: [String]) throws {
-    let c = try decoder.container(keyedBy: AnyKey.self)
-    if let bad = c.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
-        let path = (decoder.codingPath.map(\.stringValue) + [bad]).joined(separator: ".")
-        throw UnknownCardField(path: path, known: known)
     }
 }

@@ -1,3 +1,4 @@
+import FeatureIO
 import Foundation
 import Yams
 
@@ -24,7 +25,7 @@ public enum ConfigurationFile {
     public static func decode(_ json: Data, file: String) throws -> TuneConfiguration {
         do {
             return try JSONDecoder().decode(TuneConfiguration.self, from: json)
-        } catch let error as UnknownConfigField {
+        } catch let error as StrictDecoding.UnknownField {
             throw TuningError.invalidConfiguration(file: file, field: error.path,
                                                    message: "unknown field (allowed here: \(error.known.joined(separator: ", ")))")
         } catch let DecodingError.typeMismatch(type, context) {

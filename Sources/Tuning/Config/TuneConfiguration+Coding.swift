@@ -1,30 +1,9 @@
+import FeatureIO
 import Foundation
 
 // Decoding: every key optional (absent means the default), unknown keys rejected
 // with their dotted path, so a misspelt field never silently falls back to a
 // default. Encoding writes every field in snake_case (the resolved config.json).
-
-/// An unknown key in a configuration object: its dotted path and the allowed keys.
-struct UnknownConfigField: Error {
-    let path: String
-    let known: [String]
-}
-
-private struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
-
-private func rejectUnknownKeys<K: CodingKey & CaseIterable>(_ decoder: any Decoder, _ keys: K.Type) throws {
-    let known = K.allCases.map(\.stringValue)
-    let c = try decoder.container(keyedBy: AnyKey.self)
-    if let bad = c.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
-        let path = (decoder.codingPath.map(\.stringValue) + [bad]).joined(separator: ".")
-        throw UnknownConfigField(path: path, known: known)
-    }
-}
 
 extension KeyedDecodingContainer {
     fileprivate func value<T: Decodable>(_ key: Key, _ fallback: T) throws -> T {
@@ -53,7 +32,7 @@ extension TuneConfiguration {
     }
 
     public init(from decoder: any Decoder) throws {
-        try rejectUnknownKeys(decoder, CodingKeys.self)
+        try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = TuneConfiguration()
         hub = try c.decodeIfPresent(String.self, forKey: .hub)
@@ -90,7 +69,7 @@ extension TuneConfiguration.OptimizerSettings {
     }
 
     public init(from decoder: any Decoder) throws {
-        try rejectUnknownKeys(decoder, CodingKeys.self)
+        try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
         name = try c.value(.name, d.name)
@@ -111,7 +90,7 @@ extension TuneConfiguration.ScheduleSettings {
     }
 
     public init(from decoder: any Decoder) throws {
-        try rejectUnknownKeys(decoder, CodingKeys.self)
+        try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
         name = try c.value(.name, d.name)
@@ -128,7 +107,7 @@ extension TuneConfiguration.SplitSettings {
     }
 
     public init(from decoder: any Decoder) throws {
-        try rejectUnknownKeys(decoder, CodingKeys.self)
+        try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
         validationFraction = try c.value(.validationFraction, d.validationFraction)
@@ -142,7 +121,7 @@ extension TuneConfiguration.ExportSettings {
     }
 
     public init(from decoder: any Decoder) throws {
-        try rejectUnknownKeys(decoder, CodingKeys.self)
+        try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
         enabled = try c.value(.enabled, d.enabled)
