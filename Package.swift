@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "Report", dependencies: ["Ranking"]),
         .target(name: "Data", dependencies: ["FeatureIO", "Linalg", "CPNG", "CJPEG", "CZlib"]),
         // The HTML report of a run directory: inline SVG charts, no deep-learning dependency.
-        .target(name: "HTMLReport", dependencies: ["Ranking"]),
+        .target(name: "HTMLReport", dependencies: ["Ranking", "FeatureIO"]),
         // Workflows of ranking from feature files (no deep-learning dependency).
         .target(name: "HubMiner", dependencies: ["Linalg", "FeatureIO", "Ranking", "Report"]),
 

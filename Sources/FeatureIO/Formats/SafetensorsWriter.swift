@@ -39,7 +39,9 @@ enum SafetensorsWriter {
 }
 
 /// A JSON string literal; control characters escaped so any name round-trips.
-func jsonString(_ s: String) -> String {
+/// Every JSON the project writes by hand (safetensors headers, training logs, the
+/// report's configuration view) quotes strings with this one function.
+public func jsonString(_ s: String) -> String {
     var out = "\""
     for scalar in s.unicodeScalars {
         switch scalar {

@@ -1,3 +1,4 @@
+import FeatureIO
 import Foundation
 
 /// Any JSON value, as read from a run directory's files.
@@ -53,7 +54,7 @@ public indirect enum JSONValue: Sendable, Equatable, Decodable {
             // Swift's description is the shortest text that reads back as the same
             // Double; JSON has no spelling for NaN or infinities.
             return d.isFinite ? d.description : "null"
-        case .string(let s): return Self.quoted(s)
+        case .string(let s): return jsonString(s)
         case .array(let items):
             guard !items.isEmpty else { return "[]" }
             // Short lists of scalars (metric names, seeds) read best on one line.
@@ -65,7 +66,7 @@ public indirect enum JSONValue: Sendable, Equatable, Decodable {
         case .object(let members):
             guard !members.isEmpty else { return "{}" }
             return "{\n" + members.keys.sorted().map { key in
-                inner + Self.quoted(key) + ": " + members[key]!.prettyPrinted(indent: inner)
+                inner + jsonString(key) + ": " + members[key]!.prettyPrinted(indent: inner)
             }.joined(separator: ",\n") + "\n\(indent)}"
         }
     }
@@ -75,21 +76,5 @@ public indirect enum JSONValue: Sendable, Equatable, Decodable {
         case .array, .object: return false
         default: return true
         }
-    }
-
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -1,3 +1,4 @@
+import FeatureIO
 import Foundation
 
 /// A JSON value whose objects keep their keys in the order written, for log lines
@@ -21,28 +22,12 @@ public indirect enum JSONLine: Equatable {
             guard x.isFinite else { return "null" }
             return x == x.rounded() && Swift.abs(x) < 1e15 ? String(format: "%.1f", x) : "\(x)"
         case .integer(let i): return String(i)
-        case .string(let s): return Self.quote(s)
+        case .string(let s): return jsonString(s)
         case .bool(let b): return b ? "true" : "false"
         case .null: return "null"
         case .array(let items): return "[" + items.map { $0.rendered() }.joined(separator: ",") + "]"
-        case .object(let pairs): return "{" + pairs.map { Self.quote($0.0) + ":" + $0.1.rendered() }.joined(separator: ",") + "}"
+        case .object(let pairs): return "{" + pairs.map { jsonString($0.0) + ":" + $0.1.rendered() }.joined(separator: ",") + "}"
         }
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
     }
 
     /// Metrics as the log and result files write them: top1, then top5 and
