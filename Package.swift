@@ -2,10 +2,10 @@
 // HubMiner: rank and tune pre-trained models from a hub.
 //
 // Targets are grouped by role. Dependencies point one way:
-//   CLapack -> Linalg -> Ranking -> Report -> HubMiner -> HubMinerCLI
+//   CLapack -> Linalg -> Ranking -> Report -> HubMiner -> hubminer (HubMinerCLI)
 //   Linalg -> FeatureIO (CZlib)
 //   FeatureIO -> Data (CPNG, CJPEG); Torch + Data -> Hub; FeatureIO -> Cache (GRDB)
-//   Hub, Cache, Data -> HubMiner (extraction workflows)
+//   HubMiner + Hub, Cache, Tuning, Zoo, Distributed -> HubMinerTorch -> hubminer-torch
 // The ranking math (Linalg, Ranking) never imports the deep-learning layer.
 // `Tests/ArchitectureTests` fails when an import breaks these rules.
 import PackageDescription
@@ -49,25 +49,25 @@ let package = Package(
         .target(name: "Linalg", dependencies: ["CLapack"]),
         .target(name: "FeatureIO", dependencies: ["Linalg", "CZlib"]),
         .target(name: "Ranking", dependencies: ["Linalg"]),
-        .target(name: "Report", dependencies: ["Ranking"]),
+        // Reports: text tables, JSON and CSV of rankings and evaluations, and the HTML
+        // report of a run directory (inline SVG charts); no deep-learning dependency.
+        .target(name: "Report", dependencies: ["Ranking", "FeatureIO"]),
         .target(name: "Data", dependencies: ["FeatureIO", "Linalg", "CPNG", "CJPEG", "CZlib"]),
-        // The HTML report of a run directory: inline SVG charts, no deep-learning dependency.
-        .target(name: "HTMLReport", dependencies: ["Ranking", "FeatureIO"]),
-        // Workflows of ranking from feature files (no deep-learning dependency).
-        .target(name: "HubMiner", dependencies: ["Linalg", "FeatureIO", "Ranking", "Report"]),
 
         // MARK: - Workflows and the command-line program
-        // Commands shared by both executables (ArgumentParser types; no libtorch).
+        // The torch-free workflows: ranking from feature files and statistics,
+        // evaluation, reports, and every command's option groups (ArgumentParser), which
+        // both executables share.
         .target(
-            name: "HubMinerCommandLine",
-            dependencies: ["HubMiner", "Linalg", "FeatureIO", "Ranking", "Report", "Data", "HTMLReport",
+            name: "HubMiner",
+            dependencies: ["Linalg", "FeatureIO", "Ranking", "Report", "Data",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        // `hubminer`: the ranking stack only, so it starts in milliseconds; commands
-        // that run models are forwarded to `hubminer-torch`.
+        // `hubminer`: the ranking stack only, so it starts in milliseconds; parsed
+        // commands that run models are forwarded to `hubminer-torch`.
         .executableTarget(
             name: "HubMinerCLI",
-            dependencies: ["HubMinerCommandLine", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["HubMiner", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // MARK: - Tests
@@ -78,10 +78,10 @@ let package = Package(
             dependencies: ["Ranking", "Linalg", .product(name: "Numerics", package: "swift-numerics")],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "CLITests", dependencies: ["HubMiner", "FeatureIO", "Linalg", "Ranking", "Torch", "Cache"]),
+        .testTarget(name: "CLITests", dependencies: ["HubMiner", "FeatureIO", "Linalg", "Ranking", "Torch", "Cache", "Tuning"]),
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "DataTests", dependencies: ["Data", "FeatureIO"]),
-        .testTarget(name: "HTMLReportTests", dependencies: ["HTMLReport", "Ranking"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Ranking"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
@@ -113,21 +113,21 @@ package.targets += [
     // The built-in model zoo: procedural tasks, small architectures pre-trained from
     // scratch, cached as an ordinary hub directory (docs/ZOO.md).
     .target(name: "Zoo", dependencies: ["Torch", "Hub", "Data", "FeatureIO", "Linalg", "HubMiner"]),
-    // Workflows: ranking from feature files, and extraction from a hub feeding it.
-    .target(name: "HubMinerHub", dependencies: ["HubMiner", "Linalg", "FeatureIO", "Ranking", "Report", "Data", "Hub", "Cache"]),
-    // `hubminer demo`: zoo -> ranking -> ground truth -> evaluation -> tuning -> report.
-    .target(name: "HubMinerDemo", dependencies: ["HubMinerHub", "HubMiner", "Tuning", "Zoo", "HTMLReport", "Report", "Ranking", "FeatureIO"]),
-    .testTarget(name: "DemoTests", dependencies: ["HubMinerDemo", "HubMiner", "Ranking", "Zoo"]),
-    // `hubminer-torch`: every command, with the deep-learning layer (see HubMinerCommandLine).
+    // The workflows that run models: extraction from a hub (through the cache) feeding
+    // the ranking, `rank --distributed`/`--nproc`, hub management, tuning and zoo
+    // commands, and the demo (zoo -> ranking -> ground truth -> evaluation -> tuning -> report).
+    .target(name: "HubMinerTorch", dependencies: ["HubMiner", "Linalg", "FeatureIO", "Ranking", "Report", "Data", "Hub", "Cache",
+                                                  "Tuning", "Zoo", "Distributed", "Torch",
+                                                  .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    .testTarget(name: "DemoTests", dependencies: ["HubMinerTorch", "HubMiner", "Report", "Ranking", "Zoo"]),
+    // `hubminer-torch`: every command, with the deep-learning layer.
     .executableTarget(
         name: "HubMinerTorchCLI",
-        dependencies: ["HubMinerCommandLine", "HubMinerHub", "HubMiner", "Hub", "Cache", "Data", "Ranking", "Linalg", "Tuning", "Zoo", "Torch",
-                       "HubMinerDemo", "Distributed", "HubMinerDistributed",
-                       .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        dependencies: ["HubMiner", "HubMinerTorch", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
-    .testTarget(name: "ZooTests", dependencies: ["Zoo", "Hub", "HubMiner", "HubMinerHub", "Cache", "Torch", "Data", "FeatureIO", "Linalg"],
+    .testTarget(name: "ZooTests", dependencies: ["Zoo", "Hub", "HubMiner", "HubMinerTorch", "Cache", "Torch", "Data", "FeatureIO", "Linalg"],
                 resources: [.copy("Fixtures")]),
-    .testTarget(name: "HubTests", dependencies: ["Hub", "Cache", "HubMiner", "HubMinerHub", "Torch", "Data", "FeatureIO", "Linalg"]),
+    .testTarget(name: "HubTests", dependencies: ["Hub", "Cache", "HubMiner", "HubMinerTorch", "Torch", "Data", "FeatureIO", "Linalg"]),
     .target(
         name: "CTorch",
         cxxSettings: [
@@ -161,9 +161,7 @@ package.targets += [
     // The program the data-parallel tuning tests launch as the ranks of a run.
     .executableTarget(name: "TuningWorker", dependencies: ["Tuning", "Distributed", "Hub", "Torch"], path: "Tests/TuningWorker"),
     .testTarget(name: "DistributedTuningTests", dependencies: ["Tuning", "Distributed", "Torch", "FeatureIO", "TuningWorker"]),
-    // `rank --distributed`: statistics accumulated per rank, all-reduced, scored once.
-    .target(name: "HubMinerDistributed", dependencies: ["HubMiner", "Ranking", "Linalg", "Distributed", "Torch", "Hub", "Data"]),
-    .testTarget(name: "DistributedRankTests", dependencies: ["HubMinerDistributed", "HubMiner", "Distributed", "Ranking", "FeatureIO", "Linalg", "Torch"]),
+    .testTarget(name: "DistributedRankTests", dependencies: ["HubMinerTorch", "HubMiner", "Distributed", "Ranking", "FeatureIO", "Linalg", "Torch"]),
     // Training-step timings against PyTorch; run through benchmarks/torch/run.sh.
     .executableTarget(name: "TorchBenchmark", dependencies: ["Torch", "Linalg"], path: "benchmarks/torch/Sources"),
 ]

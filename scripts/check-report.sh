@@ -26,7 +26,7 @@ if [ -z "$hubminer" ]; then
     [ -x "$hubminer" ] || swift build --product hubminer >&2
 fi
 
-fixture=Tests/HTMLReportTests/Fixtures/run
+fixture=Tests/ReportTests/Fixtures/run
 keep=1
 out=${1:-}
 if [ -z "$out" ]; then out=$(mktemp -d); keep=0; fi

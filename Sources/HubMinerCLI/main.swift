@@ -1,44 +1,30 @@
 import ArgumentParser
-import Foundation
-import HubMinerCommandLine
+import HubMiner
 import Linalg
 
-/// `hubminer`: the ranking stack only (no libtorch in this process).
+/// `hubminer`: the ranking stack only (no libtorch in this process). Every command is
+/// parsed here with the options `hubminer-torch` uses; a parsed command that
+/// `RunsModels` is handed to `hubminer-torch` (see `HubMinerCommand.main`).
 struct HubMinerRoot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hubminer",
         abstract: HubMinerCommand.abstract,
         discussion: "hub, extract, tune, zoo, demo and rank --hub run models: they are carried out by \(HubMinerCommand.torchExecutableName), next to this program.",
-        subcommands: [RankCommand.self, StatsCommand.self, ModelCommand.hub, ModelCommand.extract, ModelCommand.tune, ModelCommand.zoo, EvaluateCommand.self, ReportCommand.self, DemoCommand.self, InfoCommand.self]
+        version: HubMinerCommand.version,
+        subcommands: [RankCommand.self, StatsCommand.self, HubGroup.self, ForwardedCommand<ExtractOptions>.self,
+                      ForwardedCommand<TuneOptions>.self, ZooGroup.self, EvaluateCommand.self, ReportCommand.self,
+                      DemoCommand.self, InfoCommand.self]
     )
 }
 
-/// Listed in `hubminer --help`; never parsed here (see the dispatch below).
-enum ModelCommand {
-    struct Hub: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "hub", abstract: "Manage a hub of TorchScript models: list, inspect, add.")
-        @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
-        func run() throws { try HubMinerCommand.reportingErrors { try HubMinerCommand.forwardToTorchExecutable() } }
-    }
-    struct Extract: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "extract", abstract: "Extract every hub model's features on a dataset, through the cache.")
-        @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
-        func run() throws { try HubMinerCommand.reportingErrors { try HubMinerCommand.forwardToTorchExecutable() } }
-    }
-    struct Tune: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "tune", abstract: "Tune a hub model on a dataset with a tuning method (finetune, distillation, ...).")
-        @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
-        func run() throws { try HubMinerCommand.reportingErrors { try HubMinerCommand.forwardToTorchExecutable() } }
-    }
-    struct Zoo: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "zoo", abstract: "Build the built-in zoo of small pre-trained models on procedural tasks.")
-        @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
-        func run() throws { try HubMinerCommand.reportingErrors { try HubMinerCommand.forwardToTorchExecutable() } }
-    }
-    static let hub: any ParsableCommand.Type = Hub.self
-    static let tune: any ParsableCommand.Type = Tune.self
-    static let extract: any ParsableCommand.Type = Extract.self
-    static let zoo: any ParsableCommand.Type = Zoo.self
+struct HubGroup: ParsableCommand {
+    static let configuration = HubCommandGroup.configuration(subcommands: [
+        ForwardedCommand<HubListOptions>.self, ForwardedCommand<HubInspectOptions>.self, ForwardedCommand<HubAddOptions>.self,
+    ])
+}
+
+struct ZooGroup: ParsableCommand {
+    static let configuration = ZooCommandGroup.configuration(subcommands: [ForwardedCommand<ZooBuildOptions>.self])
 }
 
 // Debian's OpenBLAS picks generic kernels on recent CPUs unless OPENBLAS_CORETYPE is
@@ -46,11 +32,4 @@ enum ModelCommand {
 // It runs first so a forwarded command inherits the setting and the heavier
 // executable never needs to re-execute itself.
 BLASRuntime.ensureOptimizedKernels()
-let arguments = Array(CommandLine.arguments.dropFirst())
-if HubMinerCommand.needsTorch(arguments) {
-    do { try HubMinerCommand.forwardToTorchExecutable(arguments: arguments) } catch {
-        FileHandle.standardError.write(Data("hubminer: \(error)\n".utf8))
-        exit(1)
-    }
-}
-HubMinerRoot.main()
+HubMinerCommand.main(HubMinerRoot.self, forwardingModelCommands: true)

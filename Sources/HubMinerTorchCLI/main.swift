@@ -1,41 +1,84 @@
 import ArgumentParser
 import HubMiner
-import HubMinerCommandLine
-import HubMinerDistributed
-import HubMinerHub
+import HubMinerTorch
 import Linalg
-import Ranking
-import Torch
 
-/// `hubminer-torch`: every command, with the deep-learning layer. `hubminer` forwards
-/// the commands that run models here; see `HubMinerCommand`.
+// `hubminer-torch`: every command, with the deep-learning layer. `hubminer` forwards
+// the parsed commands that run models here. Each command is its shared option group
+// (HubMiner) and the workflow that runs it (HubMinerTorch).
+
 struct HubMinerTorchRoot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hubminer",
         abstract: HubMinerCommand.abstract,
-        subcommands: [RankCommand.self, StatsCommand.self, ExtractCommand.self, HubCommand.self, TuneCommand.self, ZooCommand.self, EvaluateCommand.self, ReportCommand.self, PipelineDemoCommand.self, InfoCommand.self]
+        version: HubMinerCommand.version,
+        subcommands: [Rank.self, StatsCommand.self, HubGroup.self, Extract.self, Tune.self, ZooGroup.self, EvaluateCommand.self,
+                      ReportCommand.self, Demo.self, Info.self]
     )
 }
 
-/// `rank --hub`: extraction through the cache, then the ranking every `rank` shares.
-struct TorchHubRanking: HubRankingBackend {
-    func rank(extraction: ExtractionOptions, threads: Int, rank: RankConfiguration, progress: ProgressReporter) throws -> RankingResult {
-        try HubRankJob.run(extract: try extraction.configuration(threads: threads), rank: rank, progress: progress).0
-    }
+struct Rank: ParsableCommand {
+    static let configuration = RankOptions.configuration
+    @OptionGroup var options: RankOptions
+    func run() throws { try HubMinerCommand.reportingErrors { try options.rankWithModels() } }
 }
 
-/// `rank --distributed` / `--nproc N`: statistics split across a c10d process group.
-struct TorchDistributedRanking: DistributedRankingBackend {
-    func rankAsProcess(_ configuration: DistributedRankConfiguration, progress: ProgressReporter) throws -> RankingResult? {
-        try DistributedRankProcess.run(configuration, progress: progress)
-    }
-    func launchLocalRanks(processCount: Int, arguments: [String]) throws -> Int32 {
-        try LocalRanks.run(processCount: processCount, arguments: arguments)
+struct Extract: ParsableCommand {
+    static let configuration = ExtractOptions.configuration
+    @OptionGroup var options: ExtractOptions
+    func run() throws { try HubMinerCommand.reportingErrors { try options.run() } }
+}
+
+struct Tune: ParsableCommand {
+    static let configuration = TuneOptions.configuration
+    @OptionGroup var options: TuneOptions
+    func run() throws { try HubMinerCommand.reportingErrors { try options.run() } }
+}
+
+struct Demo: ParsableCommand {
+    static let configuration = DemoOptions.configuration
+    @OptionGroup var options: DemoOptions
+    func run() throws { try HubMinerCommand.reportingErrors { try options.run() } }
+}
+
+struct HubGroup: ParsableCommand {
+    static let configuration = HubCommandGroup.configuration(subcommands: [HubList.self, HubInspect.self, HubAdd.self])
+}
+
+struct HubList: ParsableCommand {
+    static let configuration = HubListOptions.configuration
+    @OptionGroup var options: HubListOptions
+    func run() throws { try HubMinerCommand.reportingErrors { try options.run() } }
+}
+
+struct HubInspect: ParsableCommand {
+    static let configuration = HubInspectOptions.configuration
+    @OptionGroup var options: HubInspectOptions
+    func run() throws { try HubMinerCommand.reportingErrors { try options.run() } }
+}
+
+struct HubAdd: ParsableCommand {
+    static let configuration = HubAddOptions.configuration
+    @OptionGroup var options: HubAddOptions
+    func run() throws { try HubMinerCommand.reportingErrors { try options.run() } }
+}
+
+struct ZooGroup: ParsableCommand {
+    static let configuration = ZooCommandGroup.configuration(subcommands: [ZooBuild.self])
+}
+
+struct ZooBuild: ParsableCommand {
+    static let configuration = ZooBuildOptions.configuration
+    @OptionGroup var options: ZooBuildOptions
+    func run() throws { try HubMinerCommand.reportingErrors { try options.run() } }
+}
+
+struct Info: ParsableCommand {
+    static let configuration = InfoOptions.configuration
+    func run() {
+        for line in InfoOptions.blasLines + TorchInfo.lines { print(line) }
     }
 }
 
 BLASRuntime.ensureOptimizedKernels()
-HubBackend.ranking = TorchHubRanking()
-HubBackend.runtimeInfo = { ["libtorch:     \(TorchRuntime.version)", "libtorch threads: \(TorchRuntime.threadCount)"] }
-HubBackend.distributedRanking = TorchDistributedRanking()
-HubMinerTorchRoot.main()
+HubMinerCommand.main(HubMinerTorchRoot.self, forwardingModelCommands: false)

@@ -36,8 +36,8 @@ struct ImportRulesTests {
     func rankingIsIndependentOfTorch() throws {
         let all = try Self.imports()
         #expect(all["Ranking"] != nil && all["Linalg"] != nil)
-        for target in ["Linalg", "Ranking", "FeatureIO", "Report", "Data", "HTMLReport"] {
-            let forbidden = (all[target] ?? []).intersection(["Torch", "CTorch", "HubMiner", "ArgumentParser"])
+        for target in ["Linalg", "Ranking", "FeatureIO", "Report", "Data"] {
+            let forbidden = (all[target] ?? []).intersection(["Torch", "CTorch", "HubMiner", "HubMinerTorch", "ArgumentParser"])
             #expect(forbidden.isEmpty, "\(target) imports \(forbidden.sorted())")
         }
     }
@@ -47,9 +47,10 @@ struct ImportRulesTests {
     @Test("the ranking executable and its workflows never import the model-running layer")
     func lightExecutable() throws {
         let all = try Self.imports()
-        for target in ["HubMiner", "HubMinerCommandLine", "HubMinerCLI", "HTMLReport"] {
+        for target in ["HubMiner", "HubMinerCLI", "Report"] {
             #expect(all[target] != nil, "\(target) not found")
-            let forbidden = (all[target] ?? []).intersection(["Torch", "CTorch", "Hub", "Cache", "HubMinerHub", "GRDB", "Tuning"])
+            let forbidden = (all[target] ?? []).intersection(["Torch", "CTorch", "Hub", "Cache", "HubMinerTorch", "GRDB", "Tuning",
+                                                              "Zoo", "Distributed"])
             #expect(forbidden.isEmpty, "\(target) imports \(forbidden.sorted())")
         }
     }
@@ -60,13 +61,25 @@ struct ImportRulesTests {
         let owners: [String: Set<String>] = [
             "CLapack": ["Linalg"], "CZlib": ["FeatureIO"], "CTorch": ["Torch", "Distributed"],
             "CPNG": ["Data"], "CJPEG": ["Data"],
-            "ArgumentParser": ["HubMinerCLI", "HubMinerTorchCLI", "HubMinerCommandLine"], "GRDB": ["Cache"],
+            "ArgumentParser": ["HubMinerCLI", "HubMinerTorchCLI", "HubMiner", "HubMinerTorch"], "GRDB": ["Cache"],
             "Yams": ["Tuning"],
         ]
         for (module, allowed) in owners {
             let importers = Set(all.filter { $0.value.contains(module) }.keys)
             #expect(importers.isSubset(of: allowed), "\(module) imported by \(importers.subtracting(allowed).sorted())")
         }
+    }
+
+    /// The layer above the numerical core is four targets: one torch-free workflow
+    /// target, one torch workflow target and the two executables, which only declare
+    /// commands around the shared option groups.
+    @Test("the workflow and command-line layer is four targets, the executables thin")
+    func workflowLayer() throws {
+        let all = try Self.imports()
+        let workflow = Set(all.keys.filter { $0.hasPrefix("HubMiner") })
+        #expect(workflow == ["HubMiner", "HubMinerTorch", "HubMinerCLI", "HubMinerTorchCLI"], "\(workflow.sorted())")
+        #expect(all["HubMinerTorchCLI"] == ["ArgumentParser", "HubMiner", "HubMinerTorch", "Linalg"], "\(all["HubMinerTorchCLI"] ?? [])")
+        #expect(all["HubMinerCLI"] == ["ArgumentParser", "HubMiner", "Linalg"], "\(all["HubMinerCLI"] ?? [])")
     }
 
     @Test("the parser finds imports (the rule check is not vacuous)")

@@ -1,6 +1,6 @@
 import Foundation
 import HubMiner
-@testable import HubMinerDemo
+@testable import HubMinerTorch
 import Ranking
 import Testing
 import Zoo

@@ -1,7 +1,7 @@
 import Distributed
 import Foundation
 import HubMiner
-import HubMinerDistributed
+import HubMinerTorch
 import Ranking
 import Testing
 

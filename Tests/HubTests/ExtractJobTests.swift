@@ -3,7 +3,7 @@ import Data
 import FeatureIO
 import Foundation
 import HubMiner
-import HubMinerHub
+import HubMinerTorch
 import Ranking
 import Testing
 import Torch

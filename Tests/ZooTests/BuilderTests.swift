@@ -4,7 +4,7 @@ import FeatureIO
 import Foundation
 import Hub
 import HubMiner
-import HubMinerHub
+import HubMinerTorch
 import Testing
 @testable import Zoo
 

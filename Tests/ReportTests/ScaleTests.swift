@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import HTMLReport
+@testable import Report
 
 @Suite("Linear scales and nice ticks")
 struct ScaleTests {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import FeatureIO
 import Foundation
-import HTMLReport
+import Report
 
 public struct ReportCommand: ParsableCommand {
     public init() {}

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import HTMLReport
+@testable import Report
 
 /// The charts' SVG on awkward data: no NaN or infinity ever reaches the markup,
 /// text is escaped, and the same input gives the same bytes.

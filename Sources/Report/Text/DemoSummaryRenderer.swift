@@ -1,12 +1,48 @@
 import Foundation
-import HubMinerDemo
 import Ranking
-import Report
+
+/// What the demo found, for the summary printed at the end.
+public struct DemoSummary: Sendable {
+    public struct MethodAccuracy: Sendable {
+        public var method: String
+        public var best: [Double]
+        public var last: [Double]
+        public init(method: String, best: [Double], last: [Double]) {
+            self.method = method
+            self.best = best
+            self.last = last
+        }
+    }
+    public var runDirectory: URL
+    public var report: URL
+    public var ranking: RankingResult
+    /// Model -> fine-tuned accuracy on the target's test split.
+    public var groundTruth: [String: Double]
+    public var evaluation: [String: RankingQuality]
+    public var student: String
+    public var teachers: [String]
+    public var tuning: [MethodAccuracy]
+    public var timings: [(stage: String, seconds: Double)]
+
+    public init(runDirectory: URL, report: URL, ranking: RankingResult, groundTruth: [String: Double],
+                evaluation: [String: RankingQuality], student: String, teachers: [String], tuning: [MethodAccuracy],
+                timings: [(stage: String, seconds: Double)]) {
+        self.runDirectory = runDirectory
+        self.report = report
+        self.ranking = ranking
+        self.groundTruth = groundTruth
+        self.evaluation = evaluation
+        self.student = student
+        self.teachers = teachers
+        self.tuning = tuning
+        self.timings = timings
+    }
+}
 
 /// The demo's closing summary: the ranking against the ground truth, how well each
 /// metric ranked, and the tuning comparison.
-enum DemoSummaryRenderer {
-    static func render(_ s: DemoSummary) -> String {
+public enum DemoSummaryRenderer {
+    public static func render(_ s: DemoSummary) -> String {
         var out = ""
         var ranking = TextTable(headers: ["rank", "model", "logme", "fine-tuned top-1"], alignments: [.right, .left, .right, .right])
         for (i, m) in s.ranking.models.sorted(by: { $0.score > $1.score }).enumerated() {

@@ -1,10 +1,8 @@
 import FeatureIO
 import Foundation
-import HTMLReport
-import HubMiner
-import HubMinerHub
-import Ranking
 import Report
+import HubMiner
+import Ranking
 import Tuning
 import Zoo
 
@@ -38,25 +36,6 @@ public struct DemoConfiguration: Sendable {
         cacheDirectory.appendingPathComponent("demo")
             .appendingPathComponent("\(plan.name)-seed\(seed)-\(SHA256.hex(fingerprint).prefix(10))")
     }
-}
-
-/// What the demo found, for the summary printed at the end.
-public struct DemoSummary: Sendable {
-    public struct MethodAccuracy: Sendable {
-        public var method: String
-        public var best: [Double]
-        public var last: [Double]
-    }
-    public var runDirectory: URL
-    public var report: URL
-    public var ranking: RankingResult
-    /// Model -> fine-tuned accuracy on the target's test split.
-    public var groundTruth: [String: Double]
-    public var evaluation: [String: RankingQuality]
-    public var student: String
-    public var teachers: [String]
-    public var tuning: [MethodAccuracy]
-    public var timings: [(stage: String, seconds: Double)]
 }
 
 /// `hubminer demo`: the whole paradigm on the built-in zoo.

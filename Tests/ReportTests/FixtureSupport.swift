@@ -1,5 +1,5 @@
 import Foundation
-@testable import HTMLReport
+@testable import Report
 
 /// The committed fixture run and scratch copies of it.
 enum Fixture {

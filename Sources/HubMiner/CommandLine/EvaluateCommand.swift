@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import HubMiner
 import Report
 
 public struct EvaluateCommand: ParsableCommand {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import HubMiner
 import Ranking
 
 public struct StatsCommand: ParsableCommand {

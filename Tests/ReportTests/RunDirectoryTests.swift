@@ -1,7 +1,7 @@
 import Foundation
 import Ranking
 import Testing
-@testable import HTMLReport
+@testable import Report
 
 @Suite("Run directory loading")
 struct RunDirectoryTests {

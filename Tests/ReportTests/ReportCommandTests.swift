@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import HTMLReport
+@testable import Report
 
 /// `hubminer report` end to end, and the browser check when Chromium is installed.
 @Suite("hubminer report")

@@ -32,6 +32,11 @@ public struct ExtractionOptions: ParsableArguments {
     @Option(name: .customLong("loader-workers"), help: ArgumentHelp("Data-loading threads (with --torch-threads).", visibility: .hidden))
     public var loaderWorkers: Int?
 
+    /// --models as a list of names, nil for every model.
+    public var modelList: [String]? {
+        models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+    }
+
     public func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if (torchThreads == nil) != (loaderWorkers == nil) { throw ValidationError("--torch-threads and --loader-workers go together") }
@@ -39,3 +44,34 @@ public struct ExtractionOptions: ParsableArguments {
     }
 }
 
+
+/// The options of `extract`.
+public struct ExtractOptions: CommandOptions {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
+        commandName: "extract",
+        abstract: "Extract every hub model's features (and source probabilities) on a dataset, through the cache.",
+        discussion: """
+        Writes OUT/features/<model>.npy, OUT/source_probs/<model>.npy (models with a source head) and \
+        OUT/labels.npy: rank them with `hubminer rank --features OUT/features --labels OUT/labels.npy \
+        --source-probs OUT/source_probs`.
+        """
+    )
+
+    @OptionGroup public var extraction: ExtractionOptions
+
+    @Option(help: "Output directory.")
+    public var out: String
+
+    @Option(help: "Cores to use (default: all).")
+    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "No progress on stderr.")
+    public var quiet = false
+
+    public func validate() throws {
+        guard extraction.hub != nil, extraction.data != nil else { throw ValidationError("extract needs --hub and --data") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Cache
+import Foundation
+import Hub
+import HubMiner
+
+extension ExtractionOptions {
+    /// The extraction these options ask for; `output` is where `extract` writes the files.
+    public func configuration(threads: Int, output: URL? = nil) throws -> ExtractConfiguration {
+        guard let hub, let data else { throw ValidationError("--hub and --data go together") }
+        return ExtractConfiguration(hub: URL(fileURLWithPath: hub), data: URL(fileURLWithPath: data), split: split,
+                                    batchSize: batchSize,
+                                    cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory(),
+                                    models: modelList,
+                                    threads: threads,
+                                    threadPlan: torchThreads.map { ExtractionThreads(torch: $0, loaderWorkers: loaderWorkers ?? 1) },
+                                    outputDirectory: output)
+    }
+}
+
+extension HubAddOptions {
+    private func stage(_ text: String, option: String) throws -> Stage {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[1].isEmpty else { throw ValidationError("\(option) expects method:NAME or submodule:PATH, got '\(text)'") }
+        switch parts[0] {
+        case "method": return Stage(method: parts[1])
+        case "submodule": return Stage(submodule: parts[1])
+        default: throw ValidationError("\(option) expects method:NAME or submodule:PATH, got '\(text)'")
+        }
+    }
+
+    private func floats(_ text: String, option: String) throws -> [Float] {
+        try text.split(separator: ",").map {
+            guard let v = Float($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("\(option): '\($0)' is not a number") }
+            return v
+        }
+    }
+
+    /// The model card these options describe.
+    public func card() throws -> ModelCard {
+        var input = InputSpec()
+        if let inputSize {
+            let dims = try inputSize.split(separator: ",").map {
+                guard let v = Int($0.trimmingCharacters(in: .whitespaces)), v > 0 else { throw ValidationError("--input-size: '\($0)' is not a positive integer") }
+                return v
+            }
+            switch dims.count {
+            case 3: (input.channels, input.height, input.width) = (dims[0], dims[1], dims[2])
+            case 1: input.kind = .tabular; input.features = dims[0]
+            default: throw ValidationError("--input-size expects C,H,W or F, got '\(inputSize)'")
+            }
+        }
+        guard let policy = InputSpec.ResizePolicy(rawValue: resize) else { throw ValidationError("--resize must be resize_crop, resize or none") }
+        input.resize = policy
+        input.mean = try mean.map { try floats($0, option: "--mean") }
+        input.std = try std.map { try floats($0, option: "--std") }
+        guard let pool = RepresentationSpec.Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be none, avg, max or flatten") }
+        let s = try stage(representation, option: "--representation")
+        let ext = URL(fileURLWithPath: model).pathExtension
+        return ModelCard(name: name, file: name + "." + (ext.isEmpty ? "pt" : ext), input: input,
+                         representation: RepresentationSpec(method: s.method, submodule: s.submodule, pooling: pool),
+                         sourceHead: try sourceHead.map { try stage($0, option: "--source-head") },
+                         metadata: Metadata(sourceDataset: sourceDataset, license: license))
+    }
+}
+
+/// `extract`'s table: one row per model, where its features came from and how fast.
+public enum ExtractRenderer {
+    public static func render(_ result: ExtractionResult) -> String {
+        var lines = ["model\tsource\trows\tcolumns\tseconds\tsamples/s"]
+        for m in result.models {
+            lines.append("\(m.name)\t\(m.fromCache ? "cache" : "extracted")\t\(m.rows)\t\(m.columns)\t"
+                + String(format: "%.2f\t%@", m.seconds, m.samplesPerSecond.map { String(format: "%.0f", $0) } ?? "-"))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Distributed
+import Foundation
+import HubMiner
+import Report
+import Tuning
+
+/// The trainer reports through the ranking workflows' progress display.
+extension ProgressReporter: TrainingProgress {}
+
+extension TuneOptions {
+    /// What the command line sets on top of the run configuration file.
+    public func overrides() -> TuneOverrides {
+        var o = TuneOverrides()
+        o.hub = hub
+        o.data = data
+        o.target = target
+        o.method = method
+        o.teachers = teacherList
+        o.options = methodOptions
+        o.epochs = epochs
+        o.iterations = iterations
+        o.batchSize = batchSize
+        o.lr = lr
+        o.optimizer = optimizer
+        o.seed = seed
+        o.augment = augment ? true : nil
+        o.out = out
+        return o
+    }
+}
+
+extension TuneOptions {
+    /// Runs `tune`: one process, one rank of a data-parallel run, or the launcher of N local ranks.
+    public func run() throws {
+        if let nproc { return try launch(processes: nproc) }
+        let base = try config.map { try ConfigurationFile.load($0) } ?? TuneConfiguration()
+        // Joined before anything else, so a bad environment fails at once.
+        let group = distributed ? try ProcessGroup.fromEnvironment() : nil
+        let isWriter = (group?.rank ?? 0) == 0
+        let interrupt = InterruptRequest()
+        interrupt.install()
+        do {
+            let result = try TuneJob.run(config: base.applying(overrides()), source: config ?? "command line", resume: resume,
+                                         progress: ProgressReporter(style: quiet || !isWriter ? .silent : nil),
+                                         shouldStop: { interrupt.isRequested }, distributed: group)
+            if isWriter { try emit(TuneRenderer.render(result, as: format), to: nil) }
+        } catch let stop as TrainingInterrupted {
+            FileHandle.standardError.write(Data("hubminer: \(stop)\n".utf8))
+            throw ExitCode(130)
+        }
+    }
+
+    /// `--nproc N`: this program again as N ranks with `--distributed`, on 127.0.0.1.
+    /// Their output reaches stderr prefixed with "[rank i] " (rank 0's report
+    /// included); every rank stopped by Ctrl-C exits 130 and so does this process.
+    private func launch(processes: Int) throws {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if let i = arguments.firstIndex(of: "--nproc") {
+            arguments.removeSubrange(i...Swift.min(i + 1, arguments.count - 1))
+        }
+        arguments.removeAll { $0.hasPrefix("--nproc=") }
+        arguments.append("--distributed")
+        // A tuning run may take days: the launcher's limit only guards against hangs
+        // the collectives' own timeouts do not catch.
+        // The cores are shared: each rank gets its part for libtorch's threads
+        // (unless the caller chose), or N ranks would each start a thread per core.
+        var environment = [String: String]()
+        if ProcessInfo.processInfo.environment["OMP_NUM_THREADS"] == nil {
+            environment["OMP_NUM_THREADS"] = String(Swift.max(1, ProcessInfo.processInfo.activeProcessorCount / processes))
+        }
+        let launcher = Launcher(arguments: arguments, processCount: processes, environment: environment, timeLimit: 30 * 24 * 3600)
+        let result = try launcher.start()
+        if !result.failed.isEmpty {
+            if result.failed.count == processes, result.failed.allSatisfy({ $0.status == 130 && !$0.signalled }) { throw ExitCode(130) }
+            throw DistributedError.ranksFailed(result.failed)
+        }
+    }
+}
