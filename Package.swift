@@ -8,11 +8,13 @@
 //   HubMiner + Hub, Cache, Tuning, Zoo, Distributed -> HubMinerTorch -> hubminer-torch
 // The ranking math (Linalg, Ranking) never imports the deep-learning layer.
 // `Tests/ArchitectureTests` fails when an import breaks these rules.
+//
+// Linux only: the program re-executes itself through /proc/self/exe and the C
+// libraries come from Debian packages (no platforms are declared for that reason).
 import PackageDescription
 
 let package = Package(
     name: "HubMiner",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "hubminer", targets: ["HubMinerCLI"]),
         .executable(name: "hubminer-torch", targets: ["HubMinerTorchCLI"]),
@@ -46,13 +48,17 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
 
         // MARK: - Ranking stack (no deep-learning dependency)
-        .target(name: "Linalg", dependencies: ["CLapack"]),
-        .target(name: "FeatureIO", dependencies: ["Linalg", "CZlib"]),
-        .target(name: "Ranking", dependencies: ["Linalg"]),
+        // Internal helpers every layer shares (not a product): atomic writes, strict
+        // decoding, SHA-256, JSON string quoting, progress reporting, the seeded random
+        // generator and its one stream derivation, `Locked<T>`, re-executing the program.
+        .target(name: "Support"),
+        .target(name: "Linalg", dependencies: ["Support", "CLapack"]),
+        .target(name: "FeatureIO", dependencies: ["Support", "Linalg", "CZlib"]),
+        .target(name: "Ranking", dependencies: ["Support", "Linalg"]),
         // Reports: text tables, JSON and CSV of rankings and evaluations, and the HTML
         // report of a run directory (inline SVG charts); no deep-learning dependency.
-        .target(name: "Report", dependencies: ["Ranking", "FeatureIO"]),
-        .target(name: "Data", dependencies: ["FeatureIO", "Linalg", "CPNG", "CJPEG", "CZlib"]),
+        .target(name: "Report", dependencies: ["Support", "Ranking", "FeatureIO"]),
+        .target(name: "Data", dependencies: ["Support", "FeatureIO", "Linalg", "CPNG", "CJPEG"]),
 
         // MARK: - Workflows and the command-line program
         // The torch-free workflows: ranking from feature files and statistics,
@@ -60,7 +66,7 @@ let package = Package(
         // both executables share.
         .target(
             name: "HubMiner",
-            dependencies: ["Linalg", "FeatureIO", "Ranking", "Report", "Data",
+            dependencies: ["Support", "Linalg", "FeatureIO", "Ranking", "Report", "Data",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // `hubminer`: the ranking stack only, so it starts in milliseconds; parsed
@@ -71,8 +77,8 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .testTarget(name: "LinalgTests", dependencies: ["Linalg", .product(name: "Numerics", package: "swift-numerics")]),
-        .testTarget(name: "FeatureIOTests", dependencies: ["FeatureIO", "Linalg"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LinalgTests", dependencies: ["Support", "Linalg"]),
+        .testTarget(name: "FeatureIOTests", dependencies: ["Support", "FeatureIO", "Linalg"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "RankingTests",
             dependencies: ["Ranking", "Linalg", .product(name: "Numerics", package: "swift-numerics")],
@@ -80,7 +86,7 @@ let package = Package(
         ),
         .testTarget(name: "CLITests", dependencies: ["HubMiner", "FeatureIO", "Linalg", "Ranking", "Torch", "Cache", "Tuning"]),
         .testTarget(name: "ArchitectureTests"),
-        .testTarget(name: "DataTests", dependencies: ["Data", "FeatureIO"]),
+        .testTarget(name: "DataTests", dependencies: ["Support", "Data", "FeatureIO"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Ranking"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
@@ -108,26 +114,26 @@ package.products += [
 ]
 package.targets += [
     // Model hubs (cards, manifests, feature extraction) and the extraction cache.
-    .target(name: "Hub", dependencies: ["Torch", "Data", "FeatureIO", "Linalg"]),
-    .target(name: "Cache", dependencies: ["FeatureIO", .product(name: "GRDB", package: "GRDB.swift")]),
+    .target(name: "Hub", dependencies: ["Support", "Torch", "Data", "FeatureIO"]),
+    .target(name: "Cache", dependencies: ["Support", "FeatureIO", .product(name: "GRDB", package: "GRDB.swift")]),
     // The built-in model zoo: procedural tasks, small architectures pre-trained from
     // scratch, cached as an ordinary hub directory (docs/ZOO.md).
-    .target(name: "Zoo", dependencies: ["Torch", "Hub", "Data", "FeatureIO", "Linalg", "HubMiner"]),
+    .target(name: "Zoo", dependencies: ["Support", "Torch", "Hub", "FeatureIO", "Linalg"]),
     // The workflows that run models: extraction from a hub (through the cache) feeding
     // the ranking, `rank --distributed`/`--nproc`, hub management, tuning and zoo
     // commands, and the demo (zoo -> ranking -> ground truth -> evaluation -> tuning -> report).
-    .target(name: "HubMinerTorch", dependencies: ["HubMiner", "Linalg", "FeatureIO", "Ranking", "Report", "Data", "Hub", "Cache",
+    .target(name: "HubMinerTorch", dependencies: ["Support", "HubMiner", "Linalg", "FeatureIO", "Ranking", "Report", "Data", "Hub", "Cache",
                                                   "Tuning", "Zoo", "Distributed", "Torch",
                                                   .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-    .testTarget(name: "DemoTests", dependencies: ["HubMinerTorch", "HubMiner", "Report", "Ranking", "Zoo"]),
+    .testTarget(name: "DemoTests", dependencies: ["Support", "HubMinerTorch", "HubMiner", "Ranking", "Zoo"]),
     // `hubminer-torch`: every command, with the deep-learning layer.
     .executableTarget(
         name: "HubMinerTorchCLI",
         dependencies: ["HubMiner", "HubMinerTorch", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
-    .testTarget(name: "ZooTests", dependencies: ["Zoo", "Hub", "HubMiner", "HubMinerTorch", "Cache", "Torch", "Data", "FeatureIO", "Linalg"],
+    .testTarget(name: "ZooTests", dependencies: ["Support", "Zoo", "Hub", "HubMiner", "HubMinerTorch", "Cache", "Torch", "Data", "FeatureIO", "Linalg"],
                 resources: [.copy("Fixtures")]),
-    .testTarget(name: "HubTests", dependencies: ["Hub", "Cache", "HubMiner", "HubMinerTorch", "Torch", "Data", "FeatureIO", "Linalg"]),
+    .testTarget(name: "HubTests", dependencies: ["Support", "Hub", "Cache", "HubMiner", "HubMinerTorch", "Torch", "Data", "FeatureIO"]),
     .target(
         name: "CTorch",
         cxxSettings: [
@@ -148,9 +154,9 @@ package.targets += [
     // transfer regularisers). Uses LogME's posterior from Ranking; never the reverse.
     // Run configurations are JSON or YAML (Yams; no other target imports it).
     // Data-parallel tuning runs on `Distributed`'s process groups.
-    .target(name: "Tuning", dependencies: ["Torch", "Hub", "Data", "Ranking", "Linalg", "FeatureIO", "Distributed",
+    .target(name: "Tuning", dependencies: ["Support", "Torch", "Hub", "Data", "Ranking", "Linalg", "FeatureIO", "Distributed",
                                            .product(name: "Yams", package: "Yams")]),
-    .testTarget(name: "TuningTests", dependencies: ["Tuning", "Torch", "Hub", "Data", "Ranking", "Linalg", "FeatureIO"]),
+    .testTarget(name: "TuningTests", dependencies: ["Support", "Tuning", "Torch", "Hub", "Ranking", "Linalg", "FeatureIO"]),
     .testTarget(name: "TorchTests", dependencies: ["Torch", "Linalg"], resources: [.copy("Fixtures")]),
     // Multi-process runs on libtorch's distributed runtime (c10d, Gloo over TCP):
     // process groups, collectives, the local launcher, gradient synchronisation.
@@ -161,7 +167,7 @@ package.targets += [
     // The program the data-parallel tuning tests launch as the ranks of a run.
     .executableTarget(name: "TuningWorker", dependencies: ["Tuning", "Distributed", "Hub", "Torch"], path: "Tests/TuningWorker"),
     .testTarget(name: "DistributedTuningTests", dependencies: ["Tuning", "Distributed", "Torch", "FeatureIO", "TuningWorker"]),
-    .testTarget(name: "DistributedRankTests", dependencies: ["HubMinerTorch", "HubMiner", "Distributed", "Ranking", "FeatureIO", "Linalg", "Torch"]),
+    .testTarget(name: "DistributedRankTests", dependencies: ["Support", "HubMinerTorch", "HubMiner", "Distributed", "Ranking", "FeatureIO", "Linalg", "Torch"]),
     // Training-step timings against PyTorch; run through benchmarks/torch/run.sh.
     .executableTarget(name: "TorchBenchmark", dependencies: ["Torch", "Linalg"], path: "benchmarks/torch/Sources"),
 ]

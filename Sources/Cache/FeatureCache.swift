@@ -1,6 +1,7 @@
 import FeatureIO
 import Foundation
 import GRDB
+import Support
 
 /// Problems with the cache database or its files.
 public enum CacheError: Error, CustomStringConvertible, Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import Linalg
+import Support
 
 /// What a dataset's samples are: images (`[C, H, W]`) or rows of a table (`[F]`).
 public enum SampleKind: String, Codable, Sendable {
@@ -125,22 +126,10 @@ public enum DataError: Error, CustomStringConvertible, Sendable, Equatable {
 }
 
 /// The seeded generator of splits, shuffles and augmentations: the package's
-/// SplitMix64 (`Linalg.SeededGenerator`), under the name the data layer's API uses.
+/// SplitMix64 (`Support.SeededGenerator`), under the name the data layer's API uses.
 public typealias DataRandom = SeededGenerator
 
 extension SeededGenerator {
-    /// A generator for one of many independent streams (epoch, sample, ...) derived
-    /// from a seed, so results do not depend on which thread runs first.
-    public init(seed: UInt64, stream: UInt64...) {
-        var s = SeededGenerator(seed: seed)
-        var mixed = s.next()
-        for v in stream {
-            var t = SeededGenerator(seed: mixed ^ (v &* 0xD1B5_4A32_D192_ED03))
-            mixed = t.next()
-        }
-        self.init(seed: mixed)
-    }
-
     /// Uniform in `range`.
     public mutating func uniform(_ range: ClosedRange<Double>) -> Double {
         range.lowerBound + (range.upperBound - range.lowerBound) * uniform()

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Batches a dataset on background threads, ahead of the consumer.
 ///
@@ -27,7 +28,8 @@ public final class DataLoader: Sequence, Sendable {
     public let workers: Int
     /// Data-parallel training: this process's part of every batch (see `DataShard`).
     public let shard: DataShard?
-    private let epochs = EpochCounter()
+    /// The next epoch number (`for batch in loader` twice gives epochs 0, 1).
+    private let epochs = Locked(0)
 
     public init(dataset: any Dataset, batchSize: Int, transform: (any Transform)?, shuffle: Bool, seed: UInt64,
                 dropLast: Bool = false, prefetch: Int = 2, workers: Int = 1, shard: DataShard? = nil) {
@@ -62,7 +64,7 @@ public final class DataLoader: Sequence, Sendable {
 
     /// The next epoch's iterator (epochs count from 0 per loader).
     public func makeIterator() -> BatchIterator {
-        iterator(epoch: epochs.next())
+        iterator(epoch: epochs.withLock { n in defer { n += 1 }; return n })
     }
 
     /// An iterator over epoch `epoch`; the same epoch always yields the same batches.
@@ -122,16 +124,6 @@ public struct DataShard: Sendable, Equatable {
     }
 }
 
-/// The next epoch number of a loader (`for batch in loader` twice gives epochs 0, 1).
-private final class EpochCounter: @unchecked Sendable {  // guarded by `lock`
-    private let lock = NSLock()
-    private var value = 0
-    func next() -> Int {
-        lock.lock(); defer { lock.unlock() }
-        value += 1
-        return value - 1
-    }
-}
 
 /// What one epoch computes; immutable and shared by the worker threads.
 struct LoaderPlan: Sendable {

@@ -1,13 +1,13 @@
 import Foundation
 import FeatureIO
+import Support
 
 /// Content digests of dataset files, cached for the life of the process (keyed by
 /// path, size and modification time) so fingerprinting a dataset twice, or its
 /// train and test splits, reads each file once.
 enum DigestCache {
-    private struct Entry { var size: Int; var modified: Date; var digest: String }
-    private nonisolated(unsafe) static var entries = [String: Entry]()
-    private static let lock = NSLock()
+    private struct Entry: Sendable { var size: Int; var modified: Date; var digest: String }
+    private static let entries = Locked([String: Entry]())
 
     /// `(size, sha256)` of the file at `url`.
     static func digest(of url: URL) throws -> (size: Int, digest: String) {
@@ -19,9 +19,7 @@ enum DigestCache {
         }
         let size = (attributes[.size] as? NSNumber)?.intValue ?? -1
         let modified = attributes[.modificationDate] as? Date ?? .distantPast
-        lock.lock()
-        let cached = entries[url.path]
-        lock.unlock()
+        let cached = entries.withLock { $0[url.path] }
         if let cached, cached.size == size, cached.modified == modified { return (size, cached.digest) }
         let digest: String
         do {
@@ -29,9 +27,7 @@ enum DigestCache {
         } catch {
             throw DataError.cannotRead(path: url.path, reason: "\(error)")
         }
-        lock.lock()
-        entries[url.path] = Entry(size: size, modified: modified, digest: digest)
-        lock.unlock()
+        entries.withLock { $0[url.path] = Entry(size: size, modified: modified, digest: digest) }
         return (size, digest)
     }
 }

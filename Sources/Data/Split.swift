@@ -1,5 +1,6 @@
 import Foundation
 import FeatureIO
+import Support
 
 /// Seeded train/validation/test splits.
 public struct SeededSplit {

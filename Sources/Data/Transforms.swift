@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// A per-sample transformation. `description` is stable text (used in cache keys):
 /// two transforms with the same description produce the same output for the same

@@ -8,7 +8,7 @@ enum ElementDecoder {
     static let hostIsBigEndian = 1.bigEndian == 1
 
     static func decode(
-        _ dtype: DType, bigEndian: Bool,
+        _ dtype: ElementType, bigEndian: Bool,
         from src: UnsafeRawPointer, sourceStride: Int,
         into dst: UnsafeMutablePointer<Double>, destinationStride: Int,
         count: Int
@@ -63,7 +63,7 @@ struct RawArray: @unchecked Sendable {
     /// Path (and member) for error messages.
     let path: String
     let shape: [Int]
-    let dtype: DType
+    let dtype: ElementType
     let bigEndian: Bool
     let fortranOrder: Bool
     /// Exactly `elementCount * dtype.byteCount` bytes.

@@ -1,3 +1,4 @@
+import Support
 /// Converts `Double` values to a file dtype, little endian, in chunks.
 ///
 /// Integer and bool dtypes refuse values they cannot hold exactly (0.5 as int64,
@@ -8,7 +9,7 @@
 enum ElementEncoder {
     static let chunkElements = 1 << 16
 
-    static func write(_ values: [Double], as dtype: DType, path: String, into sink: inout some ByteSink) throws {
+    static func write(_ values: [Double], as dtype: ElementType, path: String, into sink: inout some ByteSink) throws {
         let size = dtype.byteCount
         var chunk = [UInt8](repeating: 0, count: chunkElements * size)
         var start = 0
@@ -25,7 +26,7 @@ enum ElementEncoder {
         }
     }
 
-    private static func encode(_ values: UnsafeBufferPointer<Double>, firstIndex: Int, as dtype: DType,
+    private static func encode(_ values: UnsafeBufferPointer<Double>, firstIndex: Int, as dtype: ElementType,
                                path: String, into out: UnsafeMutableRawBufferPointer) throws {
         guard let base = out.baseAddress else { return }
         if dtype.isInteger || dtype == .bool {

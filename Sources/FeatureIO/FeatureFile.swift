@@ -1,5 +1,6 @@
 import Foundation
 import Linalg
+import Support
 
 /// Reading and writing the numeric array files users hand to `hubminer`.
 ///
@@ -61,11 +62,11 @@ public enum FeatureFile {
 
     /// Writes `array` as `.npy` in its own dtype (any dtype but bfloat16, which NumPy lacks).
     public static func writeNpy(_ array: NumericArray, to url: URL) throws {
-        try writeAtomically(to: url) { sink in try NpyWriter.write(array, path: url.relativePath, into: &sink) }
+        try writeFile(to: url) { sink in try NpyWriter.write(array, path: url.relativePath, into: &sink) }
     }
 
     /// Writes a matrix as 2-D `.npy`; float64 keeps values exact, float32 halves the size.
-    public static func writeNpy(_ matrix: Matrix, to url: URL, dtype: DType = .float64) throws {
+    public static func writeNpy(_ matrix: Matrix, to url: URL, dtype: ElementType = .float64) throws {
         try writeNpy(NumericArray(matrix, dtype: dtype), to: url)
     }
 
@@ -83,7 +84,7 @@ public enum FeatureFile {
                 throw FeatureIOError.invalidArgument(path: path, message: "key of \(key.utf8.count) bytes is too long for a zip member name")
             }
         }
-        try writeAtomically(to: url) { sink in
+        try writeFile(to: url) { sink in
             var zip = ZipWriter()
             for (key, array) in arrays {
                 var member = MemorySink()
@@ -97,15 +98,24 @@ public enum FeatureFile {
     /// Writes several named arrays as safetensors, with optional string metadata.
     public static func writeSafetensors(_ arrays: [(String, NumericArray)], to url: URL,
                                         metadata: [String: String] = [:]) throws {
-        try writeAtomically(to: url) { sink in
+        try writeFile(to: url) { sink in
             try SafetensorsWriter.write(arrays, metadata: metadata, path: url.relativePath, into: &sink)
         }
     }
 
     /// Writes a matrix as CSV, with a header row when `header` is given.
     public static func writeCSV(_ matrix: Matrix, to url: URL, header: [String]? = nil) throws {
-        try writeAtomically(to: url) { sink in
+        try writeFile(to: url) { sink in
             try CSVWriter.write(matrix, header: header, path: url.relativePath, into: &sink)
         }
+    }
+}
+
+/// Support's atomic write, with a failure reported as FeatureIO's own error.
+func writeFile(to url: URL, _ body: (inout FileSink) throws -> Void) throws {
+    do {
+        try writeAtomically(to: url, body)
+    } catch let error as AtomicWriteError {
+        throw FeatureIOError.writeFailed(path: error.path, reason: error.reason)
     }
 }

@@ -17,7 +17,7 @@ public final class MatrixRowReader: Sendable {
     /// Number of columns (features); 1 for a 1-D array.
     public let columns: Int
     /// The element type in the file.
-    public let dtype: DType
+    public let dtype: ElementType
     /// The path, for error messages.
     public let path: String
 

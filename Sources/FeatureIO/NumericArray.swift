@@ -9,12 +9,12 @@ public struct NumericArray: Sendable, Equatable {
     /// The array's dimensions; `[]` for a scalar.
     public var shape: [Int]
     /// The element type in the file (or the one to write).
-    public var dtype: DType
+    public var dtype: ElementType
     /// The elements in C order; `values.count` is the product of `shape`.
     public var values: [Double]
 
     /// - Precondition: `values.count` equals the product of `shape` (a programmer error otherwise).
-    public init(shape: [Int], dtype: DType = .float64, values: [Double]) {
+    public init(shape: [Int], dtype: ElementType = .float64, values: [Double]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
         precondition(values.count == shape.reduce(1, *),
                      "\(values.count) values do not fill shape \(shape)")
@@ -24,12 +24,12 @@ public struct NumericArray: Sendable, Equatable {
     }
 
     /// A 2-D array holding a matrix, for writing features with a chosen dtype.
-    public init(_ matrix: Matrix, dtype: DType = .float64) {
+    public init(_ matrix: Matrix, dtype: ElementType = .float64) {
         self.init(shape: [matrix.rows, matrix.columns], dtype: dtype, values: matrix.storage)
     }
 
     /// A 1-D array, the usual shape of a label vector.
-    public init(vector: [Double], dtype: DType = .float64) {
+    public init(vector: [Double], dtype: ElementType = .float64) {
         self.init(shape: [vector.count], dtype: dtype, values: vector)
     }
 

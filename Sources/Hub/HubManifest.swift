@@ -1,5 +1,6 @@
 import FeatureIO
 import Foundation
+import Support
 
 /// Problems with a hub or one of its models. `description` is one line naming the
 /// card file (or model) and field, like the other targets' errors.

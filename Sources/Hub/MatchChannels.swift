@@ -1,4 +1,5 @@
 import Data
+import Support
 
 /// Brings an image to the channel count a model expects: a grey image (1 channel)
 /// is repeated to 3 for an RGB model; the same count passes through. Anything else

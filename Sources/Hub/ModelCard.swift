@@ -1,5 +1,6 @@
 import FeatureIO
 import Foundation
+import Support
 
 /// A model's description in a hub: which TorchScript file, what input it takes,
 /// where its representation and (optionally) its source-class logits come from,

@@ -2,6 +2,7 @@ import Foundation
 import FeatureIO
 import Linalg
 import Ranking
+import Support
 
 /// A small generated "hub" of feature files for the built-in demo: one target task
 /// and several models whose features carry the class signal with different

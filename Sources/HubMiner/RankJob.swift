@@ -2,6 +2,7 @@ import Foundation
 import FeatureIO
 import Linalg
 import Ranking
+import Support
 
 /// How the models of a ranking share the machine's cores.
 public enum RankSchedule: String, Sendable, CaseIterable {
@@ -103,7 +104,7 @@ public enum RankJob {
         // One model per core, BLAS single-threaded in each, for every full round of
         // `threads` models; the models left over (fewer than the cores) then run one
         // at a time with BLAS on every core, so no core idles. Measured on 2 cores
-        // (benchmarks/logme/SCHEDULE.md): one model per core wins at every size tried.
+        // (benchmarks/rank-schedule/RESULTS.md): one model per core wins at every size tried.
         let workers = max(1, min(config.threads, files.count))
         let concurrentCount: Int
         switch config.schedule {
@@ -361,11 +362,9 @@ struct ModelFailureError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Results written by concurrent workers, one slot per model.
-final class OutcomeStore<Value: Sendable>: @unchecked Sendable {
-    // @unchecked: `slots` is only touched under `lock`.
-    private let lock = NSLock()
-    private var slots: [Result<Value, ModelFailureError>?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ value: Result<Value, ModelFailureError>) { lock.withLock { slots[i] = value } }
-    var values: [Result<Value, ModelFailureError>?] { lock.withLock { slots } }
+struct OutcomeStore<Value: Sendable>: Sendable {
+    private let slots: Locked<[Result<Value, ModelFailureError>?]>
+    init(count: Int) { slots = Locked(Array(repeating: nil, count: count)) }
+    func set(_ i: Int, _ value: Result<Value, ModelFailureError>) { slots.withLock { $0[i] = value } }
+    var values: [Result<Value, ModelFailureError>?] { slots.current }
 }

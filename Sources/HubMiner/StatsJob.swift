@@ -2,6 +2,7 @@ import Foundation
 import FeatureIO
 import Linalg
 import Ranking
+import Support
 
 /// Everything `hubminer stats` needs.
 public struct StatsConfiguration: Sendable {

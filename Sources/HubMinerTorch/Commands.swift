@@ -6,6 +6,7 @@ import Ranking
 import Report
 import Tuning
 import Zoo
+import Support
 
 // What `hubminer-torch` runs for each command that needs models: the options are
 // parsed by the shared option groups (HubMiner), the work is done here, and the

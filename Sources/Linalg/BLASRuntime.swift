@@ -1,5 +1,6 @@
 import Foundation
 internal import CLapack
+import Support
 
 /// Process-wide settings of the BLAS library (Debian's OpenBLAS).
 ///
@@ -72,9 +73,7 @@ public enum BLASRuntime {
         guard isUsingGenericKernels, let core = recommendedCoreType() else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
         setenv("HUBMINER_BLAS_REEXEC", "1", 1)
-        let cArgs = arguments.map { strdup($0) } + [nil]
-        execv("/proc/self/exe", cArgs)
-        // execv only returns on failure: carry on with the slow kernels rather than fail.
-        for p in cArgs { free(p) }
+        // Returns only on failure: carry on with the slow kernels rather than fail.
+        ProgramExecution.reexecuteSelf(arguments: arguments)
     }
 }

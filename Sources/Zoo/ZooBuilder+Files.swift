@@ -2,6 +2,7 @@ import FeatureIO
 import Foundation
 import Hub
 import Torch
+import Support
 
 /// The files of a zoo: atomic model saves, cards, and the checks that decide what
 /// an earlier build left usable.

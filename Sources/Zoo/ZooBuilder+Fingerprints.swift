@@ -1,5 +1,6 @@
 import FeatureIO
 import Foundation
+import Support
 
 /// What decides whether cached work is still valid: SHA-256 of the versions, the
 /// seed and the relevant part of the plan, as sorted-key JSON.

@@ -1,9 +1,9 @@
 import FeatureIO
 import Foundation
 import Hub
-import HubMiner
 import Linalg
 import Torch
+import Support
 
 /// Test and tooling hooks. `afterModel` runs once a model is fully written (model
 /// file, card, record); throwing from it stops the build there, as a killed process
@@ -150,7 +150,7 @@ public enum ZooBuilder {
                       layout: Layout, workers: Int, progress: ProgressReporter, hooks: ZooBuildHooks) throws -> [ZooModelSummary] {
         guard !pending.isEmpty else { return [] }
         let jobs = pending.sorted { trainingCost($0.model, plan: plan) > trainingCost($1.model, plan: plan) }
-        let results = ResultBox()
+        let results = Locked([ZooModelSummary]())
         let (imageSize, total) = (plan.imageSize, plan.models.count)
         progress.log("zoo: pre-training \(jobs.count) model(s) on \(min(workers, jobs.count)) thread(s)")
         progress.begin("zoo: training", total: jobs.reduce(0) { $0 + $1.model.training.epochs }, unit: "epochs")
@@ -160,13 +160,13 @@ public enum ZooBuilder {
             let (index, model, modelFingerprint) = jobs[j]
             let summary = try trainAndSave(model, task: sources[model.source]!, target: target, imageSize: imageSize, seed: seed,
                                            layout: layout, fingerprint: modelFingerprint, progress: progress)
-            results.add(summary)
+            results.withLock { $0.append(summary) }
             progress.log(String(format: "zoo: [%d/%d] %@ (%@ on %@): source accuracy %.3f, target probe %.3f, %.1f s",
                                 index + 1, total, model.name, model.architecture.family, model.source, summary.result.sourceAccuracy,
                                 summary.targetProbeAccuracy, summary.result.seconds))
             try hooks.afterModel?(model.name)
         }
-        return results.all
+        return results.current
     }
 
     /// Generates a task, and writes its dataset directory unless an identical one is there.
@@ -234,7 +234,7 @@ public enum ZooBuilder {
                 return try network.run(method: "features", [.tensor(x)]).tensor().to(.float64).toMatrix()
             }
         }
-        return try LinearProbe.accuracy(train: try features(target.train), trainLabels: target.train.labels,
+        return try ZooProbe.accuracy(train: try features(target.train), trainLabels: target.train.labels,
                                         test: try features(target.test), testLabels: target.test.labels)
     }
 
@@ -243,18 +243,11 @@ public enum ZooBuilder {
         func pixels(_ split: GeneratedSplit) -> Matrix {
             Matrix(rows: split.count, columns: split.sampleShape.reduce(1, *), storage: split.images.map { Double($0) / 255 })
         }
-        return try LinearProbe.accuracy(train: pixels(target.train), trainLabels: target.train.labels,
+        return try ZooProbe.accuracy(train: pixels(target.train), trainLabels: target.train.labels,
                                         test: pixels(target.test), testLabels: target.test.labels)
     }
 }
 
-/// Summaries of models trained by the workers. @unchecked Sendable: guarded by `lock`.
-private final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var summaries = [ZooModelSummary]()
-    func add(_ s: ZooModelSummary) { lock.withLock { summaries.append(s) } }
-    var all: [ZooModelSummary] { lock.withLock { summaries } }
-}
 
 /// `records/<model>.json`: what a build needs to decide whether a model can be kept.
 struct ZooModelRecord: Codable {

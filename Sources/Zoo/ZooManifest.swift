@@ -1,13 +1,16 @@
 import Foundation
 import Hub
+import Support
 
 /// Versions hashed into every fingerprint: a change to the task generator or to how
 /// models are built and trained rebuilds every cached zoo.
 public enum ZooVersion {
     /// Task rendering and sampling (`SceneRenderer`, `TaskGenerator`).
-    public static let generator = 1
+    /// 2: task streams from the package's one stream derivation (`SeededGenerator(seed:stream:)`).
+    public static let generator = 2
     /// Architectures, initialisation, pre-training and the card layout.
-    public static let builder = 2
+    /// 3: model and epoch streams from the package's one stream derivation.
+    public static let builder = 3
 }
 
 /// A task as `zoo.json` lists it.

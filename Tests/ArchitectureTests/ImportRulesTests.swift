@@ -82,6 +82,20 @@ struct ImportRulesTests {
         #expect(all["HubMinerCLI"] == ["ArgumentParser", "HubMiner", "Linalg"], "\(all["HubMinerCLI"] ?? [])")
     }
 
+    /// The support target is the bottom of the package: Foundation only. The layers
+    /// below the workflows (the zoo included) never import a workflow target.
+    @Test("Support imports nothing of the package; nothing below the workflows imports them")
+    func supportAtTheBottom() throws {
+        let all = try Self.imports()
+        let ownModules = Set(all.keys)
+        #expect(all["Support"] != nil)
+        #expect((all["Support"] ?? []).intersection(ownModules).isEmpty, "\(all["Support"] ?? [])")
+        for target in ["Linalg", "FeatureIO", "Ranking", "Data", "Report", "Torch", "Distributed", "Hub", "Cache", "Tuning", "Zoo"] {
+            let forbidden = (all[target] ?? []).intersection(["HubMiner", "HubMinerTorch", "HubMinerCLI", "HubMinerTorchCLI"])
+            #expect(forbidden.isEmpty, "\(target) imports \(forbidden.sorted())")
+        }
+    }
+
     @Test("the parser finds imports (the rule check is not vacuous)")
     func parserSeesImports() throws {
         let all = try Self.imports()

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Data
 import FeatureIO
+import Support
 
 /// Loader throughput, only when HUBMINER_DATA_BENCH=1 (run in release:
 /// `HUBMINER_DATA_BENCH=1 swift test -c release --filter DataBenchmark`).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import FeatureIO
+import Support
 
 @Suite("SHA-256")
 struct SHA256Tests {
@@ -33,6 +34,6 @@ struct SHA256Tests {
         let url = dir.appendingPathComponent("blob.bin")
         try Data(bytes).write(to: url)
         #expect(try FileDigest.sha256(of: url, chunkSize: 4096) == SHA256.hex(bytes))
-        #expect(throws: FeatureIOError.self) { try FileDigest.sha256(of: dir.appendingPathComponent("missing")) }
+        #expect(throws: FileReadError.self) { try FileDigest.sha256(of: dir.appendingPathComponent("missing")) }
     }
 }

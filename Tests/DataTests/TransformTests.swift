@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Data
+import Support
 
 @Suite("Transforms")
 struct TransformTests {

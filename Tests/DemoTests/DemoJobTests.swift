@@ -4,6 +4,7 @@ import HubMiner
 import Ranking
 import Testing
 import Zoo
+import Support
 
 /// The demo pipeline end to end on a tiny zoo (3 models of 3 families, 8 x 8 images,
 /// 2 epochs): every stage's files, their consistency with each other, recomputed

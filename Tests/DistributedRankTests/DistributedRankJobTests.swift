@@ -4,6 +4,7 @@ import HubMiner
 import HubMinerTorch
 import Ranking
 import Testing
+import Support
 
 /// The job in this process as the only rank (a group of one still runs every
 /// collective), against the in-memory ranking of the same files.

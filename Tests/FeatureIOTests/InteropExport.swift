@@ -15,14 +15,14 @@ import Linalg
         let dir = URL(fileURLWithPath: ProcessInfo.processInfo.environment["FEATUREIO_EXPORT_DIR"] ?? ".")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var all: [(String, NumericArray)] = []
-        for dtype in DType.allCases {
+        for dtype in ElementType.allCases {
             let array = RoundTripTests.sample(dtype, shape: [3, 4])
             all.append((dtype.rawValue, array))
             if dtype != .bfloat16 {
                 try FeatureFile.writeNpy(array, to: dir.appendingPathComponent("\(dtype.rawValue).npy"))
             }
         }
-        let numpyArrays = all.filter { $0.0 != DType.bfloat16.rawValue }
+        let numpyArrays = all.filter { $0.0 != ElementType.bfloat16.rawValue }
         try FeatureFile.writeNpz(numpyArrays, to: dir.appendingPathComponent("stored.npz"))
         try FeatureFile.writeNpz(numpyArrays, to: dir.appendingPathComponent("deflated.npz"), compressed: true)
         try FeatureFile.writeSafetensors(all, to: dir.appendingPathComponent("all.safetensors"),

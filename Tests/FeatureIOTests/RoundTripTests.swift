@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import FeatureIO
 import Linalg
+import Support
 
 /// What our writers write, our readers read back unchanged; and writes are atomic.
 @Suite struct RoundTripTests {
@@ -9,7 +10,7 @@ import Linalg
     init() throws { dir = try TemporaryDirectory() }
 
     /// Values every dtype can hold exactly (bool gets 0/1, unsigned non-negatives).
-    static func sample(_ dtype: DType, shape: [Int] = [3, 4]) -> NumericArray {
+    static func sample(_ dtype: ElementType, shape: [Int] = [3, 4]) -> NumericArray {
         let n = shape.reduce(1, *)
         let values: [Double] = (0..<n).map { i in
             switch dtype {
@@ -23,10 +24,10 @@ import Linalg
         return NumericArray(shape: shape, dtype: dtype, values: values)
     }
 
-    static let numpyDTypes = DType.allCases.filter { $0 != .bfloat16 }
+    static let numpyDTypes = ElementType.allCases.filter { $0 != .bfloat16 }
 
     @Test(arguments: numpyDTypes)
-    func npy(_ dtype: DType) throws {
+    func npy(_ dtype: ElementType) throws {
         let array = Self.sample(dtype)
         let url = dir.file("a.npy")
         try FeatureFile.writeNpy(array, to: url)
@@ -122,7 +123,7 @@ import Linalg
     }
 
     @Test func safetensorsAllDTypes() throws {
-        let arrays = DType.allCases.map { ("t_\($0.rawValue)", Self.sample($0, shape: [2, 5])) }
+        let arrays = ElementType.allCases.map { ("t_\($0.rawValue)", Self.sample($0, shape: [2, 5])) }
         let url = dir.file("all.safetensors")
         try FeatureFile.writeSafetensors(arrays, to: url, metadata: ["format": "pt", "note": "quote \" and\nnewline"])
         #expect(try FeatureFile.keys(at: url) == arrays.map(\.0))

@@ -8,6 +8,7 @@ import Ranking
 import Testing
 import Torch
 @testable import Hub
+import Support
 
 /// Thrown by a hook to stop a run as a kill would.
 struct SimulatedKill: Error {}

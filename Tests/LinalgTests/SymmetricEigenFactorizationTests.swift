@@ -1,6 +1,7 @@
 import Foundation
 import Linalg
 import Testing
+import Support
 
 @Suite("Factored symmetric eigendecomposition (dsytrd + dstemr + dormtr)")
 struct SymmetricEigenFactorizationTests {

@@ -3,6 +3,7 @@ import Foundation
 import Linalg
 import Torch
 @testable import Tuning
+import Support
 
 /// Temporary directories, a tiny hub built from TorchScript source and a
 /// synthetic, learnable image dataset for the trainer's tests.

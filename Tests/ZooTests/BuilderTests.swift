@@ -7,6 +7,7 @@ import HubMiner
 import HubMinerTorch
 import Testing
 @testable import Zoo
+import Support
 
 enum TinyZoo {
     /// Two models of two families on one source task, a 4-class target, 8 x 8 images:

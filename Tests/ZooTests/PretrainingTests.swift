@@ -60,12 +60,12 @@ import Torch
         }
         let (train, y) = problem(200, signal: 6)
         let (test, yt) = problem(200, signal: 6)
-        #expect(try LinearProbe.accuracy(train: train, trainLabels: y, test: test, testLabels: yt) == 1)
+        #expect(try ZooProbe.accuracy(train: train, trainLabels: y, test: test, testLabels: yt) == 1)
         let (noiseTrain, ny) = problem(200, signal: 0)
         let (noiseTest, nyt) = problem(400, signal: 0)
-        let chance = try LinearProbe.accuracy(train: noiseTrain, trainLabels: ny, test: noiseTest, testLabels: nyt)
+        let chance = try ZooProbe.accuracy(train: noiseTrain, trainLabels: ny, test: noiseTest, testLabels: nyt)
         #expect(abs(chance - 0.25) < 0.1)
-        #expect(throws: ZooError.self) { try LinearProbe.accuracy(train: train, trainLabels: [0], test: test, testLabels: yt) }
+        #expect(throws: ZooError.self) { try ZooProbe.accuracy(train: train, trainLabels: [0], test: test, testLabels: yt) }
     }
 
     /// The fit is ridge regression: on a problem small enough to solve by hand
@@ -73,7 +73,7 @@ import Torch
     @Test func fitSolvesTheRidgeNormalEquations() throws {
         let x = Matrix([[0.0], [1.0], [3.0], [4.0]])
         let labels = [0, 0, 1, 1]
-        let model = try LinearProbe.fit(x, labels, classes: 2, ridge: 0.5)
+        let model = try ZooProbe.fit(x, labels, classes: 2, ridge: 0.5)
         // Standardised feature z = (x - 2) / sqrt(2.5); for class 1, targets [0, 0, 1, 1]:
         // Σ z² = 4 and Σ z y = 3 / sqrt(2.5), so slope = Σ z y / (Σ z² + λ) = (3 / sqrt(2.5)) / 4.5;
         // z is centred, so the intercept is mean(y) = 0.5.

@@ -3,6 +3,7 @@ import HubMiner
 import Testing
 import Torch
 @testable import Zoo
+import Support
 
 /// Builds the real quick zoo (about half a minute on 2 cores, so only when
 /// HUBMINER_ZOO_BUILD_CHECK=1) and checks that transferability really varies:

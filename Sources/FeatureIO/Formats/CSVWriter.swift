@@ -1,4 +1,5 @@
 import Linalg
+import Support
 
 /// Writes a matrix as comma-separated text, one row per line.
 ///

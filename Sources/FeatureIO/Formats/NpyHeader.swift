@@ -5,7 +5,7 @@
 /// trailing commas and write `3L` in shapes, so this is a small tolerant parser of
 /// exactly the literal forms a header can hold rather than a string match.
 struct NpyHeader: Equatable {
-    var dtype: DType
+    var dtype: ElementType
     var bigEndian: Bool
     var fortranOrder: Bool
     var shape: [Int]
@@ -59,7 +59,7 @@ struct NpyHeader: Equatable {
 
     /// `'<f4'` -> (.float32, little endian). Names the unsupported families explicitly,
     /// since "found '|O'" alone does not tell a user what to change.
-    static func parseDescr(_ descr: String, path: String) throws -> (DType, Bool) {
+    static func parseDescr(_ descr: String, path: String) throws -> (ElementType, Bool) {
         let field = "header field 'descr'"
         let expected = "a numeric dtype such as '<f4'"
         var chars = Substring(descr)
@@ -72,7 +72,7 @@ struct NpyHeader: Equatable {
             throw FeatureIOError.invalidField(path: path, field: field, expected: expected, found: quoted(descr))
         }
         let size = Int(chars.dropFirst())
-        let dtype: DType?
+        let dtype: ElementType?
         switch (kind, size) {
         case ("b", 1), ("?", nil), ("?", 1): dtype = .bool
         case ("i", 1): dtype = .int8

@@ -1,3 +1,4 @@
+import Support
 /// Writes `.npy` files: version 1.0 (2.0 only if the header would not fit), little
 /// endian, C order — the variant every NumPy since 1.0 and every other reader accepts.
 enum NpyWriter {

@@ -57,10 +57,10 @@ enum SafetensorsReader {
                 throw FeatureIOError.invalidField(path: path, field: "\(field): dtype", expected: "a string such as \"F32\"",
                                                   found: info["dtype"]?.kind ?? "nothing")
             }
-            guard let dtype = DType(safetensorsName: dtypeName) else {
+            guard let dtype = ElementType(safetensorsName: dtypeName) else {
                 throw FeatureIOError.invalidField(
                     path: path, field: "\(field): dtype",
-                    expected: "one of " + DType.allCases.map(\.safetensorsName).joined(separator: ", "),
+                    expected: "one of " + ElementType.allCases.map(\.safetensorsName).joined(separator: ", "),
                     found: quoted(dtypeName))
             }
             guard case .array(let dims)? = info["shape"], let shape = integers(dims), shape.allSatisfy({ $0 >= 0 }) else {

@@ -1,3 +1,4 @@
+import Support
 /// Writes safetensors files in the layout of the reference implementation: a compact
 /// JSON header padded with spaces to a multiple of 8 bytes (so tensor data is aligned
 /// for readers that map the file), then each tensor's little-endian bytes in order.
@@ -36,28 +37,4 @@ enum SafetensorsWriter {
             try ElementEncoder.write(array.values, as: array.dtype, path: "\(path) (tensor '\(name)')", into: &sink)
         }
     }
-}
-
-/// A JSON string literal; control characters escaped so any name round-trips.
-/// Every JSON the project writes by hand (safetensors headers, training logs, the
-/// report's configuration view) quotes strings with this one function.
-public func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
 }

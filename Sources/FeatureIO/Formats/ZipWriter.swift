@@ -1,3 +1,4 @@
+import Support
 /// Writes zip archives for `.npz`: stored or deflated members, zip64 records only when
 /// sizes or offsets need them (so small archives stay readable by the oldest tools).
 /// Timestamps are fixed at 1980-01-01 so identical arrays give identical files.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ranking
+import Support
 
 /// Shared behaviour of HubMiner's commands.
 ///
@@ -62,15 +63,12 @@ public enum HubMinerCommand {
     /// Replaces this process with `hubminer-torch` and the same arguments. Returns
     /// only by throwing, when that executable is missing.
     public static func forwardToTorchExecutable(arguments: [String] = Array(CommandLine.arguments.dropFirst())) throws -> Never {
-        let own = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        let torch = own.deletingLastPathComponent().appendingPathComponent(torchExecutableName).path
+        let torch = ProgramExecution.sibling(named: torchExecutableName).path
         guard FileManager.default.isExecutableFile(atPath: torch) else {
             throw ValidationError("\(arguments.first ?? "this command") runs models and needs \(torchExecutableName) next to hubminer (\(torch)); build both with `bash scripts/dev.sh build`")
         }
-        let argv = [torch] + arguments
-        let cArgs = argv.map { strdup($0) } + [nil]
-        execv(torch, cArgs)
-        throw ValidationError("could not start \(torch): \(String(cString: strerror(errno)))")
+        let reason = ProgramExecution.replaceProcess(with: torch, arguments: [torch] + arguments)
+        throw ValidationError("could not start \(torch): \(reason)")
     }
 }
 

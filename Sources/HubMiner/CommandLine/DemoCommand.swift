@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Ranking
 import Report
+import Support
 
 /// The options of `demo`, parsed the same way by both executables.
 public struct DemoOptions: CommandOptions {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Report
+import Support
 
 extension OutputFormat: ExpressibleByArgument {}
 

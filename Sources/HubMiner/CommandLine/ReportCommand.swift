@@ -2,6 +2,7 @@ import ArgumentParser
 import FeatureIO
 import Foundation
 import Report
+import Support
 
 public struct ReportCommand: ParsableCommand {
     public init() {}

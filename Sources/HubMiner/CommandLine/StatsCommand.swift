@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ranking
+import Support
 
 public struct StatsCommand: ParsableCommand {
     public init() {}

@@ -5,6 +5,7 @@ import HubMiner
 import Ranking
 import Tuning
 import Zoo
+import Support
 
 /// Where a demo runs and how it reports.
 public struct DemoConfiguration: Sendable {

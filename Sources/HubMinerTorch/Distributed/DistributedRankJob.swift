@@ -3,6 +3,7 @@ import Foundation
 import HubMiner
 import Linalg
 import Ranking
+import Support
 
 /// `hubminer rank --distributed`: one process of a ranking split across a process
 /// group.

@@ -2,6 +2,7 @@ import Distributed
 import Foundation
 import HubMiner
 import Ranking
+import Support
 
 /// One process of `rank --distributed`: joins the group the launch variables
 /// describe, runs `DistributedRankJob`, and reports its timings and traffic on

@@ -5,6 +5,7 @@ import Foundation
 import HubMiner
 import Hub
 import Ranking
+import Support
 
 /// Everything `hubminer extract` (and the extraction half of `rank --hub`) needs.
 public struct ExtractConfiguration: Sendable {

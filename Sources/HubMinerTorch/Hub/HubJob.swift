@@ -3,6 +3,7 @@ import Foundation
 import HubMiner
 import Hub
 import Report
+import Support
 
 /// One row of `hub list` / `hub inspect`.
 public struct HubModelReport: Codable, Sendable, Equatable {

@@ -2,6 +2,7 @@ import FeatureIO
 import Foundation
 import HubMiner
 import Ranking
+import Support
 
 /// `hubminer rank --hub HUB --data DATA`: extraction (through the cache), then the
 /// ordinary `RankJob` on the result.

@@ -4,6 +4,7 @@ import Foundation
 import HubMiner
 import Report
 import Tuning
+import Support
 
 /// The trainer reports through the ranking workflows' progress display.
 extension ProgressReporter: TrainingProgress {}

@@ -1,5 +1,6 @@
 import Foundation
 import Linalg
+import Support
 
 /// Linear-probe accuracy: a multinomial logistic regression on the standardised
 /// features, trained on a seeded stratified split and scored by its validation

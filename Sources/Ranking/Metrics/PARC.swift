@@ -1,5 +1,6 @@
 import Foundation
 import Linalg
+import Support
 
 /// PARC: Pairwise Annotation Representation Comparison (Bolya, Mittapalli, Hoffman,
 /// "Scalable Diverse Model Selection for Accessible Transfer Learning", NeurIPS 2021).

@@ -1,5 +1,6 @@
 import FeatureIO
 import Foundation
+import Support
 
 /// Any JSON value, as read from a run directory's files.
 ///

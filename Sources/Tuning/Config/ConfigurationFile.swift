@@ -1,6 +1,7 @@
 import FeatureIO
 import Foundation
 import Yams
+import Support
 
 /// Reads a run configuration from a JSON or YAML file. YAML is parsed to plain
 /// values and goes through the same decoder as JSON, so both report the same

@@ -1,5 +1,6 @@
 import FeatureIO
 import Foundation
+import Support
 
 // Decoding: every key optional (absent means the default), unknown keys rejected
 // with their dotted path, so a misspelt field never silently falls back to a

@@ -1,5 +1,6 @@
 import Data
 import Hub
+import Support
 
 /// Random crop with zero padding (`torchvision.transforms.RandomCrop(size, padding)`):
 /// the image is padded by `padding` pixels on every side and a window of its

@@ -1,6 +1,7 @@
 import FeatureIO
 import Foundation
 import Torch
+import Support
 
 /// The best (or last) epoch's validation result.
 public struct EpochRecord: Codable, Sendable, Equatable {

@@ -1,5 +1,6 @@
 import FeatureIO
 import Foundation
+import Support
 
 /// A JSON value whose objects keep their keys in the order written, for log lines
 /// and result files that people read (`{"event":"step","epoch":1,...}`).

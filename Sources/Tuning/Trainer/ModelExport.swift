@@ -2,6 +2,7 @@ import FeatureIO
 import Foundation
 import Hub
 import Torch
+import Support
 
 /// Writes a tuned network as an ordinary hub entry (`OUT/model/<name>.pt` and
 /// `<name>.json`): the trained TorchScript module with the new head added as a

@@ -2,6 +2,7 @@ import Data
 import Distributed
 import Foundation
 import Torch
+import Support
 
 /// Serialises use of libtorch's process-wide generator by trainers (and method
 /// set-up) so each run's random numbers depend on its seed alone.
@@ -149,9 +150,9 @@ public final class Trainer {
     }
 
     /// A seed for one purpose (head, libtorch's generator at an iteration) from the run's seed.
+    /// (The project's one stream derivation, `SeededGenerator(seed:streams:)`.)
     static func derivedSeed(_ seed: UInt64, stream: UInt64...) -> UInt64 {
-        var g = DataRandom(seed: seed)
-        for s in stream { g = DataRandom(seed: g.next() ^ (s &* 0x9E37_79B9_7F4A_7C15)) }
+        var g = SeededGenerator(seed: seed, streams: stream)
         return g.next()
     }
 

@@ -1,3 +1,4 @@
+import Support
 /// Where the trainer reports progress: a bar with rate and ETA on a terminal,
 /// plain lines otherwise. `ProgressReporter` (HubMiner) has exactly these
 /// methods; the tuning layer names only the protocol so it does not depend on

@@ -4,6 +4,7 @@ import FeatureIO
 import Foundation
 import Hub
 import Torch
+import Support
 
 /// One epoch's result as `result.json` and the command's table report it.
 public struct TuneEpochResult: Sendable, Equatable {

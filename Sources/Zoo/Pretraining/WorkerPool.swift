@@ -1,6 +1,7 @@
 import Foundation
 import Linalg
 import Torch
+import Support
 
 /// Runs jobs on `workers` threads, each job on one thread with single-threaded
 /// libtorch and OpenBLAS. The zoo's networks are so small that splitting one
@@ -33,23 +34,22 @@ enum WorkerPool {
     }
 }
 
-/// The next job and the first error. @unchecked Sendable: both are guarded by `lock`.
-private final class PoolState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
-    private var firstError: (any Error)?
+/// The next job and the first error, shared by the workers.
+private struct PoolState: Sendable {
+    private struct Counters { var next = 0; var firstError: (any Error)? }
+    private let state = Locked(Counters())
 
     func take(below count: Int) -> Int? {
-        lock.withLock {
-            guard firstError == nil, next < count else { return nil }
-            defer { next += 1 }
-            return next
+        state.withLock { s in
+            guard s.firstError == nil, s.next < count else { return nil }
+            defer { s.next += 1 }
+            return s.next
         }
     }
 
     func fail(_ error: any Error) {
-        lock.withLock { if firstError == nil { firstError = error } }
+        state.withLock { s in if s.firstError == nil { s.firstError = error } }
     }
 
-    var error: (any Error)? { lock.withLock { firstError } }
+    var error: (any Error)? { state.withLock { $0.firstError } }
 }

@@ -1,5 +1,6 @@
 import FeatureIO
 import Foundation
+import Support
 
 /// Writes a generated task as a NumPy dataset directory the Data layer reads
 /// (`DatasetLoader` detects the split folders):

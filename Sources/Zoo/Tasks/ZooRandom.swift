@@ -1,5 +1,6 @@
 import Foundation
 import Linalg
+import Support
 
 /// The zoo's random numbers: the project's SplitMix64 (`SeededGenerator`) with the
 /// derived operations that must never change with the standard library's
@@ -12,11 +13,9 @@ public struct ZooRandom: Sendable {
 
     /// A generator for one item of a stream (an image index, a model), independent
     /// of how many numbers other items drew.
+    /// (The project's one stream derivation, `SeededGenerator(seed:stream:)`.)
     public init(seed: UInt64, stream: UInt64, index: UInt64 = 0) {
-        var mixer = ZooRandom(seed: seed ^ 0x5851_F42D_4C95_7F2D)
-        let a = mixer.next() ^ stream &* 0x9E37_79B9_7F4A_7C15
-        var second = ZooRandom(seed: a)
-        generator = SeededGenerator(seed: second.next() ^ index &* 0xD1B5_4A32_D192_ED03)
+        generator = SeededGenerator(seed: seed, stream: stream, index)
     }
 
     public mutating func next() -> UInt64 { generator.next() }

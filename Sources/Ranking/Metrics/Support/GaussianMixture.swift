@@ -1,5 +1,6 @@
 import Foundation
 import Linalg
+import Support
 
 /// A full-covariance Gaussian mixture fitted by EM, following scikit-learn's
 /// `GaussianMixture(covariance_type="full")` schedule so results can be compared:

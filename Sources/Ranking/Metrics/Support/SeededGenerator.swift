@@ -1,4 +1,5 @@
 import Linalg
+import Support
 
 extension SeededGenerator {
     /// Per class, the samples in a seeded random order: every sample draws one key

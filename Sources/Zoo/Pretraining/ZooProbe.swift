@@ -6,7 +6,7 @@ import Linalg
 /// (plus an intercept), predicting the arg-max; the ridge strength is picked from a
 /// small grid on a stratified fifth of the training rows, then refit on all of them.
 /// Closed form, so it is deterministic and takes milliseconds at the zoo's sizes.
-public enum LinearProbe {
+public enum ZooProbe {
     public static let ridgeGrid: [Double] = [1e-2, 1e-1, 1, 10, 100]
 
     /// Accuracy on the test rows. `train`/`test` are N x D.

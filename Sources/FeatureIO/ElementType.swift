@@ -3,7 +3,7 @@
 /// All of them are converted to `Double` on reading, because the ranking math works in
 /// double precision whatever the network emitted. The dtype is kept so callers can tell
 /// labels (integers, bools) from features (floats) and so writers can round-trip it.
-public enum DType: String, Sendable, CaseIterable, Equatable {
+public enum ElementType: String, Sendable, CaseIterable, Equatable {
     case bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64
     case float16, bfloat16, float32, float64
 
@@ -86,7 +86,7 @@ public enum DType: String, Sendable, CaseIterable, Equatable {
     }
 
     init?(safetensorsName name: String) {
-        guard let match = DType.allCases.first(where: { $0.safetensorsName == name }) else { return nil }
+        guard let match = ElementType.allCases.first(where: { $0.safetensorsName == name }) else { return nil }
         self = match
     }
 

@@ -158,7 +158,7 @@ public enum FileDigest {
     /// SHA-256 of the file at `url` as 64 lowercase hex digits.
     public static func sha256(of url: URL, chunkSize: Int = 1 << 20) throws -> String {
         guard let handle = try? FileHandle(forReadingFrom: url) else {
-            throw FeatureIOError.cannotRead(path: url.path, reason: "cannot open the file")
+            throw FileReadError(path: url.path, reason: "cannot open the file")
         }
         defer { try? handle.close() }
         var hasher = SHA256.Hasher()
@@ -167,11 +167,22 @@ public enum FileDigest {
             do {
                 chunk = try handle.read(upToCount: chunkSize)
             } catch {
-                throw FeatureIOError.cannotRead(path: url.path, reason: "\(error.localizedDescription)")
+                throw FileReadError(path: url.path, reason: "\(error.localizedDescription)")
             }
             guard let chunk, !chunk.isEmpty else { break }
             hasher.update(chunk)
         }
         return hasher.finalizeHex()
     }
+}
+
+/// A file that could not be read: its path and why.
+public struct FileReadError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+    public var description: String { "\(path): cannot read: \(reason)" }
 }

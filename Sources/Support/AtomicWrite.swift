@@ -29,22 +29,23 @@ public func writeAtomically(_ data: Data, to url: URL) throws {
 
 /// Something the writers stream bytes into: a file being written atomically, or memory
 /// (for zip members, whose CRC must be known before their header is written).
-protocol ByteSink {
+package protocol ByteSink {
     mutating func write(_ bytes: UnsafeRawBufferPointer) throws
 }
 
 extension ByteSink {
-    mutating func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
-    mutating func write(_ text: String) throws { try write(Array(text.utf8)) }
+    package mutating func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
+    package mutating func write(_ text: String) throws { try write(Array(text.utf8)) }
 }
 
-struct MemorySink: ByteSink {
-    var bytes: [UInt8] = []
-    mutating func write(_ chunk: UnsafeRawBufferPointer) throws { bytes.append(contentsOf: chunk) }
+package struct MemorySink: ByteSink {
+    package var bytes: [UInt8] = []
+    package init() {}
+    package mutating func write(_ chunk: UnsafeRawBufferPointer) throws { bytes.append(contentsOf: chunk) }
 }
 
 /// Buffered writes to an open file descriptor.
-struct FileSink: ByteSink {
+package struct FileSink: ByteSink {
     fileprivate let fd: Int32
     fileprivate let path: String
     private var buffer: [UInt8] = []
@@ -56,7 +57,7 @@ struct FileSink: ByteSink {
         buffer.reserveCapacity(capacity)
     }
 
-    mutating func write(_ chunk: UnsafeRawBufferPointer) throws {
+    package mutating func write(_ chunk: UnsafeRawBufferPointer) throws {
         if buffer.count + chunk.count > capacity { try flush() }
         if chunk.count >= capacity {
             try writeAll(chunk)
@@ -78,7 +79,7 @@ struct FileSink: ByteSink {
             let n = systemWrite(fd, base, remaining)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw FeatureIOError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+                throw AtomicWriteError(path: path, reason: String(cString: strerror(errno)))
             }
             base += n
             remaining -= n
@@ -88,19 +89,19 @@ struct FileSink: ByteSink {
 
 /// Streams the output of `body` into `url` atomically (see `writeAtomically(_:to:)`),
 /// so large arrays are written without building the whole file in memory first.
-func writeAtomically(to url: URL, _ body: (inout FileSink) throws -> Void) throws {
+package func writeAtomically(to url: URL, _ body: (inout FileSink) throws -> Void) throws {
     let path = url.relativePath
     let directory = url.deletingLastPathComponent()
     let name = url.lastPathComponent
     guard !name.isEmpty, name != "/" else {
-        throw FeatureIOError.writeFailed(path: path, reason: "not a file name")
+        throw AtomicWriteError(path: path, reason: "not a file name")
     }
     let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
     let temporary = directory.appendingPathComponent(".\(name).tmp-\(getpid())-\(suffix)")
 
     let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
     guard fd >= 0 else {
-        throw FeatureIOError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+        throw AtomicWriteError(path: path, reason: String(cString: strerror(errno)))
     }
     var closed = false
     var renamed = false
@@ -116,14 +117,14 @@ func writeAtomically(to url: URL, _ body: (inout FileSink) throws -> Void) throw
     try body(&sink)
     try sink.flush()
     guard fsync(fd) == 0 else {
-        throw FeatureIOError.writeFailed(path: path, reason: "fsync: " + String(cString: strerror(errno)))
+        throw AtomicWriteError(path: path, reason: "fsync: " + String(cString: strerror(errno)))
     }
     closed = true
     guard close(fd) == 0 else {
-        throw FeatureIOError.writeFailed(path: path, reason: "close: " + String(cString: strerror(errno)))
+        throw AtomicWriteError(path: path, reason: "close: " + String(cString: strerror(errno)))
     }
     guard rename(temporary.path, url.path) == 0 else {
-        throw FeatureIOError.writeFailed(path: path, reason: "rename: " + String(cString: strerror(errno)))
+        throw AtomicWriteError(path: path, reason: "rename: " + String(cString: strerror(errno)))
     }
     renamed = true
     // Make the rename itself durable; failure here does not undo a completed write.
@@ -132,4 +133,15 @@ func writeAtomically(to url: URL, _ body: (inout FileSink) throws -> Void) throw
         _ = fsync(directoryFD)
         close(directoryFD)
     }
+}
+
+/// A file that could not be written: its path and why (the system's reason).
+public struct AtomicWriteError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+    public var description: String { "\(path): cannot write: \(reason)" }
 }

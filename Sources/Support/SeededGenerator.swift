@@ -15,6 +15,29 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
+    /// A generator for one of many independent streams (epoch, sample, model, ...)
+    /// derived from a seed, so results do not depend on which thread runs first.
+    /// This is the project's one stream derivation: data splits and shuffles, the
+    /// zoo's tasks and models, and the trainer's seeds all come from it.
+    public init(seed: UInt64, stream: UInt64...) { self.init(seed: seed, streams: stream) }
+
+    /// `init(seed:stream:)` with the stream path as an array.
+    public init(seed: UInt64, streams: [UInt64]) {
+        var s = SeededGenerator(seed: seed)
+        var mixed = s.next()
+        for v in streams {
+            var t = SeededGenerator(seed: mixed ^ (v &* 0xD1B5_4A32_D192_ED03))
+            mixed = t.next()
+        }
+        self.init(seed: mixed)
+    }
+
+    /// A seed for one purpose (a stream of `seed`), for APIs that take a seed.
+    public static func derivedSeed(_ seed: UInt64, stream: UInt64...) -> UInt64 {
+        var g = SeededGenerator(seed: seed, streams: stream)
+        return g.next()
+    }
+
     /// Uniform in [0, 1) with 53 random bits.
     public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 

@@ -1,0 +1,33 @@
+import Foundation
+
+/// Replacing this process with a program (itself again, or a sibling executable).
+/// Linux: the running executable is `/proc/self/exe`.
+package enum ProgramExecution {
+    /// The running executable's path, symbolic links resolved.
+    package static var currentExecutable: URL {
+        URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+    }
+
+    /// An executable named `name` in the running executable's directory.
+    package static func sibling(named name: String) -> URL {
+        currentExecutable.deletingLastPathComponent().appendingPathComponent(name)
+    }
+
+    /// `execv(path, arguments)`: replaces this process and never returns on success;
+    /// returns the system's reason when the program could not be started.
+    @discardableResult
+    package static func replaceProcess(with path: String, arguments: [String]) -> String {
+        let cArgs = arguments.map { strdup($0) } + [nil]
+        execv(path, cArgs)
+        let reason = String(cString: strerror(errno))
+        for p in cArgs { free(p) }
+        return reason
+    }
+
+    /// Re-executes the running program with the same arguments (after the caller has
+    /// changed the environment); returns the reason when that failed.
+    @discardableResult
+    package static func reexecuteSelf(arguments: [String] = CommandLine.arguments) -> String {
+        replaceProcess(with: "/proc/self/exe", arguments: arguments)
+    }
+}
