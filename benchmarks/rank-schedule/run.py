@@ -3,8 +3,8 @@ a time, BLAS on every core) or `--schedule concurrent` (one model per core, BLAS
 single-threaded), on a hub of many small models and one of a few large ones.
 
 Run from the repository root after `bash scripts/dev.sh build`:
-    python3 benchmarks/logme/schedule.py [--repeats 3]
-Writes benchmarks/logme/SCHEDULE.md. `--schedule auto` (the default) should pick the
+    python3 benchmarks/rank-schedule/run.py [--repeats 3]
+Writes benchmarks/rank-schedule/RESULTS.md. `--schedule auto` (the default) should pick the
 faster one on both.
 """
 import argparse
@@ -44,7 +44,7 @@ def main():
              ("3 models, N=20000, D=1024", hub("large", 20000, 1024, 3))]
     lines = ["# Sharing the cores between models", "",
              f"Median wall-clock seconds of {args.repeats} runs of `hubminer rank` ({os.cpu_count()} cores). "
-             "Regenerate with `python3 benchmarks/logme/schedule.py`.", "",
+             "Regenerate with `python3 benchmarks/rank-schedule/run.py`.", "",
              "| hub | sequential | concurrent | auto |", "|---|---|---|---|"]
     for label, (feats, labels) in cases:
         times = {}
@@ -58,7 +58,7 @@ def main():
             times[schedule] = statistics.median(runs)
         print(label, times, flush=True)
         lines.append(f"| {label} | {times['sequential']:.2f} | {times['concurrent']:.2f} | {times['auto']:.2f} |")
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "SCHEDULE.md"), "w") as out:
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md"), "w") as out:
         out.write("\n".join(lines) + "\n")
 
 

@@ -5,8 +5,8 @@
 # (needs torch and numpy: Debian's /usr/bin/python3), then reports steps per
 # second and the bytes all-reduced per step.
 #
-#   benchmarks/distributed/tune.sh            # ITERATIONS=40 BATCH=64 NPROCS="1 2"
-#   HUBMINER_GRADIENT_REDUCTION=after-backward NPROCS=2 benchmarks/distributed/tune.sh
+#   benchmarks/distributed-tuning/run.sh            # ITERATIONS=40 BATCH=64 NPROCS="1 2"
+#   HUBMINER_GRADIENT_REDUCTION=after-backward NPROCS=2 benchmarks/distributed-tuning/run.sh
 #                                             # the post-backward synchroniser (default: overlap)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
