@@ -14,7 +14,7 @@ import Support
 
 extension RankOptions {
     /// `rank` with every route: hub extraction and multi-process ranking included.
-    public func rankWithModels() throws {
+    package func rankWithModels() throws {
         if let nproc {
             let status = try LocalRanks.run(processCount: nproc, arguments: Array(CommandLine.arguments.dropFirst()))
             if status != 0 { throw ExitCode(status) }
@@ -35,7 +35,7 @@ extension RankOptions {
 }
 
 extension ExtractOptions {
-    public func run() throws {
+    package func run() throws {
         let config = try extraction.configuration(threads: threads, output: URL(fileURLWithPath: out))
         let result = try ExtractJob.run(config, progress: ProgressReporter(style: quiet ? .silent : nil))
         try emit(ExtractRenderer.render(result), to: nil)
@@ -47,13 +47,13 @@ extension ExtractOptions {
 }
 
 extension HubListOptions {
-    public func run() throws {
+    package func run() throws {
         try emit(try HubRenderer.render(try HubJob.list(URL(fileURLWithPath: hub)), as: format), to: nil)
     }
 }
 
 extension HubInspectOptions {
-    public func run() throws {
+    package func run() throws {
         let rows = try HubJob.inspect(URL(fileURLWithPath: hub), model: model)
         try emit(try HubRenderer.render(rows, as: format), to: nil)
         if rows.contains(where: { $0.status != "ok" }) { throw ExitCode.failure }
@@ -61,14 +61,14 @@ extension HubInspectOptions {
 }
 
 extension HubAddOptions {
-    public func run() throws {
+    package func run() throws {
         let row = try HubJob.add(hub: URL(fileURLWithPath: hub), model: URL(fileURLWithPath: model), card: try card())
         try emit(try HubRenderer.render([row], as: format), to: nil)
     }
 }
 
 extension ZooBuildOptions {
-    public func run() throws {
+    package func run() throws {
         ZooRuntime.configure(threads: threads)
         let size: ZooSize = quick ? .quick : .full
         let zooPlan = try plan.map { try ZooPlan.read(from: URL(fileURLWithPath: $0)) } ?? ZooCatalogue.plan(size)
@@ -84,7 +84,7 @@ extension ZooBuildOptions {
 extension DemoOptions {
     /// The demo: --features-only ranks generated files; otherwise the zoo from
     /// pre-training to report (`DemoJob`).
-    public func run() throws {
+    package func run() throws {
         if featuresOnly { return try rankGeneratedFeatures() }
         let cache = cacheDirectory.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory()
         let plan = DemoPlan.builtIn(quick ? .quick : .full)

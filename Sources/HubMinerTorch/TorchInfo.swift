@@ -1,8 +1,8 @@
 import Torch
 
 /// `info`'s lines about the deep-learning runtime (libtorch's version and threads).
-public enum TorchInfo {
-    public static var lines: [String] {
+package enum TorchInfo {
+    package static var lines: [String] {
         ["libtorch:     \(TorchRuntime.version)", "libtorch threads: \(TorchRuntime.threadCount)"]
     }
 }

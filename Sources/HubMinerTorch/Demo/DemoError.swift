@@ -1,11 +1,11 @@
 /// Errors of the demo pipeline that no stage below it reports.
-public enum DemoError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum DemoError: Error, CustomStringConvertible, Sendable, Equatable {
     case tooFewModels(count: Int)
     case unknownStudent(name: String, models: [String])
     case unreadable(file: String, reason: String)
     case otherRun(directory: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .tooFewModels(count): return "the demo needs at least 3 ranked models, got \(count)"
         case let .unknownStudent(name, models): return "--student '\(name)' is not a model of the zoo (models: \(models.joined(separator: ", ")))"

@@ -8,20 +8,20 @@ import Zoo
 import Support
 
 /// Where a demo runs and how it reports.
-public struct DemoConfiguration: Sendable {
-    public var plan: DemoPlan
+package struct DemoConfiguration: Sendable {
+    package var plan: DemoPlan
     /// Zoo seed (tasks, initial weights).
-    public var seed: UInt64
+    package var seed: UInt64
     /// The run directory (ranking, ground truth, evaluation, tuning runs, report);
     /// nil: `<cache>/demo/<plan>-seed<seed>-<fingerprint>`.
-    public var runDirectory: URL?
+    package var runDirectory: URL?
     /// Cache root: the zoo and extracted features live here, shared across runs.
-    public var cacheDirectory: URL
+    package var cacheDirectory: URL
     /// The model tuned by every method; nil picks the hub's median model by LogME.
-    public var student: String?
-    public var threads: Int
+    package var student: String?
+    package var threads: Int
 
-    public init(plan: DemoPlan, seed: UInt64 = 0, runDirectory: URL? = nil, cacheDirectory: URL, student: String? = nil,
+    package init(plan: DemoPlan, seed: UInt64 = 0, runDirectory: URL? = nil, cacheDirectory: URL, student: String? = nil,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.plan = plan
         self.seed = seed
@@ -33,7 +33,7 @@ public struct DemoConfiguration: Sendable {
 
     /// `<cache>/demo/<plan>-seed<seed>-<fingerprint>`: re-running the same demo
     /// reuses its finished stages; another plan or zoo gets a directory of its own.
-    public static func defaultRunDirectory(plan: DemoPlan, seed: UInt64, fingerprint: String, cacheDirectory: URL) -> URL {
+    package static func defaultRunDirectory(plan: DemoPlan, seed: UInt64, fingerprint: String, cacheDirectory: URL) -> URL {
         cacheDirectory.appendingPathComponent("demo")
             .appendingPathComponent("\(plan.name)-seed\(seed)-\(SHA256.hex(fingerprint).prefix(10))")
     }
@@ -55,8 +55,8 @@ public struct DemoConfiguration: Sendable {
 /// Every stage writes its files atomically into the run directory and is skipped
 /// when its output already exists, so an interrupted demo resumes where it stopped;
 /// tuning runs resume from their own checkpoints.
-public enum DemoJob {
-    public static func run(_ config: DemoConfiguration, progress: ProgressReporter = ProgressReporter(),
+package enum DemoJob {
+    package static func run(_ config: DemoConfiguration, progress: ProgressReporter = ProgressReporter(),
                            shouldStop: @escaping () -> Bool = { false }) throws -> DemoSummary {
         var timings: [(stage: String, seconds: Double)] = []
         func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {

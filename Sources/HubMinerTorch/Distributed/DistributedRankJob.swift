@@ -22,19 +22,19 @@ import Support
 /// A model that fails on any rank (unreadable file, a non-finite value in that
 /// rank's rows) fails on all of them, with that rank's message. A rank that dies
 /// makes the others' next collective fail with `DistributedError` (no hang).
-public enum DistributedRankJob {
-    public struct Outcome: Sendable {
+package enum DistributedRankJob {
+    package struct Outcome: Sendable {
         /// The ranking, on rank 0 only.
-        public let result: RankingResult?
+        package let result: RankingResult?
         /// Float64 values this rank contributed to all-reduces (statistics and agreement checks).
-        public let valuesAllReduced: Int
-        public let accumulateSeconds: Double
-        public let reduceSeconds: Double
-        public let scoreSeconds: Double
-        public let gatherSeconds: Double
+        package let valuesAllReduced: Int
+        package let accumulateSeconds: Double
+        package let reduceSeconds: Double
+        package let scoreSeconds: Double
+        package let gatherSeconds: Double
     }
 
-    public static func run(_ config: DistributedRankConfiguration, group: ProcessGroup,
+    package static func run(_ config: DistributedRankConfiguration, group: ProcessGroup,
                            progress: ProgressReporter = ProgressReporter()) throws -> Outcome {
         // Notes about left-out metrics once, from rank 0, not once per process.
         let metrics = try StatsRankJob.statisticsMetrics(config.metrics, logME: config.logME,

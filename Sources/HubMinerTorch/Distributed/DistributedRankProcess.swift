@@ -7,8 +7,8 @@ import Support
 /// One process of `rank --distributed`: joins the group the launch variables
 /// describe, runs `DistributedRankJob`, and reports its timings and traffic on
 /// stderr (the numbers the cost model in docs/DISTRIBUTED.md is built from).
-public enum DistributedRankProcess {
-    public static func run(_ configuration: DistributedRankConfiguration, progress: ProgressReporter,
+package enum DistributedRankProcess {
+    package static func run(_ configuration: DistributedRankConfiguration, progress: ProgressReporter,
                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RankingResult? {
         let joining = Date()
         let group = try ProcessGroup.fromEnvironment(environment)

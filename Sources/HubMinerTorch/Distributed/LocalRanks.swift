@@ -2,11 +2,11 @@ import Distributed
 import Foundation
 
 /// `--nproc N`: this program started N times on 127.0.0.1 as the ranks of one run.
-public enum LocalRanks {
+package enum LocalRanks {
     /// The arguments each rank runs with: `arguments` (this command's, without the
     /// program) minus `--nproc N`, plus `--distributed`, plus `--threads` sharing
     /// this machine's cores when the user gave none.
-    public static func rankArguments(_ arguments: [String], processCount: Int,
+    package static func rankArguments(_ arguments: [String], processCount: Int,
                                      cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> [String] {
         var out = [String]()
         var skipNext = false
@@ -28,7 +28,7 @@ public enum LocalRanks {
     ///
     /// - Returns: the exit status to end with: 0, or the first failed rank's
     ///   (128 + signal for a rank killed by a signal), after printing which ranks failed.
-    public static func run(processCount: Int, arguments: [String], timeLimit: Double = 7 * 24 * 3600) throws -> Int32 {
+    package static func run(processCount: Int, arguments: [String], timeLimit: Double = 7 * 24 * 3600) throws -> Int32 {
         let launcher = Launcher(arguments: rankArguments(arguments, processCount: processCount), processCount: processCount,
                                 timeLimit: timeLimit, standardOutputRank: 0)
         let result = try launcher.start()

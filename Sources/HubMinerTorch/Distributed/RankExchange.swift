@@ -82,11 +82,11 @@ final class RankExchange {
     }
 }
 
-public enum RankExchangeError: Error, CustomStringConvertible {
+package enum RankExchangeError: Error, CustomStringConvertible {
     case inputsDiffer(rank: Int, detail: String)
     case collective(step: String, rank: Int, worldSize: Int, underlying: DistributedError)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .inputsDiffer(_, detail):
             return "distributed ranking: the ranks' inputs differ: \(detail); give every rank the same --features and --labels"

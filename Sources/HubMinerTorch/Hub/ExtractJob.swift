@@ -8,24 +8,24 @@ import Ranking
 import Support
 
 /// Everything `hubminer extract` (and the extraction half of `rank --hub`) needs.
-public struct ExtractConfiguration: Sendable {
-    public var hub: URL
-    public var data: URL
-    public var split: DatasetSplit?
-    public var batchSize: Int
-    public var cacheDirectory: URL
+package struct ExtractConfiguration: Sendable {
+    package var hub: URL
+    package var data: URL
+    package var split: DatasetSplit?
+    package var batchSize: Int
+    package var cacheDirectory: URL
     /// Only these models (all of the hub when nil).
-    public var models: [String]?
+    package var models: [String]?
     /// Cores to use in all.
-    public var threads: Int
+    package var threads: Int
     /// Overrides `ExtractionThreads.plan` (for measuring the rule).
-    public var threadPlan: ExtractionThreads?
+    package var threadPlan: ExtractionThreads?
     /// When set, features go to `DIR/features/<model>.npy`, source probabilities to
     /// `DIR/source_probs/<model>.npy` and labels to `DIR/labels.npy`: the layout
     /// `hubminer rank --features DIR/features --labels DIR/labels.npy --source-probs DIR/source_probs` reads.
-    public var outputDirectory: URL?
+    package var outputDirectory: URL?
 
-    public init(hub: URL, data: URL, split: DatasetSplit? = nil, batchSize: Int = 64,
+    package init(hub: URL, data: URL, split: DatasetSplit? = nil, batchSize: Int = 64,
                 cacheDirectory: URL = FeatureCache.defaultDirectory(), models: [String]? = nil,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount, threadPlan: ExtractionThreads? = nil,
                 outputDirectory: URL? = nil) {
@@ -42,43 +42,43 @@ public struct ExtractConfiguration: Sendable {
 }
 
 /// One model's features, from the cache or freshly extracted.
-public struct ExtractedModel: Sendable, Equatable {
-    public var name: String
-    public var featuresURL: URL
-    public var probabilitiesURL: URL?
-    public var rows: Int
-    public var columns: Int
-    public var fromCache: Bool
-    public var seconds: Double
+package struct ExtractedModel: Sendable, Equatable {
+    package var name: String
+    package var featuresURL: URL
+    package var probabilitiesURL: URL?
+    package var rows: Int
+    package var columns: Int
+    package var fromCache: Bool
+    package var seconds: Double
     /// Samples per second of a fresh extraction.
-    public var samplesPerSecond: Double?
+    package var samplesPerSecond: Double?
     /// Why a cached entry was dropped and re-extracted, if it was.
-    public var invalidation: String?
+    package var invalidation: String?
 }
 
-public struct ExtractionResult: Sendable {
-    public var models: [ExtractedModel]
-    public var failed: [ModelFailure]
+package struct ExtractionResult: Sendable {
+    package var models: [ExtractedModel]
+    package var failed: [ModelFailure]
     /// The dataset's labels in sample order (the rows of every feature file).
-    public var labels: [Int]
-    public var classNames: [String]
-    public var datasetFingerprint: String
-    public var threads: ExtractionThreads
+    package var labels: [Int]
+    package var classNames: [String]
+    package var datasetFingerprint: String
+    package var threads: ExtractionThreads
 }
 
 /// Test and tooling hooks: called after each model is stored. A hook that throws
 /// stops the job there, as a killed process would (used by the resume tests).
-public struct ExtractHooks: Sendable {
-    public var afterModel: (@Sendable (ExtractedModel) throws -> Void)?
-    public init(afterModel: (@Sendable (ExtractedModel) throws -> Void)? = nil) { self.afterModel = afterModel }
+package struct ExtractHooks: Sendable {
+    package var afterModel: (@Sendable (ExtractedModel) throws -> Void)?
+    package init(afterModel: (@Sendable (ExtractedModel) throws -> Void)? = nil) { self.afterModel = afterModel }
 }
 
-public enum ExtractJob {
+package enum ExtractJob {
     /// Per model: cache lookup → (on a miss) load, run every batch, store → next.
     /// A model that fails (broken file, wrong card, wrong output rank) is recorded and
     /// skipped. Each finished model is committed to the cache before the next starts,
     /// so an interrupted run keeps them.
-    public static func run(_ config: ExtractConfiguration, progress: ProgressReporter = ProgressReporter(),
+    package static func run(_ config: ExtractConfiguration, progress: ProgressReporter = ProgressReporter(),
                            hooks: ExtractHooks = ExtractHooks()) throws -> ExtractionResult {
         guard config.batchSize >= 1 else { throw HubError.invalidArgument("--batch-size must be at least 1") }
         let manifest = try HubManifest.load(config.hub)

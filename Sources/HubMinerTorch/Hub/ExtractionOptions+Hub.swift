@@ -6,7 +6,7 @@ import HubMiner
 
 extension ExtractionOptions {
     /// The extraction these options ask for; `output` is where `extract` writes the files.
-    public func configuration(threads: Int, output: URL? = nil) throws -> ExtractConfiguration {
+    package func configuration(threads: Int, output: URL? = nil) throws -> ExtractConfiguration {
         guard let hub, let data else { throw ValidationError("--hub and --data go together") }
         return ExtractConfiguration(hub: URL(fileURLWithPath: hub), data: URL(fileURLWithPath: data), split: split,
                                     batchSize: batchSize,
@@ -37,7 +37,7 @@ extension HubAddOptions {
     }
 
     /// The model card these options describe.
-    public func card() throws -> ModelCard {
+    package func card() throws -> ModelCard {
         var input = InputSpec()
         if let inputSize {
             let dims = try inputSize.split(separator: ",").map {
@@ -65,8 +65,8 @@ extension HubAddOptions {
 }
 
 /// `extract`'s table: one row per model, where its features came from and how fast.
-public enum ExtractRenderer {
-    public static func render(_ result: ExtractionResult) -> String {
+package enum ExtractRenderer {
+    package static func render(_ result: ExtractionResult) -> String {
         var lines = ["model\tsource\trows\tcolumns\tseconds\tsamples/s"]
         for m in result.models {
             lines.append("\(m.name)\t\(m.fromCache ? "cache" : "extracted")\t\(m.rows)\t\(m.columns)\t"

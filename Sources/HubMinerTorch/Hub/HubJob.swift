@@ -6,21 +6,21 @@ import Report
 import Support
 
 /// One row of `hub list` / `hub inspect`.
-public struct HubModelReport: Codable, Sendable, Equatable {
-    public var name: String
-    public var file: String
-    public var parameters: Int?
-    public var sourceDataset: String?
-    public var license: String?
-    public var featureDimension: Int?
-    public var sourceClasses: Int?
+package struct HubModelReport: Codable, Sendable, Equatable {
+    package var name: String
+    package var file: String
+    package var parameters: Int?
+    package var sourceDataset: String?
+    package var license: String?
+    package var featureDimension: Int?
+    package var sourceClasses: Int?
     /// The card's `hints` stage ("method hints"); `inspect` adds the maps' shapes on
     /// its dummy batch of 2.
-    public var hints: String?
+    package var hints: String?
     /// Set by `inspect`: "ok", or the problem.
-    public var status: String
+    package var status: String
 
-    public init(name: String, file: String, parameters: Int? = nil, sourceDataset: String? = nil, license: String? = nil,
+    package init(name: String, file: String, parameters: Int? = nil, sourceDataset: String? = nil, license: String? = nil,
                 featureDimension: Int? = nil, sourceClasses: Int? = nil, hints: String? = nil, status: String) {
         self.name = name
         self.file = file
@@ -40,16 +40,16 @@ public struct HubModelReport: Codable, Sendable, Equatable {
 }
 
 /// `hub list`, `hub inspect` and `hub add`.
-public enum HubJob {
+package enum HubJob {
     /// The cards as written, with broken ones listed with their problem.
-    public static func list(_ hub: URL) throws -> [HubModelReport] {
+    package static func list(_ hub: URL) throws -> [HubModelReport] {
         let manifest = try HubManifest.load(hub)
         return rows(manifest, probe: false, only: nil)
     }
 
     /// Loads each model and runs a dummy batch of 2 at its input size; problems are
     /// reported per model and never stop the others.
-    public static func inspect(_ hub: URL, model: String? = nil) throws -> [HubModelReport] {
+    package static func inspect(_ hub: URL, model: String? = nil) throws -> [HubModelReport] {
         let manifest = try HubManifest.load(hub)
         if let model, manifest.entry(named: model) == nil, !manifest.problems.contains(where: { $0.name == model }) {
             throw HubError.invalidArgument("no model named \(model) in \(hub.path) (models: \(manifest.entries.map(\.name).joined(separator: ", ")))")
@@ -94,7 +94,7 @@ public enum HubJob {
     /// checking that the model loads and runs on a dummy batch with the card's
     /// settings. The card's feature dimension, source classes and parameter count are
     /// filled in from that run.
-    public static func add(hub: URL, model: URL, card: ModelCard) throws -> HubModelReport {
+    package static func add(hub: URL, model: URL, card: ModelCard) throws -> HubModelReport {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: hub.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw HubError.notAHub(path: hub.path, reason: "not a directory (create it first)")
@@ -129,8 +129,8 @@ public enum HubJob {
 }
 
 /// Renders hub reports as a table or JSON.
-public enum HubRenderer {
-    public static func render(_ rows: [HubModelReport], as format: OutputFormat) throws -> String {
+package enum HubRenderer {
+    package static func render(_ rows: [HubModelReport], as format: OutputFormat) throws -> String {
         switch format {
         case .json:
             let encoder = JSONEncoder()

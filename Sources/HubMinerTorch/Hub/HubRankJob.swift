@@ -11,10 +11,10 @@ import Support
 /// cached files (`features/<model>.npy`, `source_probs/<model>.npy`) plus the
 /// dataset's labels (`labels.npy`), so ranking from a hub and from feature files is
 /// one code path. The run directory is temporary and removed afterwards.
-public enum HubRankJob {
+package enum HubRankJob {
     /// `rank` supplies the metrics and ranking options; its feature, label and
     /// source-probability locations are replaced by the run directory's.
-    public static func run(extract: ExtractConfiguration, rank: RankConfiguration,
+    package static func run(extract: ExtractConfiguration, rank: RankConfiguration,
                            progress: ProgressReporter = ProgressReporter(),
                            hooks: ExtractHooks = ExtractHooks()) throws -> (RankingResult, ExtractionResult) {
         let extraction = try ExtractJob.run(extract, progress: progress, hooks: hooks)

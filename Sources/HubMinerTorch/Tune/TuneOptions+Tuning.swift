@@ -11,7 +11,7 @@ extension ProgressReporter: TrainingProgress {}
 
 extension TuneOptions {
     /// What the command line sets on top of the run configuration file.
-    public func overrides() -> TuneOverrides {
+    package func overrides() -> TuneOverrides {
         var o = TuneOverrides()
         o.hub = hub
         o.data = data
@@ -33,7 +33,7 @@ extension TuneOptions {
 
 extension TuneOptions {
     /// Runs `tune`: one process, one rank of a data-parallel run, or the launcher of N local ranks.
-    public func run() throws {
+    package func run() throws {
         if let nproc { return try launch(processes: nproc) }
         let base = try config.map { try ConfigurationFile.load($0) } ?? TuneConfiguration()
         // Joined before anything else, so a bad environment fails at once.

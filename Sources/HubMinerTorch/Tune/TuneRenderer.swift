@@ -3,8 +3,8 @@ import Report
 import Tuning
 
 /// `tune`'s result as a table (best and last epochs), JSON (result.json) or CSV.
-public enum TuneRenderer {
-    public static func render(_ result: TuneResult, as format: OutputFormat) -> String {
+package enum TuneRenderer {
+    package static func render(_ result: TuneResult, as format: OutputFormat) -> String {
         func number(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "-" }
         let rows = [("best", result.best), ("last", result.last)]
         switch format {

@@ -2,8 +2,8 @@ import Foundation
 import Zoo
 
 /// The table `zoo build` prints: one row per model, then where things are.
-public enum ZooSummaryRenderer {
-    public static func render(_ built: BuiltZoo) -> String {
+package enum ZooSummaryRenderer {
+    package static func render(_ built: BuiltZoo) -> String {
         let m = built.manifest
         var lines = ["model\tfamily\tsource_task\tparameters\tsource_accuracy\ttarget_probe_accuracy\ttrain_seconds"]
         for model in m.models {
