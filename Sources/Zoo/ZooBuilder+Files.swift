@@ -28,7 +28,7 @@ extension ZooBuilder {
 
     /// The model card: 3 x S x S images in 0...1, resized to S x S when they differ,
     /// features from `features`, source logits from `forward`.
-    public static func card(for model: ZooModelSummary, imageSize: Int) -> ModelCard {
+    package static func card(for model: ZooModelSummary, imageSize: Int) -> ModelCard {
         ModelCard(name: model.name, file: model.file,
                   input: InputSpec(kind: .image, channels: 3, height: imageSize, width: imageSize, resize: .resize),
                   representation: RepresentationSpec(method: "features"),

@@ -8,9 +8,9 @@ import Support
 /// Test and tooling hooks. `afterModel` runs once a model is fully written (model
 /// file, card, record); throwing from it stops the build there, as a killed process
 /// would (the resume tests use it).
-public struct ZooBuildHooks: Sendable {
-    public var afterModel: (@Sendable (String) throws -> Void)?
-    public init(afterModel: (@Sendable (String) throws -> Void)? = nil) { self.afterModel = afterModel }
+package struct ZooBuildHooks: Sendable {
+    package var afterModel: (@Sendable (String) throws -> Void)?
+    package init(afterModel: (@Sendable (String) throws -> Void)? = nil) { self.afterModel = afterModel }
 }
 
 /// Builds a zoo directory, or finds it already built:
@@ -29,25 +29,25 @@ public struct ZooBuildHooks: Sendable {
 /// interrupted build resumes where it stopped. A changed seed, version or plan
 /// changes the fingerprints and rebuilds. Files of models no longer in the plan are
 /// removed from `hub/` and `records/`, tasks no longer in it from `sources/`.
-public enum ZooBuilder {
-    public static let hubFolder = "hub"
-    public static let targetFolder = "target"
-    public static let sourcesFolder = "sources"
-    public static let recordsFolder = "records"
+package enum ZooBuilder {
+    package static let hubFolder = "hub"
+    package static let targetFolder = "target"
+    package static let sourcesFolder = "sources"
+    package static let recordsFolder = "records"
 
     /// `<cache>/zoo/<size>`: where `zoo build` and the demo keep a built-in zoo.
-    public static func defaultDirectory(size: ZooSize, cacheDirectory: URL) -> URL {
+    package static func defaultDirectory(size: ZooSize, cacheDirectory: URL) -> URL {
         cacheDirectory.appendingPathComponent("zoo").appendingPathComponent(size.rawValue)
     }
 
     /// Builds (or finds) the built-in zoo of `size`. `workers`: models trained at once,
     /// one core each (default: every core).
-    public static func build(size: ZooSize, seed: UInt64 = 0, directory: URL, progress: ProgressReporter = ProgressReporter(),
+    package static func build(size: ZooSize, seed: UInt64 = 0, directory: URL, progress: ProgressReporter = ProgressReporter(),
                              workers: Int = ProcessInfo.processInfo.activeProcessorCount, hooks: ZooBuildHooks = ZooBuildHooks()) throws -> BuiltZoo {
         try build(plan: ZooCatalogue.plan(size), seed: seed, directory: directory, progress: progress, workers: workers, hooks: hooks)
     }
 
-    public static func build(plan: ZooPlan, seed: UInt64, directory: URL, progress: ProgressReporter = ProgressReporter(),
+    package static func build(plan: ZooPlan, seed: UInt64, directory: URL, progress: ProgressReporter = ProgressReporter(),
                              workers: Int = ProcessInfo.processInfo.activeProcessorCount, hooks: ZooBuildHooks = ZooBuildHooks()) throws -> BuiltZoo {
         let started = Date()
         if let problem = plan.validationProblem() { throw ZooError.invalidArgument(problem) }

@@ -3,17 +3,17 @@ import Foundation
 /// The built-in zoos. Both share the task rules (so a quick zoo's models are a
 /// subset of the kinds the full zoo has) and differ in data sizes, model count and
 /// training budgets. docs/ZOO.md explains the choices.
-public enum ZooSize: String, Codable, Sendable, CaseIterable {
+package enum ZooSize: String, Codable, Sendable, CaseIterable {
     /// About half a minute on 2 cores: 6 models, 3 families, 4 source tasks.
     case quick
     /// About 2-3 minutes on 2 cores: 12 models, 3 families, 5 source tasks.
     case full
 }
 
-public enum ZooCatalogue {
-    public static let imageSize = 16
+package enum ZooCatalogue {
+    package static let imageSize = 16
 
-    public static func plan(_ size: ZooSize) -> ZooPlan {
+    package static func plan(_ size: ZooSize) -> ZooPlan {
         let quick = size == .quick
         let train = quick ? 400 : 500
         let test = 50

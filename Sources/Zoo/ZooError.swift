@@ -2,14 +2,14 @@ import Foundation
 
 /// Problems building or reading a zoo; `description` is one line naming the task,
 /// model or file and what was expected.
-public enum ZooError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum ZooError: Error, CustomStringConvertible, Sendable, Equatable {
     case invalidTask(String)
     case invalidArchitecture(String)
     case invalidArgument(String)
     case trainingFailed(model: String, message: String)
     case unreadableManifest(path: String, message: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .invalidTask(m), let .invalidArchitecture(m), let .invalidArgument(m): return m
         case let .trainingFailed(model, message): return "\(model): pre-training failed: \(message)"

@@ -4,26 +4,26 @@ import Support
 
 /// Versions hashed into every fingerprint: a change to the task generator or to how
 /// models are built and trained rebuilds every cached zoo.
-public enum ZooVersion {
+package enum ZooVersion {
     /// Task rendering and sampling (`SceneRenderer`, `TaskGenerator`).
     /// 2: task streams from the package's one stream derivation (`SeededGenerator(seed:stream:)`).
-    public static let generator = 2
+    package static let generator = 2
     /// Architectures, initialisation, pre-training and the card layout.
     /// 3: model and epoch streams from the package's one stream derivation.
-    public static let builder = 3
+    package static let builder = 3
 }
 
 /// A task as `zoo.json` lists it.
-public struct ZooTaskSummary: Codable, Sendable, Equatable {
-    public var name: String
-    public var summary: String
-    public var classes: Int
-    public var trainImages: Int
-    public var testImages: Int
-    public var labelFactors: [SceneFactor]
-    public var specificShare: Double
+package struct ZooTaskSummary: Codable, Sendable, Equatable {
+    package var name: String
+    package var summary: String
+    package var classes: Int
+    package var trainImages: Int
+    package var testImages: Int
+    package var labelFactors: [SceneFactor]
+    package var specificShare: Double
     /// Relative to the zoo directory.
-    public var directory: String
+    package var directory: String
 
     init(_ spec: TaskSpec, directory: String) {
         name = spec.name
@@ -44,23 +44,23 @@ public struct ZooTaskSummary: Codable, Sendable, Equatable {
 
 /// One model as `zoo.json` (and its record) lists it: what it is, how it was
 /// trained and how it did.
-public struct ZooModelSummary: Codable, Sendable, Equatable {
-    public var name: String
-    public var family: String
-    public var architecture: ArchitectureSpec
-    public var sourceTask: String
-    public var parameters: Int
-    public var featureDimension: Int
-    public var sourceClasses: Int
-    public var training: PretrainingOptions
-    public var result: PretrainingSummary
+package struct ZooModelSummary: Codable, Sendable, Equatable {
+    package var name: String
+    package var family: String
+    package var architecture: ArchitectureSpec
+    package var sourceTask: String
+    package var parameters: Int
+    package var featureDimension: Int
+    package var sourceClasses: Int
+    package var training: PretrainingOptions
+    package var result: PretrainingSummary
     /// Linear-probe accuracy on the target task (train split fit, test split scored).
-    public var targetProbeAccuracy: Double
+    package var targetProbeAccuracy: Double
     /// The stage giving intermediate maps, shallow to deep (`{"method": "hints"}`).
     /// The same stage is the card's `hints`.
-    public var hints: Stage
+    package var hints: Stage
     /// Relative to the hub directory.
-    public var file: String
+    package var file: String
 
     enum CodingKeys: String, CodingKey {
         case name, family, architecture, sourceTask = "source_task", parameters, featureDimension = "feature_dimension"
@@ -70,31 +70,31 @@ public struct ZooModelSummary: Codable, Sendable, Equatable {
 
 /// `zoo.json`: written last, so its presence with a matching fingerprint means the
 /// zoo is complete.
-public struct ZooManifest: Codable, Sendable, Equatable {
-    public static let fileName = "zoo.json"
-    public var format = 1
-    public var generatorVersion: Int
-    public var builderVersion: Int
-    public var seed: UInt64
-    public var size: String
+package struct ZooManifest: Codable, Sendable, Equatable {
+    package static let fileName = "zoo.json"
+    package var format = 1
+    package var generatorVersion: Int
+    package var builderVersion: Int
+    package var seed: UInt64
+    package var size: String
     /// SHA-256 of the versions, the seed and the plan.
-    public var fingerprint: String
-    public var imageSize: Int
+    package var fingerprint: String
+    package var imageSize: Int
     /// Relative to the zoo directory.
-    public var hub: String
-    public var target: ZooTaskSummary
-    public var sources: [ZooTaskSummary]
-    public var models: [ZooModelSummary]
+    package var hub: String
+    package var target: ZooTaskSummary
+    package var sources: [ZooTaskSummary]
+    package var models: [ZooModelSummary]
     /// Wall-clock seconds of the build that completed the zoo (models resumed from an
     /// interrupted build not counted again).
-    public var buildSeconds: Double
+    package var buildSeconds: Double
     /// The same linear probe on the raw pixels (3·S² values): the baseline a model's
     /// features must beat to have transferred anything.
-    public var targetPixelProbeAccuracy: Double
+    package var targetPixelProbeAccuracy: Double
 
     /// Best minus worst linear-probe accuracy on the target: how much the models'
     /// transferability differs.
-    public var probeSpread: Double {
+    package var probeSpread: Double {
         let accuracies = models.map(\.targetProbeAccuracy)
         return (accuracies.max() ?? 0) - (accuracies.min() ?? 0)
     }
@@ -105,22 +105,22 @@ public struct ZooManifest: Codable, Sendable, Equatable {
         case targetPixelProbeAccuracy = "target_pixel_probe_accuracy"
     }
 
-    public static func read(from directory: URL) -> ZooManifest? {
+    package static func read(from directory: URL) -> ZooManifest? {
         guard let data = try? Data(contentsOf: directory.appendingPathComponent(fileName)) else { return nil }
         return try? JSONDecoder().decode(ZooManifest.self, from: data)
     }
 }
 
 /// What a build hands back: where the hub and the target dataset are, and the manifest.
-public struct BuiltZoo: Sendable {
-    public var directory: URL
-    public var hub: URL
+package struct BuiltZoo: Sendable {
+    package var directory: URL
+    package var hub: URL
     /// The target task's dataset directory (train and test splits).
-    public var target: URL
-    public var manifest: ZooManifest
+    package var target: URL
+    package var manifest: ZooManifest
     /// True when the zoo was already complete and nothing was built.
-    public var reused: Bool
+    package var reused: Bool
     /// Models trained by this call (the others came from an earlier, interrupted build).
-    public var trainedModels: [String]
-    public var seconds: Double
+    package var trainedModels: [String]
+    package var seconds: Double
 }

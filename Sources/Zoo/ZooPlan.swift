@@ -1,14 +1,14 @@
 import Foundation
 
 /// One zoo model: its architecture, the source task it is pre-trained on and how.
-public struct ZooModelSpec: Codable, Sendable, Equatable {
-    public var name: String
-    public var architecture: ArchitectureSpec
+package struct ZooModelSpec: Codable, Sendable, Equatable {
+    package var name: String
+    package var architecture: ArchitectureSpec
     /// The name of a source task of the plan.
-    public var source: String
-    public var training: PretrainingOptions
+    package var source: String
+    package var training: PretrainingOptions
 
-    public init(name: String, architecture: ArchitectureSpec, source: String, training: PretrainingOptions) {
+    package init(name: String, architecture: ArchitectureSpec, source: String, training: PretrainingOptions) {
         self.name = name
         self.architecture = architecture
         self.source = source
@@ -18,15 +18,15 @@ public struct ZooModelSpec: Codable, Sendable, Equatable {
 
 /// Everything a zoo build makes: the source tasks, the target task, the models and
 /// the image size. `ZooCatalogue` holds the built-in plans; tests build smaller ones.
-public struct ZooPlan: Codable, Sendable, Equatable {
+package struct ZooPlan: Codable, Sendable, Equatable {
     /// "quick", "full", or a test's own label.
-    public var size: String
-    public var imageSize: Int
-    public var sources: [TaskSpec]
-    public var target: TaskSpec
-    public var models: [ZooModelSpec]
+    package var size: String
+    package var imageSize: Int
+    package var sources: [TaskSpec]
+    package var target: TaskSpec
+    package var models: [ZooModelSpec]
 
-    public init(size: String, imageSize: Int, sources: [TaskSpec], target: TaskSpec, models: [ZooModelSpec]) {
+    package init(size: String, imageSize: Int, sources: [TaskSpec], target: TaskSpec, models: [ZooModelSpec]) {
         self.size = size
         self.imageSize = imageSize
         self.sources = sources
@@ -37,7 +37,7 @@ public struct ZooPlan: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case size, imageSize = "image_size", sources, target, models }
 
     /// A plan saved as JSON (the encoding of this type).
-    public static func read(from url: URL) throws -> ZooPlan {
+    package static func read(from url: URL) throws -> ZooPlan {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw ZooError.unreadableManifest(path: url.path, message: "cannot read the plan: \(error.localizedDescription)")
@@ -52,10 +52,10 @@ public struct ZooPlan: Codable, Sendable, Equatable {
         }
     }
 
-    public func source(named name: String) -> TaskSpec? { sources.first { $0.name == name } }
+    package func source(named name: String) -> TaskSpec? { sources.first { $0.name == name } }
 
     /// The first problem with the plan, nil when buildable.
-    public func validationProblem() -> String? {
+    package func validationProblem() -> String? {
         for task in sources + [target] {
             if let p = task.validationProblem() { return p }
         }

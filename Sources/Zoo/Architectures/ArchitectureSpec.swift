@@ -8,7 +8,7 @@ import Foundation
 ///   CNN: each stage's output, N x C x H x W (before the stage's max-pool);
 ///   attention: the tokens after the patch embedding and after each block, N x T x D;
 ///   MLP: each hidden layer's activations, N x H.
-public enum ArchitectureSpec: Codable, Sendable, Equatable, CustomStringConvertible {
+package enum ArchitectureSpec: Codable, Sendable, Equatable, CustomStringConvertible {
     /// Flatten, then fully connected ReLU layers of these widths; the last is D.
     case mlp(hidden: [Int])
     /// Stages of `depth` conv(3x3)-batch-norm-ReLU blocks of these widths, a 2x2
@@ -20,7 +20,7 @@ public enum ArchitectureSpec: Codable, Sendable, Equatable, CustomStringConverti
     /// layer norm, mean-pooled tokens; D = dim.
     case attention(patch: Int, dim: Int, depth: Int, heads: Int, mlpRatio: Int)
 
-    public var family: String {
+    package var family: String {
         switch self {
         case .mlp: return "mlp"
         case .cnn: return "cnn"
@@ -28,7 +28,7 @@ public enum ArchitectureSpec: Codable, Sendable, Equatable, CustomStringConverti
         }
     }
 
-    public var featureDimension: Int {
+    package var featureDimension: Int {
         switch self {
         case let .mlp(hidden): return hidden.last ?? 0
         case let .cnn(widths, _): return widths.last ?? 0
@@ -36,7 +36,7 @@ public enum ArchitectureSpec: Codable, Sendable, Equatable, CustomStringConverti
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .mlp(hidden): return "MLP " + hidden.map(String.init).joined(separator: "-")
         case let .cnn(widths, depth): return "CNN widths " + widths.map(String.init).joined(separator: "-") + ", \(depth) block(s) per stage"
@@ -48,7 +48,7 @@ public enum ArchitectureSpec: Codable, Sendable, Equatable, CustomStringConverti
     /// Multiply-accumulates of one forward pass on a 3 x size x size image (head
     /// excluded): the builder's estimate of a model's training cost, to start the
     /// longest jobs first.
-    public func multiplyAccumulates(imageSize: Int) -> Int {
+    package func multiplyAccumulates(imageSize: Int) -> Int {
         switch self {
         case let .mlp(hidden):
             return zip([3 * imageSize * imageSize] + hidden, hidden).reduce(0) { $0 + $1.0 * $1.1 }
@@ -71,7 +71,7 @@ public enum ArchitectureSpec: Codable, Sendable, Equatable, CustomStringConverti
     }
 
     /// The first problem for inputs of 3 x size x size, nil when buildable.
-    public func validationProblem(imageSize: Int) -> String? {
+    package func validationProblem(imageSize: Int) -> String? {
         switch self {
         case let .mlp(hidden):
             if hidden.isEmpty || hidden.contains(where: { $0 < 1 }) { return "mlp: hidden widths must be positive and at least one, got \(hidden)" }

@@ -5,8 +5,8 @@ import Torch
 /// weights (seeded), a `head` submodule giving `classes` source logits, and the
 /// methods `features`, `forward` and `hints` (see `ArchitectureSpec`). Inputs are
 /// N x 3 x size x size.
-public enum NetworkBuilder {
-    public static func make(_ spec: ArchitectureSpec, imageSize: Int, classes: Int, seed: UInt64) throws -> ScriptModule {
+package enum NetworkBuilder {
+    package static func make(_ spec: ArchitectureSpec, imageSize: Int, classes: Int, seed: UInt64) throws -> ScriptModule {
         if let problem = spec.validationProblem(imageSize: imageSize) { throw ZooError.invalidArchitecture(problem) }
         guard classes >= 1 else { throw ZooError.invalidArchitecture("\(spec.family): at least one source class is needed") }
         let layers = try LayerFactory(seed: seed)
@@ -20,7 +20,7 @@ public enum NetworkBuilder {
     }
 
     /// Number of parameter elements (buffers excluded).
-    public static func parameterCount(_ module: ScriptModule) throws -> Int {
+    package static func parameterCount(_ module: ScriptModule) throws -> Int {
         try module.parameters().reduce(0) { $0 + $1.count }
     }
 

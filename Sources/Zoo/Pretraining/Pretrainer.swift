@@ -2,16 +2,16 @@ import Foundation
 import Torch
 
 /// How a zoo model is pre-trained on its source task.
-public struct PretrainingOptions: Codable, Sendable, Equatable {
-    public var epochs: Int
-    public var batchSize: Int
+package struct PretrainingOptions: Codable, Sendable, Equatable {
+    package var epochs: Int
+    package var batchSize: Int
     /// Peak learning rate of AdamW (after the linear warm-up, before the cosine decay).
-    public var learningRate: Double
-    public var weightDecay: Double
+    package var learningRate: Double
+    package var weightDecay: Double
     /// Fraction of the steps spent warming up linearly from a third of the rate.
-    public var warmupFraction: Double
+    package var warmupFraction: Double
 
-    public init(epochs: Int, batchSize: Int = 32, learningRate: Double = 3e-3, weightDecay: Double = 0.05, warmupFraction: Double = 0.05) {
+    package init(epochs: Int, batchSize: Int = 32, learningRate: Double = 3e-3, weightDecay: Double = 0.05, warmupFraction: Double = 0.05) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -26,14 +26,14 @@ public struct PretrainingOptions: Codable, Sendable, Equatable {
 }
 
 /// What pre-training achieved.
-public struct PretrainingSummary: Codable, Sendable, Equatable {
-    public var epochs: Int
-    public var steps: Int
+package struct PretrainingSummary: Codable, Sendable, Equatable {
+    package var epochs: Int
+    package var steps: Int
     /// Mean training loss over the last epoch.
-    public var finalLoss: Double
+    package var finalLoss: Double
     /// Accuracy on the source task's test split, in eval mode.
-    public var sourceAccuracy: Double
-    public var seconds: Double
+    package var sourceAccuracy: Double
+    package var seconds: Double
 
     enum CodingKeys: String, CodingKey {
         case epochs, steps, finalLoss = "final_loss", sourceAccuracy = "source_accuracy", seconds
@@ -44,11 +44,11 @@ public struct PretrainingSummary: Codable, Sendable, Equatable {
 /// decay to zero, cross-entropy, shuffled mini-batches (a seeded order per epoch),
 /// the last partial batch kept. Batch norm runs in training mode during training
 /// (batch statistics, running averages updated) and the model is left in eval mode.
-public enum Pretrainer {
+package enum Pretrainer {
     /// Called after every epoch with (epochs done, epochs, mean training loss of the epoch).
-    public typealias EpochObserver = (Int, Int, Double) -> Void
+    package typealias EpochObserver = (Int, Int, Double) -> Void
 
-    public static func train(_ network: ScriptModule, task: GeneratedTask, options: PretrainingOptions, seed: UInt64,
+    package static func train(_ network: ScriptModule, task: GeneratedTask, options: PretrainingOptions, seed: UInt64,
                              name: String, onEpoch: EpochObserver? = nil) throws -> PretrainingSummary {
         guard options.epochs >= 1, options.batchSize >= 1, options.learningRate > 0 else {
             throw ZooError.invalidArgument("\(name): pre-training needs epochs >= 1, batch size >= 1 and a positive learning rate")
@@ -107,7 +107,7 @@ public enum Pretrainer {
     }
 
     /// Top-1 accuracy of `forward` on a split, in eval mode, without gradients.
-    public static func accuracy(_ network: ScriptModule, on split: GeneratedSplit, batchSize: Int = 256) throws -> Double {
+    package static func accuracy(_ network: ScriptModule, on split: GeneratedSplit, batchSize: Int = 256) throws -> Double {
         try network.eval()
         let pixels = split.floatImages()
         let sampleSize = split.sampleShape.reduce(1, *)

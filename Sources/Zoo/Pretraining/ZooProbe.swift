@@ -6,11 +6,11 @@ import Linalg
 /// (plus an intercept), predicting the arg-max; the ridge strength is picked from a
 /// small grid on a stratified fifth of the training rows, then refit on all of them.
 /// Closed form, so it is deterministic and takes milliseconds at the zoo's sizes.
-public enum ZooProbe {
-    public static let ridgeGrid: [Double] = [1e-2, 1e-1, 1, 10, 100]
+package enum ZooProbe {
+    package static let ridgeGrid: [Double] = [1e-2, 1e-1, 1, 10, 100]
 
     /// Accuracy on the test rows. `train`/`test` are N x D.
-    public static func accuracy(train: Matrix, trainLabels: [Int], test: Matrix, testLabels: [Int]) throws -> Double {
+    package static func accuracy(train: Matrix, trainLabels: [Int], test: Matrix, testLabels: [Int]) throws -> Double {
         guard train.rows == trainLabels.count, test.rows == testLabels.count, train.columns == test.columns, train.rows > 0 else {
             throw ZooError.invalidArgument("linear probe: \(train.rows)x\(train.columns) training features for \(trainLabels.count) labels, \(test.rows)x\(test.columns) test features for \(testLabels.count) labels")
         }

@@ -9,10 +9,10 @@
 ///
 /// Besides these, a task may own *task-specific* primitives: glyphs (small random
 /// binary patterns seeded by the task), which no other task shares.
-public enum SceneFactor: String, Codable, Sendable, CaseIterable, Comparable {
+package enum SceneFactor: String, Codable, Sendable, CaseIterable, Comparable {
     case orientation, frequency, colour, layout
 
-    public var cardinality: Int {
+    package var cardinality: Int {
         switch self {
         case .orientation: return 8
         case .frequency: return 3
@@ -21,20 +21,20 @@ public enum SceneFactor: String, Codable, Sendable, CaseIterable, Comparable {
         }
     }
 
-    public static func < (a: SceneFactor, b: SceneFactor) -> Bool {
+    package static func < (a: SceneFactor, b: SceneFactor) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 }
 
 /// The factor values of one generated image: what the renderer drew.
-public struct SceneLatents: Sendable, Equatable {
+package struct SceneLatents: Sendable, Equatable {
     /// One value per `SceneFactor.allCases`, in that order.
-    public var shared: [Int]
+    package var shared: [Int]
     /// The task glyph stamped into the image (nil for a task without glyphs).
-    public var glyph: Int?
+    package var glyph: Int?
     /// Whether this image's label was carried by the task-specific glyph (its shared
     /// label factors are then random) rather than by the shared label factors.
-    public var labelFromGlyph: Bool
+    package var labelFromGlyph: Bool
 
-    public func value(of factor: SceneFactor) -> Int { shared[SceneFactor.allCases.firstIndex(of: factor)!] }
+    package func value(of factor: SceneFactor) -> Int { shared[SceneFactor.allCases.firstIndex(of: factor)!] }
 }

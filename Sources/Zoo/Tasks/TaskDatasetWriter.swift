@@ -13,23 +13,23 @@ import Support
 ///
 /// Every file is written atomically, and `task.json` last: a directory with a
 /// `task.json` matching the wanted spec is complete.
-public enum TaskDatasetWriter {
-    public static let descriptionFile = "task.json"
+package enum TaskDatasetWriter {
+    package static let descriptionFile = "task.json"
 
     /// What `task.json` records.
-    public struct Description: Codable, Sendable, Equatable {
-        public var generatorVersion: Int
-        public var seed: UInt64
-        public var imageSize: Int
-        public var spec: TaskSpec
-        public var classNames: [String]
+    package struct Description: Codable, Sendable, Equatable {
+        package var generatorVersion: Int
+        package var seed: UInt64
+        package var imageSize: Int
+        package var spec: TaskSpec
+        package var classNames: [String]
 
         enum CodingKeys: String, CodingKey {
             case generatorVersion = "generator_version", seed, imageSize = "image_size", spec, classNames = "class_names"
         }
     }
 
-    public static func write(_ task: GeneratedTask, seed: UInt64, to directory: URL) throws {
+    package static func write(_ task: GeneratedTask, seed: UInt64, to directory: URL) throws {
         let names = classNames(task.spec)
         for (splitName, split) in [("train", task.train), ("test", task.test)] {
             let dir = directory.appendingPathComponent(splitName)
@@ -46,14 +46,14 @@ public enum TaskDatasetWriter {
     }
 
     /// The description of a complete dataset directory, nil when it is absent or unreadable.
-    public static func readDescription(_ directory: URL) -> Description? {
+    package static func readDescription(_ directory: URL) -> Description? {
         guard let data = try? Data(contentsOf: directory.appendingPathComponent(descriptionFile)) else { return nil }
         return try? JSONDecoder().decode(Description.self, from: data)
     }
 
     /// Readable class names: the label factors' values ("orient45+red"), or
     /// "glyph3" for a task whose glyphs alone carry the label.
-    public static func classNames(_ spec: TaskSpec) -> [String] {
+    package static func classNames(_ spec: TaskSpec) -> [String] {
         spec.classCodes.enumerated().map { c, code in
             if spec.labelFactors.isEmpty { return "glyph\(c)" }
             return zip(spec.labelFactors, code).map { factorValueName($0, $1) }.joined(separator: "+")

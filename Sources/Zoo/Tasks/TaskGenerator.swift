@@ -2,31 +2,31 @@ import Foundation
 
 /// One split of a generated task: 8-bit images (N x 3 x S x S, channels first),
 /// labels and the latent factors each image was drawn from.
-public struct GeneratedSplit: Sendable {
-    public var images: [UInt8]
-    public var labels: [Int]
-    public var latents: [SceneLatents]
-    public var imageSize: Int
-    public var count: Int { labels.count }
-    public var sampleShape: [Int] { [3, imageSize, imageSize] }
+package struct GeneratedSplit: Sendable {
+    package var images: [UInt8]
+    package var labels: [Int]
+    package var latents: [SceneLatents]
+    package var imageSize: Int
+    package var count: Int { labels.count }
+    package var sampleShape: [Int] { [3, imageSize, imageSize] }
 
     /// Pixels in 0...1 as the Data layer reads 8-bit NumPy images (v / 255).
-    public func floatImages() -> [Float] { images.map { Float($0) / 255 } }
+    package func floatImages() -> [Float] { images.map { Float($0) / 255 } }
 }
 
-public struct GeneratedTask: Sendable {
-    public var spec: TaskSpec
-    public var train: GeneratedSplit
-    public var test: GeneratedSplit
+package struct GeneratedTask: Sendable {
+    package var spec: TaskSpec
+    package var train: GeneratedSplit
+    package var test: GeneratedSplit
 }
 
 /// Generates a task's images from its spec, deterministically for a seed: image `i`
 /// of a split draws from its own random stream (seed, task identity, split, i), so
 /// the bytes do not depend on threads or on the other images.
-public enum TaskGenerator {
-    public enum Split: String, Sendable { case train, test }
+package enum TaskGenerator {
+    package enum Split: String, Sendable { case train, test }
 
-    public static func generate(_ spec: TaskSpec, imageSize: Int, seed: UInt64) throws -> GeneratedTask {
+    package static func generate(_ spec: TaskSpec, imageSize: Int, seed: UInt64) throws -> GeneratedTask {
         if let problem = spec.validationProblem() { throw ZooError.invalidTask(problem) }
         guard imageSize >= SceneRenderer.glyphSide + 3 else {
             throw ZooError.invalidTask("task '\(spec.name)': image size \(imageSize) is too small (at least \(SceneRenderer.glyphSide + 3))")

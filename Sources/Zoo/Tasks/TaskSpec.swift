@@ -2,17 +2,17 @@ import Foundation
 
 /// Nuisance variation: what changes between images of one class without carrying
 /// the label.
-public struct Nuisance: Codable, Sendable, Equatable {
+package struct Nuisance: Codable, Sendable, Equatable {
     /// Largest shift of the whole scene, in pixels (uniform in ±translation).
-    public var translation: Double
+    package var translation: Double
     /// Global contrast factor range around mid-grey.
-    public var contrast: ClosedRange<Double>
+    package var contrast: ClosedRange<Double>
     /// Background grey level range.
-    public var background: ClosedRange<Double>
+    package var background: ClosedRange<Double>
     /// Standard deviation of the additive per-pixel Gaussian noise (0...1 scale).
-    public var pixelNoise: Double
+    package var pixelNoise: Double
 
-    public init(translation: Double = 2, contrast: ClosedRange<Double> = 0.7...1.2,
+    package init(translation: Double = 2, contrast: ClosedRange<Double> = 0.7...1.2,
                 background: ClosedRange<Double> = 0.35...0.65, pixelNoise: Double = 0.04) {
         self.translation = translation
         self.contrast = contrast
@@ -29,29 +29,29 @@ public struct Nuisance: Codable, Sendable, Equatable {
 /// if any, is then random), or, with probability `specificShare`, shows the class's
 /// own glyph with the shared label factors random. So `specificShare` is the part of
 /// the label that only task-specific primitives carry: 0 = all shared, 1 = none.
-public struct TaskSpec: Codable, Sendable, Equatable {
-    public var name: String
+package struct TaskSpec: Codable, Sendable, Equatable {
+    package var name: String
     /// One line for model cards and docs.
-    public var summary: String
-    public var labelFactors: [SceneFactor]
+    package var summary: String
+    package var labelFactors: [SceneFactor]
     /// Per class, the values of `labelFactors` (distinct tuples).
-    public var classCodes: [[Int]]
-    public var specificShare: Double
+    package var classCodes: [[Int]]
+    package var specificShare: Double
     /// How many glyphs the task owns (0: none). With `specificShare > 0` there must
     /// be one per class at least.
-    public var glyphCount: Int
+    package var glyphCount: Int
     /// Amplitude of the shared layers (stroke patch, blobs) and of the glyphs.
-    public var sharedAmplitude: Double
-    public var specificAmplitude: Double
-    public var nuisance: Nuisance
-    public var trainPerClass: Int
-    public var testPerClass: Int
+    package var sharedAmplitude: Double
+    package var specificAmplitude: Double
+    package var nuisance: Nuisance
+    package var trainPerClass: Int
+    package var testPerClass: Int
     /// Seeds the task's glyph templates; images are seeded by the generator's seed.
-    public var identity: UInt64
+    package var identity: UInt64
 
-    public var classCount: Int { classCodes.count }
+    package var classCount: Int { classCodes.count }
 
-    public init(name: String, summary: String, labelFactors: [SceneFactor], classCodes: [[Int]], specificShare: Double = 0,
+    package init(name: String, summary: String, labelFactors: [SceneFactor], classCodes: [[Int]], specificShare: Double = 0,
                 glyphCount: Int = 0, sharedAmplitude: Double = 1, specificAmplitude: Double = 1, nuisance: Nuisance = Nuisance(),
                 trainPerClass: Int, testPerClass: Int, identity: UInt64) {
         self.name = name
@@ -69,7 +69,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     }
 
     /// The first problem with the spec, naming the field; nil when usable.
-    public func validationProblem() -> String? {
+    package func validationProblem() -> String? {
         if name.isEmpty || name.contains("/") { return "task '\(name)': field 'name': not usable as a folder name" }
         if classCodes.count < 2 { return "task '\(name)': field 'class_codes': at least 2 classes are needed, got \(classCodes.count)" }
         if Set(labelFactors).count != labelFactors.count { return "task '\(name)': field 'label_factors': a factor is listed twice" }
@@ -103,7 +103,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     /// have been used least (fewest at the highest use, then fewest in all); a greedy
     /// pass can still end unbalanced, so up to 64 seeded orders are tried and the
     /// first balanced result kept. `count` is capped at the number of tuples.
-    public static func spreadCodes(_ factors: [SceneFactor], count: Int, seed: UInt64) -> [[Int]] {
+    package static func spreadCodes(_ factors: [SceneFactor], count: Int, seed: UInt64) -> [[Int]] {
         var product: [[Int]] = [[]]
         for f in factors { product = product.flatMap { t in (0..<f.cardinality).map { t + [$0] } } }
         var fallback = [[Int]]()

@@ -6,29 +6,29 @@ import Support
 /// derived operations that must never change with the standard library's
 /// algorithms written out here (bounded integers, shuffles), so generated tasks
 /// and initial weights stay the same across toolchains.
-public struct ZooRandom: Sendable {
+package struct ZooRandom: Sendable {
     private var generator: SeededGenerator
 
-    public init(seed: UInt64) { generator = SeededGenerator(seed: seed) }
+    package init(seed: UInt64) { generator = SeededGenerator(seed: seed) }
 
     /// A generator for one item of a stream (an image index, a model), independent
     /// of how many numbers other items drew.
     /// (The project's one stream derivation, `SeededGenerator(seed:stream:)`.)
-    public init(seed: UInt64, stream: UInt64, index: UInt64 = 0) {
+    package init(seed: UInt64, stream: UInt64, index: UInt64 = 0) {
         generator = SeededGenerator(seed: seed, stream: stream, index)
     }
 
-    public mutating func next() -> UInt64 { generator.next() }
+    package mutating func next() -> UInt64 { generator.next() }
 
     /// Uniform in [0, 1) with 53 random bits.
-    public mutating func uniform() -> Double { generator.uniform() }
+    package mutating func uniform() -> Double { generator.uniform() }
 
-    public mutating func uniform(_ range: ClosedRange<Double>) -> Double {
+    package mutating func uniform(_ range: ClosedRange<Double>) -> Double {
         range.lowerBound + (range.upperBound - range.lowerBound) * uniform()
     }
 
     /// Uniform in 0..<n (n > 0), by rejection so there is no modulo bias.
-    public mutating func int(below n: Int) -> Int {
+    package mutating func int(below n: Int) -> Int {
         precondition(n > 0)
         let bound = UInt64(n)
         let limit = UInt64.max - UInt64.max % bound
@@ -39,12 +39,12 @@ public struct ZooRandom: Sendable {
     }
 
     /// Standard normal (Box-Muller).
-    public mutating func normal() -> Double { generator.normal() }
+    package mutating func normal() -> Double { generator.normal() }
 
-    public mutating func bernoulli(_ p: Double) -> Bool { uniform() < p }
+    package mutating func bernoulli(_ p: Double) -> Bool { uniform() < p }
 
     /// Fisher-Yates.
-    public mutating func shuffle<T>(_ items: inout [T]) {
+    package mutating func shuffle<T>(_ items: inout [T]) {
         guard items.count > 1 else { return }
         for i in stride(from: items.count - 1, to: 0, by: -1) {
             items.swapAt(i, int(below: i + 1))
