@@ -6,17 +6,21 @@ import Data
 import Foundation
 import Hub
 import HubMiner
+import Torch
 
 extension ExtractionOptions {
     func configuration(threads: Int, output: URL? = nil) throws -> ExtractConfiguration {
         guard let hub, let data else { throw ValidationError("--hub and --data go together") }
-        return ExtractConfiguration(hub: URL(fileURLWithPath: hub), data: URL(fileURLWithPath: data), split: split,
+        var configuration = ExtractConfiguration(hub: URL(fileURLWithPath: hub), data: URL(fileURLWithPath: data), split: split,
                                     batchSize: batchSize,
                                     cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory(),
                                     models: models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } },
                                     threads: threads,
                                     threadPlan: torchThreads.map { ExtractionThreads(torch: $0, loaderWorkers: loaderWorkers ?? 1) },
                                     outputDirectory: output)
+        // `--device cuda` without a GPU fails here, with what is missing.
+        configuration.device = try (DeviceChoice(rawValue: device) ?? .auto).resolve()
+        return configuration
     }
 
 }
