@@ -12,6 +12,7 @@
 // Linux only: the program re-executes itself through /proc/self/exe and the C
 // libraries come from Debian packages (no platforms are declared for that reason).
 import PackageDescription
+import Foundation
 
 let package = Package(
     name: "HubMiner",
@@ -97,17 +98,43 @@ let package = Package(
 // `CTorch` is a small extern "C" shim over libtorch's C++ API (the package's only
 // C++); `Torch` is the Swift API above it. The ranking stack never depends on them.
 //
-// libtorch comes from Debian's `libtorch-dev` (1.13). Its C++ API headers live in a
-// nested directory that is not on the default include path, so it is added here, in
-// this one place. Set HUBMINER_LIBTORCH_INCLUDE / HUBMINER_LIBTORCH_LIB to build
-// against another libtorch installation.
-let libtorchInclude = Context.environment["HUBMINER_LIBTORCH_INCLUDE"] ?? "/usr/include"
-let libtorchLib = Context.environment["HUBMINER_LIBTORCH_LIB"] ?? "/usr/lib/x86_64-linux-gnu"
-// -isystem: libtorch's headers are not warning-clean. /usr/include itself is
-// already a system directory, and naming it again would reorder the C++ headers'
-// include_next chain, so it is only added for another installation.
-let libtorchIncludeFlags = ["-isystem", "\(libtorchInclude)/torch/csrc/api/include"]
-    + (libtorchInclude == "/usr/include" ? [] : ["-isystem", libtorchInclude])
+// libtorch is PyPI's `torch` wheel, pinned to 2.11.0 (the version the GPU machines
+// run); `scripts/dev.sh` installs its include/ and lib/ once per machine into
+// ${XDG_CACHE_HOME:-$HOME/.cache}/hubminer/libtorch-2.11.0. Other sources, as
+// tch-rs reads them: LIBTORCH=/path (a directory with include/ and lib/: an official
+// libtorch archive, or a torch package directory), or LIBTORCH_USE_PYTORCH=1 (the
+// torch of `python3`). Only libtorch_cpu and libc10 are linked: the CUDA part
+// (libtorch_cuda.so) is dlopened when a GPU is asked for (docs/TORCH.md).
+let libtorchVersion = "2.11.0"
+func libtorchRoot() -> String {
+    let env = Context.environment
+    if let path = env["LIBTORCH"], !path.isEmpty { return path }
+    if env["LIBTORCH_USE_PYTORCH"] == "1" {
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", "import os, torch; print(os.path.dirname(torch.__file__))"]
+        let pipe = Pipe()
+        python.standardOutput = pipe
+        if (try? python.run()) != nil {
+            python.waitUntilExit()
+            let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            if python.terminationStatus == 0, !out.isEmpty { return out }
+        }
+    }
+    let cache = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((env["HOME"] ?? "") + "/.cache")
+    return "\(cache)/hubminer/libtorch-\(libtorchVersion)"
+}
+let libtorch = libtorchRoot()
+// -isystem: libtorch's headers are not warning-clean, and they must be found before
+// any other libtorch's under /usr/include.
+let libtorchIncludeFlags = ["-isystem", "\(libtorch)/include", "-isystem", "\(libtorch)/include/torch/csrc/api/include"]
+// The libraries are named by path, not with -l: other system libraries' -L
+// /usr/lib/... comes first on the link line, where an old Debian libtorch may lie.
+// The executables and test bundles find libtorch where it was built against (rpath);
+// a machine with its own libtorch of the same version points LD_LIBRARY_PATH at it.
+let libtorchLinkFlags = ["-Xlinker", "\(libtorch)/lib/libtorch_cpu.so", "-Xlinker", "\(libtorch)/lib/libc10.so",
+                         "-Xlinker", "-rpath", "-Xlinker", "\(libtorch)/lib"]
 
 package.products += [
     .library(name: "Torch", targets: ["Torch"]),
@@ -139,14 +166,12 @@ package.targets += [
         cxxSettings: [
             .unsafeFlags(["-std=c++17"] + libtorchIncludeFlags),
             // ProcessGroupGloo.hpp declares the Gloo group only under this macro
-            // (Debian builds libtorch with Gloo; its headers come from libgloo-dev).
+            // (the wheel's libtorch_cpu carries Gloo; the headers come from
+            // libgloo-dev, see docs/DISTRIBUTED.md).
             .define("USE_C10D_GLOO"),
         ],
         linkerSettings: [
-            .unsafeFlags(["-L\(libtorchLib)"]),
-            .linkedLibrary("torch"),
-            .linkedLibrary("torch_cpu"),
-            .linkedLibrary("c10"),
+            .unsafeFlags(libtorchLinkFlags),
         ]
     ),
     .target(name: "Torch", dependencies: ["CTorch", "Linalg"]),

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <cstring>
 #include <stdexcept>
@@ -76,3 +77,11 @@ char *copy_string(const std::string &s);
         ctorch::set_last_error("unknown C++ exception in libtorch"); \
         return 1;                                                 \
     }
+
+namespace ctorch {
+// The libtorch device for a header device code (HT_DEVICE_*); CUDA is loaded on
+// first use, and a missing GPU is an error naming what is missing (device.cpp).
+at::Device device(int32_t device_type, int32_t index);
+// The directory the running libtorch_cpu.so was loaded from.
+std::string libtorch_directory();
+}  // namespace ctorch

@@ -433,5 +433,10 @@ int32_t ht_module_to_dtype(ht_module *m, int32_t dtype) {
     module(m).to(to_scalar_type(dtype));
     HT_END
 }
+int32_t ht_module_to_device(ht_module *m, int32_t device_type, int32_t index) {
+    HT_BEGIN
+    module(m).to(device(device_type, index));
+    HT_END
+}
 
 }  // extern "C"

@@ -1,4 +1,7 @@
 // Functional layers, losses and the optimiser update rules.
+#include <cmath>
+#include <optional>
+
 #include "internal.h"
 
 using namespace ctorch;
@@ -220,6 +223,20 @@ int32_t ht_optim_adam_update(ht_tensor *param, ht_tensor *grad, ht_tensor *exp_a
         denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps);
     }
     p.addcdiv_(exp_avg, denom, -step_size);
+    HT_END
+}
+
+/* Scaled-dot-product attention, libtorch's fused kernel (the one the attention
+   models of torchvision, timm and transformers call). */
+int32_t ht_scaled_dot_product_attention(ht_tensor *q, ht_tensor *k, ht_tensor *v, ht_tensor *mask,
+                                        int32_t is_causal, double scale, ht_tensor **out) {
+    HT_BEGIN
+    require_out(out);
+    std::optional<double> s;
+    if (!std::isnan(scale)) s = scale;
+    std::optional<at::Tensor> m;
+    if (mask != nullptr) m = tensor(mask);
+    *out = wrap(at::scaled_dot_product_attention(tensor(q), tensor(k), tensor(v), m, 0.0, is_causal != 0, s));
     HT_END
 }
 

@@ -27,42 +27,70 @@ public struct ExtractedBatch: Sendable {
 /// - `source_head`: a method run on the input, or a submodule applied to the pooled
 ///   representation, giving N x S logits; their softmax are the source probabilities.
 ///
+/// - an AOTInductor package (`.pt2`) runs its exported program: `representation.output`
+///   and `source_head.output` name which of its outputs are the features and the
+///   source logits (inference only).
+///
 /// Not `Sendable` (it holds a `ScriptModule`): use one extractor per thread.
 public final class FeatureExtractor {
     public let entry: HubEntry
-    let module: ScriptModule
-    /// The card's stages on `module` (shared with the tuning layer's model runner).
-    let stages: StageRunner
+    /// Where the model runs; inputs are moved there and results brought back.
+    public let device: Device
+    private let backend: Backend
 
-    /// Loads the module and checks the card's methods and submodules exist.
-    public init(entry: HubEntry) throws {
-        self.entry = entry
-        module = try StageRunner.loadModule(entry)
-        do {
-            try module.eval()
-        } catch {
-            throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent) does not load as TorchScript: \(error)")
-        }
-        stages = try StageRunner(entry: entry, module: module)
+    private enum Backend {
+        /// A TorchScript module with the card's stages on it (shared with the tuning
+        /// layer's model runner).
+        case script(ScriptModule, StageRunner)
+        case package(AOTIPackage)
     }
 
-    /// Total number of parameters (elements).
+    /// Loads the model on `device` and checks the card's methods and submodules exist.
+    public init(entry: HubEntry, device: Device = .cpu) throws {
+        self.entry = entry
+        self.device = device
+        switch entry.card.format {
+        case .aotInductor:
+            do {
+                backend = .package(try AOTIPackage(contentsOf: entry.modelFile.path, device: device))
+            } catch let TorchError.incompatibleModel(_, message) {
+                throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent): \(message)")
+            } catch {
+                throw HubError.modelFailed(model: entry.name, message: "\(error)")
+            }
+        case .torchScript:
+            let module = try StageRunner.loadModule(entry)
+            do {
+                try module.eval()
+                if device != .cpu { try module.to(device) }
+            } catch {
+                throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent) on \(device): \(error)")
+            }
+            backend = .script(module, try StageRunner(entry: entry, module: module))
+        }
+    }
+
+    /// Total number of parameters (elements); 0 for a package (its weights are frozen
+    /// constants, not parameters).
     public var parameterCount: Int {
-        ((try? module.parameters()) ?? []).reduce(0) { $0 + $1.count }
+        guard case .script(let module, _) = backend else { return 0 }
+        return ((try? module.parameters()) ?? []).reduce(0) { $0 + $1.count }
     }
 
     /// Features (and source probabilities) of one batch laid out as `shape`
     /// ([B, C, H, W] or [B, F]).
     public func extract(values: [Float], shape: [Int]) throws -> ExtractedBatch {
-        try stages.checkInputShape(shape)
+        try checkInputShape(shape)
         return try withNoGrad {
             do {
-                let input = try Tensor(taking: values, shape: shape)
-                let features = try stages.representation(input)
+                var input = try Tensor(taking: values, shape: shape)
+                if device != .cpu { input = try input.to(device) }
+                let (features, logits) = try run(input)
+                let cpuFeatures = try features.to(.cpu)
                 var result = ExtractedBatch(rows: features.shape[0], dimension: features.shape[1],
-                                            features: try features.toArray(of: Float.self))
-                if let logits = try stages.sourceLogits(input: input, features: features) {
-                    let probabilities = try logits.to(.float32).softmax(dim: 1)
+                                            features: try cpuFeatures.toArray(of: Float.self))
+                if let logits {
+                    let probabilities = try logits.to(.float32).softmax(dim: 1).to(.cpu)
                     result.sourceClasses = logits.shape[1]
                     result.probabilities = try probabilities.toArray(of: Float.self)
                 }
@@ -72,6 +100,54 @@ public final class FeatureExtractor {
             } catch {
                 throw HubError.modelFailed(model: entry.name, message: "\(error)")
             }
+        }
+    }
+
+    private func checkInputShape(_ shape: [Int]) throws {
+        switch backend {
+        case .script(_, let stages): try stages.checkInputShape(shape)
+        case .package:
+            let expected = entry.card.input.sampleShape
+            guard shape.count == expected.count + 1, Array(shape.dropFirst()) == expected else {
+                throw HubError.modelFailed(model: entry.name, message: "input batch has shape \(shape) but the card expects [B, \(expected.map(String.init).joined(separator: ", "))]")
+            }
+        }
+    }
+
+    /// The pooled features [B, D] (float32) and the source logits [B, S] if the card has a head.
+    private func run(_ input: Tensor) throws -> (Tensor, Tensor?) {
+        switch backend {
+        case .script(_, let stages):
+            let features = try stages.representation(input)
+            return (features, try stages.sourceLogits(input: input, features: features))
+        case .package(let package):
+            let outputs = try package.run([input])
+            let card = entry.card
+            func pick(_ selector: OutputSelector?, field: String) throws -> Tensor {
+                guard let selector else {
+                    guard outputs.count == 1 else {
+                        throw HubError.invalidCard(card: entry.cardName, field: field + ".output",
+                                                   message: "the package gives \(outputs.count) outputs: say which one (an index)")
+                    }
+                    return outputs[0]
+                }
+                guard case .index(let i) = selector, outputs.indices.contains(i) else {
+                    throw HubError.invalidCard(card: entry.cardName, field: field + ".output",
+                                               message: "\(selector) is not one of the package's \(outputs.count) outputs (indices 0..<\(outputs.count))")
+                }
+                return outputs[i]
+            }
+            let features = try StageRunner.pool(try pick(card.representation.output, field: "representation"),
+                                                card.representation.pooling, batch: input.shape[0], model: entry.name)
+            var logits: Tensor? = nil
+            if let head = card.sourceHead {
+                let l = try pick(head.output, field: "source_head")
+                guard l.rank == 2, l.shape[0] == input.shape[0] else {
+                    throw HubError.wrongRank(model: entry.name, shape: l.shape, message: "source-head logits must be [\(input.shape[0]), S]")
+                }
+                logits = l
+            }
+            return (features, logits)
         }
     }
 
@@ -86,12 +162,13 @@ public final class FeatureExtractor {
     /// The shapes of the card's hint maps on a dummy batch of `count` (values 0.5),
     /// nil when the card has no `hints` stage.
     public func probeHints(batch count: Int = 2) throws -> [[Int]]? {
-        guard entry.card.hints != nil else { return nil }
+        guard entry.card.hints != nil, case .script(_, let stages) = backend else { return nil }
         let shape = [count] + entry.card.input.sampleShape
         try stages.checkInputShape(shape)
         return try withNoGrad {
             do {
-                let input = try Tensor.full(shape, value: 0.5)
+                var input = try Tensor.full(shape, value: 0.5)
+                if device != .cpu { input = try input.to(device) }
                 return try stages.hints(input)?.map(\.shape)
             } catch let error as HubError {
                 throw error

@@ -58,7 +58,7 @@ public struct HubProblem: Sendable, Equatable {
 /// file (`.pt`, `.pth`, `.ts`) without a card is a problem, as is a broken card.
 public struct HubManifest: Sendable {
     public static let manifestName = "hub.json"
-    public static let modelExtensions = ["pt", "pth", "ts"]
+    public static let modelExtensions = ["pt", "pth", "ts", "pt2"]
 
     public var directory: URL
     /// Valid entries, sorted by name.

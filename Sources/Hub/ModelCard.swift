@@ -74,6 +74,7 @@ public struct ModelCard: Codable, Sendable, Equatable {
             if std.contains(where: { !($0 > 0) }) { return ("input.std", "values must be positive") }
         }
         if (input.mean == nil) != (input.std == nil) { return (input.mean == nil ? "input.mean" : "input.std", "mean and std go together") }
+        if format == .aotInductor, let p = packageProblem() { return p }
         if let p = representation.stageProblem(field: "representation") { return p }
         if let after = representation.after, let p = after.stageProblem(field: "representation.after") { return p }
         if let head = sourceHead, let p = head.stageProblem(field: "source_head") { return p }
@@ -299,5 +300,35 @@ public struct Metadata: Codable, Sendable, Equatable {
         description = try c.decodeIfPresent(String.self, forKey: .description)
         featureDimension = try c.decodeIfPresent(Int.self, forKey: .featureDimension)
         sourceClasses = try c.decodeIfPresent(Int.self, forKey: .sourceClasses)
+    }
+}
+
+/// The formats a hub model file can have, told apart by the file's extension.
+public enum ModelFormat: String, Sendable {
+    /// `torch.jit.save` archives (`.pt`, `.pth`, ...): inference and tuning.
+    case torchScript = "torchscript"
+    /// `.pt2` AOTInductor packages (`torch.export` + `aoti_compile_and_package`):
+    /// inference only (extraction and ranking).
+    case aotInductor = "aotinductor"
+}
+
+extension ModelCard {
+    public var format: ModelFormat { file.lowercased().hasSuffix(".pt2") ? .aotInductor : .torchScript }
+
+    /// An AOTInductor package runs its exported program, nothing else: the card can
+    /// only say which of its outputs is the representation (`representation.output`)
+    /// and which the source logits (`source_head.output`).
+    func packageProblem() -> (field: String, message: String)? {
+        let only = "an AOTInductor package (.pt2) runs only its exported program; name its outputs with 'output'"
+        if representation.submodule != nil { return ("representation.submodule", only) }
+        if let m = representation.method, m != "forward" { return ("representation.method", only) }
+        if representation.after != nil { return ("representation.after", only) }
+        if let head = sourceHead {
+            if head.submodule != nil { return ("source_head.submodule", only) }
+            if let m = head.method, m != "forward" { return ("source_head.method", only) }
+            if head.output == nil { return ("source_head.output", "which output of the package are the source logits (an index or key)") }
+        }
+        if hints != nil { return ("hints", "an AOTInductor package (.pt2) cannot give hint maps (they need a TorchScript model)") }
+        return nil
     }
 }

@@ -25,10 +25,16 @@ public final class StageRunner {
 
     /// Loads the card's TorchScript file (left in whatever mode it was saved in).
     public static func loadModule(_ entry: HubEntry) throws -> ScriptModule {
+        guard entry.card.format == .torchScript else {
+            throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent) is an AOTInductor package (.pt2), which is inference-only (extraction and ranking); this needs a TorchScript model (torch.jit.script or torch.jit.trace, then torch.jit.save)")
+        }
         do {
             return try ScriptModule(contentsOf: entry.modelFile.path)
         } catch {
-            throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent) does not load as TorchScript: \(error)")
+            // The file is named once; the reason says what to do (docs/HUB.md).
+            let reason: String
+            if case TorchError.incompatibleModel(_, let message) = error { reason = message } else { reason = "\(error)" }
+            throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent) does not load as TorchScript: \(reason)")
         }
     }
 
@@ -149,11 +155,15 @@ public final class StageRunner {
         }
     }
 
-    /// Pools to N x D, or fails naming the model and the shape.
     private func pool(_ t: Tensor, _ pooling: RepresentationSpec.Pooling, batch: Int) throws -> Tensor {
+        try Self.pool(t, pooling, batch: batch, model: entry.name)
+    }
+
+    /// Pools to N x D, or fails naming the model and the shape.
+    static func pool(_ t: Tensor, _ pooling: RepresentationSpec.Pooling, batch: Int, model: String) throws -> Tensor {
         let shape = t.shape
         guard shape.first == batch else {
-            throw HubError.wrongRank(model: entry.name, shape: shape, message: "the first axis must be the batch (\(batch))")
+            throw HubError.wrongRank(model: model, shape: shape, message: "the first axis must be the batch (\(batch))")
         }
         var out = t
         switch pooling {
@@ -161,7 +171,7 @@ public final class StageRunner {
             break
         case .avg, .max:
             guard shape.count >= 3 else {
-                throw HubError.wrongRank(model: entry.name, shape: shape, message: "\(pooling.rawValue) pooling needs spatial axes (rank 3 or more)")
+                throw HubError.wrongRank(model: model, shape: shape, message: "\(pooling.rawValue) pooling needs spatial axes (rank 3 or more)")
             }
             let dims = Array(2..<shape.count)
             out = pooling == .avg ? try t.to(.float32).mean(dims: dims) : try t.to(.float32).max(dims: dims)
@@ -169,7 +179,7 @@ public final class StageRunner {
             out = try t.flatten(startDim: 1)
         }
         guard out.rank == 2 else {
-            throw HubError.wrongRank(model: entry.name, shape: shape,
+            throw HubError.wrongRank(model: model, shape: shape,
                                      message: "features must be rank 2 (N x D) after pooling '\(pooling.rawValue)'; set representation.pooling to avg, max or flatten")
         }
         return try out.to(.float32).contiguous()

@@ -142,7 +142,10 @@ public final class ScriptModule {
     /// Loads a module saved by `torch.jit.save` (or `save(to:)`).
     public convenience init(contentsOf path: String) throws {
         var out: OpaquePointer? = nil
-        try check("ScriptModule(contentsOf: \(path))", ht_module_load(path, &out))
+        // One line naming the file and what to do, for files from another PyTorch.
+        guard ht_module_load(path, &out) == 0 else {
+            throw ModelFileErrors.translate(path: path, kind: "TorchScript model", message: lastErrorMessage())
+        }
         guard let out else { throw TorchError.libtorch(operation: "ScriptModule(contentsOf:)", message: "no module") }
         self.init(handle: out)
     }

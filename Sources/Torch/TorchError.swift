@@ -18,6 +18,10 @@ public enum TorchError: Error, CustomStringConvertible, Equatable {
     case invalidArgument(operation: String, message: String)
     /// A script module has no method of that name.
     case missingMethod(module: String, method: String)
+    /// A device was asked for that this machine cannot provide.
+    case deviceUnavailable(device: String, message: String)
+    /// A model file this libtorch cannot load, with what to do about it.
+    case incompatibleModel(path: String, message: String)
 
     public var description: String {
         switch self {
@@ -31,6 +35,10 @@ public enum TorchError: Error, CustomStringConvertible, Equatable {
             return "\(operation): \(message)"
         case let .missingMethod(module, method):
             return "module \(module) has no method '\(method)'"
+        case let .deviceUnavailable(device, message):
+            return "device \(device) unavailable: \(message)"
+        case let .incompatibleModel(path, message):
+            return "\(path): \(message)"
         }
     }
 }

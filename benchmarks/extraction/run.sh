@@ -10,8 +10,8 @@
 # (a fresh --cache-dir), so its time also covers hashing the model, writing the
 # cached .npy files and their checksums. Runs alternate between the two sides;
 # prints the best wall and CPU (user + system) times per side, the ratio of the best
-# wall times and the median of the per-run ratios (robust on a shared machine). PyTorch comes from Debian's python3-torch, installed for
-# /usr/bin/python3 (a python3 earlier on PATH may be another interpreter).
+# wall times and the median of the per-run ratios (robust on a shared machine). PyTorch is the `python3` on PATH
+# (PYTHON=... to choose another): torch 2.11.0, the version of the libtorch HubMiner links.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,7 +20,7 @@ SIZE="${SIZE:-64}"
 BATCH="${BATCH:-64}"
 THREADS="${THREADS:-$(nproc)}"
 RUNS="${RUNS:-3}"
-PYTHON="${PYTHON:-/usr/bin/python3}"
+PYTHON="${PYTHON:-python3}"
 
 swift build -c release --product hubminer >&2
 BIN="$(swift build -c release --show-bin-path)/hubminer"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Training-step benchmark: the Torch layer (Swift) against PyTorch on the same
-# libtorch build, same thread count and same OpenBLAS kernels.
+# libtorch version (2.11.0), same thread count and same OpenBLAS kernels.
 #
 #   benchmarks/torch/run.sh               # threads = number of cores
 #   THREADS=1 PAIRS=10 MODES=same-default benchmarks/torch/run.sh
@@ -8,15 +8,15 @@
 # Prints a Markdown table; copy it into benchmarks/torch/RESULTS.md. Times are the
 # best per-run median step time; "CPU" is process CPU time per step (all threads),
 # which other processes on a shared machine disturb far less than wall time.
-# PyTorch comes from Debian's python3-torch, installed for /usr/bin/python3
-# (a python3 earlier on PATH may be a different interpreter without torch).
+# PyTorch is the `python3` on PATH (PYTHON=... to choose another); it must be torch
+# 2.11.0, the version of the libtorch HubMiner links, for a like-for-like comparison.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 THREADS="${THREADS:-$(nproc)}"
 PAIRS="${PAIRS:-6}"
 STEPS="${STEPS:-20}"
-PYTHON="${PYTHON:-/usr/bin/python3}"
+PYTHON="${PYTHON:-python3}"
 
 swift build -c release --product TorchBenchmark >&2
 BIN="$(swift build -c release --show-bin-path)/TorchBenchmark"

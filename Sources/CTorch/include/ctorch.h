@@ -28,6 +28,13 @@ typedef struct ht_tensor_list ht_tensor_list;
 typedef struct ht_generator ht_generator;
 typedef struct ht_module ht_module;
 typedef struct ht_value ht_value;
+typedef struct ht_aoti_model ht_aoti_model;
+
+/* Devices. The numbers are this header's own. */
+enum {
+    HT_DEVICE_CPU = 0,
+    HT_DEVICE_CUDA = 1,
+};
 
 /* Element types. The numbers are this header's own, not libtorch's. */
 enum {
@@ -326,6 +333,8 @@ int32_t ht_module_is_training(ht_module *m, int32_t *out);
 int32_t ht_module_freeze(ht_module *m, ht_module **out);
 int32_t ht_module_clone(ht_module *m, ht_module **out);
 int32_t ht_module_to_dtype(ht_module *m, int32_t dtype);
+/* Moves parameters and buffers to a device (index -1: the default one). */
+int32_t ht_module_to_device(ht_module *m, int32_t device_type, int32_t index);
 
 /* ---------------------------------------------------------- linear algebra */
 /* torch.linalg.svdvals: singular values of the last two dimensions, descending,
@@ -375,6 +384,31 @@ int32_t ht_dist_reducer_bucket_count(ht_grad_reducer *reducer, int64_t *out);
 int32_t ht_dist_reducer_launched(ht_grad_reducer *reducer, int64_t *out);
 int32_t ht_dist_reducer_finish(ht_grad_reducer *reducer, int64_t timeout_ms);
 void ht_dist_reducer_free(ht_grad_reducer *reducer);
+
+/* ---------------------------------------------------------------- devices */
+/* Loads libtorch's CUDA part (libtorch_cuda.so, beside the loaded libtorch_cpu.so)
+   once; fails with what is missing when there is no CUDA libtorch or no GPU. */
+int32_t ht_cuda_load(void);
+/* The number of usable GPUs: 0 when CUDA cannot be loaded (never fails for that). */
+int32_t ht_cuda_device_count(int32_t *out);
+int32_t ht_tensor_to_device(ht_tensor *t, int32_t device_type, int32_t index, ht_tensor **out);
+int32_t ht_tensor_device(ht_tensor *t, int32_t *device_type, int32_t *index);
+
+/* -------------------------------------------------------------- attention */
+/* softmax(q kᵀ · scale + mask) v over the last two dimensions; mask is NULL, a bool
+   tensor (true: attend) or an additive float tensor; scale NaN means 1/sqrt(d). */
+int32_t ht_scaled_dot_product_attention(ht_tensor *q, ht_tensor *k, ht_tensor *v, ht_tensor *mask,
+                                        int32_t is_causal, double scale, ht_tensor **out);
+
+/* ------------------------------------------------- AOTInductor packages */
+/* A `.pt2` package from torch._inductor.aoti_compile_and_package, loaded for a
+   device (inference only). */
+int32_t ht_aoti_load(const char *path, int32_t device_type, int32_t index, ht_aoti_model **out);
+void ht_aoti_free(ht_aoti_model *m);
+/* Runs the package on its flattened inputs; the outputs come back as a list. */
+int32_t ht_aoti_run(ht_aoti_model *m, ht_tensor *const *inputs, int64_t n, ht_tensor_list **out);
+/* The package's metadata as "key=value" lines. */
+int32_t ht_aoti_metadata(ht_aoti_model *m, char **out);
 
 #ifdef __cplusplus
 }

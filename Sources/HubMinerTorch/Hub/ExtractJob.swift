@@ -2,6 +2,7 @@ import Cache
 import Data
 import FeatureIO
 import Foundation
+import Torch
 import HubMiner
 import Hub
 import Ranking
@@ -24,6 +25,9 @@ package struct ExtractConfiguration: Sendable {
     /// `DIR/source_probs/<model>.npy` and labels to `DIR/labels.npy`: the layout
     /// `hubminer rank --features DIR/features --labels DIR/labels.npy --source-probs DIR/source_probs` reads.
     package var outputDirectory: URL?
+    /// Where the models run (`--device`); features come back to the CPU. The cache
+    /// does not tell devices apart: their features agree to float32 rounding.
+    package var device: Device = .cpu
 
     package init(hub: URL, data: URL, split: DatasetSplit? = nil, batchSize: Int = 64,
                 cacheDirectory: URL = FeatureCache.defaultDirectory(), models: [String]? = nil,
@@ -151,7 +155,7 @@ package enum ExtractJob {
         }
         if let invalidation { progress.log("\(entry.name): cache entry dropped (\(invalidation)); re-extracting") }
 
-        let extractor = try FeatureExtractor(entry: entry)
+        let extractor = try FeatureExtractor(entry: entry, device: config.device)
         let loader = DataLoader(dataset: dataset, batchSize: config.batchSize, transform: entry.card.transform(),
                                 shuffle: false, seed: 0, prefetch: max(2, 2 * threads.loaderWorkers), workers: threads.loaderWorkers)
         var features = [Float]()

@@ -3,18 +3,22 @@ import Cache
 import Foundation
 import Hub
 import HubMiner
+import Torch
 
 extension ExtractionOptions {
     /// The extraction these options ask for; `output` is where `extract` writes the files.
     package func configuration(threads: Int, output: URL? = nil) throws -> ExtractConfiguration {
         guard let hub, let data else { throw ValidationError("--hub and --data go together") }
-        return ExtractConfiguration(hub: URL(fileURLWithPath: hub), data: URL(fileURLWithPath: data), split: split,
+        var configuration = ExtractConfiguration(hub: URL(fileURLWithPath: hub), data: URL(fileURLWithPath: data), split: split,
                                     batchSize: batchSize,
                                     cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory(),
                                     models: modelList,
                                     threads: threads,
                                     threadPlan: torchThreads.map { ExtractionThreads(torch: $0, loaderWorkers: loaderWorkers ?? 1) },
                                     outputDirectory: output)
+        // `--device cuda` without a GPU fails here, with what is missing.
+        configuration.device = try (DeviceChoice(rawValue: device) ?? .auto).resolve()
+        return configuration
     }
 }
 

@@ -25,6 +25,9 @@ public final class HubModel: ModelRunner {
     /// gradient) for its feature dimension and source classes. Left in eval mode.
     public init(entry: HubEntry) throws {
         self.entry = entry
+        guard entry.card.format == .torchScript else {
+            throw TuningError.model(name: entry.name, message: "\(entry.card.file) is an AOTInductor package (.pt2), which is inference-only: tune trains TorchScript models (torch.jit.script or torch.jit.trace, saved with torch.jit.save); .pt2 models can be extracted and ranked")
+        }
         let module = try StageRunner.loadModule(entry)
         let stages = try StageRunner(entry: entry, module: module)
         self.module = module
