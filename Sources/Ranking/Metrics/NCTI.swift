@@ -46,6 +46,8 @@ public struct NCTI: TransferabilityMetric {
     public var name: String { "ncti" }
     public var inputs: [MetricInputKind] { [.features] }
     public var tasks: [TaskKind] { [.classification] }
+    /// Null directions yes: the PCA stops at the numerical rank. Not scale: the shrinkage exp(−Σ explained variances) depends on the features' scale (scale free only at its 1e-10 floor).
+    public var invariances: MetricInvariances { [.sampleOrder, .nullDirections] }
     public var isRelativeToZoo: Bool { true }
 
     /// Principal components kept before the LDA (capped at min(D, N)).

@@ -43,6 +43,8 @@ public struct PARC: TransferabilityMetric {
     public var name: String { Self.name }
     public var inputs: [MetricInputKind] { [.features] }
     public var tasks: [TaskKind] { [.classification] }
+    /// Null directions: components of zero variance are left out of the PCA. Scale: every component is standardised. Sample order: exact up to `maxSamples` (the subsample above it is seeded by index).
+    public var invariances: MetricInvariances { [.sampleOrder, .nullDirections, .featureScale] }
 
     /// PCA dimension (nil: no reduction, the features are only standardised).
     public var dimensions: Int?
