@@ -164,3 +164,21 @@ public struct PEDTransformed: TransferabilityMetric {
 
     public func normalizeAcrossModels(_ raw: [MetricResult]) -> [MetricResult] { base.normalizeAcrossModels(raw) }
 }
+
+/// A transform applied to every model's features before the feature-based metrics
+/// score them (`hubminer rank --transform NAME`).
+public enum FeatureTransform: String, CaseIterable, Codable, Sendable {
+    /// The features as given.
+    case none
+    /// Potential Energy Descent with its defaults (`PotentialEnergyDescent`).
+    case ped
+
+    /// `metrics` with every feature-based one wrapped by the transform; metrics that
+    /// read only source probabilities are returned as they are.
+    public func apply(to metrics: [any TransferabilityMetric]) -> [any TransferabilityMetric] {
+        switch self {
+        case .none: return metrics
+        case .ped: return metrics.map { $0.inputs.contains(.features) ? PEDTransformed($0) : $0 }
+        }
+    }
+}

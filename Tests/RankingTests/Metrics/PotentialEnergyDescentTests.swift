@@ -73,3 +73,18 @@ struct PotentialEnergyDescentTests {
         }
     }
 }
+
+@Suite("Feature transforms")
+struct FeatureTransformTests {
+    @Test("ped wraps exactly the feature-based metrics and keeps names and order")
+    func wraps() throws {
+        let metrics = MetricRegistry.all
+        let wrapped = FeatureTransform.ped.apply(to: metrics)
+        #expect(wrapped.map(\.name) == metrics.map(\.name))
+        for (m, w) in zip(metrics, wrapped) {
+            #expect((w is PEDTransformed) == m.inputs.contains(.features), "\(m.name)")
+        }
+        #expect(FeatureTransform.none.apply(to: metrics).map(\.name) == metrics.map(\.name))
+        #expect(FeatureTransform(rawValue: "ped") == .ped)
+    }
+}
