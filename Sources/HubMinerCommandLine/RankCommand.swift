@@ -8,6 +8,7 @@ extension TaskKind: ExpressibleByArgument {}
 extension OutputFormat: ExpressibleByArgument {}
 extension RankSchedule: ExpressibleByArgument {}
 extension LogME.Compatibility: ExpressibleByArgument {}
+extension FeatureTransform: ExpressibleByArgument {}
 
 public struct RankCommand: ParsableCommand {
     public init() {}
@@ -61,6 +62,9 @@ public struct RankCommand: ParsableCommand {
     @Option(name: .customLong("label-key"), help: "Array name inside a .npz/.safetensors labels file that holds several.")
     var labelKey: String?
 
+    @Option(help: "Feature transform before the feature-based metrics: none or ped (Potential Energy Descent).")
+    var transform: FeatureTransform = .none
+
     @Option(help: "exact (iterate to --tolerance) or paper (the published reference schedule).")
     var compat: LogME.Compatibility = .exact
 
@@ -98,6 +102,9 @@ public struct RankCommand: ParsableCommand {
                 throw ValidationError("--stats ranks from statistics files alone: leave out --features/--labels/--hub/--data")
             }
             guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if transform != .none, !stats.isEmpty || distributed || nproc != nil {
+            throw ValidationError("--transform \(transform.rawValue) needs the features in memory; it cannot run on --stats or distributed ranking")
+        }
             return
         }
         if fromFiles && fromHub {
@@ -120,11 +127,11 @@ public struct RankCommand: ParsableCommand {
         try HubMinerCommand.reportingErrors {
             if distributed || nproc != nil { return try runDistributed() }
             if !stats.isEmpty { return try runFromStatistics() }
+            let logme = LogME(tolerance: tolerance, maxIterations: maxIterations, compatibility: compat)
             let config = RankConfiguration(
                 featuresDirectory: URL(fileURLWithPath: features ?? "."), labelsFile: URL(fileURLWithPath: labels ?? "."),
-                task: task, featureKey: key, labelKey: labelKey,
-                logME: LogME(tolerance: tolerance, maxIterations: maxIterations, compatibility: compat),
-                metrics: try MetricRegistry.metrics(named: metric),
+                task: task, featureKey: key, labelKey: labelKey, logME: logme,
+                metrics: transform.apply(to: try MetricRegistry.metrics(named: metric).map { $0 is LogME ? logme : $0 }),
                 sourceProbabilitiesDirectory: sourceProbs.map { URL(fileURLWithPath: $0) }, sourceKey: sourceKey,
                 skipInapplicableMetrics: metric.lowercased() == "all",
                 threads: threads, schedule: schedule)
