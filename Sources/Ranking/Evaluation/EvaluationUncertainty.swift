@@ -60,7 +60,8 @@ public struct RankingUncertainty: Sendable, Codable, Equatable {
     /// and their spread (max − min); `nil` when undefined for every subset.
     public var leaveOneOutMin: Double?
     public var leaveOneOutMax: Double?
-    public var recallAt: [Int: Double]
+    /// Recall@k by k (keys are the decimal k, so JSON keeps an object).
+    public var recallAt: [String: Double]
     public var weightedPearson: Double?
 
     public enum CodingKeys: String, CodingKey {
@@ -82,8 +83,8 @@ public enum EvaluationUncertainty {
         try EvaluationError.validate(scores, as: .scores, truth, as: .truth)
         let pools = try modelPoolBootstrap(scores: scores, truth: truth, settings: settings)
         let loo = leaveOneModelOut(scores: scores, truth: truth)
-        var recall = [Int: Double]()
-        for k in recallCutoffs { recall[k] = try recallAtK(scores: scores, truth: truth, k: k) }
+        var recall = [String: Double]()
+        for k in recallCutoffs { recall[String(k)] = try recallAtK(scores: scores, truth: truth, k: k) }
         return RankingUncertainty(weightedTau: pools.weightedTau, regretTop1: pools.regretTop1,
                                   leaveOneOutMin: loo.min(), leaveOneOutMax: loo.max(),
                                   recallAt: recall, weightedPearson: try weightedPearson(scores: scores, truth: truth))

@@ -103,7 +103,7 @@ struct EvaluationUncertaintyTests {
         }
         let summary = try EvaluationUncertainty.evaluate(scores: Self.scores, truth: Self.truth, settings: BootstrapSettings(resamples: 20))
         #expect(summary.leaveOneOutMin == values.min() && summary.leaveOneOutMax == values.max())
-        #expect(summary.recallAt[3] == 2.0 / 3)
+        #expect(summary.recallAt["3"] == 2.0 / 3)
     }
 
     @Test("multi-task mean rank and win rate, with ties and undefined taus")
