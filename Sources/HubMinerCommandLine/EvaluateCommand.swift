@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HubMiner
+import Ranking
 import Report
 
 public struct EvaluateCommand: ParsableCommand {
@@ -23,14 +24,22 @@ public struct EvaluateCommand: ParsableCommand {
     @Option(help: "Output format: table, json or csv.")
     var format: OutputFormat = .table
 
+    @Option(help: "Bootstrap resamples of the model pool for the intervals (0: no intervals).")
+    var resamples: Int = 1000
+
+    @Option(help: "Seed of the bootstrap resamples.")
+    var seed: UInt64 = 0
+
     public func run() throws {
         try HubMinerCommand.reportingErrors {
-            let report = try EvaluateJob.run(scores: URL(fileURLWithPath: scores), truth: URL(fileURLWithPath: truth), truthColumn: truthColumn)
+            guard resamples >= 0 else { throw ValidationError("--resamples must be 0 or more") }
+            let report = try EvaluateJob.run(scores: URL(fileURLWithPath: scores), truth: URL(fileURLWithPath: truth), truthColumn: truthColumn,
+                                             bootstrap: resamples > 0 ? BootstrapSettings(resamples: resamples, seed: seed) : nil)
             if !report.unmatched.isEmpty {
                 FileHandle.standardError.write(Data("hubminer: not in both files, left out: \(report.unmatched.joined(separator: ", "))\n".utf8))
             }
             try emit(try EvaluationRenderer.render(metrics: report.metrics, baselines: Set(report.baselines),
-                                                   models: report.models.count, as: format), to: nil)
+                                                   models: report.models.count, uncertainty: report.uncertainty, as: format), to: nil)
         }
     }
 }
