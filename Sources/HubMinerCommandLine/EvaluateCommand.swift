@@ -24,8 +24,8 @@ public struct EvaluateCommand: ParsableCommand {
     @Option(help: "Output format: table, json or csv.")
     var format: OutputFormat = .table
 
-    @Option(help: "Bootstrap resamples of the model pool for the intervals (0: no intervals; one task only).")
-    var resamples: Int = 1000
+    @Option(help: "Bootstrap resamples of the model pool for the intervals (default 1000; 0: no intervals; one task only).")
+    var resamples: Int?
 
     @Option(help: "Seed of the bootstrap resamples.")
     var seed: UInt64 = 0
@@ -35,11 +35,16 @@ public struct EvaluateCommand: ParsableCommand {
         guard scores.count == truth.count else {
             throw ValidationError("--scores given \(scores.count) time\(scores.count == 1 ? "" : "s") and --truth \(truth.count) time\(truth.count == 1 ? "" : "s"); give them in pairs, in order")
         }
+        // Intervals are per task; rather than ignore the option, say so.
+        guard scores.count == 1 || resamples == nil else {
+            throw ValidationError("--resamples applies to one --scores/--truth pair; evaluate each task alone for its intervals")
+        }
     }
 
     public func run() throws {
         if scores.count > 1 { return try runTasks() }
         try HubMinerCommand.reportingErrors {
+            let resamples = self.resamples ?? 1000
             guard resamples >= 0 else { throw ValidationError("--resamples must be 0 or more") }
             let report = try EvaluateJob.run(scores: URL(fileURLWithPath: scores[0]), truth: URL(fileURLWithPath: truth[0]), truthColumn: truthColumn,
                                              bootstrap: resamples > 0 ? BootstrapSettings(resamples: resamples, seed: seed) : nil)

@@ -1,4 +1,5 @@
 import Foundation
+import HubMiner
 import Ranking
 import Testing
 
@@ -101,5 +102,27 @@ struct EvaluateMultiTaskTests {
         let run = try CLI.run(["evaluate", "--scores", t.scores.path, "--truth", t.truth.path, "--scores", t.scores.path])
         #expect(run.status != 0)
         #expect(run.stderr.contains("--scores given 2 times and --truth 1 time"))
+        // Intervals are per task: asking for them over several tasks is refused, not ignored.
+        let resampled = try CLI.run(["evaluate", "--scores", t.scores.path, "--truth", t.truth.path,
+                                     "--scores", t.scores.path, "--truth", t.truth.path, "--resamples", "50"])
+        #expect(resampled.status != 0)
+        #expect(resampled.stderr.contains("--resamples applies to one --scores/--truth pair"))
+    }
+
+    @Test("a name that is a metric in one task and a truth column in another is refused")
+    func metricAndBaseline() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Task 1 scores a metric named "size"; task 2's truth file has a column "size".
+        let t1 = try Self.writeTask("t1", in: dir, metrics: ["size": [5.0, 4, 3, 2, 1]], accuracy: [5.0, 4, 3, 2, 1], params: [1.0, 2, 3, 4, 5])
+        let t2 = try Self.writeTask("t2", in: dir, metrics: ["logme": [5.0, 4, 3, 2, 1]], accuracy: [5.0, 4, 3, 2, 1], params: [1.0, 2, 3, 4, 5])
+        let csv = try String(contentsOf: t2.truth, encoding: .utf8).replacingOccurrences(of: "model,accuracy,params", with: "model,accuracy,size")
+        try Data(csv.utf8).write(to: t2.truth)
+        #expect(throws: MultiTaskEvaluateError.metricAndBaseline(name: "size")) {
+            try MultiTaskEvaluateJob.run(pairs: [t1, t2])
+        }
+        let run = try CLI.run(["evaluate", "--scores", t1.scores.path, "--truth", t1.truth.path, "--scores", t2.scores.path, "--truth", t2.truth.path])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("'size' is a metric in one scores file and a truth column"))
     }
 }
