@@ -27,6 +27,9 @@ public enum EvaluateJob {
         case badCell(file: String, line: Int, column: String, value: String)
         case duplicateModel(file: String, model: String)
         case tooFewCommonModels(count: Int)
+        /// A metric of the scores has the name of a truth column: its row and the
+        /// baseline's would be one.
+        case metricNamedLikeColumn(scores: String, truth: String, name: String)
 
         public var description: String {
             switch self {
@@ -39,6 +42,8 @@ public enum EvaluateJob {
             case let .duplicateModel(file, model): return "\(file): model '\(model)' appears twice"
             case let .tooFewCommonModels(count):
                 return "only \(count) model\(count == 1 ? "" : "s") appear in both the scores and the truth file; at least 2 are needed"
+            case let .metricNamedLikeColumn(scores, truth, name):
+                return "\(truth): column '\(name)' has the name of a metric in \(scores); rename the column so the metric and the baseline stay apart"
             }
         }
     }
@@ -130,6 +135,9 @@ public enum EvaluateJob {
             try judge(metric, models.map { byModel[$0]! }, models.map { truth.values[$0]![truthColumn]! })
         }
         let baselines = truth.columns.filter { $0 != truthColumn }
+        if let clash = baselines.first(where: { metrics[$0] != nil }) {
+            throw EvaluateError.metricNamedLikeColumn(scores: scoresURL.path, truth: truthURL.path, name: clash)
+        }
         for baseline in baselines {
             try judge(baseline, common.map { truth.values[$0]![baseline]! }, truthValues)
         }

@@ -109,6 +109,19 @@ struct EvaluateMultiTaskTests {
         #expect(resampled.stderr.contains("--resamples applies to one --scores/--truth pair"))
     }
 
+    @Test("one task: a metric named like a truth column is refused, not overwritten by the baseline")
+    func metricNamedLikeColumn() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let t = try Self.writeTask("t", in: dir, metrics: ["params": [5.0, 4, 3, 2, 1]], accuracy: [5.0, 4, 3, 2, 1], params: [1.0, 2, 3, 4, 5])
+        #expect(throws: EvaluateJob.EvaluateError.metricNamedLikeColumn(scores: t.scores.path, truth: t.truth.path, name: "params")) {
+            try EvaluateJob.run(scores: t.scores, truth: t.truth)
+        }
+        let run = try CLI.run(["evaluate", "--scores", t.scores.path, "--truth", t.truth.path])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("column 'params' has the name of a metric in"))
+    }
+
     @Test("a name that is a metric in one task and a truth column in another is refused")
     func metricAndBaseline() throws {
         let dir = try CLI.scratch()
