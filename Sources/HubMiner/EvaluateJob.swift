@@ -13,8 +13,11 @@ public enum EvaluateJob {
         public var models: [String]
         /// Models in the scores but not the truth file, or the other way round.
         public var unmatched: [String]
+        /// Per metric and baseline: bootstrap intervals over resampled model pools,
+        /// Recall@1/3, weighted Pearson, leave-one-model-out (nil when not asked for).
+        public var uncertainty: [String: RankingUncertainty]?
 
-        enum CodingKeys: String, CodingKey { case metrics, baselines, truthColumn = "truth_column", models, unmatched }
+        enum CodingKeys: String, CodingKey { case metrics, baselines, truthColumn = "truth_column", models, unmatched, uncertainty }
     }
 
     public enum EvaluateError: Error, CustomStringConvertible, Equatable {
@@ -24,6 +27,9 @@ public enum EvaluateJob {
         case badCell(file: String, line: Int, column: String, value: String)
         case duplicateModel(file: String, model: String)
         case tooFewCommonModels(count: Int)
+        /// A metric of the scores has the name of a truth column: its row and the
+        /// baseline's would be one.
+        case metricNamedLikeColumn(scores: String, truth: String, name: String)
 
         public var description: String {
             switch self {
@@ -36,6 +42,8 @@ public enum EvaluateJob {
             case let .duplicateModel(file, model): return "\(file): model '\(model)' appears twice"
             case let .tooFewCommonModels(count):
                 return "only \(count) model\(count == 1 ? "" : "s") appear in both the scores and the truth file; at least 2 are needed"
+            case let .metricNamedLikeColumn(scores, truth, name):
+                return "\(truth): column '\(name)' has the name of a metric in \(scores); rename the column so the metric and the baseline stay apart"
             }
         }
     }
@@ -101,7 +109,9 @@ public enum EvaluateJob {
         return (values, names.enumerated().filter { $0.offset != modelIndex }.map(\.element))
     }
 
-    public static func run(scores scoresURL: URL, truth truthURL: URL, truthColumn: String = "accuracy") throws -> Report {
+    /// - Parameter bootstrap: resampling settings of the uncertainty estimates; nil skips them.
+    public static func run(scores scoresURL: URL, truth truthURL: URL, truthColumn: String = "accuracy",
+                           bootstrap: BootstrapSettings? = nil) throws -> Report {
         let scores = try readScores(scoresURL)
         let truth = try readTruth(truthURL)
         guard truth.columns.contains(truthColumn) else {
@@ -114,17 +124,25 @@ public enum EvaluateJob {
         let truthValues = common.map { truth.values[$0]![truthColumn]! }
 
         var metrics = [String: RankingQuality]()
+        var uncertainty = [String: RankingUncertainty]()
+        func judge(_ name: String, _ s: [Double], _ t: [Double]) throws {
+            metrics[name] = try RankingEvaluation.evaluate(scores: s, truth: t)
+            if let bootstrap { uncertainty[name] = try EvaluationUncertainty.evaluate(scores: s, truth: t, settings: bootstrap) }
+        }
         for (metric, byModel) in scores {
             let models = common.filter { byModel[$0] != nil }
             guard models.count >= 2 else { continue }
-            metrics[metric] = try RankingEvaluation.evaluate(scores: models.map { byModel[$0]! },
-                                                             truth: models.map { truth.values[$0]![truthColumn]! })
+            try judge(metric, models.map { byModel[$0]! }, models.map { truth.values[$0]![truthColumn]! })
         }
         let baselines = truth.columns.filter { $0 != truthColumn }
-        for baseline in baselines {
-            metrics[baseline] = try RankingEvaluation.evaluate(scores: common.map { truth.values[$0]![baseline]! }, truth: truthValues)
+        if let clash = baselines.first(where: { metrics[$0] != nil }) {
+            throw EvaluateError.metricNamedLikeColumn(scores: scoresURL.path, truth: truthURL.path, name: clash)
         }
-        return Report(metrics: metrics, baselines: baselines, truthColumn: truthColumn, models: common, unmatched: unmatched)
+        for baseline in baselines {
+            try judge(baseline, common.map { truth.values[$0]![baseline]! }, truthValues)
+        }
+        return Report(metrics: metrics, baselines: baselines, truthColumn: truthColumn, models: common, unmatched: unmatched,
+                      uncertainty: bootstrap == nil ? nil : uncertainty)
     }
 }
 

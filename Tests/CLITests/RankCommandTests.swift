@@ -220,6 +220,6 @@ struct RankMetricsTests {
                                "--task", "regression", "--metric", "all", "--format", "json"])
         #expect(all.status == 0, "\(all.stderr)")
         #expect(all.stderr.contains("hscore left out: hscore scores classification targets only"))
-        #expect(all.stdout.contains("\"metric_names\" : [\n    \"logme\"\n  ]"))
+        #expect(all.stdout.contains("\"metric_names\" : [\n    \"logme\",\n    \"etran\"\n  ]"))
     }
 }

@@ -59,6 +59,71 @@ struct ChartTests {
         #expect(scale.domain == -1...1)
     }
 
+    /// The numeric attributes of every element of `svg` with class `className`.
+    static func marks(_ className: String, in svg: String) -> [[String: Double]] {
+        svg.components(separatedBy: "<").filter { $0.contains("class=\"\(className)\"") }.map { element in
+            var out = [String: Double]()
+            for part in element.components(separatedBy: " ") {
+                let kv = part.components(separatedBy: "=\"")
+                if kv.count == 2, let v = Double(kv[1].prefix { $0 != "\"" }) { out[kv[0]] = v }
+            }
+            return out
+        }
+    }
+
+    @Test("bars: error bars span each interval, with caps, and only where the interval is drawable")
+    func errorBars() throws {
+        let chart = BarChart(title: "tau", valueTitle: "τ", bars: [
+            .init(label: "good", value: 0.6, interval: (lower: 0.3, upper: 0.8)),
+            .init(label: "bad", value: -0.4, interval: (lower: -0.7, upper: 0.1)),
+            .init(label: "no interval", value: 0.2),
+            .init(label: "undefined value", value: nil, interval: (lower: 0.1, upper: 0.2)),
+            .init(label: "reversed", value: 0.5, interval: (lower: 0.6, upper: 0.4)),
+            .init(label: "non-finite", value: 0.5, interval: (lower: .nan, upper: 0.7)),
+        ], fixedDomain: -1...1)
+        let svg = chart.rendered(id: "chart-tau")
+        Self.assertClean(svg)
+        let errorBars = Self.marks("error-bar", in: svg), caps = Self.marks("error-cap", in: svg)
+        let bars = Self.marks("bar", in: svg)
+        #expect(errorBars.count == 2 && caps.count == 4 && bars.count == 5)
+        guard errorBars.count == 2, caps.count == 4, bars.count >= 2 else { return }
+        // The axis is [-1, 1] across the frame: positions follow from the zero line
+        // and the bar of 0.6, so each bound lands where the scale puts it.
+        let zeroLine = try #require(Self.marks("zero", in: svg).first?["x1"])
+        let good = bars[0], bad = bars[1]
+        let unit = try #require(good["width"]) / 0.6   // pixels per unit of tau
+        let goodStart = try #require(good["x"])
+        #expect(abs(goodStart - zeroLine) < 1e-6)
+        for (mark, interval) in zip(errorBars, [(0.3, 0.8), (-0.7, 0.1)]) {
+            let x1 = try #require(mark["x1"]), x2 = try #require(mark["x2"])
+            #expect(abs(x1 - (zeroLine + interval.0 * unit)) < 0.05)
+            #expect(abs(x2 - (zeroLine + interval.1 * unit)) < 0.05)
+            #expect(mark["y1"] == mark["y2"])
+        }
+        // The negative bar ends left of zero, inside its interval.
+        let badStart = try #require(bad["x"]), badLower = try #require(errorBars[1]["x1"])
+        #expect(badStart > badLower)
+        // Caps are vertical, at the two ends of each error bar.
+        for (i, cap) in caps.enumerated() {
+            let bar = errorBars[i / 2]
+            #expect(cap["x1"] == cap["x2"] && cap["x1"] == bar[i % 2 == 0 ? "x1" : "x2"])
+            let top = try #require(cap["y1"]), bottom = try #require(cap["y2"]), mid = try #require(bar["y1"])
+            #expect(top < mid && bottom > mid)
+        }
+
+        // Without a fixed domain the axis widens to cover an interval beyond the values.
+        let wide = BarChart(title: "t", valueTitle: "v", bars: [.init(label: "a", value: 0.5, interval: (lower: 0.2, upper: 3.0))])
+        let wideSVG = wide.rendered(id: "w")
+        let whisker = try #require(Self.marks("error-bar", in: wideSVG).first)
+        let wideBar = try #require(Self.marks("bar", in: wideSVG).first)
+        let upperEnd = try #require(whisker["x2"]), barEnd = try #require(wideBar["x"]) + (try #require(wideBar["width"]))
+        // Frame right edge: the chart width less the 56 px kept for value text.
+        #expect(upperEnd <= wide.width - 56 + 1e-9)
+        // 3.0 is six times 0.5 from zero: the whisker reaches six bar lengths.
+        let zero = try #require(Self.marks("zero", in: wideSVG).first?["x1"])
+        #expect(abs((upperEnd - zero) - 6 * (barEnd - zero)) < 0.1)
+    }
+
     @Test("lines: a single sample, a diverged value that breaks the line, bands")
     func lines() {
         let diverged = LineChart.Series(name: "loss", samples: [

@@ -54,6 +54,37 @@ struct ReportPageTests {
         #expect(summary.contains("+2.65 points"))
     }
 
+    @Test("the tau chart draws evaluation.json's bootstrap intervals as error bars")
+    func tauIntervals() throws {
+        let root = try Fixture.copy()
+        defer { Fixture.remove(root) }
+        let path = root + "/evaluation.json"
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        func uncertainty(_ lower: Double?, _ upper: Double?) -> [String: Any] {
+            var tau: [String: Any] = ["estimate": 0.5, "level": 0.9, "resamples": 200, "undefined_resamples": 0]
+            tau["lower"] = lower
+            tau["upper"] = upper
+            return ["weighted_tau": tau, "regret_top1": ["level": 0.9, "resamples": 200, "undefined_resamples": 0],
+                    "recall_at": [String: Double]()]
+        }
+        // Two metrics with an interval, one whose resamples were all undefined.
+        json["uncertainty"] = ["knn": uncertainty(0.41, 0.93), "logme": uncertainty(-0.2, 0.85), "sfda": uncertainty(nil, nil)]
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
+
+        let run = try RunDirectory.load(root)
+        #expect(run.evaluationUncertainty?["knn"]?.weightedTau.lower == 0.41)
+        let html = ReportRenderer.render(run)
+        let tau = try #require(html.components(separatedBy: "<section id=\"tau\">").last?.components(separatedBy: "</section>").first)
+        #expect(Self.count("class=\"error-bar\"", in: tau) == 2)
+        #expect(Self.count("class=\"error-cap\"", in: tau) == 4)
+        #expect(tau.contains("knn: weighted τ = 0.7551, 90% interval [0.4100, 0.9300]"))
+        #expect(tau.contains("Error bars: 90% bootstrap percentile intervals of weighted τ over 200 resampled model pools."))
+
+        // The committed fixture has no intervals: no error bars, no note.
+        let plain = ReportRenderer.render(try RunDirectory.load(Fixture.run))
+        #expect(!plain.contains("error-bar") && !plain.contains("Error bars:"))
+    }
+
     @Test("missing parts render a 'not run' note instead of failing")
     func notRun() throws {
         let root = try Fixture.copy()

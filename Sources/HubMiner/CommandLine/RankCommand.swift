@@ -6,6 +6,7 @@ import Report
 extension TaskKind: ExpressibleByArgument {}
 extension RankSchedule: ExpressibleByArgument {}
 extension LogME.Compatibility: ExpressibleByArgument {}
+extension FeatureTransform: ExpressibleByArgument {}
 
 /// The options of `rank`, parsed the same way by both executables.
 public struct RankOptions: CommandOptions {
@@ -57,6 +58,9 @@ public struct RankOptions: CommandOptions {
     @Option(name: .customLong("label-key"), help: "Array name inside a .npz/.safetensors labels file that holds several.")
     public var labelKey: String?
 
+    @Option(help: "Feature transform before the feature-based metrics: none or ped (Potential Energy Descent).")
+    public var transform: FeatureTransform = .none
+
     @Option(help: "exact (iterate to --tolerance) or paper (the published reference schedule).")
     public var compat: LogME.Compatibility = .exact
 
@@ -87,6 +91,9 @@ public struct RankOptions: CommandOptions {
     public var runsModels: Bool { extraction.hub != nil || extraction.data != nil || isDistributed }
 
     public func validate() throws {
+        if transform != .none, !stats.isEmpty || isDistributed {
+            throw ValidationError("--transform \(transform.rawValue) needs the features in memory; it cannot run on --stats or distributed ranking")
+        }
         if isDistributed { return try validateDistributed() }
         let fromFiles = features != nil || labels != nil || sourceProbs != nil || key != nil || labelKey != nil
         let fromHub = extraction.hub != nil || extraction.data != nil || extraction.split != nil
@@ -155,7 +162,7 @@ public struct RankOptions: CommandOptions {
         RankConfiguration(
             featuresDirectory: URL(fileURLWithPath: features ?? "."), labelsFile: URL(fileURLWithPath: labels ?? "."),
             task: task, featureKey: key, labelKey: labelKey, logME: logME,
-            metrics: try MetricRegistry.metrics(named: metric),
+            metrics: transform.apply(to: try MetricRegistry.metrics(named: metric).map { $0 is LogME ? logME : $0 }),
             sourceProbabilitiesDirectory: sourceProbs.map { URL(fileURLWithPath: $0) }, sourceKey: sourceKey,
             skipInapplicableMetrics: metric.lowercased() == "all",
             threads: threads, schedule: schedule)

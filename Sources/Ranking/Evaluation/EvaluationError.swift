@@ -28,6 +28,8 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable, Sendable
     case nonFiniteValue(Input, index: Int, kind: NonFiniteKind)
     /// A top-k cut-off below 1.
     case invalidTopK(Int)
+    /// A setting of an evaluation (resamples, confidence level, task count) out of range.
+    case invalidSetting(name: String, value: String, expected: String)
 
     /// A one-line message suitable for a command-line error.
     public var description: String {
@@ -40,6 +42,8 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable, Sendable
             return "\(input.rawValue)[\(index)] is \(kind.rawValue); all values must be finite"
         case .invalidTopK(let k):
             return "top-k needs k >= 1, got \(k)"
+        case .invalidSetting(let name, let value, let expected):
+            return "\(name) = \(value), expected \(expected)"
         }
     }
 }

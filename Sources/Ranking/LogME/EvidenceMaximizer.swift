@@ -231,8 +231,15 @@ struct EvidenceMaximizer {
     /// The published reference schedule (thuml/LogME `_fit_fixed_point`, as used for
     /// the paper's numbers): alpha = beta = 1, at most 11 iterations, relative
     /// tolerance 1e-3 on alpha/beta, 1e-5 added to the denominators of both updates,
-    /// and the log-determinant summed over the numerically non-zero eigenvalues only
-    /// (a known slip of the reference, kept here so published numbers reproduce).
+    /// and the log-determinant summed over the min(N, D) singular values the
+    /// reference's SVD returns, not over all D eigenvalues (a known slip of the
+    /// reference when N < D, kept here so published numbers reproduce).
+    ///
+    /// Null directions (zero eigenvalues, e.g. dead units' all-zero columns) stay in
+    /// that log-determinant as log(alpha + beta·0): the reference keeps them too, as
+    /// rounding noise above its 1e-10 singular-value cut when N > D and all of them
+    /// when N <= D. Each cancels one of the D/2 log alpha, so appending zero columns
+    /// leaves the N > D score unchanged, as in the reference.
     func maximizePaperSchedule(_ p: SpectralProblem) -> ColumnEvidence {
         let n = Double(p.sampleCount), d = Double(p.dimension)
         let epsilon = 1e-5
@@ -261,7 +268,10 @@ struct EvidenceMaximizer {
             let tNew = alpha / beta
             if abs(tNew - t) / t <= 1e-3 { break }
         }
-        var logDet = 0.0
+        // The reference's SVD returns min(N, D) singular values; those not kept here
+        // are null and contribute log(alpha) each.
+        let nullTerms = Swift.max(Swift.min(p.sampleCount, p.dimension) - sigma.count, 0)
+        var logDet = Double(nullTerms) * log(alpha)
         for s in sigma { logDet += log(alpha + beta * s) }
         let evidence = d / 2 * log(alpha) + n / 2 * log(beta) - 0.5 * logDet
             - beta / 2 * res2 - alpha / 2 * m2 - n / 2 * log(2 * Double.pi)

@@ -119,8 +119,11 @@ public struct LogME: Sendable, Codable, Hashable {
             var zc = z.row(col)
             var sc = s
             var residual = 0.0
+            // Directions below the numerical rank are null: their computed eigenvalues
+            // and projections are rounding noise, so both schedules treat them as exact
+            // zeros (the paper schedule still counts them in its log-determinant).
+            for i in sc.indices where sc[i] <= rankTolerance { sc[i] = 0; zc[i] = 0 }
             if compatibility == .exact {
-                for i in sc.indices where sc[i] <= rankTolerance { sc[i] = 0; zc[i] = 0 }
                 residual = Self.leastSquaresResidual(s: sc, z: zc, targetSquares: targetSquares[col],
                                                      fullRowRank: route == .svd && rank == sampleCount)
             }

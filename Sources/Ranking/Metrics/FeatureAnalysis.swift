@@ -78,6 +78,18 @@ public final class FeatureAnalysis: @unchecked Sendable {
         }
     }
 
+    /// The numerical rank of the centred features: the number of covariance
+    /// eigenvalues above max eigenvalue x max(N, D) x machine epsilon. Directions
+    /// below it (dead units' all-zero columns, collinear columns, D >= N) carry only
+    /// rounding noise, which metrics must not rescale into signal.
+    public func covarianceRank() throws -> Int {
+        let values = try covarianceEigen().values
+        let top = values.max() ?? 0
+        guard top > 0 else { return 0 }
+        let tolerance = top * Double(max(sampleCount, dimension)) * Double.ulpOfOne
+        return values.filter { $0 > tolerance }.count
+    }
+
     /// The centred features projected on the top `components` principal directions
     /// (N x components), from the shared covariance eigendecomposition.
     public func principalComponents(_ components: Int) throws -> Matrix {

@@ -37,6 +37,8 @@ public struct GBC: TransferabilityMetric {
     public var name: String { "gbc" }
     public var inputs: [MetricInputKind] { [.features] }
     public var tasks: [TaskKind] { [.classification] }
+    /// Not null directions: the PCA keeps min(64, D) components, so a null component (zero variance in every class) enters the per-axis Gaussians at the variance floor. Not scale: that floor (1e-4) is absolute.
+    public var invariances: MetricInvariances { [.sampleOrder] }
 
     /// Principal components kept (capped at D).
     public var components: Int

@@ -32,6 +32,8 @@ public struct HScore: TransferabilityMetric {
     public var name: String { "hscore" }
     public var inputs: [MetricInputKind] { [.features] }
     public var tasks: [TaskKind] { [.classification] }
+    /// A pseudo-inverse trace: null directions are cut off, and a scale cancels between cov f⁻¹ and cov g.
+    public var invariances: MetricInvariances { [.sampleOrder, .nullDirections, .featureScale] }
 
     /// Eigenvalues at or below `relativeCutoff · λ_max` are treated as zero; `nil`
     /// uses max(N, D) · ε.

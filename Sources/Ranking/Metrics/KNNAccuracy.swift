@@ -32,6 +32,8 @@ public struct KNNAccuracy: TransferabilityMetric {
     public var name: String { Self.name }
     public var inputs: [MetricInputKind] { [.features] }
     public var tasks: [TaskKind] { [.classification] }
+    /// Distances (Euclidean or cosine) are unchanged by zero columns and keep their order under a scale.
+    public var invariances: MetricInvariances { [.sampleOrder, .nullDirections, .featureScale] }
 
     /// Neighbours per vote. 5 rather than the reference's 1: a single neighbour makes
     /// the score a noisy function of near-duplicates.

@@ -30,6 +30,8 @@ public struct LEEP: TransferabilityMetric {
     public var name: String { Self.name }
     public var inputs: [MetricInputKind] { [.sourceProbabilities] }
     public var tasks: [TaskKind] { [.classification] }
+    /// Reads source probabilities only: null directions and feature scale do not apply.
+    public var invariances: MetricInvariances { [.sampleOrder] }
 
     /// Absolute tolerance on each row sum of θ.
     public var rowSumTolerance: Double

@@ -28,6 +28,8 @@ public struct LinearProbe: TransferabilityMetric {
     public var name: String { Self.name }
     public var inputs: [MetricInputKind] { [.features] }
     public var tasks: [TaskKind] { [.classification] }
+    /// Features are standardised (constant columns stay 0, their weights get no gradient). Not sample order: the split is seeded by sample index.
+    public var invariances: MetricInvariances { [.nullDirections, .featureScale] }
 
     /// Inverse L2 strength (scikit-learn's C).
     public var inverseRegularization: Double

@@ -5,8 +5,9 @@ import Linalg
 /// Pre-trained Models Are from Neural Collapse on the Target Dataset Informs their
 /// Transferability", ICCV 2023).
 ///
-/// Per model, on the features projected on their top k = min(`components`, D, N)
-/// principal directions (shared PCA of `FeatureAnalysis`), a linear discriminant
+/// Per model, on the features projected on their top k = min(`components`, D, N,
+/// rank) principal directions (null components of rank-deficient features, such as
+/// dead units' zero columns, are left out) (shared PCA of `FeatureAnalysis`), a linear discriminant
 /// analysis (LDA) with shrinkage s = max(exp(−Σ_{i<32} ev_i), 1e-10), ev_i the
 /// explained variances (1/(N−1)) of the top 32 components, gives three raw terms:
 ///
@@ -45,6 +46,8 @@ public struct NCTI: TransferabilityMetric {
     public var name: String { "ncti" }
     public var inputs: [MetricInputKind] { [.features] }
     public var tasks: [TaskKind] { [.classification] }
+    /// Null directions yes: the PCA stops at the numerical rank. Not scale: the shrinkage exp(−Σ explained variances) depends on the features' scale (scale free only at its 1e-10 floor).
+    public var invariances: MetricInvariances { [.sampleOrder, .nullDirections] }
     public var isRelativeToZoo: Bool { true }
 
     /// Principal components kept before the LDA (capped at min(D, N)).
@@ -69,7 +72,12 @@ public struct NCTI: TransferabilityMetric {
         }
         let data = try input.requireClassifiedFeatures(for: name)
         let n = data.sampleCount, c = data.classCount
-        let k = Swift.min(components, data.dimension, n)
+        // Null principal components (dead units, rank below min(D, N)) would make
+        // the within-class scatter singular; scikit-learn's SVD-based LDA drops such
+        // directions by its rank cut, and so does restricting the PCA to the rank.
+        let rank = try metricLinalg(name, "PCA") { try data.analysis.covarianceRank() }
+        guard rank >= 1 else { throw MetricError.degenerate(metric: name, reason: "every feature column is constant") }
+        let k = Swift.min(components, data.dimension, n, rank)
         let z = try metricLinalg(name, "PCA") { try data.analysis.principalComponents(k) }
         let eigen = try metricLinalg(name, "PCA") { try data.analysis.covarianceEigen() }
         let explained = eigen.values.reversed().prefix(Swift.min(shrinkageComponents, k))

@@ -28,6 +28,8 @@ public struct NLEEP: TransferabilityMetric {
     public var name: String { Self.name }
     public var inputs: [MetricInputKind] { [.features] }
     public var tasks: [TaskKind] { [.classification] }
+    /// Null directions yes: the PCA keeps 80% of the variance, which null components do not carry. Not sample order: the k-means start is seeded by sample index. Not scale: the covariance regularisation 1e-6 is absolute.
+    public var invariances: MetricInvariances { [.nullDirections] }
 
     /// Fraction of the variance the PCA keeps.
     public var varianceFraction: Double

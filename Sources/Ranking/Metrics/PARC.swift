@@ -5,8 +5,10 @@ import Support
 /// PARC: Pairwise Annotation Representation Comparison (Bolya, Mittapalli, Hoffman,
 /// "Scalable Diverse Model Selection for Accessible Transfer Learning", NeurIPS 2021).
 ///
-/// Features are reduced by PCA to `dimensions` (32, the reference's setting) and each
-/// reduced column standardised (the reference's `StandardScaler`). Then
+/// Features are reduced by PCA to `dimensions` (32, the reference's setting; fewer
+/// when the centred features have lower numerical rank: null components are left
+/// out, see below) and each reduced column standardised (the reference's
+/// `StandardScaler`). Then
 ///
 ///     F_ij = 1 - pearson(fᵢ, fⱼ)     (rows of the reduced features)
 ///     Y_ij = 1 - pearson(yᵢ, yⱼ)     (one-hot label rows)
@@ -30,6 +32,10 @@ import Support
 /// - PCA is the exact one from the shared covariance eigendecomposition (the
 ///   reference uses a randomised PCA with one power iteration), with
 ///   scikit-learn's sign convention for the components (PARC depends on it);
+/// - PCA components of zero variance (up to rounding) are not kept: standardising
+///   them turns rounding noise into unit-variance signal (the score then changes
+///   with the features' scale and column order). This makes PARC ignore null
+///   directions such as dead units' zero columns;
 /// - a reduced sample whose row is constant has no Pearson correlation (NaN in the
 ///   reference, which makes the score NaN): it is given correlation 0 (distance 1)
 ///   with every other sample and a warning.
@@ -38,6 +44,8 @@ public struct PARC: TransferabilityMetric {
     public var name: String { Self.name }
     public var inputs: [MetricInputKind] { [.features] }
     public var tasks: [TaskKind] { [.classification] }
+    /// Null directions: components of zero variance are left out of the PCA. Scale: every component is standardised. Sample order: exact up to `maxSamples` (the subsample above it is seeded by index).
+    public var invariances: MetricInvariances { [.sampleOrder, .nullDirections, .featureScale] }
 
     /// PCA dimension (nil: no reduction, the features are only standardised).
     public var dimensions: Int?
@@ -72,7 +80,15 @@ public struct PARC: TransferabilityMetric {
         if let dimensions {
             // Always project when a dimension is set, even to D components: the
             // per-column standardisation that follows is not rotation invariant.
-            let k = min(dimensions, analysis.dimension, analysis.sampleCount)
+            // Only components of non-zero variance: a null component (dead units,
+            // rank below min(D, N)) is rounding noise that the standardisation below
+            // would blow up to unit variance, making the score depend on the noise
+            // (on the features' scale and column order). The reference's data has none.
+            let rank = try analysis.covarianceRank()
+            guard rank >= 1 else {
+                throw MetricError.degenerate(metric: name, reason: "every feature column is constant; there is no principal component")
+            }
+            let k = min(dimensions, analysis.dimension, analysis.sampleCount, rank)
             reduced = try analysis.principalComponents(k)
             try Self.applySignConvention(&reduced, eigen: analysis.covarianceEigen())
         } else {

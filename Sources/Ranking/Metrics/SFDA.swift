@@ -43,6 +43,8 @@ public struct SFDA: TransferabilityMetric {
     public var name: String { "sfda" }
     public var inputs: [MetricInputKind] { [.features] }
     public var tasks: [TaskKind] { [.classification] }
+    /// Neither null directions nor scale: the regularisation strength comes from σ_max(S_W) through exp(−a·σ_max) and the identity it adds spans every column.
+    public var invariances: MetricInvariances { [.sampleOrder] }
 
     /// a in λ = exp(−a σ_max(S_W)).
     public var shrinkageRate: Double

@@ -28,6 +28,8 @@ public struct ShrinkageHScore: TransferabilityMetric {
     public var name: String { "hscore_shrinkage" }
     public var inputs: [MetricInputKind] { [.features] }
     public var tasks: [TaskKind] { [.classification] }
+    /// Not null directions: the shrinkage target tr(cov f)/D and the Ledoit-Wolf intensity depend on D, so zero columns change the shrunk covariance.
+    public var invariances: MetricInvariances { [.sampleOrder, .featureScale] }
 
     public init() {}
 

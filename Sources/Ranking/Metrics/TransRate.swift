@@ -32,6 +32,8 @@ public struct TransRate: TransferabilityMetric {
     public var name: String { "transrate" }
     public var inputs: [MetricInputKind] { [.features] }
     public var tasks: [TaskKind] { [.classification] }
+    /// Neither null directions nor scale: the coding rate log det(I + D/(N eps²) ZᵀZ) has D and a fixed eps in it.
+    public var invariances: MetricInvariances { [.sampleOrder] }
 
     /// The distortion ε (> 0).
     public var epsilon: Double

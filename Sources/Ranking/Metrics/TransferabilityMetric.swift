@@ -48,6 +48,28 @@ public struct MetricInput: Sendable {
     }
 }
 
+/// Changes of a model's data that a metric's definition guarantees leave its score
+/// unchanged, beyond those every metric must respect (reordering the feature
+/// columns or source classes, renaming the target classes, identical inputs giving
+/// identical scores). Each metric declares its set, its doc says why the others do
+/// not hold, and `MetricConformanceTests` checks every registered metric against
+/// its declaration.
+public struct MetricInvariances: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// Reordering the samples (with their labels). Not guaranteed by metrics that
+    /// draw a seeded split, subsample or initialisation by sample index.
+    public static let sampleOrder = MetricInvariances(rawValue: 1 << 0)
+    /// Appending all-zero feature columns (dead units), or any direction in which
+    /// the features do not vary: the definition ignores null directions.
+    public static let nullDirections = MetricInvariances(rawValue: 1 << 1)
+    /// Multiplying every feature by one positive constant.
+    public static let featureScale = MetricInvariances(rawValue: 1 << 2)
+
+    public static let all: MetricInvariances = [.sampleOrder, .nullDirections, .featureScale]
+}
+
 /// A metric's result for one model.
 public struct MetricResult: Sendable, Codable, Equatable {
     /// Higher is better, always (metrics whose paper minimises negate it and say so).
@@ -81,6 +103,9 @@ public protocol TransferabilityMetric: Sendable {
     /// Whether scores are only comparable after normalising across the candidate
     /// models (as NCTI's and ETran's are): see `normalizeAcrossModels`.
     var isRelativeToZoo: Bool { get }
+    /// The invariances its definition guarantees (no default: every metric declares
+    /// them, and the conformance suite checks them as soon as it is registered).
+    var invariances: MetricInvariances { get }
     func score(_ input: MetricInput) throws -> MetricResult
     /// Turns raw per-model scores into the final ones; identity unless the metric is
     /// relative to the zoo.

@@ -26,6 +26,7 @@ public enum StatisticsMetrics {
         "knn": "it needs every sample's nearest neighbours",
         "linear_probe": "it trains a logistic regression by L-BFGS on a seeded split of the samples (no closed form in the moments)",
         "leep": "it averages the log of a per-sample mixture of source-class probabilities",
+        "etran": "its energy term averages the lowest per-sample log-sum-exp energies and its lda term per-sample softmax probabilities",
         "nce": "it reads per-sample source-class probabilities (their argmax contingency table with the labels would be a sufficient statistic, but the statistics files hold features only)",
     ]
 

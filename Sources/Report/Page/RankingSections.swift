@@ -81,9 +81,14 @@ extension ReportPage {
             title: "Weighted Kendall τ between score and fine-tuned accuracy",
             valueTitle: "weighted τ (1 = same order, 0 = unrelated, −1 = reversed)",
             bars: entries.map { e in
-                BarChart.Bar(label: MetricTitle.of(e.name) + (e.baseline ? " (baseline)" : ""), value: e.tau,
-                             color: e.baseline ? Palette.neutral : nil,
-                             tooltip: "\(e.name): weighted τ = \(e.tau.map { NumberText.fixed($0, decimals: 4) } ?? "undefined")")
+                // evaluation.json's bootstrap interval of weighted tau, when it has one.
+                let bootstrap = run.evaluationUncertainty?[e.name]?.weightedTau
+                let interval = bootstrap.flatMap { b in b.lower.flatMap { lo in b.upper.map { hi in (lower: lo, upper: hi) } } }
+                let intervalText = interval.map { ", \(Int((bootstrap!.level * 100).rounded()))% interval [\(NumberText.fixed($0.lower, decimals: 4)), \(NumberText.fixed($0.upper, decimals: 4))]" } ?? ""
+                return BarChart.Bar(label: MetricTitle.of(e.name) + (e.baseline ? " (baseline)" : ""), value: e.tau,
+                                    color: e.baseline ? Palette.neutral : nil,
+                                    tooltip: "\(e.name): weighted τ = \(e.tau.map { NumberText.fixed($0, decimals: 4) } ?? "undefined")" + intervalText,
+                                    interval: interval)
             },
             fixedDomain: -1...1)
         chart.width = 1000
@@ -95,8 +100,12 @@ extension ReportPage {
             ])
         }
         let source = run.evaluation != nil ? "evaluation.json (hubminer evaluate)" : "ranking.json and ground_truth.json"
+        var intervals = ""
+        if let any = run.evaluationUncertainty?.values.first(where: { $0.weightedTau.lower != nil }) {
+            intervals = " Error bars: \(Int((any.weightedTau.level * 100).rounded()))% bootstrap percentile intervals of weighted τ over \(any.weightedTau.resamples) resampled model pools."
+        }
         return section("tau", "<figure>" + chart.rendered(id: "chart-tau") + "</figure>\n"
-                       + "<p class=\"note\">From \(HTML.escape(source)). Weighted τ (Vigna's hyperbolic weighting, as scipy's weightedtau) counts agreement near the top of the ranking more than agreement among the weak models.</p>",
+                       + "<p class=\"note\">From \(HTML.escape(source)).\(intervals) Weighted τ (Vigna's hyperbolic weighting, as scipy's weightedtau) counts agreement near the top of the ranking more than agreement among the weak models.</p>",
                        lead: "How well each metric's ranking matches the ranking by fine-tuned accuracy.")
     }
 }

@@ -12,6 +12,9 @@ public struct RunDirectory: Sendable {
     public var groundTruth: GroundTruth?
     /// `hubminer evaluate --format json`: ranking quality by metric (and baseline).
     public var evaluation: [String: RankingQuality]?
+    /// `hubminer evaluate --resamples N --format json`: the bootstrap intervals and
+    /// robustness by metric (and baseline); nil when the file has none.
+    public var evaluationUncertainty: [String: RankingUncertainty]?
     /// By method name.
     public var tuning: [TuningMethodRuns]
 
@@ -47,8 +50,10 @@ public struct RunDirectory: Sendable {
         out.run = try reader.object("run.json").map(RunInfo.init)
         out.groundTruth = try reader.object("ground_truth.json").map(GroundTruth.init)
         out.ranking = try reader.decoded("ranking.json", as: RankingResult.self)
-        struct EvaluationFile: Decodable { let metrics: [String: RankingQuality] }
-        out.evaluation = try reader.decoded("evaluation.json", as: EvaluationFile.self)?.metrics
+        struct EvaluationFile: Decodable { let metrics: [String: RankingQuality]; let uncertainty: [String: RankingUncertainty]? }
+        let evaluation = try reader.decoded("evaluation.json", as: EvaluationFile.self)
+        out.evaluation = evaluation?.metrics
+        out.evaluationUncertainty = evaluation?.uncertainty
         out.tuning = try reader.tuningRuns()
         return out
     }
