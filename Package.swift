@@ -108,7 +108,7 @@ package.products += [
 ]
 package.targets += [
     // Model hubs (cards, manifests, feature extraction) and the extraction cache.
-    .target(name: "Hub", dependencies: ["Torch", "Data", "FeatureIO", "Linalg"]),
+    .target(name: "Hub", dependencies: ["Torch", "Data", "FeatureIO", "Linalg", "Models"]),
     .target(name: "Cache", dependencies: ["FeatureIO", .product(name: "GRDB", package: "GRDB.swift")]),
     // The built-in model zoo: procedural tasks, small architectures pre-trained from
     // scratch, cached as an ordinary hub directory (docs/ZOO.md).
@@ -166,4 +166,18 @@ package.targets += [
     .testTarget(name: "DistributedRankTests", dependencies: ["HubMinerDistributed", "HubMiner", "Distributed", "Ranking", "FeatureIO", "Linalg", "Torch"]),
     // Training-step timings against PyTorch; run through benchmarks/torch/run.sh.
     .executableTarget(name: "TorchBenchmark", dependencies: ["Torch", "Linalg"], path: "benchmarks/torch/Sources"),
+]
+
+// MARK: - Pre-trained model families (Hugging Face / timm checkpoints)
+//
+// `Models` builds TorchScript modules for checkpoint folders (config.json +
+// safetensors) with parameters named as in the checkpoint, so every downstream
+// piece (stages, tuning, export) sees an ordinary `ScriptModule`.
+package.targets += [
+    .target(name: "Models", dependencies: ["Torch", "FeatureIO"]),
+    .testTarget(name: "ModelsTests", dependencies: ["Models", "Torch", "FeatureIO"], resources: [.copy("Fixtures")]),
+]
+package.targets += [
+    // The all-MiniLM-L6-v2 cross-check and timing against sentence-transformers; run through benchmarks/models/run.sh.
+    .executableTarget(name: "ModelsBenchmark", dependencies: ["Models", "Torch", "FeatureIO"], path: "benchmarks/models/Sources"),
 ]

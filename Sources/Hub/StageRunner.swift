@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import Torch
 
 /// Runs a model card's stages on a loaded TorchScript module: the representation
@@ -23,8 +24,16 @@ public final class StageRunner {
         if let hints = card.hints { try check(hints, field: "hints") }
     }
 
-    /// Loads the card's TorchScript file (left in whatever mode it was saved in).
+    /// Loads the card's TorchScript file (left in whatever mode it was saved in), or
+    /// builds the model of a checkpoint folder with its weights (in eval mode).
     public static func loadModule(_ entry: HubEntry) throws -> ScriptModule {
+        if entry.isCheckpointFolder {
+            do {
+                return try Checkpoint.load(entry.modelFile).module
+            } catch {
+                throw HubError.modelFailed(model: entry.name, message: "\(error)")
+            }
+        }
         do {
             return try ScriptModule(contentsOf: entry.modelFile.path)
         } catch {

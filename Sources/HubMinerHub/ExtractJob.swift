@@ -127,7 +127,7 @@ public enum ExtractJob {
     static func extractOne(_ entry: HubEntry, dataset: any Dataset, fingerprint: String, config: ExtractConfiguration, cache: FeatureCache,
                            threads: ExtractionThreads, progress: ProgressReporter) throws -> ExtractedModel {
         let started = Date()
-        let digest = try FileDigest.sha256(of: entry.modelFile)
+        let digest = try entry.contentDigest()
         let key = FeatureCache.key(modelDigest: digest, datasetFingerprint: fingerprint,
                                    representation: entry.card.representation.cacheDescription
                                        + ";head=" + (entry.card.sourceHead?.summary ?? "-"),

@@ -49,9 +49,17 @@ struct ImportRulesTests {
         let all = try Self.imports()
         for target in ["HubMiner", "HubMinerCommandLine", "HubMinerCLI", "HTMLReport"] {
             #expect(all[target] != nil, "\(target) not found")
-            let forbidden = (all[target] ?? []).intersection(["Torch", "CTorch", "Hub", "Cache", "HubMinerHub", "GRDB", "Tuning"])
+            let forbidden = (all[target] ?? []).intersection(["Torch", "CTorch", "Hub", "Cache", "HubMinerHub", "GRDB", "Tuning", "Models"])
             #expect(forbidden.isEmpty, "\(target) imports \(forbidden.sorted())")
         }
+    }
+
+    /// The model families build modules for the hub layer: they never reach up to it.
+    @Test("Models depends only on Torch and FeatureIO")
+    func modelsAreALeafOfTheHubLayer() throws {
+        let all = try Self.imports()
+        let imports = try #require(all["Models"])
+        #expect(imports.subtracting(["Foundation", "Torch", "FeatureIO"]).isEmpty, "Models imports \(imports.sorted())")
     }
 
     @Test("each C module and the argument parser have one owner")
