@@ -18,6 +18,8 @@ public final class CheckpointWeights {
     public let directory: URL
     /// Every tensor name in the checkpoint, with the file holding it.
     public let files: [String: URL]
+    /// The opened files (each header parsed once).
+    private let opened: [URL: NamedArrayFile]
     /// The prefix put before every requested name (`""`, `"bert."`, ...).
     public private(set) var prefix = ""
     private var used = Set<String>()
@@ -33,8 +35,11 @@ public final class CheckpointWeights {
         let single = directory.appendingPathComponent(Self.singleFile)
         let index = directory.appendingPathComponent(Self.indexFile)
         var files = [String: URL]()
+        var opened = [URL: NamedArrayFile]()
         if fm.fileExists(atPath: single.path) {
-            for key in try FeatureFile.keys(at: single) { files[key] = single }
+            let file = try NamedArrayFile(single)
+            opened[single] = file
+            for key in file.keys { files[key] = single }
         } else if fm.fileExists(atPath: index.path) {
             let config = try ConfigFile(contentsOf: index)
             guard let map = config.object["weight_map"] as? [String: String] else {
@@ -49,7 +54,9 @@ public final class CheckpointWeights {
                 guard fm.fileExists(atPath: url.path) else {
                     throw ModelError.unreadable(path: url.path, message: "shard listed in \(Self.indexFile) does not exist")
                 }
-                shardKeys[shard] = Set(try FeatureFile.keys(at: url))
+                let file = try NamedArrayFile(url)
+                opened[url] = file
+                shardKeys[shard] = Set(file.keys)
             }
             for (name, shard) in map {
                 guard shardKeys[shard]?.contains(name) == true else {
@@ -62,6 +69,7 @@ public final class CheckpointWeights {
             throw ModelError.unreadable(path: directory.path, message: "no \(Self.singleFile) or \(Self.indexFile) (only safetensors checkpoints are read)")
         }
         self.files = files
+        self.opened = opened
     }
 
     public var names: [String] { files.keys.sorted() }
@@ -88,7 +96,7 @@ public final class CheckpointWeights {
             return try Tensor.zeros(shape)
         }
         used.insert(key)
-        let array = try FeatureFile.readArray(at: url, key: key)
+        let array = try opened[url]!.read(key)
         guard array.shape == shape else {
             problems.append("tensor '\(key)' in \(url.lastPathComponent) has shape \(array.shape), expected \(shape)")
             return try Tensor.zeros(shape)
