@@ -32,7 +32,7 @@ public enum Checkpoint {
 
     /// The families by their configuration names, for messages.
     public static var supported: [String] {
-        TextEncoderSpec.modelTypes + ["vit", "deit"] + TimmArchitectures.patterns.map { "timm \($0)" }
+        TextEncoderSpec.modelTypes + ["vit", "deit", "resnet"] + TimmArchitectures.patterns.map { "timm \($0)" }
     }
 
     /// True when `directory` holds `config.json` and a safetensors checkpoint.
@@ -50,7 +50,9 @@ public enum Checkpoint {
         case .text(let spec):
             return (spec.modelType, textInput(spec, directory: directory), spec.hidden, spec.layers)
         case .vision(let spec, let name):
-            return (name, try imageInput(spec, config: config, directory: directory), spec.dim, spec.depth)
+            return (name, try imageInput(spec.imageSize, spec.channels, config: config, directory: directory), spec.dim, spec.depth)
+        case .resnet(let spec, let name):
+            return (name, try imageInput(224, spec.channels, config: config, directory: directory), spec.featureDimension, spec.outputs.count)
         }
     }
 
@@ -68,7 +70,11 @@ public enum Checkpoint {
         case .vision(let spec, let name):
             module = try VisionTransformer.build(spec, weights: weights)
             try weights.finish(ignorable: spec.ignorable)
-            described = (name, try imageInput(spec, config: config, directory: directory), spec.dim, spec.depth)
+            described = (name, try imageInput(spec.imageSize, spec.channels, config: config, directory: directory), spec.dim, spec.depth)
+        case .resnet(let spec, let name):
+            module = try ResNet.build(spec, weights: weights)
+            try weights.finish(ignorable: spec.ignorable)
+            described = (name, try imageInput(224, spec.channels, config: config, directory: directory), spec.featureDimension, spec.outputs.count)
         }
         try module.eval()
         return LoadedCheckpoint(module: module, family: described.0, input: described.1, featureDimension: described.2,
@@ -78,17 +84,22 @@ public enum Checkpoint {
     enum Family {
         case text(TextEncoderSpec)
         case vision(VisionTransformerSpec, String)
+        case resnet(ResNetSpec, String)
     }
 
     static func family(_ config: ConfigFile) throws -> Family {
         if let type = try config.string("model_type") {
             if TextEncoderSpec.modelTypes.contains(type) { return .text(try TextEncoderSpec(config: config)) }
             if type == "vit" || type == "deit" { return .vision(try VisionTransformerSpec(transformers: config), type) }
+            if type == "resnet" { return .resnet(try ResNetSpec(transformers: config), type) }
             throw ModelError.unsupported(path: config.path, what: "model_type '\(type)'", supported: supported)
         }
         if let architecture = try config.string("architecture") {
             if architecture.hasPrefix("vit_") || architecture.hasPrefix("deit_") {
                 return .vision(try VisionTransformerSpec(timm: config, architecture: architecture), "timm \(architecture)")
+            }
+            if architecture.hasPrefix("resnet") {
+                return .resnet(try ResNetSpec(timm: config, architecture: architecture), "timm \(architecture)")
             }
             throw ModelError.unsupported(path: config.path, what: "timm architecture '\(architecture)'", supported: supported)
         }
@@ -107,8 +118,8 @@ public enum Checkpoint {
 
     /// Image size and normalisation: `preprocessor_config.json` (transformers) or the
     /// configuration's `pretrained_cfg` (timm), else the model's own size and no normalisation.
-    static func imageInput(_ spec: VisionTransformerSpec, config: ConfigFile, directory: URL) throws -> CheckpointInput {
-        var height = spec.imageSize, width = spec.imageSize
+    static func imageInput(_ size: Int, _ channels: Int, config: ConfigFile, directory: URL) throws -> CheckpointInput {
+        var height = size, width = size
         var mean: [Float]?, std: [Float]?
         var crop = false
         if let pretrained = try config.child("pretrained_cfg") {
@@ -131,7 +142,7 @@ public enum Checkpoint {
                 width = side
             }
         }
-        return .image(height: height, width: width, channels: spec.channels, mean: mean, std: std, centerCrop: crop)
+        return .image(height: height, width: width, channels: channels, mean: mean, std: std, centerCrop: crop)
     }
 
     /// sentence-transformers' pooling (`modules.json` naming a `Pooling` module and a

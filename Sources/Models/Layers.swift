@@ -82,6 +82,23 @@ public final class LayerBuilder {
     }
 }
 
+extension LayerBuilder {
+    /// `nn.BatchNorm2d(channels, eps)`: batch statistics (momentum 0.1) in training
+    /// mode, the running statistics (buffers, as in the checkpoint) in eval mode.
+    public func batchNorm(_ path: String, _ channels: Int, eps: Double) throws -> ScriptModule {
+        let m = try ScriptModule(name: typeName("BatchNorm2d"))
+        try parameter(m, "weight", path: "\(path).weight", shape: [channels])
+        try parameter(m, "bias", path: "\(path).bias", shape: [channels])
+        try parameter(m, "running_mean", path: "\(path).running_mean", shape: [channels], buffer: true)
+        try parameter(m, "running_var", path: "\(path).running_var", shape: [channels], buffer: true)
+        try m.define("""
+            def forward(self, x):
+                return torch.batch_norm(x, self.weight, self.bias, self.running_mean, self.running_var, self.training, 0.1, \(literal(eps)), False)
+            """)
+        return m
+    }
+}
+
 /// An activation by its configuration name (`hidden_act`, `activation`), as a
 /// TorchScript expression template over `x`.
 public enum Activation: String, Sendable, CaseIterable {

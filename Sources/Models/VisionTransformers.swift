@@ -273,5 +273,6 @@ public enum VisionTransformer {
 
 /// The timm architecture names the families build.
 public enum TimmArchitectures {
-    public static let patterns = ["vit_{tiny,small,base,large,huge}_patch*_*", "deit_{tiny,small,base}[_distilled]_patch16_*"]
+    public static let patterns = ["vit_{tiny,small,base,large,huge}_patch*_*", "deit_{tiny,small,base}[_distilled]_patch16_*",
+                                  "resnet{18,34,50,101,152}"]
 }
