@@ -32,7 +32,7 @@ public enum Checkpoint {
 
     /// The families by their configuration names, for messages.
     public static var supported: [String] {
-        TextEncoderSpec.modelTypes + ["vit", "deit", "resnet"] + TimmArchitectures.patterns.map { "timm \($0)" }
+        TextEncoderSpec.modelTypes + ["vit", "deit", "resnet", "convnext"] + TimmArchitectures.patterns.map { "timm \($0)" }
     }
 
     /// True when `directory` holds `config.json` and a safetensors checkpoint.
@@ -53,6 +53,8 @@ public enum Checkpoint {
             return (name, try imageInput(spec.imageSize, spec.channels, config: config, directory: directory), spec.dim, spec.depth)
         case .resnet(let spec, let name):
             return (name, try imageInput(224, spec.channels, config: config, directory: directory), spec.featureDimension, spec.outputs.count)
+        case .convnext(let spec, let name):
+            return (name, try imageInput(224, spec.channels, config: config, directory: directory), spec.dims.last!, spec.dims.count)
         }
     }
 
@@ -75,6 +77,10 @@ public enum Checkpoint {
             module = try ResNet.build(spec, weights: weights)
             try weights.finish(ignorable: spec.ignorable)
             described = (name, try imageInput(224, spec.channels, config: config, directory: directory), spec.featureDimension, spec.outputs.count)
+        case .convnext(let spec, let name):
+            module = try ConvNeXt.build(spec, weights: weights)
+            try weights.finish(ignorable: spec.ignorable)
+            described = (name, try imageInput(224, spec.channels, config: config, directory: directory), spec.dims.last!, spec.dims.count)
         }
         try module.eval()
         return LoadedCheckpoint(module: module, family: described.0, input: described.1, featureDimension: described.2,
@@ -85,6 +91,7 @@ public enum Checkpoint {
         case text(TextEncoderSpec)
         case vision(VisionTransformerSpec, String)
         case resnet(ResNetSpec, String)
+        case convnext(ConvNeXtSpec, String)
     }
 
     static func family(_ config: ConfigFile) throws -> Family {
@@ -92,11 +99,15 @@ public enum Checkpoint {
             if TextEncoderSpec.modelTypes.contains(type) { return .text(try TextEncoderSpec(config: config)) }
             if type == "vit" || type == "deit" { return .vision(try VisionTransformerSpec(transformers: config), type) }
             if type == "resnet" { return .resnet(try ResNetSpec(transformers: config), type) }
+            if type == "convnext" { return .convnext(try ConvNeXtSpec(transformers: config), type) }
             throw ModelError.unsupported(path: config.path, what: "model_type '\(type)'", supported: supported)
         }
         if let architecture = try config.string("architecture") {
             if architecture.hasPrefix("vit_") || architecture.hasPrefix("deit_") {
                 return .vision(try VisionTransformerSpec(timm: config, architecture: architecture), "timm \(architecture)")
+            }
+            if architecture.hasPrefix("convnext_") {
+                return .convnext(try ConvNeXtSpec(timm: config, architecture: architecture), "timm \(architecture)")
             }
             if architecture.hasPrefix("resnet") {
                 return .resnet(try ResNetSpec(timm: config, architecture: architecture), "timm \(architecture)")

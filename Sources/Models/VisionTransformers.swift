@@ -274,5 +274,5 @@ public enum VisionTransformer {
 /// The timm architecture names the families build.
 public enum TimmArchitectures {
     public static let patterns = ["vit_{tiny,small,base,large,huge}_patch*_*", "deit_{tiny,small,base}[_distilled]_patch16_*",
-                                  "resnet{18,34,50,101,152}"]
+                                  "resnet{18,34,50,101,152}", "convnext_{atto,femto,pico,nano,tiny,small,base,large}"]
 }

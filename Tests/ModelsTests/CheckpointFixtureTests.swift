@@ -11,7 +11,8 @@ import Torch
 /// max-norm of the reference).
 struct CheckpointFixtureTests {
     static let textFixtures = ["bert", "bert-bf16", "bert-fp16", "roberta", "xlm-roberta", "distilbert", "electra", "minilm-st"]
-    static let visionFixtures = ["hf-vit", "hf-deit", "timm-vit", "timm-deit", "hf-resnet", "hf-resnet50", "timm-resnet", "timm-resnet50"]
+    static let visionFixtures = ["hf-vit", "hf-deit", "timm-vit", "timm-deit", "hf-resnet", "hf-resnet50", "timm-resnet", "timm-resnet50",
+                                 "hf-convnext", "timm-convnext", "timm-convnext-atto"]
 
     static func fixture(_ name: String) throws -> URL {
         let root = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
@@ -61,8 +62,9 @@ struct CheckpointFixtureTests {
     @Test(arguments: visionFixtures)
     func visionModelMatchesReference(_ name: String) throws {
         let pixels = try Self.tensor(try Self.expected(name, "pixel_values"))
-        // the tiny ResNets: 2 stages (transformers), 4 (timm); the transformers: 2 blocks
-        try check(name, arguments: [.tensor(pixels)], layers: name.hasPrefix("timm-resnet") ? 4 : 2)
+        // the tiny CNNs: 2 stages (transformers), 4 (timm, which needs 4); the transformers: 2 blocks
+        let timmCNN = name.hasPrefix("timm-resnet") || name.hasPrefix("timm-convnext")
+        try check(name, arguments: [.tensor(pixels)], layers: timmCNN ? 4 : 2)
     }
 
     @Test func parametersCarryTheCheckpointNames() throws {
