@@ -146,6 +146,12 @@ public enum Checkpoint {
             std = try p.doubles("image_std")?.map { Float($0) } ?? std
             crop = try p.bool("do_center_crop", default: false)
             if let size = try p.child(crop ? "crop_size" : "size") {
+                if let side = try size.optionalInt("shortest_edge") {
+                    // shorter side to the size keeping the aspect ratio: the card's centre crop
+                    height = side
+                    width = side
+                    crop = true
+                }
                 height = try size.int("height", default: height)
                 width = try size.int("width", default: width)
             } else if let side = try p.optionalInt(crop ? "crop_size" : "size") {
