@@ -8,6 +8,11 @@ import Foundation
 public struct PrecompiledCharsmap: TextNormalizer {
     let units: [UInt32]
     let replacements: [UInt8]
+    /// The replacement of each single ASCII character (nil: unchanged), looked up
+    /// once: most text is ASCII, one grapheme per character.
+    var ascii = [[Unicode.Scalar]?](repeating: nil, count: 128)
+    /// Decoded replacement strings by blob offset.
+    var decoded = [Int: [Unicode.Scalar]]()
 
     /// Parses the charsmap bytes; `file`/`field` name them in errors.
     public init(bytes: [UInt8], file: String = "precompiled_charsmap", field: String = "precompiled_charsmap") throws {
@@ -27,6 +32,12 @@ public struct PrecompiledCharsmap: TextNormalizer {
         self.units = units
         self.replacements = Array(bytes[(4 + trieBytes)...])
         guard String(validating: replacements, as: UTF8.self) != nil else { throw bad("UTF-8 replacement strings", "invalid UTF-8") }
+        var start = 0
+        for (i, b) in replacements.enumerated() where b == 0 {
+            decoded[start] = Array((String(validating: replacements[start..<i], as: UTF8.self) ?? "").unicodeScalars)
+            start = i + 1
+        }
+        for b in 0..<128 { ascii[b] = transform(bytes: [UInt8(b)]) }
     }
 
     // Unit fields of Darts-clone's double array.
@@ -35,31 +46,30 @@ public struct PrecompiledCharsmap: TextNormalizer {
     @inline(__always) private static func label(_ u: UInt32) -> UInt32 { u & ((1 << 31) | 0xFF) }
     @inline(__always) private static func offset(_ u: UInt32) -> Int { Int((u >> 10) << ((u & (1 << 9)) >> 6)) }
 
-    /// The values of every key that is a prefix of `key`, shortest first. A malformed
-    /// trie ends the search (out-of-range positions are never read).
-    func commonPrefixValues(_ key: [UInt8]) -> [UInt32] {
-        var results = [UInt32]()
-        guard !units.isEmpty else { return results }
+    /// The value of the shortest key that is a prefix of `key` (SentencePiece takes
+    /// the first of the common-prefix search's results). A malformed trie ends the
+    /// search: out-of-range positions are never read.
+    func firstPrefixValue<C: Collection>(_ key: C) -> UInt32? where C.Element == UInt8 {
+        guard !units.isEmpty else { return nil }
         var pos = Self.offset(units[0])
         for c in key {
             if c == 0 { break }
             pos ^= Int(c)
-            guard pos >= 0, pos < units.count else { return results }
+            guard pos >= 0, pos < units.count else { return nil }
             let unit = units[pos]
-            if Self.label(unit) != UInt32(c) { return results }
+            if Self.label(unit) != UInt32(c) { return nil }
             pos ^= Self.offset(unit)
-            guard pos >= 0, pos < units.count else { return results }
-            if Self.hasLeaf(unit) { results.append(Self.value(units[pos])) }
+            guard pos >= 0, pos < units.count else { return nil }
+            if Self.hasLeaf(unit) { return Self.value(units[pos]) }
         }
-        return results
+        return nil
     }
 
-    /// The replacement of `chunk` when the trie has a key that is a prefix of it: as
-    /// SentencePiece, the first (shortest) match is taken.
-    func transform(_ chunk: [Unicode.Scalar]) -> [Unicode.Scalar]? {
-        let key = Array(chunk.string.utf8)
-        guard let first = commonPrefixValues(key).first else { return nil }
+    /// The replacement of the UTF-8 `bytes` when the trie has a key that is a prefix of them.
+    func transform<C: Collection>(bytes: C) -> [Unicode.Scalar]? where C.Element == UInt8 {
+        guard let first = firstPrefixValue(bytes) else { return nil }
         let start = Int(first)
+        if let cached = decoded[start] { return cached }
         guard start <= replacements.count else { return nil }
         var end = start
         while end < replacements.count, replacements[end] != 0 { end += 1 }
@@ -73,13 +83,24 @@ public struct PrecompiledCharsmap: TextNormalizer {
         var out = [Unicode.Scalar]()
         out.reserveCapacity(text.count)
         for grapheme in text.string {
-            let scalars = Array(grapheme.unicodeScalars)
-            if grapheme.utf8.count < 6, let t = transform(scalars) {
+            let scalars = grapheme.unicodeScalars
+            if scalars.count == 1, let c = scalars.first, c.isASCII {
+                if let t = ascii[Int(c.value)] { out += t } else { out.append(c) }
+                continue
+            }
+            let utf8 = grapheme.utf8
+            if utf8.count < 6, let t = transform(bytes: utf8) {
                 out += t
                 continue
             }
             for c in scalars {
-                if let t = transform([c]) { out += t } else { out.append(c) }
+                if c.isASCII {
+                    if let t = ascii[Int(c.value)] { out += t } else { out.append(c) }
+                } else if let t = transform(bytes: UTF8.encode(c)!) {
+                    out += t
+                } else {
+                    out.append(c)
+                }
             }
         }
         return out
