@@ -35,9 +35,11 @@ public struct WordPiece: TokenizationModel {
     let lookup: [ByteKey: Int]
     let prefixBytes: [UInt8]
 
+    /// `byteVocabulary`, when given, is the lookup table by UTF-8 bytes (a vocab.txt
+    /// may hold canonically equivalent tokens, which `vocabulary`'s String keys merge).
     public init(vocabulary: [String: Int], unknownToken: String = "[UNK]", continuingSubwordPrefix: String = "##",
-                maxInputCharsPerWord: Int = 100) throws {
-        guard let unk = vocabulary[unknownToken] else {
+                maxInputCharsPerWord: Int = 100, byteVocabulary: [[UInt8]: Int]? = nil) throws {
+        guard let unk = byteVocabulary?[Array(unknownToken.utf8)] ?? vocabulary[unknownToken] else {
             throw TokenizerError.invalidArgument("WordPiece: the unknown token '\(unknownToken)' is not in the vocabulary")
         }
         self.vocabulary = vocabulary
@@ -45,7 +47,7 @@ public struct WordPiece: TokenizationModel {
         self.continuingSubwordPrefix = continuingSubwordPrefix
         self.maxInputCharsPerWord = maxInputCharsPerWord
         self.unknownId = unk
-        self.lookup = byteTable(vocabulary)
+        self.lookup = byteVocabulary ?? byteTable(vocabulary)
         self.prefixBytes = Array(continuingSubwordPrefix.utf8)
     }
 

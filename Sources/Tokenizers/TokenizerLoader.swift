@@ -52,7 +52,11 @@ extension Tokenizer {
             throw TokenizerError.invalidField(path: vocabURL.path, field: "lines", expected: "at most \(TokenizerLimits.maxEntries)", found: "\(lines.count)")
         }
         var vocabulary = [String: Int]()
-        for (i, line) in lines.enumerated() { vocabulary[line] = i }
+        var byteVocabulary = [[UInt8]: Int]()
+        for (i, line) in lines.enumerated() {
+            vocabulary[line] = i
+            byteVocabulary[Array(line.utf8)] = i // byte-exact, as transformers' dict
+        }
 
         var config: JSONNode?
         let configURL = folder.appendingPathComponent("tokenizer_config.json")
@@ -74,15 +78,15 @@ extension Tokenizer {
         let pad = try name("pad_token", "[PAD]"), mask = try name("mask_token", "[MASK]")
         var added = [AddedToken]()
         for t in [pad, unk, cls, sep, mask] {
-            if let id = vocabulary[t], !added.contains(where: { $0.content == t }) { added.append(AddedToken(content: t, id: id, special: true)) }
+            if let id = byteVocabulary[Array(t.utf8)], !added.contains(where: { $0.content == t }) { added.append(AddedToken(content: t, id: id, special: true)) }
         }
         added.sort { $0.id < $1.id }
-        guard let clsId = vocabulary[cls], let sepId = vocabulary[sep] else {
+        guard let clsId = byteVocabulary[Array(cls.utf8)], let sepId = byteVocabulary[Array(sep.utf8)] else {
             throw TokenizerError.invalidField(path: vocabURL.path, field: "tokens", expected: "the special tokens \(cls) and \(sep)", found: "a vocabulary without them")
         }
         let model: WordPiece
         do {
-            model = try WordPiece(vocabulary: vocabulary, unknownToken: unk)
+            model = try WordPiece(vocabulary: vocabulary, unknownToken: unk, byteVocabulary: byteVocabulary)
         } catch {
             throw TokenizerError.invalidField(path: vocabURL.path, field: "tokens", expected: "the unknown token \(unk)", found: "a vocabulary without it")
         }
@@ -111,7 +115,7 @@ struct TokenizerJSON {
         let normalizer = try root.optional("normalizer").map(normalizer)
         let preTokenizer = try root.optional("pre_tokenizer").map(preTokenizer)
         let addedTokens = try (root.optional("added_tokens")?.array() ?? []).map(addedToken)
-        let model = try model(root.required("model"))
+        let model = try model(root.required("model"), addedIds: Set(addedTokens.map(\.id)))
         let postProcessor = try root.optional("post_processor").map(postProcessor)
         let maxId = model.vocabulary.count + addedTokens.count + 1_000_000
         for t in addedTokens where t.id > maxId {
@@ -257,7 +261,7 @@ struct TokenizerJSON {
         }
     }
 
-    func model(_ n: JSONNode) throws -> any TokenizationModel {
+    func model(_ n: JSONNode, addedIds: Set<Int>) throws -> any TokenizationModel {
         let type: String
         if let t = try n.optionalString("type") {
             type = t
@@ -281,6 +285,18 @@ struct TokenizerJSON {
                 let child = JSONNode(value: value, path: node.path + "[\"\(k)\"]", file: file)
                 try tokenLength(k, child)
                 v[k] = try child.int(max: TokenizerLimits.maxEntries * 2)
+            }
+            // Foundation's JSON objects key by String, whose equality is canonical
+            // equivalence: two tokens such as "é" and "e\u{301}" would silently become
+            // one (with the wrong id). Their ids then go missing: refuse rather than
+            // encode wrongly.
+            let ids = Set(v.values)
+            if let top = ids.max(), top + 1 > ids.count {
+                let missing = (0...top).lazy.filter { !ids.contains($0) && !addedIds.contains($0) }.prefix(3).map(String.init)
+                if !missing.isEmpty {
+                    throw TokenizerError.unsupported(path: file, field: node.path, found: "ids missing from the vocabulary (" + missing.joined(separator: ", ") + "), as when two keys are canonically equivalent Unicode",
+                                                     supported: ["vocabularies whose keys differ after Unicode canonical equivalence"])
+                }
             }
             return v
         }

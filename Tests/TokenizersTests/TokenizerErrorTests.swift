@@ -50,6 +50,10 @@ struct TokenizerErrorTests {
         #expect(message(#"{"truncation": {"max_length": 99999999999}, "model": \#(Self.minimalModel)}"#).contains("$.truncation.max_length: expected an integer in 0...10000000"))
         #expect(message(#"{"normalizer": {"type": "Precompiled", "precompiled_charsmap": "%%%"}, "model": \#(Self.minimalModel)}"#)
             .contains("$.normalizer.precompiled_charsmap: expected base64 bytes"))
+        // Canonically equivalent keys (precomposed and decomposed é) merge in Foundation's
+        // JSON objects; the lost id is noticed and refused instead of encoding wrongly.
+        #expect(message(#"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "\u00e9": 1, "e\u0301": 2, "x": 3}}}"#)
+            .contains("$.model.vocab: unsupported 'ids missing from the vocabulary (1)"))
         let long = String(repeating: "x", count: TokenizerLimits.maxTokenLength + 1)
         #expect(message(#"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "\#(long)": 1}}}"#).contains("expected a token of at most 4096 characters"))
     }
@@ -109,5 +113,10 @@ struct TokenizerErrorTests {
         #expect(try t.encode("HELLOS World!", pair: "[MASK]").typeIds == [0, 0, 0, 0, 0, 0, 1, 1])
         try Data(#"{"do_lower_case": false}"#.utf8).write(to: dir.appendingPathComponent("tokenizer_config.json"))
         #expect(try Tokenizer.load(dir).encode("Hello hello").ids == [2, 1, 5, 3])
+        // A vocab.txt keeps canonically equivalent tokens apart (byte-exact lookup).
+        try Data("[PAD]\n[UNK]\n[CLS]\n[SEP]\n\u{E9}\ne\u{301}\n".utf8).write(to: dir.appendingPathComponent("vocab.txt"))
+        let accents = try Tokenizer.load(dir)
+        #expect(try accents.encode("\u{E9}").ids == [2, 4, 3])
+        #expect(try accents.encode("e\u{301}").ids == [2, 5, 3])
     }
 }
