@@ -73,12 +73,20 @@ public struct Batch: Sendable, Equatable {
     public var labels: [Int]
     /// The dataset indices of the samples, in batch order.
     public var indices: [Int]
+    /// Text samples' texts (one or two strings each), for the model's tokenizer;
+    /// empty for images and tables.
+    public var texts: [[String]]
+    /// Per sample, `Sample.targets` (regression values, multi-label vectors); empty
+    /// when the samples have none.
+    public var targets: [[Float]]
 
-    public init(values: [Float], shape: [Int], labels: [Int], indices: [Int]) {
+    public init(values: [Float], shape: [Int], labels: [Int], indices: [Int], texts: [[String]] = [], targets: [[Float]] = []) {
         self.values = values
         self.shape = shape
         self.labels = labels
         self.indices = indices
+        self.texts = texts
+        self.targets = targets
     }
 
     public var count: Int { indices.count }

@@ -12,7 +12,8 @@ public enum TextTask: String, Sendable, Codable, CaseIterable {
 
 /// Labelled texts (or text pairs) from a CSV, TSV or JSON Lines file. Samples carry
 /// `texts` (one or two strings) instead of pixels, so the hub layer can tokenise
-/// them for each model; `values` is empty.
+/// them for each model; `values` is empty. `DataLoader` batches them as any dataset
+/// (`Batch.texts`, `Batch.targets`).
 ///
 /// Columns are found by name unless given: pairs `sentence1`/`sentence2`,
 /// `text_a`/`text_b`, `premise`/`hypothesis`, `question1`/`question2`,
@@ -286,30 +287,5 @@ public struct TextDataset: Dataset {
             b.add(classNames.joined(separator: "\u{1F}"))
             try b.addFile(url, name: url.lastPathComponent)
         }, reader: "text")
-    }
-}
-
-/// A batch of text samples: the texts of each sample (one or two strings), ready for
-/// a model's tokenizer, with labels and targets.
-public struct TextBatch: Sendable, Equatable {
-    public var texts: [[String]]
-    /// Class index per sample, `-1` when the task has none (regression, multi-label).
-    public var labels: [Int]
-    /// Per sample: the regression value or multi-hot vector; empty for classification.
-    public var targets: [[Float]]
-    public var indices: [Int]
-
-    public init(texts: [[String]], labels: [Int], targets: [[Float]], indices: [Int]) {
-        self.texts = texts; self.labels = labels; self.targets = targets; self.indices = indices
-    }
-
-    /// Collates text samples (their `texts` must all hold the same number of strings).
-    public init(samples: [Sample], indices: [Int]) throws {
-        let width = samples.first?.texts.count ?? 0
-        for s in samples where s.texts.count != width || width == 0 {
-            throw DataError.invalidArgument("\(s.name): \(s.texts.count) texts where the batch holds \(width) per sample (a text dataset sample was expected)")
-        }
-        self.init(texts: samples.map(\.texts), labels: samples.map { $0.label ?? -1 },
-                  targets: samples.compactMap(\.targets), indices: indices)
     }
 }

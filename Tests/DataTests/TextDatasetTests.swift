@@ -136,12 +136,17 @@ struct TextDatasetTests {
         #expect(try DatasetLoader.detect(text) == .text)
     }
 
-    @Test("TextBatch collates texts, labels and targets")
+    @Test("DataLoader batches text samples: texts, labels and targets")
     func batch() throws {
         let dir = try makeTempDir(); defer { cleanup(dir) }
-        let d = try TextDataset(url: file(dir, "r.jsonl", "{\"text\": \"a\", \"y\": 0.25}\n{\"text\": \"b\", \"y\": 1.5}\n"))
-        let b = try TextBatch(samples: [try d.sample(at: 1), try d.sample(at: 0)], indices: [1, 0])
-        #expect(b.texts == [["b"], ["a"]] && b.labels == [-1, -1] && b.targets == [[1.5], [0.25]])
-        #expect(throws: DataError.self) { try TextBatch(samples: [Sample(values: [1], shape: [1], label: 0)], indices: [0]) }
+        let d = try TextDataset(url: file(dir, "r.jsonl", "{\"text\": \"a\", \"y\": 0.25}\n{\"text\": \"b\", \"y\": 1.5}\n{\"text\": \"c\", \"y\": 2}\n"))
+        let loader = DataLoader(dataset: d, batchSize: 2, transform: nil, shuffle: false, seed: 0)
+        var batches = [Batch]()
+        try loader.forEachBatch { batches.append($0) }
+        #expect(batches.map(\.texts) == [[["a"], ["b"]], [["c"]]])
+        #expect(batches.map(\.targets) == [[[0.25], [1.5]], [[2]]])
+        #expect(batches[0].labels == [-1, -1] && batches[0].shape == [2, 0])
+        let pairs = try TextDataset(url: file(dir, "p.tsv", "premise\thypothesis\tlabel\nx\ty\t1\n"))
+        #expect(throws: DataError.self) { try DataLoader.collate([try d.sample(at: 0), try pairs.sample(at: 0)], indices: [0, 1]) }
     }
 }
