@@ -150,3 +150,23 @@ struct TextDatasetTests {
         #expect(throws: DataError.self) { try DataLoader.collate([try d.sample(at: 0), try pairs.sample(at: 0)], indices: [0, 1]) }
     }
 }
+
+/// CSV, TSV and JSON Lines written by Python's csv and json modules (quotes, doubled
+/// quotes, separators, LF/CRLF inside fields, BOM, non-ASCII, escapes): TextDataset
+/// reads the records Python reads back.
+struct TextReferenceTests {
+    @Test("records equal Python's csv/json reading", arguments: TextReferenceFixture.files.map(\.name))
+    func matchesPython(name: String) throws {
+        let entry = try #require(TextReferenceFixture.files.first { $0.name == name })
+        let dir = try makeTempDir(); defer { cleanup(dir) }
+        let url = dir.appendingPathComponent(name)
+        try write(Data(entry.bytes), to: url)
+        let d = try TextDataset(url: url)
+        #expect(d.count == entry.records.count)
+        for (i, record) in entry.records.enumerated() {
+            let s = try d.sample(at: i)
+            #expect(s.texts == Array(record.prefix(2)), "record \(i)")
+            #expect(s.label.map { d.classNames[$0] } == record[2], "record \(i)")
+        }
+    }
+}
