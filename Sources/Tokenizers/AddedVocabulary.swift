@@ -58,8 +58,8 @@ struct AddedTokenMatcher: Sendable {
             i = stop
             let t = p.token
             if t.singleWord {
-                let before = start == 0 || !CharacterClass.isWordCharacter(s[start - 1])
-                let after = stop == s.count || !CharacterClass.isWordCharacter(s[stop])
+                let before = start == 0 || !CharacterClass.isRustRegexWordCharacter(s[start - 1])
+                let after = stop == s.count || !CharacterClass.isRustRegexWordCharacter(s[stop])
                 if !before || !after { continue }
             }
             if t.lstrip {

@@ -60,12 +60,23 @@ enum CharacterClass {
         }
     }
 
-    /// Non-spacing marks (Mn), what StripAccents removes after NFD.
+    /// Combining marks (Mn, Mc, Me), what StripAccents removes after NFD (so
+    /// Devanagari vowel signs go too, as in `tokenizers`).
+    static func isCombiningMark(_ c: Unicode.Scalar) -> Bool {
+        switch c.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return false
+        }
+    }
+
+    /// Non-spacing marks (Mn): what BertNormalizer's strip_accents removes (unlike
+    /// StripAccents, which removes every combining mark).
     static func isNonspacingMark(_ c: Unicode.Scalar) -> Bool { c.properties.generalCategory == .nonspacingMark }
 
-    /// A regex word character (`\w` with Unicode): alphabetic, marks, decimal digits,
+    /// Rust's regex crate `\w` (the Whitespace pre-tokeniser's `\w+|[^\w\s]+` and
+    /// added tokens' `single_word` boundaries): alphabetic, marks, decimal digits,
     /// connector punctuation and join controls.
-    static func isWordCharacter(_ c: Unicode.Scalar) -> Bool {
+    static func isRustRegexWordCharacter(_ c: Unicode.Scalar) -> Bool {
         if c.properties.isAlphabetic || c.properties.isJoinControl { return true }
         switch c.properties.generalCategory {
         case .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation: return true

@@ -8,7 +8,7 @@ public protocol TextNormalizer: Sendable {
 
 /// BERT's normaliser: drop control characters and map whitespace to spaces
 /// (clean_text), surround CJK ideographs with spaces, strip accents (NFD, then drop
-/// non-spacing marks; defaults to `lowercase`), lowercase.
+/// non-spacing marks, Mn only; defaults to `lowercase`), lowercase.
 public struct BertNormalizer: TextNormalizer {
     public var cleanText: Bool
     public var handleChineseChars: Bool
@@ -38,7 +38,9 @@ public struct BertNormalizer: TextNormalizer {
             }
             out = spaced
         }
-        if stripAccents ?? lowercase { out = StripAccents().normalize(UnicodeNormalizer(form: .nfd).normalize(out)) }
+        if stripAccents ?? lowercase {
+            out = UnicodeNormalizer(form: .nfd).normalize(out).filter { !CharacterClass.isNonspacingMark($0) }
+        }
         if lowercase { out = Lowercase().normalize(out) }
         return out
     }
@@ -82,10 +84,10 @@ public struct Lowercase: TextNormalizer {
     }
 }
 
-/// Removes non-spacing marks (run NFD first to strip accents of composed letters).
+/// Removes combining marks (run NFD first to strip accents of composed letters).
 public struct StripAccents: TextNormalizer {
     public init() {}
-    public func normalize(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] { text.filter { !CharacterClass.isNonspacingMark($0) } }
+    public func normalize(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] { text.filter { !CharacterClass.isCombiningMark($0) } }
 }
 
 /// Removes leading and/or trailing whitespace.
@@ -126,6 +128,22 @@ public struct Replace: TextNormalizer {
     }
 }
 
+/// SentencePiece's NMT normalisation: drops ASCII control characters and maps the
+/// other whitespace-like code points (tab, newlines, zero-width spaces, ▁, BOM,
+/// U+FFFD, ...) to a space.
+public struct NmtNormalizer: TextNormalizer {
+    public init() {}
+    public func normalize(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        text.compactMap { c in
+            switch c.value {
+            case 0x0001...0x0008, 0x000B, 0x000E...0x001F, 0x007F, 0x008F, 0x009F: return nil
+            case 0x0009, 0x000A, 0x000C, 0x000D, 0x1680, 0x200B...0x200F, 0x2028, 0x2029, 0x2581, 0xFEFF, 0xFFFD: return " "
+            default: return c
+            }
+        }
+    }
+}
+
 /// Normalisers applied in order.
 public struct NormalizerSequence: TextNormalizer {
     public var normalizers: [any TextNormalizer]
@@ -138,6 +156,37 @@ public enum TextPattern: @unchecked Sendable {
     case literal([Unicode.Scalar])
     /// Compiled once; NSRegularExpression is immutable and safe to share.
     case regex(NSRegularExpression)
+
+    /// Rewrites Oniguruma's `\w`/`\W` for ICU. Oniguruma's `\w`, as measured against
+    /// it: alphabetic, marks, decimal digits, connector punctuation, and Latin-1's
+    /// superscript digits and fractions ² ³ ¹ ¼ ½ ¾ (not ③); unlike ICU's, no join controls.
+    static func onigurumaToICU(_ pattern: String) -> String {
+        let word = #"\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\u00B2\u00B3\u00B9\u00BC-\u00BE"#
+        var out = ""
+        var inClass = false
+        let chars = [Character](pattern)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if c == "\\", i + 1 < chars.count {
+                let n = chars[i + 1]
+                // (`\W` inside a class is left to ICU.)
+                if n == "w" {
+                    out += inClass ? word : "[\(word)]"
+                } else if n == "W", !inClass {
+                    out += "[^\(word)]"
+                } else {
+                    out.append(c); out.append(n)
+                }
+                i += 2
+                continue
+            }
+            if c == "[" { inClass = true } else if c == "]" { inClass = false }
+            out.append(c)
+            i += 1
+        }
+        return out
+    }
 
     /// The non-overlapping matches, left to right, as scalar ranges.
     func matches(in text: [Unicode.Scalar]) -> [Range<Int>] {

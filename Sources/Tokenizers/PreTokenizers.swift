@@ -102,7 +102,8 @@ public struct BertPreTokenizer: PreTokenizer {
     }
 }
 
-/// `\w+|[^\w\s]+`: runs of word characters and runs of other non-space characters.
+/// `\w+|[^\w\s]+` (Rust regex's `\w`): runs of word characters and runs of other
+/// non-space characters.
 public struct WhitespacePreTokenizer: PreTokenizer {
     public init() {}
     public func preTokenize(_ piece: TextPiece) -> [TextPiece] {
@@ -111,9 +112,9 @@ public struct WhitespacePreTokenizer: PreTokenizer {
         var i = 0
         while i < s.count {
             if CharacterClass.isWhitespace(s[i]) { i += 1; continue }
-            let word = CharacterClass.isWordCharacter(s[i])
+            let word = CharacterClass.isRustRegexWordCharacter(s[i])
             var j = i + 1
-            while j < s.count, !CharacterClass.isWhitespace(s[j]), CharacterClass.isWordCharacter(s[j]) == word { j += 1 }
+            while j < s.count, !CharacterClass.isWhitespace(s[j]), CharacterClass.isRustRegexWordCharacter(s[j]) == word { j += 1 }
             found.append(i..<j)
             i = j
         }

@@ -101,7 +101,7 @@ struct TokenizerJSON {
     let file: String
 
     static let normalizers = ["BertNormalizer", "NFD", "NFKD", "NFC", "NFKC", "Lowercase", "StripAccents", "Strip",
-                              "Replace", "Prepend", "Precompiled", "Sequence"]
+                              "Replace", "Prepend", "Precompiled", "Nmt", "Sequence"]
     static let preTokenizers = ["BertPreTokenizer", "ByteLevel", "Whitespace", "WhitespaceSplit", "Metaspace",
                                 "Punctuation", "Digits", "Split", "Sequence"]
     static let postProcessors = ["BertProcessing", "RobertaProcessing", "TemplateProcessing", "ByteLevel", "Sequence"]
@@ -137,7 +137,7 @@ struct TokenizerJSON {
         if let s = try n.optionalString("String") { return .literal(Array(s.unicodeScalars)) }
         if let r = try n.optionalString("Regex") {
             do {
-                return .regex(try NSRegularExpression(pattern: r))
+                return .regex(try NSRegularExpression(pattern: TextPattern.onigurumaToICU(r)))
             } catch {
                 throw TokenizerError.invalidField(path: file, field: n.path + ".Regex", expected: "a regular expression", found: "'\(r)'")
             }
@@ -162,6 +162,7 @@ struct TokenizerJSON {
                                   stripAccents: try n.optional("strip_accents")?.bool(), lowercase: try n.bool("lowercase", default: true))
         case "NFD", "NFKD", "NFC", "NFKC": return UnicodeNormalizer(form: UnicodeNormalizer.Form(rawValue: type)!)
         case "Lowercase": return Lowercase()
+        case "Nmt": return NmtNormalizer()
         case "StripAccents": return StripAccents()
         case "Strip": return Strip(left: try n.bool("strip_left", default: true), right: try n.bool("strip_right", default: true))
         case "Replace": return Replace(pattern: try pattern(n.required("pattern")), content: try n.string("content"))
