@@ -51,6 +51,10 @@ let package = Package(
         .target(name: "Ranking", dependencies: ["Linalg"]),
         .target(name: "Report", dependencies: ["Ranking"]),
         .target(name: "Data", dependencies: ["FeatureIO", "Linalg", "CPNG", "CJPEG", "CZlib"]),
+        // Tokenizers: Hugging Face tokenizer.json / vocab.txt, ids as `tokenizers` gives
+        // them (docs/TOKENIZERS.md). Torch-free, so data and hub layers can share it.
+        .target(name: "Tokenizers"),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         // The HTML report of a run directory: inline SVG charts, no deep-learning dependency.
         .target(name: "HTMLReport", dependencies: ["Ranking", "FeatureIO"]),
         // Workflows of ranking from feature files (no deep-learning dependency).
