@@ -112,7 +112,7 @@ package.products += [
 ]
 package.targets += [
     // Model hubs (cards, manifests, feature extraction) and the extraction cache.
-    .target(name: "Hub", dependencies: ["Torch", "Data", "FeatureIO", "Linalg", "Models"]),
+    .target(name: "Hub", dependencies: ["Torch", "Data", "FeatureIO", "Linalg", "Models", "Tokenizers"]),
     .target(name: "Cache", dependencies: ["FeatureIO", .product(name: "GRDB", package: "GRDB.swift")]),
     // The built-in model zoo: procedural tasks, small architectures pre-trained from
     // scratch, cached as an ordinary hub directory (docs/ZOO.md).

@@ -33,6 +33,8 @@ public final class FeatureExtractor {
     let module: ScriptModule
     /// The card's stages on `module` (shared with the tuning layer's model runner).
     let stages: StageRunner
+    /// The tokeniser of a text model (`input.kind: tokens`), nil for other models.
+    public let textInput: TextInput?
 
     /// Loads the module and checks the card's methods and submodules exist.
     public init(entry: HubEntry) throws {
@@ -44,6 +46,7 @@ public final class FeatureExtractor {
             throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent) does not load as TorchScript: \(error)")
         }
         stages = try StageRunner(entry: entry, module: module)
+        textInput = entry.card.input.kind == .tokens ? try TextInput(entry: entry) : nil
     }
 
     /// Total number of parameters (elements).
@@ -78,6 +81,10 @@ public final class FeatureExtractor {
     /// A dummy batch of `count` at the card's input size (values 0.5), run end to end:
     /// the feature dimension and source-class count.
     public func probe(batch count: Int = 2) throws -> (dimension: Int, sourceClasses: Int?) {
+        if textInput != nil {
+            let out = try extract(texts: Array(repeating: ["hello world"], count: count))
+            return (out.dimension, out.sourceClasses)
+        }
         let shape = [count] + entry.card.input.sampleShape
         let out = try extract(values: Array(repeating: 0.5, count: shape.reduce(1, *)), shape: shape)
         return (out.dimension, out.sourceClasses)

@@ -62,7 +62,7 @@ public final class StageRunner {
     /// The shape check every entry point shares: `[B] + the card's sample shape`.
     public func checkInputShape(_ shape: [Int]) throws {
         guard entry.card.input.kind != .tokens else {
-            throw HubError.modelFailed(model: entry.name, message: "token-id input is not supported by extraction yet (datasets are images or tables)")
+            throw HubError.modelFailed(model: entry.name, message: "a text model takes texts (a text dataset: CSV, TSV or JSON Lines), not a batch of values of shape \(shape)")
         }
         let expected = entry.card.input.sampleShape
         guard shape.count == expected.count + 1, Array(shape.dropFirst()) == expected else {

@@ -6,7 +6,7 @@ import Torch
 @testable import Models
 
 /// Checkpoint folders and Hugging Face caches as hub entries: derived cards, card
-/// overrides, loading through the hub layer, the cache identity, the text seam.
+/// overrides, loading through the hub layer, the cache identity, a text model without a tokenizer.
 struct CheckpointHubTests {
     static func makeHub() throws -> URL {
         let hub = FileManager.default.temporaryDirectory.appendingPathComponent("hub-\(UUID().uuidString)")
@@ -20,7 +20,7 @@ struct CheckpointHubTests {
         try fm.createDirectory(at: cached.appendingPathComponent("refs"), withIntermediateDirectories: true)
         try fm.copyItem(at: try CheckpointFixtureTests.fixture("timm-deit"), to: cached.appendingPathComponent("snapshots/abc123"))
         try Data("abc123".utf8).write(to: cached.appendingPathComponent("refs/main"))
-        // a text model: listed, refused by extraction until text datasets exist
+        // a text model: listed; extraction needs its tokenizer
         try fm.copyItem(at: try CheckpointFixtureTests.fixture("minilm-st"), to: hub.appendingPathComponent("minilm"))
         // a folder that looks like a checkpoint but has no safetensors
         try fm.createDirectory(at: hub.appendingPathComponent("pickled"), withIntermediateDirectories: true)
@@ -61,7 +61,7 @@ struct CheckpointHubTests {
         #expect(manifest.entry(named: "vit-tiny") == nil)
     }
 
-    @Test func extractorRunsCheckpointsAndRefusesTokensForNow() throws {
+    @Test func extractorRunsCheckpointsAndNeedsATokenizerForText() throws {
         let hub = try Self.makeHub()
         defer { try? FileManager.default.removeItem(at: hub) }
         let manifest = try HubManifest.load(hub)
@@ -71,8 +71,12 @@ struct CheckpointHubTests {
             #expect(dimension == 32)
             #expect(classes == nil)
         }
-        let text = try FeatureExtractor(entry: try #require(manifest.entry(named: "minilm")))
-        #expect(throws: HubError.self) { try text.probe(batch: 2) }
+        // a text model runs on texts through its tokenizer (Tests/HubTests/TextExtractionTests);
+        // this folder has none, which loading reports naming the model
+        let text = try #require(manifest.entry(named: "minilm"))
+        #expect { try FeatureExtractor(entry: text) } throws: { error in
+            "\(error)".contains("minilm") && "\(error)".contains("no tokenizer")
+        }
     }
 
     @Test func cacheIdentityFollowsWeightsAndConfiguration() throws {
