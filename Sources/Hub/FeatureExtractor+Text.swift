@@ -43,3 +43,38 @@ extension FeatureExtractor {
         return try textInput.encode(texts, model: entry.name)
     }
 }
+
+extension FeatureExtractor {
+    /// Every hint map's pooled features of an image (or tabular) batch in one pass,
+    /// shallow to deep: the card's `hints` stage (checkpoints: `hidden_states`), each
+    /// map averaged over every axis after the batch's first feature axis where it is a
+    /// feature map [B, C, H, W] (over H, W), or over the tokens where it is [B, T, D]
+    /// (over T). One [B, D_k] matrix per map, with its width.
+    public func extractLayers(values: [Float], shape: [Int]) throws -> [(values: [Float], dimension: Int)] {
+        try stages.checkInputShape(shape)
+        guard entry.card.hints != nil else {
+            throw HubError.modelFailed(model: entry.name, message: "every-layer extraction needs a 'hints' stage in the card (checkpoints have hidden_states)")
+        }
+        return try withNoGrad {
+            do {
+                let input = try Tensor(taking: values, shape: shape)
+                let maps = try stages.hints(input) ?? []
+                return try maps.map { map -> (values: [Float], dimension: Int) in
+                    let x = try map.to(.float32)
+                    let pooled: Tensor
+                    switch x.rank {
+                    case 2: pooled = x
+                    case 3: pooled = try x.mean(dims: [1])
+                    default: pooled = try x.mean(dims: Array(2..<x.rank))
+                    }
+                    let c = try pooled.contiguous()
+                    return (try c.toArray(of: Float.self), c.shape[1])
+                }
+            } catch let error as HubError {
+                throw error
+            } catch {
+                throw HubError.modelFailed(model: entry.name, message: "\(error)")
+            }
+        }
+    }
+}

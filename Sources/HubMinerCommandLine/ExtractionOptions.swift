@@ -1,8 +1,10 @@
 import ArgumentParser
 import Data
 import Foundation
+import HubMiner
 
 extension DatasetSplit: ExpressibleByArgument {}
+extension LayerSelection: ExpressibleByArgument {}
 
 /// Options shared by `extract` and `rank --hub`.
 public struct ExtractionOptions: ParsableArguments {
@@ -31,6 +33,9 @@ public struct ExtractionOptions: ParsableArguments {
 
     @Option(name: .customLong("loader-workers"), help: ArgumentHelp("Data-loading threads (with --torch-threads).", visibility: .hidden))
     public var loaderWorkers: Int?
+
+    @Option(help: "last (the model's representation), all (every hidden layer as a row model@layerK), mean (the layers' mean), best (each model at its best layer). extract: anything but last writes every layer.")
+    public var layers: LayerSelection = .last
 
     public func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }

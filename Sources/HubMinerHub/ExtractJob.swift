@@ -23,6 +23,9 @@ public struct ExtractConfiguration: Sendable {
     /// `DIR/source_probs/<model>.npy` and labels to `DIR/labels.npy`: the layout
     /// `hubminer rank --features DIR/features --labels DIR/labels.npy --source-probs DIR/source_probs` reads.
     public var outputDirectory: URL?
+    /// Which layers `rank --hub` ranks (`LayerSelection`; `HubRankJob` hands anything
+    /// but `.last` to `LayerRankJob`).
+    public var layers: LayerSelection = .last
 
     public init(hub: URL, data: URL, split: DatasetSplit? = nil, batchSize: Int = 64,
                 cacheDirectory: URL = FeatureCache.defaultDirectory(), models: [String]? = nil,

@@ -10,13 +10,15 @@ import HubMiner
 extension ExtractionOptions {
     func configuration(threads: Int, output: URL? = nil) throws -> ExtractConfiguration {
         guard let hub, let data else { throw ValidationError("--hub and --data go together") }
-        return ExtractConfiguration(hub: URL(fileURLWithPath: hub), data: URL(fileURLWithPath: data), split: split,
+        var config = ExtractConfiguration(hub: URL(fileURLWithPath: hub), data: URL(fileURLWithPath: data), split: split,
                                     batchSize: batchSize,
                                     cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory(),
                                     models: models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } },
                                     threads: threads,
                                     threadPlan: torchThreads.map { ExtractionThreads(torch: $0, loaderWorkers: loaderWorkers ?? 1) },
                                     outputDirectory: output)
+        config.layers = layers
+        return config
     }
 
 }
@@ -51,7 +53,9 @@ struct ExtractCommand: ParsableCommand {
     func run() throws {
         try HubMinerCommand.reportingErrors {
             let config = try extraction.configuration(threads: threads, output: URL(fileURLWithPath: out))
-            let result = try ExtractJob.run(config, progress: ProgressReporter(style: quiet ? .silent : nil))
+            let progress = ProgressReporter(style: quiet ? .silent : nil)
+            let result = config.layers == .last ? try ExtractJob.run(config, progress: progress)
+                : try ExtractJob.runLayers(config, progress: progress)
             var lines = ["model\tsource\trows\tcolumns\tseconds\tsamples/s"]
             for m in result.models {
                 lines.append("\(m.name)\t\(m.fromCache ? "cache" : "extracted")\t\(m.rows)\t\(m.columns)\t"
