@@ -36,6 +36,21 @@ extension FeatureExtractor {
         }
     }
 
+    /// The shapes of a text model's hint maps (its hidden states, [B, L, H]) on
+    /// `count` copies of a short text.
+    func probeTextHints(batch count: Int) throws -> [[Int]] {
+        let (ids, mask, types) = try encodedTexts(Array(repeating: ["hello world"], count: count))
+        return try withNoGrad {
+            do {
+                return try stages.textHints(ids: ids, mask: mask, types: types).map(\.shape)
+            } catch let error as HubError {
+                throw error
+            } catch {
+                throw HubError.modelFailed(model: entry.name, message: "\(error)")
+            }
+        }
+    }
+
     private func encodedTexts(_ texts: [[String]]) throws -> (Tensor, Tensor, Tensor) {
         guard let textInput else {
             throw HubError.modelFailed(model: entry.name, message: "an image or tabular model cannot take texts (input.kind is \(entry.card.input.kind.rawValue))")

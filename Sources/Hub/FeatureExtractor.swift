@@ -94,6 +94,7 @@ public final class FeatureExtractor {
     /// nil when the card has no `hints` stage.
     public func probeHints(batch count: Int = 2) throws -> [[Int]]? {
         guard entry.card.hints != nil else { return nil }
+        if textInput != nil { return try probeTextHints(batch: count) }
         let shape = [count] + entry.card.input.sampleShape
         try stages.checkInputShape(shape)
         return try withNoGrad {

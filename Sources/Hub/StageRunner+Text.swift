@@ -28,6 +28,16 @@ extension StageRunner {
     /// layers): the card's `hints` method (the checkpoints' `hidden_states`), pooled
     /// as the default text representation pools the last one.
     public func layerFeatures(ids: Tensor, mask: Tensor, types: Tensor) throws -> Tensor {
+        let m = try mask.to(.float32).unsqueeze(dim: -1)
+        let count = try m.sum(dims: [1]).clamp(min: 1e-9)
+        let pooled = try textHints(ids: ids, mask: mask, types: types).map { h in
+            try (h.to(.float32) * m).sum(dims: [1]) / count
+        }
+        return try Tensor.stack(pooled, dim: 1).contiguous()
+    }
+
+    /// The card's `hints` method on the token tensors: every hidden state [B, L, H].
+    public func textHints(ids: Tensor, mask: Tensor, types: Tensor) throws -> [Tensor] {
         guard let stage = entry.card.hints, let name = stage.method, stage.submodule == nil else {
             throw HubError.modelFailed(model: entry.name, message: "every-layer extraction needs the card's hints to be a method (hidden_states)")
         }
@@ -38,14 +48,11 @@ extension StageRunner {
         default:
             throw HubError.modelFailed(model: entry.name, message: "\(name) returned \(value.kindDescription), not a list of tensors")
         }
-        let m = try mask.to(.float32).unsqueeze(dim: -1)
-        let count = try m.sum(dims: [1]).clamp(min: 1e-9)
-        let pooled = try items.enumerated().map { i, item -> Tensor in
+        return try items.enumerated().map { i, item -> Tensor in
             guard case .tensor(let h) = item, h.rank == 3, h.shape[0] == ids.shape[0], h.shape[1] == ids.shape[1] else {
                 throw HubError.modelFailed(model: entry.name, message: "\(name) element \(i) is not a [B, L, H] tensor")
             }
-            return try (h.to(.float32) * m).sum(dims: [1]) / count
+            return h
         }
-        return try Tensor.stack(pooled, dim: 1).contiguous()
     }
 }

@@ -9,7 +9,7 @@ struct TextHubCommandTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("HubTests/Fixtures")
 
-    @Test("hub list, rank --hub over texts, rank --layers best, extract")
+    @Test("hub list, hub inspect, rank --hub over texts, rank --layers best, extract")
     func readmeCommands() throws {
         let dir = try CLI.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -21,6 +21,9 @@ struct TextHubCommandTests {
         let list = try CLI.run(["hub", "list", hub], environment: env)
         #expect(list.status == 0, "\(list.stderr)")
         for name in ["bert-vocab", "bert-wp", "minilm-st", "roberta-bpe"] { #expect(list.stdout.contains(name)) }
+
+        let inspect = try CLI.run(["hub", "inspect", hub], environment: env)
+        #expect(inspect.status == 0, "\(inspect.stdout)\(inspect.stderr)")
 
         let rank = try CLI.run(["rank", "--hub", hub, "--data", texts, "--format", "json", "--quiet"], environment: env)
         #expect(rank.status == 0, "\(rank.stderr)")
