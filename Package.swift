@@ -60,6 +60,10 @@ let package = Package(
         // report of a run directory (inline SVG charts); no deep-learning dependency.
         .target(name: "Report", dependencies: ["Support", "Ranking", "FeatureIO"]),
         .target(name: "Data", dependencies: ["Support", "FeatureIO", "Linalg", "CPNG", "CJPEG"]),
+        // Tokenizers: Hugging Face tokenizer.json / vocab.txt, ids as `tokenizers` gives
+        // them (docs/TOKENIZERS.md). Torch-free, so data and hub layers can share it.
+        .target(name: "Tokenizers"),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
 
         // MARK: - Workflows and the command-line program
         // The torch-free workflows: ranking from feature files and statistics,
@@ -141,7 +145,7 @@ package.products += [
 ]
 package.targets += [
     // Model hubs (cards, manifests, feature extraction) and the extraction cache.
-    .target(name: "Hub", dependencies: ["Support", "Torch", "Data", "FeatureIO"]),
+    .target(name: "Hub", dependencies: ["Support", "Torch", "Data", "FeatureIO", "Models", "Tokenizers"]),
     .target(name: "Cache", dependencies: ["Support", "FeatureIO", .product(name: "GRDB", package: "GRDB.swift")]),
     // The built-in model zoo: procedural tasks, small architectures pre-trained from
     // scratch, cached as an ordinary hub directory (docs/ZOO.md).
@@ -195,4 +199,18 @@ package.targets += [
     .testTarget(name: "DistributedRankTests", dependencies: ["Support", "HubMinerTorch", "HubMiner", "Distributed", "Ranking", "FeatureIO", "Linalg", "Torch"]),
     // Training-step timings against PyTorch; run through benchmarks/torch/run.sh.
     .executableTarget(name: "TorchBenchmark", dependencies: ["Torch", "Linalg"], path: "benchmarks/torch/Sources"),
+]
+
+// MARK: - Pre-trained model families (Hugging Face / timm checkpoints)
+//
+// `Models` builds TorchScript modules for checkpoint folders (config.json +
+// safetensors) with parameters named as in the checkpoint, so every downstream
+// piece (stages, tuning, export) sees an ordinary `ScriptModule`.
+package.targets += [
+    .target(name: "Models", dependencies: ["Support", "Torch", "FeatureIO"]),
+    .testTarget(name: "ModelsTests", dependencies: ["Models", "Hub", "Torch", "FeatureIO"], resources: [.copy("Fixtures")]),
+]
+package.targets += [
+    // The all-MiniLM-L6-v2 cross-check and timing against sentence-transformers; run through benchmarks/models/run.sh.
+    .executableTarget(name: "ModelsBenchmark", dependencies: ["Models", "Torch", "FeatureIO", "Hub"], path: "benchmarks/models/Sources"),
 ]

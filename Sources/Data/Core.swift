@@ -2,9 +2,10 @@ import Foundation
 import Linalg
 import Support
 
-/// What a dataset's samples are: images (`[C, H, W]`) or rows of a table (`[F]`).
+/// What a dataset's samples are: images (`[C, H, W]`), rows of a table (`[F]`) or
+/// texts (`Sample.texts`, no values).
 public enum SampleKind: String, Codable, Sendable {
-    case image, tabular
+    case image, tabular, text
 }
 
 /// One example. Images are channels-first `[C, H, W]` with values in `0...1` as decoded
@@ -19,12 +20,20 @@ public struct Sample: Sendable, Equatable {
     public var label: Int?
     /// Where the sample came from (a file, or `file#record`), for error messages.
     public var source: String?
+    /// A text sample's text, or pair of texts (empty for images and tables): the hub
+    /// layer tokenises them for each model.
+    public var texts: [String]
+    /// Targets that are not one class: a regression value `[y]`, or a multi-label
+    /// 0/1 vector over the class names. Nil for single-label classification.
+    public var targets: [Float]?
 
-    public init(values: [Float], shape: [Int], label: Int?, source: String? = nil) {
+    public init(values: [Float], shape: [Int], label: Int?, source: String? = nil, texts: [String] = [], targets: [Float]? = nil) {
         self.values = values
         self.shape = shape
         self.label = label
         self.source = source
+        self.texts = texts
+        self.targets = targets
     }
 
     /// A readable name for messages: the source, or a placeholder.
@@ -65,12 +74,20 @@ public struct Batch: Sendable, Equatable {
     public var labels: [Int]
     /// The dataset indices of the samples, in batch order.
     public var indices: [Int]
+    /// Text samples' texts (one or two strings each), for the model's tokenizer;
+    /// empty for images and tables.
+    public var texts: [[String]]
+    /// Per sample, `Sample.targets` (regression values, multi-label vectors); empty
+    /// when the samples have none.
+    public var targets: [[Float]]
 
-    public init(values: [Float], shape: [Int], labels: [Int], indices: [Int]) {
+    public init(values: [Float], shape: [Int], labels: [Int], indices: [Int], texts: [[String]] = [], targets: [[Float]] = []) {
         self.values = values
         self.shape = shape
         self.labels = labels
         self.indices = indices
+        self.texts = texts
+        self.targets = targets
     }
 
     public var count: Int { indices.count }
@@ -84,6 +101,8 @@ public enum DatasetSplit: String, Sendable, Codable, CaseIterable {
 /// The dataset layouts `DatasetLoader` reads.
 public enum DatasetFormat: String, Sendable, Codable, CaseIterable {
     case imageFolder, cifar10, cifar100, mnist, numpy, csv
+    /// Labelled texts: CSV/TSV with a text column, or JSON Lines (`TextDataset`).
+    case text
 }
 
 /// Everything that goes wrong reading datasets, transforming and batching samples.

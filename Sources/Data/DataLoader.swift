@@ -93,14 +93,23 @@ public final class DataLoader: Sequence, Sendable {
         values.reserveCapacity(size * samples.count)
         var labels = [Int]()
         labels.reserveCapacity(samples.count)
+        var texts = [[String]]()
+        var targets = [[Float]]()
         for s in samples {
             guard s.shape == first.shape, s.values.count == size else {
                 throw DataError.shapeMismatch(sample: s.name, shape: s.shape, expected: first.shape, firstSample: first.name)
             }
+            // Text samples of a batch all hold a text, or all a pair.
+            guard s.texts.count == first.texts.count, (s.targets == nil) == (first.targets == nil) else {
+                throw DataError.invalidArgument("\(s.name): \(s.texts.count) texts and \(s.targets == nil ? "no" : "some") targets, "
+                    + "unlike \(first.name) (\(first.texts.count) texts) in the same batch")
+            }
             values.append(contentsOf: s.values)
             labels.append(s.label ?? -1)
+            if !s.texts.isEmpty { texts.append(s.texts) }
+            if let t = s.targets { targets.append(t) }
         }
-        return Batch(values: values, shape: [samples.count] + first.shape, labels: labels, indices: indices)
+        return Batch(values: values, shape: [samples.count] + first.shape, labels: labels, indices: indices, texts: texts, targets: targets)
     }
 }
 

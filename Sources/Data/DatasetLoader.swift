@@ -159,6 +159,16 @@ public enum DatasetLoader {
                 })
             }
         }
+        // Text: JSON Lines, or CSV/TSV files with a text column (before numeric CSV).
+        if wants(.text) {
+            for ext in ["jsonl", "ndjson", "csv", "tsv"] {
+                let files = splitFiles(names, ext: ext)
+                guard !files.isEmpty else { continue }
+                let isText = ext == "jsonl" || ext == "ndjson" || format == .text
+                    || files.allSatisfy { TextTable.peekColumns(file($0.1)).map(TextDataset.hasTextColumn) ?? false }
+                if isText { return (.text, textParts(files.map { ($0.0, file($0.1)) })) }
+            }
+        }
         // CSV
         if wants(.csv) {
             let csv = splitFiles(names, ext: "csv")
@@ -196,7 +206,7 @@ public enum DatasetLoader {
             return try layout(file(dirs[0]), format: format, channels: channels)
         }
         throw DataError.unrecognizedLayout(path: url.path, reason: format.map { "expected a \($0.rawValue) layout" } ??
-            "expected class folders of PNG/JPEG images, CIFAR .bin batches, MNIST idx files, images.npy + labels.npy, .npz or .csv files")
+            "expected class folders of PNG/JPEG images, CIFAR .bin batches, MNIST idx files, images.npy + labels.npy, .npz, .csv or .jsonl files")
     }
 
     /// Files with extension `ext`: split-named ones (`train.csv`, `val.csv`, ...) as
@@ -211,9 +221,39 @@ public enum DatasetLoader {
         return all.count == 1 ? [(nil, all[0])] : []
     }
 
+    /// Text datasets, one per split file. With several files, every split is read
+    /// with one class list (the union over the files) and one task, so a label means
+    /// the same class in every split.
+    static func textParts(_ files: [(DatasetSplit?, URL)]) -> [Part] {
+        if files.count == 1 {
+            return [Part(split: files[0].0) { try TextDataset(url: files[0].1, splitName: files[0].0?.rawValue ?? "all") }]
+        }
+        return files.map { entry in
+            Part(split: entry.0) {
+                let all = try files.map { try TextDataset(url: $0.1) }
+                let task = all[0].task
+                if let other = all.first(where: { $0.task != task }) {
+                    throw DataError.invalidField(path: other.url.path, field: "labels", expected: "a \(task.rawValue) task like \(all[0].url.lastPathComponent)",
+                                                 found: "a \(other.task.rawValue) task")
+                }
+                var names: [String]?
+                if task != .regression, all.allSatisfy({ $0.labelColumns.count == 1 }) {
+                    let numeric = all.allSatisfy { $0.classNames.enumerated().allSatisfy { $0.element == String($0.offset) } }
+                    names = numeric ? (0..<(all.map(\.classNames.count).max() ?? 0)).map(String.init)
+                        : Array(Set(all.flatMap(\.classNames))).sorted()
+                }
+                return try TextDataset(url: entry.1, task: task, classNames: names, splitName: entry.0?.rawValue ?? "all")
+            }
+        }
+    }
+
     static func fileLayout(_ url: URL, format: DatasetFormat?) throws -> (DatasetFormat, [Part]) {
         let name = url.lastPathComponent
         let ext = url.pathExtension.lowercased()
+        if format == .text || (format == nil && (ext == "jsonl" || ext == "ndjson"
+            || ((ext == "csv" || ext == "tsv") && (TextTable.peekColumns(url).map(TextDataset.hasTextColumn) ?? false)))) {
+            return (.text, textParts([(nil, url)]))
+        }
         if format == .csv || (format == nil && (ext == "csv" || ext == "tsv")) {
             return (.csv, [Part(split: nil) { try CSVDataset(url: url) }])
         }
@@ -229,6 +269,6 @@ public enum DatasetLoader {
             let variant: CIFARDataset.Variant = format == .cifar100 || (format == nil && (name == "train.bin" || name == "test.bin")) ? .cifar100 : .cifar10
             return (variant == .cifar10 ? .cifar10 : .cifar100, [Part(split: nil) { try CIFARDataset(files: [url], variant: variant) }])
         }
-        throw DataError.unrecognizedLayout(path: url.path, reason: "a single file must be .csv, .tsv, .npz, an idx3-ubyte image file or a CIFAR .bin batch")
+        throw DataError.unrecognizedLayout(path: url.path, reason: "a single file must be .csv, .tsv, .jsonl, .npz, an idx3-ubyte image file or a CIFAR .bin batch")
     }
 }

@@ -45,6 +45,20 @@ public final class FeatureExtractor {
         case package(AOTIPackage)
     }
 
+    /// The tokeniser of a text model (`input.kind: tokens`), nil for other models.
+    public let textInput: TextInput?
+
+    /// The card's stages on the TorchScript module (text models are TorchScript
+    /// modules built from their checkpoints; packages have no stages).
+    var stages: StageRunner {
+        get throws {
+            guard case .script(_, let stages) = backend else {
+                throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent) is an AOTInductor package: it has no stages to run on token ids or hints")
+            }
+            return stages
+        }
+    }
+
     /// Loads the model on `device` and checks the card's methods and submodules exist.
     public init(entry: HubEntry, device: Device = .cpu) throws {
         self.entry = entry
@@ -53,6 +67,7 @@ public final class FeatureExtractor {
         case .aotInductor:
             do {
                 backend = .package(try AOTIPackage(contentsOf: entry.modelFile.path, device: device))
+                textInput = nil
             } catch let TorchError.incompatibleModel(_, message) {
                 throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent): \(message)")
             } catch {
@@ -67,6 +82,7 @@ public final class FeatureExtractor {
                 throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent) on \(device): \(error)")
             }
             backend = .script(module, try StageRunner(entry: entry, module: module))
+            textInput = entry.card.input.kind == .tokens ? try TextInput(entry: entry) : nil
         }
     }
 
@@ -154,6 +170,10 @@ public final class FeatureExtractor {
     /// A dummy batch of `count` at the card's input size (values 0.5), run end to end:
     /// the feature dimension and source-class count.
     public func probe(batch count: Int = 2) throws -> (dimension: Int, sourceClasses: Int?) {
+        if textInput != nil {
+            let out = try extract(texts: Array(repeating: ["hello world"], count: count))
+            return (out.dimension, out.sourceClasses)
+        }
         let shape = [count] + entry.card.input.sampleShape
         let out = try extract(values: Array(repeating: 0.5, count: shape.reduce(1, *)), shape: shape)
         return (out.dimension, out.sourceClasses)
@@ -162,7 +182,8 @@ public final class FeatureExtractor {
     /// The shapes of the card's hint maps on a dummy batch of `count` (values 0.5),
     /// nil when the card has no `hints` stage.
     public func probeHints(batch count: Int = 2) throws -> [[Int]]? {
-        guard entry.card.hints != nil, case .script(_, let stages) = backend else { return nil }
+        guard entry.card.hints != nil, case .script = backend else { return nil }
+        if textInput != nil { return try probeTextHints(batch: count) }
         let shape = [count] + entry.card.input.sampleShape
         try stages.checkInputShape(shape)
         return try withNoGrad {

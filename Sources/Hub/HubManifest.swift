@@ -1,6 +1,7 @@
 import FeatureIO
 import Foundation
 import Support
+import Models
 
 /// Problems with a hub or one of its models. `description` is one line naming the
 /// card file (or model) and field, like the other targets' errors.
@@ -56,6 +57,9 @@ public struct HubProblem: Sendable, Equatable {
 /// The models of a hub directory. Cards come from `hub.json` (`{"models": [card, ...]}`
 /// or a bare list) and from `<stem>.json` files beside the models; a TorchScript
 /// file (`.pt`, `.pth`, `.ts`) without a card is a problem, as is a broken card.
+/// Checkpoint folders (Hugging Face / timm: `config.json` + safetensors, or a Hugging
+/// Face cache's `models--ORG--NAME`) need no card: one is derived from their
+/// configuration (`CheckpointEntries`), and a written card naming the folder overrides it.
 public struct HubManifest: Sendable {
     public static let manifestName = "hub.json"
     public static let modelExtensions = ["pt", "pth", "ts", "pt2"]
@@ -92,8 +96,18 @@ public struct HubManifest: Sendable {
         var found = [HubEntry]()
         var problems = [HubProblem]()
 
+        let checkpoints = CheckpointEntries.discover(in: directory)
+
         func accept(_ json: Any, cardName: String) {
             do {
+                var json = json
+                // A card naming a checkpoint folder overrides the card derived from it.
+                if let written = json as? [String: Any], let file = written["file"] as? String,
+                   let checkpoint = checkpoints.found.first(where: { $0.file == file || $0.file == file + "/" }) {
+                    let derived = try CheckpointEntries.derivedCard(name: written["name"] as? String ?? checkpoint.name, file: checkpoint.file,
+                                                                   folder: directory.appendingPathComponent(checkpoint.file))
+                    json = try CheckpointEntries.overlay(written, on: derived)
+                }
                 let data = try JSONSerialization.data(withJSONObject: json)
                 let card = try decodeCard(data, cardName: cardName)
                 if let (field, message) = card.validationProblem() {
@@ -135,6 +149,19 @@ public struct HubManifest: Sendable {
                 problems.append(HubProblem(name: String(name.dropLast(5)), message: "\(cardName): not valid JSON: \(error.localizedDescription)"))
             }
         }
+        // Checkpoint folders no card names get the card derived from their configuration.
+        let named = Set(found.map { $0.modelFile.standardizedFileURL.path } + problems.map(\.name))
+        for checkpoint in checkpoints.found {
+            let folder = directory.appendingPathComponent(checkpoint.file)
+            guard !named.contains(folder.standardizedFileURL.path), !named.contains(checkpoint.name) else { continue }
+            do {
+                let card = try CheckpointEntries.derivedCard(name: checkpoint.name, file: checkpoint.file, folder: folder)
+                found.append(HubEntry(card: card, cardName: "\(hubName)/\(checkpoint.file)/config.json", modelFile: folder))
+            } catch {
+                problems.append(HubProblem(name: checkpoint.name, message: "\(error)"))
+            }
+        }
+        problems += checkpoints.problems
         // Duplicates: all copies are skipped, since which one is meant is unknown.
         let byName = Dictionary(grouping: found, by: \.name)
         var entries = [HubEntry]()

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import Torch
 
 /// Runs a model card's stages on a loaded TorchScript module: the representation
@@ -23,8 +24,16 @@ public final class StageRunner {
         if let hints = card.hints { try check(hints, field: "hints") }
     }
 
-    /// Loads the card's TorchScript file (left in whatever mode it was saved in).
+    /// Loads the card's TorchScript file (left in whatever mode it was saved in), or
+    /// builds the model of a checkpoint folder with its weights (in eval mode).
     public static func loadModule(_ entry: HubEntry) throws -> ScriptModule {
+        if entry.isCheckpointFolder {
+            do {
+                return try Checkpoint.load(entry.modelFile).module
+            } catch {
+                throw HubError.modelFailed(model: entry.name, message: "\(error)")
+            }
+        }
         guard entry.card.format == .torchScript else {
             throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent) is an AOTInductor package (.pt2), which is inference-only (extraction and ranking); this needs a TorchScript model (torch.jit.script or torch.jit.trace, then torch.jit.save)")
         }
@@ -59,7 +68,7 @@ public final class StageRunner {
     /// The shape check every entry point shares: `[B] + the card's sample shape`.
     public func checkInputShape(_ shape: [Int]) throws {
         guard entry.card.input.kind != .tokens else {
-            throw HubError.modelFailed(model: entry.name, message: "token-id input is not supported by extraction yet (datasets are images or tables)")
+            throw HubError.modelFailed(model: entry.name, message: "a text model takes texts (a text dataset: CSV, TSV or JSON Lines), not a batch of values of shape \(shape)")
         }
         let expected = entry.card.input.sampleShape
         guard shape.count == expected.count + 1, Array(shape.dropFirst()) == expected else {

@@ -37,7 +37,10 @@ extension RankOptions {
 extension ExtractOptions {
     package func run() throws {
         let config = try extraction.configuration(threads: threads, output: URL(fileURLWithPath: out))
-        let result = try ExtractJob.run(config, progress: ProgressReporter(style: quiet ? .silent : nil))
+        let progress = ProgressReporter(style: quiet ? .silent : nil)
+        // Any --layers but `last` keeps every layer's features (one pass over the data).
+        let result = config.layers == .last ? try ExtractJob.run(config, progress: progress)
+            : try ExtractJob.runLayers(config, progress: progress)
         try emit(ExtractRenderer.render(result), to: nil)
         if !result.failed.isEmpty {
             for f in result.failed { FileHandle.standardError.write(Data("hubminer: \(f.name): \(f.error)\n".utf8)) }

@@ -50,9 +50,17 @@ struct ImportRulesTests {
         for target in ["HubMiner", "HubMinerCLI", "Report"] {
             #expect(all[target] != nil, "\(target) not found")
             let forbidden = (all[target] ?? []).intersection(["Torch", "CTorch", "Hub", "Cache", "HubMinerTorch", "GRDB", "Tuning",
-                                                              "Zoo", "Distributed"])
+                                                              "Zoo", "Distributed", "Models"])
             #expect(forbidden.isEmpty, "\(target) imports \(forbidden.sorted())")
         }
+    }
+
+    /// The model families build modules for the hub layer: they never reach up to it.
+    @Test("Models depends only on Torch, FeatureIO and Support")
+    func modelsAreALeafOfTheHubLayer() throws {
+        let all = try Self.imports()
+        let imports = try #require(all["Models"])
+        #expect(imports.subtracting(["Foundation", "Torch", "FeatureIO", "Support"]).isEmpty, "Models imports \(imports.sorted())")
     }
 
     @Test("each C module and the argument parser have one owner")

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Data
 import Foundation
+import HubMiner
 
 extension DatasetSplit: ExpressibleByArgument {}
+extension LayerSelection: ExpressibleByArgument {}
 
 /// Options shared by `extract` and `rank --hub`.
 public struct ExtractionOptions: ParsableArguments {
@@ -39,6 +41,9 @@ public struct ExtractionOptions: ParsableArguments {
     public var modelList: [String]? {
         models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
     }
+
+    @Option(help: "last (the model's representation), all (every hidden layer as a row model@layerK), mean (the layers' mean), best (each model at its best layer). extract: anything but last writes every layer.")
+    public var layers: LayerSelection = .last
 
     public func validate() throws {
         guard ["cpu", "cuda", "auto"].contains(device) else { throw ValidationError("--device must be cpu, cuda or auto, got '\(device)'") }

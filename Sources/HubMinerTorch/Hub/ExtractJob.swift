@@ -28,6 +28,9 @@ package struct ExtractConfiguration: Sendable {
     /// Where the models run (`--device`); features come back to the CPU. The cache
     /// does not tell devices apart: their features agree to float32 rounding.
     package var device: Device = .cpu
+    /// Which layers `rank --hub` ranks (`LayerSelection`; `HubRankJob` hands anything
+    /// but `.last` to `LayerRankJob`).
+    package var layers: LayerSelection = .last
 
     package init(hub: URL, data: URL, split: DatasetSplit? = nil, batchSize: Int = 64,
                 cacheDirectory: URL = FeatureCache.defaultDirectory(), models: [String]? = nil,
@@ -132,10 +135,18 @@ package enum ExtractJob {
     static func extractOne(_ entry: HubEntry, dataset: any Dataset, fingerprint: String, config: ExtractConfiguration, cache: FeatureCache,
                            threads: ExtractionThreads, progress: ProgressReporter) throws -> ExtractedModel {
         let started = Date()
-        let digest = try FileDigest.sha256(of: entry.modelFile)
+        let isText = entry.card.input.kind == .tokens
+        guard isText == (dataset.kind == .text) else {
+            throw HubError.modelFailed(model: entry.name, message: isText
+                ? "a text model needs a text dataset (CSV, TSV or JSON Lines with a text column), not \(dataset.kind.rawValue) samples"
+                : "a text dataset needs text models (input.kind tokens); this one takes \(entry.card.input.kind.rawValue) input")
+        }
+        let digest = try entry.contentDigest()
+        // text: the token ids depend on the tokenizer files and the truncation length too
+        let tokenizer = isText ? ";tokenizer=" + (try TextInput(entry: entry).digest()) : ""
         let key = FeatureCache.key(modelDigest: digest, datasetFingerprint: fingerprint,
                                    representation: entry.card.representation.cacheDescription
-                                       + ";head=" + (entry.card.sourceHead?.summary ?? "-"),
+                                       + ";head=" + (entry.card.sourceHead?.summary ?? "-") + tokenizer,
                                    transform: entry.card.transformDescription)
         var invalidation: String?
         switch try cache.lookup(key: key) {
@@ -166,7 +177,8 @@ package enum ExtractJob {
         let extractStart = Date()
         progress.begin(entry.name, total: loader.batchCount, unit: "batches")
         try loader.forEachBatch(epoch: 0) { batch in
-            let out = try extractor.extract(values: batch.values, shape: batch.shape)
+            let out = isText ? try extractor.extract(texts: batch.texts)
+                : try extractor.extract(values: batch.values, shape: batch.shape)
             if rows == 0 {
                 dimension = out.dimension
                 features.reserveCapacity(dataset.count * dimension)

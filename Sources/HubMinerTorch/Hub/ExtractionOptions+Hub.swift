@@ -18,6 +18,7 @@ extension ExtractionOptions {
                                     outputDirectory: output)
         // `--device cuda` without a GPU fails here, with what is missing.
         configuration.device = try (DeviceChoice(rawValue: device) ?? .auto).resolve()
+        configuration.layers = layers
         return configuration
     }
 }

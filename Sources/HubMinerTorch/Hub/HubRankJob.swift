@@ -17,6 +17,7 @@ package enum HubRankJob {
     package static func run(extract: ExtractConfiguration, rank: RankConfiguration,
                            progress: ProgressReporter = ProgressReporter(),
                            hooks: ExtractHooks = ExtractHooks()) throws -> (RankingResult, ExtractionResult) {
+        if extract.layers != .last { return try LayerRankJob.run(extract: extract, rank: rank, selection: extract.layers, progress: progress) }
         let extraction = try ExtractJob.run(extract, progress: progress, hooks: hooks)
         guard !extraction.models.isEmpty else {
             for f in extraction.failed { progress.log("\(f.name): \(f.error)") }

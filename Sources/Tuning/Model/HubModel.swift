@@ -24,6 +24,11 @@ public final class HubModel: ModelRunner {
     /// Loads the model and probes it once on a dummy batch (eval mode, no
     /// gradient) for its feature dimension and source classes. Left in eval mode.
     public init(entry: HubEntry) throws {
+        // Text models are extracted and ranked (texts tokenised per model), but the
+        // trainer passes one float tensor per batch to the student and its teachers.
+        guard entry.card.input.kind != .tokens else {
+            throw TuningError.model(name: entry.name, message: "tuning text models is not supported yet (they can be ranked and their features extracted: docs/HUB.md)")
+        }
         self.entry = entry
         guard entry.card.format == .torchScript else {
             throw TuningError.model(name: entry.name, message: "\(entry.card.file) is an AOTInductor package (.pt2), which is inference-only: tune trains TorchScript models (torch.jit.script or torch.jit.trace, saved with torch.jit.save); .pt2 models can be extracted and ranked")

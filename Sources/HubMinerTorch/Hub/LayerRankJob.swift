@@ -1,0 +1,74 @@
+import Support
+import FeatureIO
+import Foundation
+import HubMiner
+import Ranking
+
+/// `rank --hub --layers all|mean|best`: every layer of every model extracted in one
+/// pass (`ExtractJob.runLayers`), then ranked by the ordinary `RankJob` on a
+/// temporary run directory: each layer as a row `model@layerK` (`all`, and `best`,
+/// which then keeps each model's best layer: `LayerSelection.bestLayers`), or the
+/// mean of a model's layers as the row `model@mean` (`mean`; the layers must share
+/// a width). `last` is `HubRankJob`'s ordinary path.
+package enum LayerRankJob {
+    package static func run(extract: ExtractConfiguration, rank: RankConfiguration, selection: LayerSelection,
+                           progress: ProgressReporter = ProgressReporter()) throws -> (RankingResult, ExtractionResult) {
+        let extraction = try ExtractJob.runLayers(extract, progress: progress)
+        guard !extraction.models.isEmpty else {
+            for f in extraction.failed { progress.log("\(f.name): \(f.error)") }
+            throw HubMinerError.allModelsFailed(count: extraction.failed.count)
+        }
+        let run = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-layers-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let features = run.appendingPathComponent("features")
+        try FileManager.default.createDirectory(at: features, withIntermediateDirectories: true)
+        var failed = extraction.failed
+        switch selection {
+        case .last, .all, .best:
+            for layer in extraction.models where selection != .last || isLast(layer.name, in: extraction.models) {
+                try FileManager.default.createSymbolicLink(at: features.appendingPathComponent(layer.name + ".npy"),
+                                                           withDestinationURL: layer.featuresURL)
+            }
+        case .mean:
+            var byModel = [String: [ExtractedModel]]()
+            var order = [String]()
+            for layer in extraction.models {
+                let model = LayerSelection.parse(layer.name)?.model ?? layer.name
+                if byModel[model] == nil { order.append(model) }
+                byModel[model, default: []].append(layer)
+            }
+            for model in order {
+                let layers = byModel[model] ?? []
+                guard Set(layers.map(\.columns)).count == 1 else {
+                    failed.append(ModelFailure(name: model, error: "\(model): the layer mean needs layers of one width (found \(layers.map(\.columns)))"))
+                    continue
+                }
+                var sum = [Double]()
+                for layer in layers {
+                    let values = try FeatureFile.readArray(at: layer.featuresURL).values
+                    sum = sum.isEmpty ? values : zip(sum, values).map(+)
+                }
+                let mean = NumericArray(shape: [layers[0].rows, layers[0].columns], dtype: .float32,
+                                        values: sum.map { $0 / Double(layers.count) })
+                try FeatureFile.writeNpy(mean, to: features.appendingPathComponent(model + "@mean.npy"))
+            }
+        }
+        let labels = run.appendingPathComponent("labels.npy")
+        try FeatureFile.writeNpy(NumericArray(vector: extraction.labels.map(Double.init), dtype: .int64), to: labels)
+        var config = rank
+        config.featuresDirectory = features
+        config.labelsFile = labels
+        config.featureKey = nil
+        config.labelKey = nil
+        config.sourceProbabilitiesDirectory = nil
+        var result = try RankJob.run(config, progress: progress)
+        if selection == .best { result = LayerSelection.bestLayers(result) }
+        result.failed = failed + result.failed
+        return (result, extraction)
+    }
+
+    private static func isLast(_ name: String, in all: [ExtractedModel]) -> Bool {
+        guard let (model, k) = LayerSelection.parse(name) else { return true }
+        return !all.contains { LayerSelection.parse($0.name).map { $0.model == model && $0.layer > k } ?? false }
+    }
+}
