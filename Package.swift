@@ -71,8 +71,10 @@ let package = Package(
         // both executables share.
         .target(
             name: "HubMiner",
-            dependencies: ["Support", "Linalg", "FeatureIO", "Ranking", "Report", "Data",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Support", "Linalg", "FeatureIO", "Ranking", "Report", "Data",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // `hubminer`: the ranking stack only, so it starts in milliseconds; parsed
         // commands that run models are forwarded to `hubminer-torch`.
@@ -137,11 +139,13 @@ let libtorchIncludeFlags = ["-isystem", "\(libtorch)/include", "-isystem", "\(li
 // /usr/lib/... comes first on the link line, where an old Debian libtorch may lie.
 // The executables and test bundles find libtorch where it was built against (rpath);
 // a machine with its own libtorch of the same version points LD_LIBRARY_PATH at it.
-let libtorchLinkFlags = ["-Xlinker", "\(libtorch)/lib/libtorch_cpu.so", "-Xlinker", "\(libtorch)/lib/libc10.so",
-                         "-Xlinker", "-rpath", "-Xlinker", "\(libtorch)/lib"]
+let libtorchLinkFlags = [
+    "-Xlinker", "\(libtorch)/lib/libtorch_cpu.so", "-Xlinker", "\(libtorch)/lib/libc10.so",
+    "-Xlinker", "-rpath", "-Xlinker", "\(libtorch)/lib",
+]
 
 package.products += [
-    .library(name: "Torch", targets: ["Torch"]),
+    .library(name: "Torch", targets: ["Torch"])
 ]
 package.targets += [
     // Model hubs (cards, manifests, feature extraction) and the extraction cache.
@@ -153,17 +157,22 @@ package.targets += [
     // The workflows that run models: extraction from a hub (through the cache) feeding
     // the ranking, `rank --distributed`/`--nproc`, hub management, tuning and zoo
     // commands, and the demo (zoo -> ranking -> ground truth -> evaluation -> tuning -> report).
-    .target(name: "HubMinerTorch", dependencies: ["Support", "HubMiner", "Linalg", "FeatureIO", "Ranking", "Report", "Data", "Hub", "Cache",
-                                                  "Tuning", "Zoo", "Distributed", "Torch",
-                                                  .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    .target(
+        name: "HubMinerTorch",
+        dependencies: [
+            "Support", "HubMiner", "Linalg", "FeatureIO", "Ranking", "Report", "Data", "Hub", "Cache",
+            "Tuning", "Zoo", "Distributed", "Torch",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
     .testTarget(name: "DemoTests", dependencies: ["Support", "HubMinerTorch", "HubMiner", "Ranking", "Zoo"]),
     // `hubminer-torch`: every command, with the deep-learning layer.
     .executableTarget(
         name: "HubMinerTorchCLI",
         dependencies: ["HubMiner", "HubMinerTorch", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
-    .testTarget(name: "ZooTests", dependencies: ["Support", "Zoo", "Hub", "HubMiner", "HubMinerTorch", "Cache", "Torch", "Data", "FeatureIO", "Linalg"],
-                resources: [.copy("Fixtures")]),
+    .testTarget(
+        name: "ZooTests", dependencies: ["Support", "Zoo", "Hub", "HubMiner", "HubMinerTorch", "Cache", "Torch", "Data", "FeatureIO", "Linalg"],
+        resources: [.copy("Fixtures")]),
     .testTarget(name: "HubTests", dependencies: ["Support", "Hub", "Cache", "HubMiner", "HubMinerTorch", "Torch", "Data", "FeatureIO"]),
     .target(
         name: "CTorch",
@@ -175,7 +184,7 @@ package.targets += [
             .define("USE_C10D_GLOO"),
         ],
         linkerSettings: [
-            .unsafeFlags(libtorchLinkFlags),
+            .unsafeFlags(libtorchLinkFlags)
         ]
     ),
     .target(name: "Torch", dependencies: ["CTorch", "Linalg"]),
@@ -183,8 +192,12 @@ package.targets += [
     // transfer regularisers). Uses LogME's posterior from Ranking; never the reverse.
     // Run configurations are JSON or YAML (Yams; no other target imports it).
     // Data-parallel tuning runs on `Distributed`'s process groups.
-    .target(name: "Tuning", dependencies: ["Support", "Torch", "Hub", "Data", "Ranking", "Linalg", "FeatureIO", "Distributed",
-                                           .product(name: "Yams", package: "Yams")]),
+    .target(
+        name: "Tuning",
+        dependencies: [
+            "Support", "Torch", "Hub", "Data", "Ranking", "Linalg", "FeatureIO", "Distributed",
+            .product(name: "Yams", package: "Yams"),
+        ]),
     .testTarget(name: "TuningTests", dependencies: ["Support", "Tuning", "Torch", "Hub", "Ranking", "Linalg", "FeatureIO"]),
     .testTarget(name: "TorchTests", dependencies: ["Torch", "Linalg"], resources: [.copy("Fixtures")]),
     // Multi-process runs on libtorch's distributed runtime (c10d, Gloo over TCP):
@@ -196,7 +209,9 @@ package.targets += [
     // The program the data-parallel tuning tests launch as the ranks of a run.
     .executableTarget(name: "TuningWorker", dependencies: ["Tuning", "Distributed", "Hub", "Torch"], path: "Tests/TuningWorker"),
     .testTarget(name: "DistributedTuningTests", dependencies: ["Tuning", "Distributed", "Torch", "FeatureIO", "TuningWorker"]),
-    .testTarget(name: "DistributedRankTests", dependencies: ["Support", "HubMinerTorch", "HubMiner", "Distributed", "Ranking", "FeatureIO", "Linalg", "Torch"]),
+    .testTarget(
+        name: "DistributedRankTests",
+        dependencies: ["Support", "HubMinerTorch", "HubMiner", "Distributed", "Ranking", "FeatureIO", "Linalg", "Torch"]),
     // Training-step timings against PyTorch; run through benchmarks/torch/run.sh.
     .executableTarget(name: "TorchBenchmark", dependencies: ["Torch", "Linalg"], path: "benchmarks/torch/Sources"),
 ]
@@ -212,5 +227,5 @@ package.targets += [
 ]
 package.targets += [
     // The all-MiniLM-L6-v2 cross-check and timing against sentence-transformers; run through benchmarks/models/run.sh.
-    .executableTarget(name: "ModelsBenchmark", dependencies: ["Models", "Torch", "FeatureIO", "Hub"], path: "benchmarks/models/Sources"),
+    .executableTarget(name: "ModelsBenchmark", dependencies: ["Models", "Torch", "FeatureIO", "Hub"], path: "benchmarks/models/Sources")
 ]

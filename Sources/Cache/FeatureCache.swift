@@ -118,8 +118,10 @@ public final class FeatureCache: Sendable {
 
     /// The cache key: SHA-256 over every input that changes the features.
     public static func key(modelDigest: String, datasetFingerprint: String, representation: String, transform: String) -> String {
-        let text = ["hubminer-cache-v\(formatVersion)", "model=\(modelDigest)", "data=\(datasetFingerprint)",
-                    "representation=\(representation)", "transform=\(transform)"].joined(separator: "\n")
+        let text = [
+            "hubminer-cache-v\(formatVersion)", "model=\(modelDigest)", "data=\(datasetFingerprint)",
+            "representation=\(representation)", "transform=\(transform)",
+        ].joined(separator: "\n")
         return SHA256.hex(text)
     }
 
@@ -137,9 +139,11 @@ public final class FeatureCache: Sendable {
             try remove(key: key)
             return .invalidated(reason: problem)
         }
-        return .hit(CachedFeatures(key: key, model: row["model"], featuresURL: url(featuresPath),
-                                   probabilitiesURL: probsPath.map(url), rows: row["rows"], columns: row["columns"],
-                                   created: row["created"]))
+        return .hit(
+            CachedFeatures(
+                key: key, model: row["model"], featuresURL: url(featuresPath),
+                probabilitiesURL: probsPath.map(url), rows: row["rows"], columns: row["columns"],
+                created: row["created"]))
     }
 
     /// Writes the files atomically, then records them. Replaces any entry with this key.
@@ -162,15 +166,20 @@ public final class FeatureCache: Sendable {
         }
         let created = Date()
         try write { db in
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO entry(key, model, features_path, features_size, features_sha256,
-                    probs_path, probs_size, probs_sha256, rows, columns, created)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [key, model, featuresRelative, featuresSize, featuresSum,
-                                 probsRelative, probsSize, probsSum, features.shape[0], features.shape[1], created])
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO entry(key, model, features_path, features_size, features_sha256,
+                        probs_path, probs_size, probs_sha256, rows, columns, created)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    key, model, featuresRelative, featuresSize, featuresSum,
+                    probsRelative, probsSize, probsSum, features.shape[0], features.shape[1], created,
+                ])
         }
-        return CachedFeatures(key: key, model: model, featuresURL: url(featuresRelative), probabilitiesURL: probsRelative.map(url),
-                              rows: features.shape[0], columns: features.shape[1], created: created)
+        return CachedFeatures(
+            key: key, model: model, featuresURL: url(featuresRelative), probabilitiesURL: probsRelative.map(url),
+            rows: features.shape[0], columns: features.shape[1], created: created)
     }
 
     /// Deletes an entry's row, then its files.

@@ -49,8 +49,9 @@ public struct NumpyDataset: Dataset {
         guard let yKey = ["labels", "y", "Y"].first(where: keys.contains) else {
             throw DataError.invalidField(path: npz.path, field: "arrays", expected: "'labels' or 'y'", found: keys.joined(separator: ", "))
         }
-        try self.init(x: try Self.read(npz, key: xKey), xPath: "\(npz.path)[\(xKey)]", y: try Self.read(npz, key: yKey),
-                      yPath: "\(npz.path)[\(yKey)]", files: [npz], classNames: classNames, splitName: splitName)
+        try self.init(
+            x: try Self.read(npz, key: xKey), xPath: "\(npz.path)[\(xKey)]", y: try Self.read(npz, key: yKey),
+            yPath: "\(npz.path)[\(yKey)]", files: [npz], classNames: classNames, splitName: splitName)
     }
 
     static func read(_ url: URL, key: String?) throws -> NumericArray {
@@ -68,8 +69,9 @@ public struct NumpyDataset: Dataset {
         case 3: n = x.shape[0]; sampleShape = [1] + Array(x.shape.dropFirst()); kind = .image
         case 2: n = x.shape[0]; sampleShape = [x.shape[1]]; kind = .tabular
         default:
-            throw DataError.invalidField(path: xPath, field: "shape", expected: "N x C x H x W, N x H x W or N x F",
-                                         found: "\(x.shape)")
+            throw DataError.invalidField(
+                path: xPath, field: "shape", expected: "N x C x H x W, N x H x W or N x F",
+                found: "\(x.shape)")
         }
         guard y.shape.count == 1 || (y.shape.count == 2 && y.shape[1] == 1) else {
             throw DataError.invalidField(path: yPath, field: "shape", expected: "a vector of \(n) labels", found: "\(y.shape)")
@@ -94,8 +96,9 @@ public struct NumpyDataset: Dataset {
     public func sample(at index: Int) throws -> Sample {
         guard index >= 0, index < count else { throw DataError.invalidArgument("\(files[0].path): sample index \(index) outside 0..<\(count)") }
         let size = sampleShape.reduce(1, *)
-        return Sample(values: Array(values[(index * size)..<((index + 1) * size)]), shape: sampleShape, label: labelIDs[index],
-                      source: "\(files[0].path)#\(index)")
+        return Sample(
+            values: Array(values[(index * size)..<((index + 1) * size)]), shape: sampleShape, label: labelIDs[index],
+            source: "\(files[0].path)#\(index)")
     }
 
     public func label(at index: Int) throws -> Int? {
@@ -104,10 +107,11 @@ public struct NumpyDataset: Dataset {
     }
 
     public var fingerprint: String {
-        FingerprintBuilder.finish({ b in
-            b.add(splitName); b.add(classNames.joined(separator: "\u{1F}"))
-            for f in files { try b.addFile(f, name: f.lastPathComponent) }
-        }, reader: "numpy")
+        FingerprintBuilder.finish(
+            { b in
+                b.add(splitName); b.add(classNames.joined(separator: "\u{1F}"))
+                for f in files { try b.addFile(f, name: f.lastPathComponent) }
+            }, reader: "numpy")
     }
 }
 
@@ -151,22 +155,25 @@ public struct CSVDataset: Dataset {
         let lowered = header.map { $0.lowercased() }
         let wanted = labelColumn.map { [$0.lowercased()] } ?? Self.labelColumns
         guard let labelIndex = wanted.lazy.compactMap({ lowered.firstIndex(of: $0) }).first else {
-            throw DataError.invalidField(path: url.path, field: "header", expected: "a label column named " + wanted.joined(separator: ", "),
-                                         found: header.joined(separator: ","))
+            throw DataError.invalidField(
+                path: url.path, field: "header", expected: "a label column named " + wanted.joined(separator: ", "),
+                found: header.joined(separator: ","))
         }
         var rows = [[Float]]()
         var rawLabels = [String]()
         for (lineNumber, cells) in lines.dropFirst() {
             guard cells.count == header.count else {
-                throw DataError.invalidField(path: url.path, field: "line \(lineNumber)", expected: "\(header.count) fields like the header",
-                                             found: "\(cells.count)")
+                throw DataError.invalidField(
+                    path: url.path, field: "line \(lineNumber)", expected: "\(header.count) fields like the header",
+                    found: "\(cells.count)")
             }
             var row = [Float]()
             row.reserveCapacity(cells.count - 1)
             for (c, cell) in cells.enumerated() where c != labelIndex {
                 guard let v = Double(cell.trimmingCharacters(in: .whitespaces)) else {
-                    throw DataError.invalidField(path: url.path, field: "line \(lineNumber), column \(c + 1) (\(header[c]))",
-                                                 expected: "a number", found: "'\(cell)'")
+                    throw DataError.invalidField(
+                        path: url.path, field: "line \(lineNumber), column \(c + 1) (\(header[c]))",
+                        expected: "a number", found: "'\(cell)'")
                 }
                 row.append(Float(v))
             }
@@ -185,8 +192,9 @@ public struct CSVDataset: Dataset {
             var ids = [Int]()
             for (r, l) in rawLabels.enumerated() {
                 guard let id = index[l] else {
-                    throw DataError.invalidField(path: url.path, field: "row \(r + 1) label", expected: "one of " + names.joined(separator: ", "),
-                                                 found: "'\(l)'")
+                    throw DataError.invalidField(
+                        path: url.path, field: "row \(r + 1) label", expected: "one of " + names.joined(separator: ", "),
+                        found: "'\(l)'")
                 }
                 ids.append(id)
             }
@@ -231,9 +239,10 @@ public struct CSVDataset: Dataset {
     }
 
     public var fingerprint: String {
-        FingerprintBuilder.finish({ b in
-            b.add(splitName); b.add(labelColumn); b.add(classNames.joined(separator: "\u{1F}"))
-            try b.addFile(url, name: url.lastPathComponent)
-        }, reader: "csv")
+        FingerprintBuilder.finish(
+            { b in
+                b.add(splitName); b.add(labelColumn); b.add(classNames.joined(separator: "\u{1F}"))
+                try b.addFile(url, name: url.lastPathComponent)
+            }, reader: "csv")
     }
 }

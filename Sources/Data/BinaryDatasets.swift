@@ -54,9 +54,10 @@ public struct CIFARDataset: Dataset {
         for url in files {
             let data = try readFile(url)
             guard !data.isEmpty, data.count % record == 0 else {
-                throw DataError.invalidField(path: url.path, field: "file size",
-                                             expected: "a positive multiple of \(record) bytes (\(variant.rawValue) records)",
-                                             found: "\(data.count) bytes")
+                throw DataError.invalidField(
+                    path: url.path, field: "file size",
+                    expected: "a positive multiple of \(record) bytes (\(variant.rawValue) records)",
+                    found: "\(data.count) bytes")
             }
             let n = data.count / record
             let labelOffset = variant == .cifar10 ? 0 : 1
@@ -64,8 +65,9 @@ public struct CIFARDataset: Dataset {
             for r in 0..<n {
                 let label = Int(data[data.startIndex + r * record + labelOffset])
                 if label >= classes {
-                    throw DataError.invalidField(path: url.path, field: "record \(r) label",
-                                                 expected: "0..<\(classes)", found: "\(label)")
+                    throw DataError.invalidField(
+                        path: url.path, field: "record \(r) label",
+                        expected: "0..<\(classes)", found: "\(label)")
                 }
             }
             starts.append(total)
@@ -112,10 +114,11 @@ public struct CIFARDataset: Dataset {
     }
 
     public var fingerprint: String {
-        FingerprintBuilder.finish({ b in
-            b.add(splitName); b.add(classNames.joined(separator: "\u{1F}"))
-            for p in parts { try b.addFile(p.url, name: p.url.lastPathComponent) }
-        }, reader: variant.rawValue)
+        FingerprintBuilder.finish(
+            { b in
+                b.add(splitName); b.add(classNames.joined(separator: "\u{1F}"))
+                for p in parts { try b.addFile(p.url, name: p.url.lastPathComponent) }
+            }, reader: variant.rawValue)
     }
 }
 
@@ -150,26 +153,30 @@ public struct MNISTDataset: Dataset {
             throw DataError.invalidField(path: images.path, field: "idx header", expected: "16 bytes", found: "\(imageData.count) bytes")
         }
         guard u32(imageData, 0) == 0x803 else {
-            throw DataError.invalidField(path: images.path, field: "idx magic", expected: "0x00000803 (unsigned byte, 3 dimensions)",
-                                         found: String(format: "0x%08x", u32(imageData, 0)))
+            throw DataError.invalidField(
+                path: images.path, field: "idx magic", expected: "0x00000803 (unsigned byte, 3 dimensions)",
+                found: String(format: "0x%08x", u32(imageData, 0)))
         }
         guard labelData.count >= 8 else {
             throw DataError.invalidField(path: labels.path, field: "idx header", expected: "8 bytes", found: "\(labelData.count) bytes")
         }
         guard u32(labelData, 0) == 0x801 else {
-            throw DataError.invalidField(path: labels.path, field: "idx magic", expected: "0x00000801 (unsigned byte, 1 dimension)",
-                                         found: String(format: "0x%08x", u32(labelData, 0)))
+            throw DataError.invalidField(
+                path: labels.path, field: "idx magic", expected: "0x00000801 (unsigned byte, 1 dimension)",
+                found: String(format: "0x%08x", u32(labelData, 0)))
         }
         let n = u32(imageData, 4), rows = u32(imageData, 8), cols = u32(imageData, 12)
         let expectedBytes = 16 + n * rows * cols
         guard imageData.count == expectedBytes else {
-            throw DataError.invalidField(path: images.path, field: "file size",
-                                         expected: "\(expectedBytes) bytes for \(n) images of \(rows)x\(cols)", found: "\(imageData.count) bytes")
+            throw DataError.invalidField(
+                path: images.path, field: "file size",
+                expected: "\(expectedBytes) bytes for \(n) images of \(rows)x\(cols)", found: "\(imageData.count) bytes")
         }
         let ln = u32(labelData, 4)
         guard labelData.count == 8 + ln else {
-            throw DataError.invalidField(path: labels.path, field: "file size", expected: "\(8 + ln) bytes for \(ln) labels",
-                                         found: "\(labelData.count) bytes")
+            throw DataError.invalidField(
+                path: labels.path, field: "file size", expected: "\(8 + ln) bytes for \(ln) labels",
+                found: "\(labelData.count) bytes")
         }
         guard ln == n else {
             throw DataError.invalidField(path: labels.path, field: "label count", expected: "\(n) like \(images.lastPathComponent)", found: "\(ln)")
@@ -210,8 +217,9 @@ public struct MNISTDataset: Dataset {
             let p = raw.bindMemory(to: UInt8.self)
             for i in 0..<plane { values[i] = Float(p[index * plane + i]) / 255 }
         }
-        return Sample(values: values, shape: [1, rows, columns], label: Int(labelBytes[labelBytes.startIndex + index]),
-                      source: "\(imagesURL.path)#\(index)")
+        return Sample(
+            values: values, shape: [1, rows, columns], label: Int(labelBytes[labelBytes.startIndex + index]),
+            source: "\(imagesURL.path)#\(index)")
     }
 
     public func label(at index: Int) throws -> Int? {
@@ -220,11 +228,12 @@ public struct MNISTDataset: Dataset {
     }
 
     public var fingerprint: String {
-        FingerprintBuilder.finish({ b in
-            b.add(splitName); b.add(classNames.joined(separator: "\u{1F}"))
-            try b.addFile(imagesURL, name: imagesURL.lastPathComponent)
-            try b.addFile(labelsURL, name: labelsURL.lastPathComponent)
-        }, reader: "mnist")
+        FingerprintBuilder.finish(
+            { b in
+                b.add(splitName); b.add(classNames.joined(separator: "\u{1F}"))
+                try b.addFile(imagesURL, name: imagesURL.lastPathComponent)
+                try b.addFile(labelsURL, name: labelsURL.lastPathComponent)
+            }, reader: "mnist")
     }
 }
 

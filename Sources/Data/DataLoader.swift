@@ -31,8 +31,10 @@ public final class DataLoader: Sequence, Sendable {
     /// The next epoch number (`for batch in loader` twice gives epochs 0, 1).
     private let epochs = Locked(0)
 
-    public init(dataset: any Dataset, batchSize: Int, transform: (any Transform)?, shuffle: Bool, seed: UInt64,
-                dropLast: Bool = false, prefetch: Int = 2, workers: Int = 1, shard: DataShard? = nil) {
+    public init(
+        dataset: any Dataset, batchSize: Int, transform: (any Transform)?, shuffle: Bool, seed: UInt64,
+        dropLast: Bool = false, prefetch: Int = 2, workers: Int = 1, shard: DataShard? = nil
+    ) {
         precondition(batchSize > 0, "DataLoader: batchSize must be positive")
         precondition(prefetch > 0, "DataLoader: prefetch must be positive")
         precondition(workers > 0, "DataLoader: workers must be positive")
@@ -64,15 +66,19 @@ public final class DataLoader: Sequence, Sendable {
 
     /// The next epoch's iterator (epochs count from 0 per loader).
     public func makeIterator() -> BatchIterator {
-        iterator(epoch: epochs.withLock { n in defer { n += 1 }; return n })
+        iterator(
+            epoch: epochs.withLock { n in
+                defer { n += 1 }; return n
+            })
     }
 
     /// An iterator over epoch `epoch`; the same epoch always yields the same batches.
     public func iterator(epoch: Int) -> BatchIterator {
         let order = order(epoch: epoch)
         let batches = batchCount
-        let plan = LoaderPlan(dataset: dataset, transform: transform, order: order, batchSize: batchSize,
-                              batches: batches, seed: seed, epoch: epoch, shard: shard)
+        let plan = LoaderPlan(
+            dataset: dataset, transform: transform, order: order, batchSize: batchSize,
+            batches: batches, seed: seed, epoch: epoch, shard: shard)
         return BatchIterator(plan: plan, prefetch: prefetch, workers: Swift.min(workers, Swift.max(batches, 1)))
     }
 
@@ -101,8 +107,9 @@ public final class DataLoader: Sequence, Sendable {
             }
             // Text samples of a batch all hold a text, or all a pair.
             guard s.texts.count == first.texts.count, (s.targets == nil) == (first.targets == nil) else {
-                throw DataError.invalidArgument("\(s.name): \(s.texts.count) texts and \(s.targets == nil ? "no" : "some") targets, "
-                    + "unlike \(first.name) (\(first.texts.count) texts) in the same batch")
+                throw DataError.invalidArgument(
+                    "\(s.name): \(s.texts.count) texts and \(s.targets == nil ? "no" : "some") targets, "
+                        + "unlike \(first.name) (\(first.texts.count) texts) in the same batch")
             }
             values.append(contentsOf: s.values)
             labels.append(s.label ?? -1)
@@ -132,7 +139,6 @@ public struct DataShard: Sendable, Equatable {
         (index * rows / count)..<((index + 1) * rows / count)
     }
 }
-
 
 /// What one epoch computes; immutable and shared by the worker threads.
 struct LoaderPlan: Sendable {
@@ -206,7 +212,8 @@ public final class BatchIterator: IteratorProtocol {
         c.lock()
         while true {
             while !state.cancelled, state.nextToStart < plan.batches, state.nextToStart <= state.lastToStart,
-                  state.nextToStart >= state.consumed + prefetch {
+                state.nextToStart >= state.consumed + prefetch
+            {
                 c.wait()
             }
             if state.cancelled || state.nextToStart >= plan.batches || state.nextToStart > state.lastToStart { break }

@@ -33,13 +33,16 @@ public enum DatasetLoader {
     /// splits concatenated, train first). A split the dataset does not define is an
     /// error listing the ones it does: use `SeededSplit` then. `format` skips
     /// detection.
-    public static func open(_ url: URL, split: DatasetSplit?, format: DatasetFormat? = nil,
-                            channels: ImageChannels = .rgb) throws -> any Dataset {
+    public static func open(
+        _ url: URL, split: DatasetSplit?, format: DatasetFormat? = nil,
+        channels: ImageChannels = .rgb
+    ) throws -> any Dataset {
         let (_, parts) = try layout(url, format: format, channels: channels)
         if let split {
             guard let part = parts.first(where: { $0.split == split }) else {
-                throw DataError.splitNotDefined(path: url.path, split: split.rawValue,
-                                                available: parts.compactMap { $0.split?.rawValue })
+                throw DataError.splitNotDefined(
+                    path: url.path, split: split.rawValue,
+                    available: parts.compactMap { $0.split?.rawValue })
             }
             return try part.open()
         }
@@ -53,8 +56,10 @@ public enum DatasetLoader {
     /// have no validation split) has the missing ones carved out of its train split,
     /// and `.train` then returns what remains, so the parts never overlap. Predefined
     /// splits other than train are returned as they are.
-    public static func open(_ url: URL, split: DatasetSplit, plan: SplitPlan, format: DatasetFormat? = nil,
-                            channels: ImageChannels = .rgb) throws -> any Dataset {
+    public static func open(
+        _ url: URL, split: DatasetSplit, plan: SplitPlan, format: DatasetFormat? = nil,
+        channels: ImageChannels = .rgb
+    ) throws -> any Dataset {
         let (_, parts) = try layout(url, format: format, channels: channels)
         let defined = Set(parts.compactMap(\.split))
         if defined.isEmpty {
@@ -115,10 +120,16 @@ public enum DatasetLoader {
             let classes = readNameList(file("batches.meta.txt"))
             var parts = [Part]()
             if !cifar10Train.isEmpty {
-                parts.append(Part(split: .train) { try CIFARDataset(files: cifar10Train.map(file), variant: .cifar10, classNames: classes, splitName: "train") })
+                parts.append(
+                    Part(split: .train) {
+                        try CIFARDataset(files: cifar10Train.map(file), variant: .cifar10, classNames: classes, splitName: "train")
+                    })
             }
             if names.contains("test_batch.bin") {
-                parts.append(Part(split: .test) { try CIFARDataset(files: [file("test_batch.bin")], variant: .cifar10, classNames: classes, splitName: "test") })
+                parts.append(
+                    Part(split: .test) {
+                        try CIFARDataset(files: [file("test_batch.bin")], variant: .cifar10, classNames: classes, splitName: "test")
+                    })
             }
             return (.cifar10, parts)
         }
@@ -127,7 +138,8 @@ public enum DatasetLoader {
             let classes = readNameList(file("fine_label_names.txt"))
             var parts = [Part]()
             for (split, name) in [(DatasetSplit.train, "train.bin"), (.test, "test.bin")] where names.contains(name) {
-                parts.append(Part(split: split) { try CIFARDataset(files: [file(name)], variant: .cifar100, classNames: classes, splitName: split.rawValue) })
+                parts.append(
+                    Part(split: split) { try CIFARDataset(files: [file(name)], variant: .cifar100, classNames: classes, splitName: split.rawValue) })
             }
             return (.cifar100, parts)
         }
@@ -135,8 +147,10 @@ public enum DatasetLoader {
         if wants(.mnist) {
             var parts = [Part]()
             for (split, prefix) in [(DatasetSplit.train, "train"), (.test, "t10k")] {
-                guard let images = names.filter({ $0.hasPrefix(prefix + "-images") && $0.contains("idx3-ubyte") })
-                    .sorted(by: { $0.count < $1.count }).first else { continue }
+                guard
+                    let images = names.filter({ $0.hasPrefix(prefix + "-images") && $0.contains("idx3-ubyte") })
+                        .sorted(by: { $0.count < $1.count }).first
+                else { continue }
                 let labelName = images.replacingOccurrences(of: "images", with: "labels").replacingOccurrences(of: "idx3", with: "idx1")
                 let labelCandidates = [labelName, labelName + ".gz", labelName.replacingOccurrences(of: ".gz", with: "")]
                 guard let labels = labelCandidates.first(where: names.contains) else {
@@ -154,9 +168,12 @@ public enum DatasetLoader {
             }
             let npz = splitFiles(names, ext: "npz")
             if !npz.isEmpty {
-                return (.numpy, npz.map { entry in
-                    Part(split: entry.0) { try NumpyDataset(npz: file(entry.1), classNames: classes, splitName: entry.0?.rawValue ?? "all") }
-                })
+                return (
+                    .numpy,
+                    npz.map { entry in
+                        Part(split: entry.0) { try NumpyDataset(npz: file(entry.1), classNames: classes, splitName: entry.0?.rawValue ?? "all") }
+                    }
+                )
             }
         }
         // Text: JSON Lines, or CSV/TSV files with a text column (before numeric CSV).
@@ -164,7 +181,8 @@ public enum DatasetLoader {
             for ext in ["jsonl", "ndjson", "csv", "tsv"] {
                 let files = splitFiles(names, ext: ext)
                 guard !files.isEmpty else { continue }
-                let isText = ext == "jsonl" || ext == "ndjson" || format == .text
+                let isText =
+                    ext == "jsonl" || ext == "ndjson" || format == .text
                     || files.allSatisfy { TextTable.peekColumns(file($0.1)).map(TextDataset.hasTextColumn) ?? false }
                 if isText { return (.text, textParts(files.map { ($0.0, file($0.1)) })) }
             }
@@ -186,16 +204,24 @@ public enum DatasetLoader {
             if inner == .imageFolder {
                 // One class list for all splits, so a label means the same class everywhere.
                 let classes = try Array(Set(splitDirs.flatMap { try ImageFolderDataset.classFolders(in: $0.1) })).sorted()
-                return (.imageFolder, splitDirs.map { entry in
-                    Part(split: entry.0) { try ImageFolderDataset(root: entry.1, classNames: classes, channels: channels, splitName: entry.0.rawValue) }
-                })
+                return (
+                    .imageFolder,
+                    splitDirs.map { entry in
+                        Part(split: entry.0) {
+                            try ImageFolderDataset(root: entry.1, classNames: classes, channels: channels, splitName: entry.0.rawValue)
+                        }
+                    }
+                )
             }
-            return (inner, splitDirs.map { entry in
-                Part(split: entry.0) {
-                    let parts = try layout(entry.1, format: inner, channels: channels).1
-                    return parts.count == 1 ? try parts[0].open() : ConcatDataset(try parts.map { try $0.open() })
+            return (
+                inner,
+                splitDirs.map { entry in
+                    Part(split: entry.0) {
+                        let parts = try layout(entry.1, format: inner, channels: channels).1
+                        return parts.count == 1 ? try parts[0].open() : ConcatDataset(try parts.map { try $0.open() })
+                    }
                 }
-            })
+            )
         }
         if wants(.imageFolder), ImageFolderDataset.looksLikeImageFolder(url) {
             return (.imageFolder, [Part(split: nil) { try ImageFolderDataset(root: url, channels: channels) }])
@@ -205,8 +231,11 @@ public enum DatasetLoader {
         if dirs.count == 1, names.count == 1 || format != nil {
             return try layout(file(dirs[0]), format: format, channels: channels)
         }
-        throw DataError.unrecognizedLayout(path: url.path, reason: format.map { "expected a \($0.rawValue) layout" } ??
-            "expected class folders of PNG/JPEG images, CIFAR .bin batches, MNIST idx files, images.npy + labels.npy, .npz, .csv or .jsonl files")
+        throw DataError.unrecognizedLayout(
+            path: url.path,
+            reason: format.map { "expected a \($0.rawValue) layout" }
+                ?? "expected class folders of PNG/JPEG images, CIFAR .bin batches, MNIST idx files, images.npy + labels.npy, .npz, .csv or .jsonl files"
+        )
     }
 
     /// Files with extension `ext`: split-named ones (`train.csv`, `val.csv`, ...) as
@@ -233,13 +262,16 @@ public enum DatasetLoader {
                 let all = try files.map { try TextDataset(url: $0.1) }
                 let task = all[0].task
                 if let other = all.first(where: { $0.task != task }) {
-                    throw DataError.invalidField(path: other.url.path, field: "labels", expected: "a \(task.rawValue) task like \(all[0].url.lastPathComponent)",
-                                                 found: "a \(other.task.rawValue) task")
+                    throw DataError.invalidField(
+                        path: other.url.path, field: "labels", expected: "a \(task.rawValue) task like \(all[0].url.lastPathComponent)",
+                        found: "a \(other.task.rawValue) task")
                 }
                 var names: [String]?
                 if task != .regression, all.allSatisfy({ $0.labelColumns.count == 1 }) {
                     let numeric = all.allSatisfy { $0.classNames.enumerated().allSatisfy { $0.element == String($0.offset) } }
-                    names = numeric ? (0..<(all.map(\.classNames.count).max() ?? 0)).map(String.init)
+                    names =
+                        numeric
+                        ? (0..<(all.map(\.classNames.count).max() ?? 0)).map(String.init)
                         : Array(Set(all.flatMap(\.classNames))).sorted()
                 }
                 return try TextDataset(url: entry.1, task: task, classNames: names, splitName: entry.0?.rawValue ?? "all")
@@ -250,8 +282,11 @@ public enum DatasetLoader {
     static func fileLayout(_ url: URL, format: DatasetFormat?) throws -> (DatasetFormat, [Part]) {
         let name = url.lastPathComponent
         let ext = url.pathExtension.lowercased()
-        if format == .text || (format == nil && (ext == "jsonl" || ext == "ndjson"
-            || ((ext == "csv" || ext == "tsv") && (TextTable.peekColumns(url).map(TextDataset.hasTextColumn) ?? false)))) {
+        if format == .text
+            || (format == nil
+                && (ext == "jsonl" || ext == "ndjson"
+                    || ((ext == "csv" || ext == "tsv") && (TextTable.peekColumns(url).map(TextDataset.hasTextColumn) ?? false))))
+        {
             return (.text, textParts([(nil, url)]))
         }
         if format == .csv || (format == nil && (ext == "csv" || ext == "tsv")) {
@@ -266,9 +301,11 @@ public enum DatasetLoader {
             return (.mnist, [Part(split: nil) { try MNISTDataset(images: url, labels: labels) }])
         }
         if format == .cifar10 || format == .cifar100 || (format == nil && ext == "bin") {
-            let variant: CIFARDataset.Variant = format == .cifar100 || (format == nil && (name == "train.bin" || name == "test.bin")) ? .cifar100 : .cifar10
+            let variant: CIFARDataset.Variant =
+                format == .cifar100 || (format == nil && (name == "train.bin" || name == "test.bin")) ? .cifar100 : .cifar10
             return (variant == .cifar10 ? .cifar10 : .cifar100, [Part(split: nil) { try CIFARDataset(files: [url], variant: variant) }])
         }
-        throw DataError.unrecognizedLayout(path: url.path, reason: "a single file must be .csv, .tsv, .jsonl, .npz, an idx3-ubyte image file or a CIFAR .bin batch")
+        throw DataError.unrecognizedLayout(
+            path: url.path, reason: "a single file must be .csv, .tsv, .jsonl, .npz, an idx3-ubyte image file or a CIFAR .bin batch")
     }
 }

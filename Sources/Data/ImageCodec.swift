@@ -107,15 +107,19 @@ public enum ImageCodec {
         case .png: return try decodePNG(data, path: path)
         case .jpeg: return try decodeJPEG(data, path: path)
         case nil:
-            throw DataError.decodeFailed(path: path, reason: "expected a PNG or JPEG signature, found "
-                + [UInt8](data.prefix(4)).map { String(format: "%02x", $0) }.joined(separator: " ")
-                + (data.count < 4 ? " (\(data.count) bytes)" : ""))
+            throw DataError.decodeFailed(
+                path: path,
+                reason: "expected a PNG or JPEG signature, found "
+                    + [UInt8](data.prefix(4)).map { String(format: "%02x", $0) }.joined(separator: " ")
+                    + (data.count < 4 ? " (\(data.count) bytes)" : ""))
         }
     }
 
-    typealias Decoder = (UnsafePointer<UInt8>, Int, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>,
-                         UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>,
-                         UnsafeMutablePointer<CChar>, Int) -> Int32
+    typealias Decoder = (
+        UnsafePointer<UInt8>, Int, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>,
+        UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>,
+        UnsafeMutablePointer<CChar>, Int
+    ) -> Int32
 
     private static func run(_ data: Data, path: String, describe: (Int32) -> String, _ body: Decoder) throws -> DecodedImage {
         var out: UnsafeMutablePointer<UInt8>? = nil
@@ -135,8 +139,9 @@ public enum ImageCodec {
             throw DataError.decodeFailed(path: path, reason: describe(status) + (text.isEmpty ? "" : ": " + text))
         }
         let count = Int(w) * Int(h) * Int(c)
-        return DecodedImage(width: Int(w), height: Int(h), channels: Int(c),
-                            pixels: Array(UnsafeBufferPointer(start: out, count: count)))
+        return DecodedImage(
+            width: Int(w), height: Int(h), channels: Int(c),
+            pixels: Array(UnsafeBufferPointer(start: out, count: count)))
     }
 
     static func decodePNG(_ data: Data, path: String) throws -> DecodedImage {
@@ -152,13 +157,16 @@ public enum ImageCodec {
     }
 
     static func decodeJPEG(_ data: Data, path: String) throws -> DecodedImage {
-        try run(data, path: path, describe: { status in
-            switch Int(status) {
-            case Int(HM_JPEG_CORRUPT_DATA): return "libjpeg: corrupt or truncated data"
-            case Int(HM_JPEG_UNSUPPORTED_COLOR): return "unsupported colour space"
-            default: return "libjpeg"
+        try run(
+            data, path: path,
+            describe: { status in
+                switch Int(status) {
+                case Int(HM_JPEG_CORRUPT_DATA): return "libjpeg: corrupt or truncated data"
+                case Int(HM_JPEG_UNSUPPORTED_COLOR): return "unsupported colour space"
+                default: return "libjpeg"
+                }
             }
-        }) { d, n, out, w, h, c, m, ml in
+        ) { d, n, out, w, h, c, m, ml in
             hm_jpeg_decode(d, UInt(n), out, w, h, c, m, ml)
         }
     }
@@ -189,16 +197,21 @@ public enum ImageCodec {
         return try image.pixels.withUnsafeBufferPointer { px in
             try encode { out, size, m, ml in
                 var n: UInt = 0
-                let s = hm_jpeg_encode(px.baseAddress, Int32(image.width), Int32(image.height), Int32(image.channels),
-                                       Int32(quality), progressive ? 1 : 0, out, &n, m, ml)
+                let s = hm_jpeg_encode(
+                    px.baseAddress, Int32(image.width), Int32(image.height), Int32(image.channels),
+                    Int32(quality), progressive ? 1 : 0, out, &n, m, ml)
                 size.pointee = Int(n)
                 return s
             }
         }
     }
 
-    private static func encode(_ body: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>, UnsafeMutablePointer<Int>,
-                                        UnsafeMutablePointer<CChar>, Int) -> Int32) throws -> Data {
+    private static func encode(
+        _ body: (
+            UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>, UnsafeMutablePointer<Int>,
+            UnsafeMutablePointer<CChar>, Int
+        ) -> Int32
+    ) throws -> Data {
         var out: UnsafeMutablePointer<UInt8>? = nil
         var size = 0
         var message = [CChar](repeating: 0, count: 256)

@@ -37,12 +37,15 @@ public struct ImageFolderDataset: Dataset {
         var entries = [Entry]()
         for folder in found {
             guard let label = index[folder] else {
-                throw DataError.invalidField(path: root.appendingPathComponent(folder).path, field: "class folder",
-                                             expected: "one of the classes " + names.joined(separator: ", "), found: "'\(folder)'")
+                throw DataError.invalidField(
+                    path: root.appendingPathComponent(folder).path, field: "class folder",
+                    expected: "one of the classes " + names.joined(separator: ", "), found: "'\(folder)'")
             }
             for rel in try Self.imageFiles(in: root.appendingPathComponent(folder)) {
-                entries.append(Entry(url: root.appendingPathComponent(folder).appendingPathComponent(rel),
-                                     relativePath: folder + "/" + rel, label: label))
+                entries.append(
+                    Entry(
+                        url: root.appendingPathComponent(folder).appendingPathComponent(rel),
+                        relativePath: folder + "/" + rel, label: label))
             }
         }
         self.root = root
@@ -62,7 +65,8 @@ public struct ImageFolderDataset: Dataset {
         }
         return names.filter { name in
             var isDir: ObjCBool = false
-            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: root.appendingPathComponent(name).path, isDirectory: &isDir) && isDir.boolValue
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: root.appendingPathComponent(name).path, isDirectory: &isDir)
+                && isDir.boolValue
         }.sorted()
     }
 
@@ -104,13 +108,14 @@ public struct ImageFolderDataset: Dataset {
     }
 
     public var fingerprint: String {
-        FingerprintBuilder.finish({ b in
-            b.add(splitName); b.add(channels.rawValue)
-            b.add(classNames.joined(separator: "\u{1F}"))
-            for e in entries {
-                b.add(String(e.label))
-                try b.addFile(e.url, name: e.relativePath)
-            }
-        }, reader: "imageFolder")
+        FingerprintBuilder.finish(
+            { b in
+                b.add(splitName); b.add(channels.rawValue)
+                b.add(classNames.joined(separator: "\u{1F}"))
+                for e in entries {
+                    b.add(String(e.label))
+                    try b.addFile(e.url, name: e.relativePath)
+                }
+            }, reader: "imageFolder")
     }
 }

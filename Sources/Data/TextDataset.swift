@@ -36,8 +36,10 @@ public struct TextDataset: Dataset {
     public var count: Int { texts.count }
     public var kind: SampleKind { .text }
 
-    static let pairColumns = [("sentence1", "sentence2"), ("text_a", "text_b"), ("premise", "hypothesis"), ("question1", "question2"),
-                              ("question", "sentence"), ("query", "passage"), ("text", "text_pair")]
+    static let pairColumns = [
+        ("sentence1", "sentence2"), ("text_a", "text_b"), ("premise", "hypothesis"), ("question1", "question2"),
+        ("question", "sentence"), ("query", "passage"), ("text", "text_pair"),
+    ]
     static let singleColumns = ["text", "sentence", "content", "review", "document"]
     static let labelNames = ["label", "labels", "target", "class", "y", "score"]
 
@@ -50,8 +52,10 @@ public struct TextDataset: Dataset {
     /// Reads `url`. `textColumns` (one or two), `labelColumns` (one, or several 0/1
     /// columns for multi-label) and `task` override detection; `classNames` fixes the
     /// class list (so splits in several files agree).
-    public init(url: URL, textColumns: [String]? = nil, labelColumns: [String]? = nil, task: TextTask? = nil,
-                classNames: [String]? = nil, splitName: String = "all") throws {
+    public init(
+        url: URL, textColumns: [String]? = nil, labelColumns: [String]? = nil, task: TextTask? = nil,
+        classNames: [String]? = nil, splitName: String = "all"
+    ) throws {
         let path = url.path
         let table = try TextTable.read(url)
         guard !table.records.isEmpty else {
@@ -61,10 +65,13 @@ public struct TextDataset: Dataset {
         // Text columns.
         var textCols = [String]()
         if let textColumns {
-            guard (1...2).contains(textColumns.count) else { throw DataError.invalidArgument("\(path): give one or two text columns, not \(textColumns.count)") }
+            guard (1...2).contains(textColumns.count) else {
+                throw DataError.invalidArgument("\(path): give one or two text columns, not \(textColumns.count)")
+            }
             for c in textColumns {
                 guard let found = column(c) else {
-                    throw DataError.invalidField(path: path, field: "columns", expected: "a text column '\(c)'", found: table.columns.joined(separator: ", "))
+                    throw DataError.invalidField(
+                        path: path, field: "columns", expected: "a text column '\(c)'", found: table.columns.joined(separator: ", "))
                 }
                 textCols.append(found)
             }
@@ -73,15 +80,18 @@ public struct TextDataset: Dataset {
         } else if let single = Self.singleColumns.lazy.compactMap(column).first {
             textCols = [single]
         } else {
-            throw DataError.invalidField(path: path, field: "columns", expected: "a text column (" + Self.singleColumns.joined(separator: ", ") + ", or a pair such as sentence1/sentence2)",
-                                         found: table.columns.isEmpty ? "none" : table.columns.joined(separator: ", "))
+            throw DataError.invalidField(
+                path: path, field: "columns",
+                expected: "a text column (" + Self.singleColumns.joined(separator: ", ") + ", or a pair such as sentence1/sentence2)",
+                found: table.columns.isEmpty ? "none" : table.columns.joined(separator: ", "))
         }
         // Label columns.
         var labelCols = [String]()
         if let labelColumns {
             for c in labelColumns {
                 guard let found = column(c) else {
-                    throw DataError.invalidField(path: path, field: "columns", expected: "a label column '\(c)'", found: table.columns.joined(separator: ", "))
+                    throw DataError.invalidField(
+                        path: path, field: "columns", expected: "a label column '\(c)'", found: table.columns.joined(separator: ", "))
                 }
                 labelCols.append(found)
             }
@@ -91,8 +101,10 @@ public struct TextDataset: Dataset {
         } else {
             let others = table.columns.filter { !textCols.contains($0) }
             guard others.count >= 2 else {
-                throw DataError.invalidField(path: path, field: "columns", expected: "a label column (" + Self.labelNames.joined(separator: ", ") + ") or several 0/1 label columns",
-                                             found: table.columns.joined(separator: ", "))
+                throw DataError.invalidField(
+                    path: path, field: "columns",
+                    expected: "a label column (" + Self.labelNames.joined(separator: ", ") + ") or several 0/1 label columns",
+                    found: table.columns.joined(separator: ", "))
             }
             labelCols = others
         }
@@ -106,7 +118,8 @@ public struct TextDataset: Dataset {
                 switch record.values[c] {
                 case let .string(s)?:
                     guard !s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                        throw DataError.invalidField(path: path, field: "line \(record.line), field '\(c)'", expected: "a non-empty text", found: "an empty text")
+                        throw DataError.invalidField(
+                            path: path, field: "line \(record.line), field '\(c)'", expected: "a non-empty text", found: "an empty text")
                     }
                     row.append(s)
                 case nil:
@@ -142,8 +155,9 @@ public struct TextDataset: Dataset {
     static func labels(_ table: TextTable, columns: [String], task: TextTask?, classNames: [String]?, path: String) throws -> Labels {
         func field(_ record: (line: Int, values: [String: TableValue]), _ c: String) throws -> TableValue {
             guard let v = record.values[c], v != .null, v != .string("") else {
-                throw DataError.invalidField(path: path, field: "line \(record.line), field '\(c)'", expected: "a label",
-                                             found: record.values[c] == nil ? "no such field" : "an empty value")
+                throw DataError.invalidField(
+                    path: path, field: "line \(record.line), field '\(c)'", expected: "a label",
+                    found: record.values[c] == nil ? "no such field" : "an empty value")
             }
             return v
         }
@@ -169,13 +183,14 @@ public struct TextDataset: Dataset {
             }
             var targets = [[Float]]()
             for r in records {
-                targets.append(try columns.map { c in
-                    let v = try field(r, c)
-                    guard let d = number(v), d == 0 || d == 1 else {
-                        throw DataError.invalidField(path: path, field: "line \(r.line), field '\(c)'", expected: "0 or 1", found: v.describe)
-                    }
-                    return Float(d)
-                })
+                targets.append(
+                    try columns.map { c in
+                        let v = try field(r, c)
+                        guard let d = number(v), d == 0 || d == 1 else {
+                            throw DataError.invalidField(path: path, field: "line \(r.line), field '\(c)'", expected: "0 or 1", found: v.describe)
+                        }
+                        return Float(d)
+                    })
             }
             return Labels(task: .multiLabel, classNames: columns, ids: [Int?](repeating: nil, count: records.count), targets: targets)
         }
@@ -192,7 +207,9 @@ public struct TextDataset: Dataset {
             let allNumeric = numbers.allSatisfy { $0 != nil }
             let jsonNumbers = values.allSatisfy { if case .number = $0 { return true } else { return false } }
             // Non-integer numbers are regression targets; integers are class ids.
-            resolved = allNumeric && numbers.contains { $0! != $0!.rounded() } && (jsonNumbers || values.allSatisfy { if case .string = $0 { return true } else { return false } })
+            resolved =
+                allNumeric && numbers.contains { $0! != $0!.rounded() }
+                    && (jsonNumbers || values.allSatisfy { if case .string = $0 { return true } else { return false } })
                 ? .regression : .classification
         }
         switch resolved {
@@ -211,12 +228,15 @@ public struct TextDataset: Dataset {
                 guard case let .list(items) = v else {
                     throw DataError.invalidField(path: path, field: "line \(r.line), field '\(c)'", expected: "a list of labels", found: v.describe)
                 }
-                lists.append(try items.map { item in
-                    guard let n = name(item), !n.isEmpty else {
-                        throw DataError.invalidField(path: path, field: "line \(r.line), field '\(c)'", expected: "a list of class names or ids", found: "an item that is \(item.describe)")
-                    }
-                    return n
-                })
+                lists.append(
+                    try items.map { item in
+                        guard let n = name(item), !n.isEmpty else {
+                            throw DataError.invalidField(
+                                path: path, field: "line \(r.line), field '\(c)'", expected: "a list of class names or ids",
+                                found: "an item that is \(item.describe)")
+                        }
+                        return n
+                    })
             }
             let names = try classList(Set(lists.joined()), given: classNames, path: path, line: nil, column: c)
             let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($0.element, $0.offset) })
@@ -245,7 +265,9 @@ public struct TextDataset: Dataset {
             var ids = [Int?]()
             for (r, n) in zip(records, raw) {
                 guard let id = index[n] else {
-                    throw DataError.invalidField(path: path, field: "line \(r.line), field '\(c)'", expected: "one of " + names.prefix(20).joined(separator: ", "), found: "'\(n)'")
+                    throw DataError.invalidField(
+                        path: path, field: "line \(r.line), field '\(c)'", expected: "one of " + names.prefix(20).joined(separator: ", "),
+                        found: "'\(n)'")
                 }
                 ids.append(id)
             }
@@ -256,7 +278,9 @@ public struct TextDataset: Dataset {
     static func classList(_ present: Set<String>, given: [String]?, path: String, line: Int?, column: String) throws -> [String] {
         guard let given else { return present.sorted() }
         if let missing = present.subtracting(given).sorted().first {
-            throw DataError.invalidField(path: path, field: "field '\(column)'", expected: "one of the given classes " + given.prefix(20).joined(separator: ", "), found: "'\(missing)'")
+            throw DataError.invalidField(
+                path: path, field: "field '\(column)'", expected: "one of the given classes " + given.prefix(20).joined(separator: ", "),
+                found: "'\(missing)'")
         }
         return given
     }
@@ -267,8 +291,9 @@ public struct TextDataset: Dataset {
 
     public func sample(at index: Int) throws -> Sample {
         try checkIndex(index)
-        return Sample(values: [], shape: [0], label: labelIDs[index], source: "\(url.path)#line\(lines[index])",
-                      texts: texts[index], targets: task == .classification ? nil : targets[index])
+        return Sample(
+            values: [], shape: [0], label: labelIDs[index], source: "\(url.path)#line\(lines[index])",
+            texts: texts[index], targets: task == .classification ? nil : targets[index])
     }
 
     public func label(at index: Int) throws -> Int? {
@@ -281,11 +306,12 @@ public struct TextDataset: Dataset {
     public func allTargets() -> [[Float]] { targets }
 
     public var fingerprint: String {
-        FingerprintBuilder.finish({ b in
-            b.add(splitName); b.add(task.rawValue)
-            b.add(textColumns.joined(separator: "\u{1F}")); b.add(labelColumns.joined(separator: "\u{1F}"))
-            b.add(classNames.joined(separator: "\u{1F}"))
-            try b.addFile(url, name: url.lastPathComponent)
-        }, reader: "text")
+        FingerprintBuilder.finish(
+            { b in
+                b.add(splitName); b.add(task.rawValue)
+                b.add(textColumns.joined(separator: "\u{1F}")); b.add(labelColumns.joined(separator: "\u{1F}"))
+                b.add(classNames.joined(separator: "\u{1F}"))
+                try b.addFile(url, name: url.lastPathComponent)
+            }, reader: "text")
     }
 }

@@ -67,7 +67,8 @@ struct TextTable {
             return try? parseCSV(Array(bytes[..<end]), separator: separator, path: url.path).columns
         case .jsonLines?:
             guard let end = bytes.firstIndex(of: 0x0A) ?? (bytes.count < 1 << 16 ? bytes.count : nil),
-                  let object = try? JSONSerialization.jsonObject(with: Data(bytes[..<end])) as? [String: Any] else { return nil }
+                let object = try? JSONSerialization.jsonObject(with: Data(bytes[..<end])) as? [String: Any]
+            else { return nil }
             return object.keys.sorted()
         case nil: return nil
         }
@@ -117,13 +118,15 @@ struct TextTable {
                     i += 1
                 }
                 guard closed else {
-                    throw DataError.invalidField(path: path, field: "line \(start)", expected: "a closing double quote for the field opened there",
-                                                 found: "the end of the file")
+                    throw DataError.invalidField(
+                        path: path, field: "line \(start)", expected: "a closing double quote for the field opened there",
+                        found: "the end of the file")
                 }
                 recordHasContent = true
                 if i < bytes.count, bytes[i] != separator, bytes[i] != lf, bytes[i] != cr {
-                    throw DataError.invalidField(path: path, field: "line \(line)", expected: "a separator or the end of the line after a closing quote",
-                                                 found: "'\(Character(Unicode.Scalar(bytes[i])))'")
+                    throw DataError.invalidField(
+                        path: path, field: "line \(line)", expected: "a separator or the end of the line after a closing quote",
+                        found: "'\(Character(Unicode.Scalar(bytes[i])))'")
                 }
                 continue
             }
@@ -152,8 +155,9 @@ struct TextTable {
         records.reserveCapacity(rows.count - 1)
         for row in rows.dropFirst() {
             guard row.fields.count == columns.count else {
-                throw DataError.invalidField(path: path, field: "line \(row.line)", expected: "\(columns.count) fields like the header",
-                                             found: "\(row.fields.count)")
+                throw DataError.invalidField(
+                    path: path, field: "line \(row.line)", expected: "\(columns.count) fields like the header",
+                    found: "\(row.fields.count)")
             }
             var values = [String: TableValue]()
             for (c, v) in zip(columns, row.fields) { values[c] = .string(v) }

@@ -29,12 +29,14 @@ func stable(_ x: Float) -> String {
 /// The image dimensions of a `[C, H, W]` sample, or an error naming the transform.
 func imageDims(_ sample: Sample, _ transform: String) throws -> (c: Int, h: Int, w: Int) {
     guard sample.shape.count == 3, sample.shape.allSatisfy({ $0 > 0 }) else {
-        throw DataError.transformFailed(transform: transform, sample: sample.name,
-                                        reason: "expected an image of shape [C, H, W], found \(sample.shape)")
+        throw DataError.transformFailed(
+            transform: transform, sample: sample.name,
+            reason: "expected an image of shape [C, H, W], found \(sample.shape)")
     }
     guard sample.values.count == sample.shape.reduce(1, *) else {
-        throw DataError.transformFailed(transform: transform, sample: sample.name,
-                                        reason: "\(sample.values.count) values do not fill shape \(sample.shape)")
+        throw DataError.transformFailed(
+            transform: transform, sample: sample.name,
+            reason: "\(sample.values.count) values do not fill shape \(sample.shape)")
     }
     return (sample.shape[0], sample.shape[1], sample.shape[2])
 }
@@ -84,7 +86,7 @@ struct AxisWeights {
         taps = [Int](repeating: 0, count: outLength)
         weights = [Float](repeating: 0, count: stride * outLength)
         for i in 0..<outLength {
-            let center = (Double(i) + 0.5) * scale - 0.5  // relative to inStart
+            let center = (Double(i) + 0.5) * scale - 0.5 // relative to inStart
             let base = i * stride
             if support == 1 {
                 // Bilinear with clamping: the taps at floor/ceil of the clamped centre.
@@ -121,9 +123,11 @@ struct AxisWeights {
 
 /// Resamples the region `(top, left, height, width)` of a `[C, H, W]` image to
 /// `outHeight x outWidth`: a horizontal pass over the region's rows, then a vertical one.
-func resample(_ values: [Float], channels: Int, height: Int, width: Int,
-              top: Int, left: Int, regionHeight: Int, regionWidth: Int,
-              outHeight: Int, outWidth: Int, antialias: Bool) -> [Float] {
+func resample(
+    _ values: [Float], channels: Int, height: Int, width: Int,
+    top: Int, left: Int, regionHeight: Int, regionWidth: Int,
+    outHeight: Int, outWidth: Int, antialias: Bool
+) -> [Float] {
     if top == 0, left == 0, regionHeight == height, regionWidth == width, outHeight == height, outWidth == width {
         return values
     }
@@ -224,8 +228,9 @@ public struct Resize: Transform {
         let (c, h, w) = try imageDims(sample, description)
         let (oh, ow) = outputSize(height: h, width: w)
         var out = sample
-        out.values = resample(sample.values, channels: c, height: h, width: w, top: 0, left: 0, regionHeight: h, regionWidth: w,
-                              outHeight: oh, outWidth: ow, antialias: antialias)
+        out.values = resample(
+            sample.values, channels: c, height: h, width: w, top: 0, left: 0, regionHeight: h, regionWidth: w,
+            outHeight: oh, outWidth: ow, antialias: antialias)
         out.shape = [c, oh, ow]
         return out
     }
@@ -251,8 +256,9 @@ public struct CenterCrop: Transform {
     public func apply(_ sample: Sample, random: inout DataRandom) throws -> Sample {
         let (c, h, w) = try imageDims(sample, description)
         guard h >= height, w >= width else {
-            throw DataError.transformFailed(transform: description, sample: sample.name,
-                                            reason: "image is \(h)x\(w), smaller than the crop (resize first)")
+            throw DataError.transformFailed(
+                transform: description, sample: sample.name,
+                reason: "image is \(h)x\(w), smaller than the crop (resize first)")
         }
         let top = Int((Double(h - height) / 2).rounded(.toNearestOrEven))
         let left = Int((Double(w - width) / 2).rounded(.toNearestOrEven))
@@ -296,13 +302,15 @@ public struct Normalize: Transform {
     public func apply(_ sample: Sample, random: inout DataRandom) throws -> Sample {
         let groups = sample.shape.count == 3 ? sample.shape[0] : (sample.shape.first ?? 0)
         guard mean.count == 1 || mean.count == groups else {
-            throw DataError.transformFailed(transform: description, sample: sample.name,
-                                            reason: "expected \(groups) means (one per channel or feature), found \(mean.count)")
+            throw DataError.transformFailed(
+                transform: description, sample: sample.name,
+                reason: "expected \(groups) means (one per channel or feature), found \(mean.count)")
         }
         let plane = sample.shape.count == 3 ? sample.shape[1] * sample.shape[2] : 1
         guard sample.values.count == groups * plane else {
-            throw DataError.transformFailed(transform: description, sample: sample.name,
-                                            reason: "\(sample.values.count) values do not fill shape \(sample.shape)")
+            throw DataError.transformFailed(
+                transform: description, sample: sample.name,
+                reason: "\(sample.values.count) values do not fill shape \(sample.shape)")
         }
         var out = sample
         out.values.withUnsafeMutableBufferPointer { v in
@@ -333,8 +341,10 @@ public struct RandomResizedCrop: Transform {
     public let ratio: ClosedRange<Double>
     public let antialias: Bool
 
-    public init(height: Int, width: Int, scale: ClosedRange<Double> = 0.08...1.0,
-                ratio: ClosedRange<Double> = (3.0 / 4.0)...(4.0 / 3.0), antialias: Bool = true) {
+    public init(
+        height: Int, width: Int, scale: ClosedRange<Double> = 0.08...1.0,
+        ratio: ClosedRange<Double> = (3.0 / 4.0)...(4.0 / 3.0), antialias: Bool = true
+    ) {
         precondition(height > 0 && width > 0 && scale.lowerBound > 0 && ratio.lowerBound > 0, "RandomResizedCrop: invalid parameters")
         self.height = height; self.width = width; self.scale = scale; self.ratio = ratio; self.antialias = antialias
     }
@@ -372,8 +382,9 @@ public struct RandomResizedCrop: Transform {
         let (c, h, w) = try imageDims(sample, description)
         let box = cropBox(height: h, width: w, random: &random)
         var out = sample
-        out.values = resample(sample.values, channels: c, height: h, width: w, top: box.top, left: box.left,
-                              regionHeight: box.height, regionWidth: box.width, outHeight: height, outWidth: width, antialias: antialias)
+        out.values = resample(
+            sample.values, channels: c, height: h, width: w, top: box.top, left: box.left,
+            regionHeight: box.height, regionWidth: box.width, outHeight: height, outWidth: width, antialias: antialias)
         out.shape = [c, height, width]
         return out
     }

@@ -15,8 +15,10 @@ public struct DistributedEnvironment: Equatable, Sendable {
 
     public static let defaultTimeout = 60.0
 
-    public init(rank: Int, worldSize: Int, masterAddress: String, masterPort: Int,
-                timeout: Double = DistributedEnvironment.defaultTimeout, socketInterface: String? = nil) {
+    public init(
+        rank: Int, worldSize: Int, masterAddress: String, masterPort: Int,
+        timeout: Double = DistributedEnvironment.defaultTimeout, socketInterface: String? = nil
+    ) {
         self.rank = rank
         self.worldSize = worldSize
         self.masterAddress = masterAddress
@@ -38,21 +40,24 @@ public struct DistributedEnvironment: Equatable, Sendable {
         let worldSize = try integer("WORLD_SIZE", "a whole number of processes, at least 1") { $0 >= 1 }
         let rank = try integer("RANK", "a whole number in 0..<WORLD_SIZE (0..<\(worldSize))") { (0..<worldSize).contains($0) }
         guard let address = environment["MASTER_ADDR"]?.trimmingCharacters(in: .whitespaces), !address.isEmpty else {
-            throw DistributedError.environment(variable: "MASTER_ADDR", value: environment["MASTER_ADDR"],
-                                               expected: "the host name or IP address of rank 0, such as 127.0.0.1")
+            throw DistributedError.environment(
+                variable: "MASTER_ADDR", value: environment["MASTER_ADDR"],
+                expected: "the host name or IP address of rank 0, such as 127.0.0.1")
         }
         let port = try integer("MASTER_PORT", "a TCP port number in 1...65535") { (1...65535).contains($0) }
         var timeout = defaultTimeout
         if let raw = environment["HUBMINER_DIST_TIMEOUT"] {
             guard let value = Double(raw.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0 else {
-                throw DistributedError.environment(variable: "HUBMINER_DIST_TIMEOUT", value: raw,
-                                                   expected: "a positive number of seconds")
+                throw DistributedError.environment(
+                    variable: "HUBMINER_DIST_TIMEOUT", value: raw,
+                    expected: "a positive number of seconds")
             }
             timeout = value
         }
         let interface = environment["GLOO_SOCKET_IFNAME"].flatMap { $0.isEmpty ? nil : $0 }
-        return DistributedEnvironment(rank: rank, worldSize: worldSize, masterAddress: address, masterPort: port,
-                                      timeout: timeout, socketInterface: interface)
+        return DistributedEnvironment(
+            rank: rank, worldSize: worldSize, masterAddress: address, masterPort: port,
+            timeout: timeout, socketInterface: interface)
     }
 
     /// Gloo binds each rank's socket to one address. With a loopback master every

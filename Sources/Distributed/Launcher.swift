@@ -35,10 +35,12 @@ public struct Launcher: Sendable {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     }
 
-    public init(executable: URL = Launcher.currentExecutable, arguments: [String], processCount: Int,
-                environment: [String: String] = [:], timeLimit: Double = 600,
-                output: (@Sendable (String) -> Void)? = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
-                standardOutputRank: Int? = nil) {
+    public init(
+        executable: URL = Launcher.currentExecutable, arguments: [String], processCount: Int,
+        environment: [String: String] = [:], timeLimit: Double = 600,
+        output: (@Sendable (String) -> Void)? = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
+        standardOutputRank: Int? = nil
+    ) {
         self.executable = executable
         self.arguments = arguments
         self.processCount = processCount
@@ -96,8 +98,9 @@ public struct Launcher: Sendable {
             throw DistributedError.launchTimedOut(seconds: timeLimit, running: running)
         }
         let exits = processes.enumerated().map { rank, process in
-            DistributedError.RankExit(rank: rank, status: process.terminationStatus,
-                                      signalled: process.terminationReason == .uncaughtSignal)
+            DistributedError.RankExit(
+                rank: rank, status: process.terminationStatus,
+                signalled: process.terminationReason == .uncaughtSignal)
         }
         return Result(lines: lines, exits: exits, seconds: Date().timeIntervalSince(began))
     }

@@ -69,8 +69,9 @@ public final class OverlappingGradientReducer {
         let milliseconds = Int64(((timeout ?? group.timeout) * 1000).rounded(.up))
         let status = withExtendedLifetime(group) { ht_dist_reducer_finish(handle, milliseconds) }
         if status != 0 {
-            throw DistributedError.collective(operation: "gradient all-reduce", rank: group.rank, worldSize: group.worldSize,
-                                              message: lastErrorMessage())
+            throw DistributedError.collective(
+                operation: "gradient all-reduce", rank: group.rank, worldSize: group.worldSize,
+                message: lastErrorMessage())
         }
     }
 }

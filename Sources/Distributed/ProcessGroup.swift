@@ -35,12 +35,14 @@ public final class ProcessGroup {
         // otherwise libtorch resolves this machine's hostname.
         let hostname: String? = environment.socketInterface == nil && environment.isLoopback ? "127.0.0.1" : nil
         var out: OpaquePointer? = nil
-        let status = ht_dist_init(environment.masterAddress, Int32(environment.masterPort), Int32(environment.rank),
-                                  Int32(environment.worldSize), Int64((environment.timeout * 1000).rounded(.up)),
-                                  environment.socketInterface, hostname, &out)
+        let status = ht_dist_init(
+            environment.masterAddress, Int32(environment.masterPort), Int32(environment.rank),
+            Int32(environment.worldSize), Int64((environment.timeout * 1000).rounded(.up)),
+            environment.socketInterface, hostname, &out)
         guard status == 0, let out else {
-            throw DistributedError.initialization(master: master, rank: environment.rank,
-                                                  worldSize: environment.worldSize, message: lastErrorMessage())
+            throw DistributedError.initialization(
+                master: master, rank: environment.rank,
+                worldSize: environment.worldSize, message: lastErrorMessage())
         }
         handle = out
         rank = environment.rank
@@ -97,8 +99,9 @@ public final class ProcessGroup {
     private func run(_ operation: String, _ body: () -> Int32) throws {
         let status = withExtendedLifetime(self) { body() }
         if status != 0 {
-            throw DistributedError.collective(operation: operation, rank: rank, worldSize: worldSize,
-                                              message: lastErrorMessage())
+            throw DistributedError.collective(
+                operation: operation, rank: rank, worldSize: worldSize,
+                message: lastErrorMessage())
         }
     }
 }

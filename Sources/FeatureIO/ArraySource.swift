@@ -99,8 +99,10 @@ struct ArraySource {
         }
         switch available.count {
         case 1: return available[0]
-        case 0: throw FeatureIOError.invalidField(path: path, field: "contents", expected: "at least one array",
-                                                  found: "none")
+        case 0:
+            throw FeatureIOError.invalidField(
+                path: path, field: "contents", expected: "at least one array",
+                found: "none")
         default: throw FeatureIOError.ambiguousKey(path: path, available: available)
         }
     }

@@ -87,8 +87,9 @@ struct RawArray: @unchecked Sendable {
         if !fortranOrder || shape.count <= 1 || n == 0 {
             values = [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
                 if let out = buffer.baseAddress, let src = data.bytes.baseAddress {
-                    ElementDecoder.decode(dtype, bigEndian: bigEndian, from: src, sourceStride: dtype.byteCount,
-                                          into: out, destinationStride: 1, count: n)
+                    ElementDecoder.decode(
+                        dtype, bigEndian: bigEndian, from: src, sourceStride: dtype.byteCount,
+                        into: out, destinationStride: 1, count: n)
                 }
                 initialized = n
             }
@@ -108,9 +109,10 @@ struct RawArray: @unchecked Sendable {
             defer { initialized = n }
             guard n > 0, let out = buffer.baseAddress, let src = data.bytes.baseAddress else { return }
             if !fortranOrder {
-                ElementDecoder.decode(dtype, bigEndian: bigEndian,
-                                      from: src + range.lowerBound * columns * size, sourceStride: size,
-                                      into: out, destinationStride: 1, count: n)
+                ElementDecoder.decode(
+                    dtype, bigEndian: bigEndian,
+                    from: src + range.lowerBound * columns * size, sourceStride: size,
+                    into: out, destinationStride: 1, count: n)
                 return
             }
             // Column-major source: each column's run of rows is contiguous. Work in
@@ -124,10 +126,11 @@ struct RawArray: @unchecked Sendable {
                 while c0 < columns {
                     let c1 = Swift.min(c0 + tile, columns)
                     for j in c0..<c1 {
-                        ElementDecoder.decode(dtype, bigEndian: bigEndian,
-                                              from: src + (j * rows + r0) * size, sourceStride: size,
-                                              into: out + (r0 - range.lowerBound) * columns + j,
-                                              destinationStride: columns, count: r1 - r0)
+                        ElementDecoder.decode(
+                            dtype, bigEndian: bigEndian,
+                            from: src + (j * rows + r0) * size, sourceStride: size,
+                            into: out + (r0 - range.lowerBound) * columns + j,
+                            destinationStride: columns, count: r1 - r0)
                     }
                     c0 = c1
                 }
@@ -142,7 +145,7 @@ struct RawArray: @unchecked Sendable {
         let n = elementCount
         let rank = shape.count
         let size = dtype.byteCount
-        var strides = [Int](repeating: 1, count: rank)   // Fortran strides, in elements
+        var strides = [Int](repeating: 1, count: rank) // Fortran strides, in elements
         for axis in 1..<rank { strides[axis] = strides[axis - 1] * shape[axis - 1] }
         let inner = shape[rank - 1]
         return [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
@@ -153,9 +156,10 @@ struct RawArray: @unchecked Sendable {
             while written < n {
                 var offset = 0
                 for axis in 0..<(rank - 1) { offset += index[axis] * strides[axis] }
-                ElementDecoder.decode(dtype, bigEndian: bigEndian,
-                                      from: src + offset * size, sourceStride: strides[rank - 1] * size,
-                                      into: out + written, destinationStride: 1, count: inner)
+                ElementDecoder.decode(
+                    dtype, bigEndian: bigEndian,
+                    from: src + offset * size, sourceStride: strides[rank - 1] * size,
+                    into: out + written, destinationStride: 1, count: inner)
                 written += inner
                 var axis = rank - 2
                 while axis >= 0 {

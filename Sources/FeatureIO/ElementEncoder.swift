@@ -17,8 +17,9 @@ enum ElementEncoder {
             let end = min(start + chunkElements, values.count)
             try chunk.withUnsafeMutableBytes { out in
                 try values.withUnsafeBufferPointer { all in
-                    try encode(UnsafeBufferPointer(rebasing: all[start..<end]), firstIndex: start, as: dtype,
-                               path: path, into: out)
+                    try encode(
+                        UnsafeBufferPointer(rebasing: all[start..<end]), firstIndex: start, as: dtype,
+                        path: path, into: out)
                 }
             }
             try chunk.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[0..<((end - start) * size)])) }
@@ -26,8 +27,10 @@ enum ElementEncoder {
         }
     }
 
-    private static func encode(_ values: UnsafeBufferPointer<Double>, firstIndex: Int, as dtype: ElementType,
-                               path: String, into out: UnsafeMutableRawBufferPointer) throws {
+    private static func encode(
+        _ values: UnsafeBufferPointer<Double>, firstIndex: Int, as dtype: ElementType,
+        path: String, into out: UnsafeMutableRawBufferPointer
+    ) throws {
         guard let base = out.baseAddress else { return }
         if dtype.isInteger || dtype == .bool {
             for (k, v) in values.enumerated() where !dtype.fits(v) {

@@ -150,8 +150,8 @@ func doubleToHalfBits(_ value: Double) -> UInt16 {
         let units = (magnitude * 0x1p24).rounded(.toNearestOrEven)
         return sign | UInt16(units)
     }
-    let exponent = Int(magnitude.exponent)           // -14 ... 15
-    let scaled = magnitude * Double(sign: .plus, exponent: 10 - exponent, significand: 1)  // in [1024, 2048)
+    let exponent = Int(magnitude.exponent) // -14 ... 15
+    let scaled = magnitude * Double(sign: .plus, exponent: 10 - exponent, significand: 1) // in [1024, 2048)
     var mantissa = Int(scaled.rounded(.toNearestOrEven))
     var biased = exponent + 15
     if mantissa == 2048 { mantissa = 1024; biased += 1 }

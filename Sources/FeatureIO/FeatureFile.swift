@@ -96,8 +96,10 @@ public enum FeatureFile {
     }
 
     /// Writes several named arrays as safetensors, with optional string metadata.
-    public static func writeSafetensors(_ arrays: [(String, NumericArray)], to url: URL,
-                                        metadata: [String: String] = [:]) throws {
+    public static func writeSafetensors(
+        _ arrays: [(String, NumericArray)], to url: URL,
+        metadata: [String: String] = [:]
+    ) throws {
         try writeFile(to: url) { sink in
             try SafetensorsWriter.write(arrays, metadata: metadata, path: url.relativePath, into: &sink)
         }

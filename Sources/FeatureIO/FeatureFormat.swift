@@ -25,8 +25,9 @@ public enum FeatureFormat: String, Sendable, CaseIterable {
         }
         if byName == .csv {
             if let sniffed {
-                throw FeatureIOError.invalidField(path: path, field: "file signature", expected: "CSV text",
-                                                  found: "binary data (this looks like \(sniffed.articleName))")
+                throw FeatureIOError.invalidField(
+                    path: path, field: "file signature", expected: "CSV text",
+                    found: "binary data (this looks like \(sniffed.articleName))")
             }
             return .csv
         }
@@ -39,8 +40,9 @@ public enum FeatureFormat: String, Sendable, CaseIterable {
         } else {
             found = quotedBytes(bytes.prefix(8), limit: 8) + (sniffed.map { " (this looks like \($0.articleName))" } ?? "")
         }
-        throw FeatureIOError.invalidField(path: path, field: "file signature",
-                                          expected: byName.signatureDescription, found: found)
+        throw FeatureIOError.invalidField(
+            path: path, field: "file signature",
+            expected: byName.signatureDescription, found: found)
     }
 
     static func fromExtension(_ ext: String) -> FeatureFormat? {
@@ -57,12 +59,14 @@ public enum FeatureFormat: String, Sendable, CaseIterable {
     static func sniff(_ bytes: UnsafeRawBufferPointer) -> FeatureFormat? {
         if NpyReader.hasMagic(bytes) { return .npy }
         if bytes.count >= 4, bytes[0] == 0x50, bytes[1] == 0x4b,
-           (bytes[2] == 3 && bytes[3] == 4) || (bytes[2] == 5 && bytes[3] == 6) {
+            (bytes[2] == 3 && bytes[3] == 4) || (bytes[2] == 5 && bytes[3] == 6)
+        {
             return .npz
         }
         // safetensors: u64 header length that fits the file, then a JSON object.
         if bytes.count >= 10, let n = ByteReader(bytes: bytes).u64(0), n >= 2, n <= UInt64(bytes.count - 8),
-           bytes[8] == UInt8(ascii: "{") {
+            bytes[8] == UInt8(ascii: "{")
+        {
             return .safetensors
         }
         return nil

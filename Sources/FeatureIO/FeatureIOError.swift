@@ -39,10 +39,10 @@ public enum FeatureIOError: Error, CustomStringConvertible, Equatable, Sendable 
     public var path: String {
         switch self {
         case .cannotRead(let p, _), .invalidField(let p, _, _, _), .truncated(let p, _, _, _),
-             .checksumMismatch(let p, _, _, _), .missingKey(let p, _, _), .ambiguousKey(let p, _),
-             .keyNotApplicable(let p, _, _), .notANumber(let p, _, _, _), .raggedRow(let p, _, _, _),
-             .wrongRank(let p, _, _), .notRepresentable(let p, _, _, _), .invalidArgument(let p, _),
-             .writeFailed(let p, _):
+            .checksumMismatch(let p, _, _, _), .missingKey(let p, _, _), .ambiguousKey(let p, _),
+            .keyNotApplicable(let p, _, _), .notANumber(let p, _, _, _), .raggedRow(let p, _, _, _),
+            .wrongRank(let p, _, _), .notRepresentable(let p, _, _, _), .invalidArgument(let p, _),
+            .writeFailed(let p, _):
             return p
         }
     }
@@ -57,18 +57,22 @@ public enum FeatureIOError: Error, CustomStringConvertible, Equatable, Sendable 
         case let .truncated(path, what, expected, found):
             text = "\(path): truncated: \(what) needs \(expected) bytes, only \(found) present"
         case let .checksumMismatch(path, member, expected, found):
-            text = "\(path): member '\(member)': CRC-32 mismatch: directory says "
+            text =
+                "\(path): member '\(member)': CRC-32 mismatch: directory says "
                 + hex32(expected) + ", data gives " + hex32(found) + " (the archive is corrupt)"
         case let .missingKey(path, key, available):
-            text = "\(path): no array named '\(key)'; available: "
+            text =
+                "\(path): no array named '\(key)'; available: "
                 + (available.isEmpty ? "(none)" : available.joined(separator: ", "))
         case let .ambiguousKey(path, available):
-            text = "\(path): holds \(available.count) arrays (\(available.joined(separator: ", "))); "
+            text =
+                "\(path): holds \(available.count) arrays (\(available.joined(separator: ", "))); "
                 + "pass --key NAME to choose one"
         case let .keyNotApplicable(path, key, format):
             text = "\(path): --key '\(key)' given, but a \(format) file holds a single unnamed array"
         case let .notANumber(path, line, column, found):
-            text = "\(path): line \(line), column \(column): expected a number, found "
+            text =
+                "\(path): line \(line), column \(column): expected a number, found "
                 + (found.isEmpty ? "an empty cell" : "'\(found)'")
         case let .raggedRow(path, line, expected, found):
             text = "\(path): line \(line): expected \(expected) columns like the first row, found \(found)"

@@ -14,8 +14,9 @@ public enum Gzip {
     public static func decompress(_ data: Data, path: String) throws -> Data {
         let bytes = [UInt8](data)
         guard bytes.count >= 18, bytes[0] == 0x1f, bytes[1] == 0x8b else {
-            throw FeatureIOError.invalidField(path: path, field: "gzip signature", expected: "1f 8b",
-                                              found: quotedBytes(bytes.prefix(2)))
+            throw FeatureIOError.invalidField(
+                path: path, field: "gzip signature", expected: "1f 8b",
+                found: quotedBytes(bytes.prefix(2)))
         }
         guard bytes[2] == 8 else {
             throw FeatureIOError.invalidField(path: path, field: "gzip method", expected: "8 (deflate)", found: "\(bytes[2])")
@@ -27,14 +28,14 @@ public enum Gzip {
                 throw FeatureIOError.truncated(path: path, what: what, expectedBytes: p + n + 8, foundBytes: bytes.count)
             }
         }
-        if flags & 4 != 0 {  // FEXTRA
+        if flags & 4 != 0 { // FEXTRA
             try need(2, "gzip extra field")
             let n = Int(bytes[p]) | Int(bytes[p + 1]) << 8
             p += 2
             try need(n, "gzip extra field")
             p += n
         }
-        for flag in [UInt8(8), 16] where flags & flag != 0 {  // FNAME, FCOMMENT: zero-terminated
+        for flag in [UInt8(8), 16] where flags & flag != 0 { // FNAME, FCOMMENT: zero-terminated
             while true {
                 try need(1, "gzip header string")
                 p += 1

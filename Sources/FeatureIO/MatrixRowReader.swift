@@ -51,11 +51,13 @@ public final class MatrixRowReader: Sendable {
         }
         switch backing {
         case .raw(let raw):
-            return Matrix(rows: range.count, columns: columns,
-                          storage: raw.decodeRows(range, rows: rows, columns: columns))
+            return Matrix(
+                rows: range.count, columns: columns,
+                storage: raw.decodeRows(range, rows: rows, columns: columns))
         case .loaded(let values):
-            return Matrix(rows: range.count, columns: columns,
-                          storage: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
+            return Matrix(
+                rows: range.count, columns: columns,
+                storage: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
         }
     }
 

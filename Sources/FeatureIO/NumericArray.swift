@@ -16,8 +16,9 @@ public struct NumericArray: Sendable, Equatable {
     /// - Precondition: `values.count` equals the product of `shape` (a programmer error otherwise).
     public init(shape: [Int], dtype: ElementType = .float64, values: [Double]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
-        precondition(values.count == shape.reduce(1, *),
-                     "\(values.count) values do not fill shape \(shape)")
+        precondition(
+            values.count == shape.reduce(1, *),
+            "\(values.count) values do not fill shape \(shape)")
         self.shape = shape
         self.dtype = dtype
         self.values = values

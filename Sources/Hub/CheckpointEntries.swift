@@ -36,12 +36,22 @@ public enum CheckpointEntries {
                 if Checkpoint.isCheckpointFolder(directory.appendingPathComponent(file)) {
                     found.append(Found(name: entryName, file: file))
                 } else {
-                    problems.append(HubProblem(name: entryName, message: "\(directory.lastPathComponent)/\(file): no config.json with model.safetensors (or its index); only safetensors checkpoints are read"))
+                    problems.append(
+                        HubProblem(
+                            name: entryName,
+                            message:
+                                "\(directory.lastPathComponent)/\(file): no config.json with model.safetensors (or its index); only safetensors checkpoints are read"
+                        ))
                 }
             } else if Checkpoint.isCheckpointFolder(url) {
                 found.append(Found(name: name, file: name))
             } else if fm.fileExists(atPath: url.appendingPathComponent(Checkpoint.configFile).path) {
-                problems.append(HubProblem(name: name, message: "\(directory.lastPathComponent)/\(name): config.json without model.safetensors or model.safetensors.index.json; only safetensors checkpoints are read"))
+                problems.append(
+                    HubProblem(
+                        name: name,
+                        message:
+                            "\(directory.lastPathComponent)/\(name): config.json without model.safetensors or model.safetensors.index.json; only safetensors checkpoints are read"
+                    ))
             }
         }
         return (found, problems)
@@ -54,7 +64,10 @@ public enum CheckpointEntries {
         if let ref = try? String(contentsOf: model.appendingPathComponent("refs/main"), encoding: .utf8) {
             let revision = ref.trimmingCharacters(in: .whitespacesAndNewlines)
             if !revision.isEmpty, !revision.contains("/"),
-               fm.fileExists(atPath: model.appendingPathComponent("snapshots/\(revision)").path) { return revision }
+                fm.fileExists(atPath: model.appendingPathComponent("snapshots/\(revision)").path)
+            {
+                return revision
+            }
         }
         let snapshots = model.appendingPathComponent("snapshots")
         let revisions = ((try? fm.contentsOfDirectory(atPath: snapshots.path)) ?? []).filter { !$0.hasPrefix(".") }
@@ -76,12 +89,14 @@ public enum CheckpointEntries {
             input = InputSpec(kind: .tokens, sequenceLength: maxLength)
             description += tokenizer.map { ", tokenizer \($0)" } ?? ", no tokenizer file"
         case let .image(height, width, channels, mean, std, centerCrop):
-            input = InputSpec(kind: .image, channels: channels, height: height, width: width,
-                              resize: centerCrop ? .resizeCrop : .resize, mean: mean, std: std)
+            input = InputSpec(
+                kind: .image, channels: channels, height: height, width: width,
+                resize: centerCrop ? .resizeCrop : .resize, mean: mean, std: std)
         }
-        return ModelCard(name: name, file: file, input: input, representation: RepresentationSpec(method: "forward"),
-                         hints: Stage(method: "hidden_states"),
-                         metadata: Metadata(description: description, featureDimension: described.featureDimension))
+        return ModelCard(
+            name: name, file: file, input: input, representation: RepresentationSpec(method: "forward"),
+            hints: Stage(method: "hidden_states"),
+            metadata: Metadata(description: description, featureDimension: described.featureDimension))
     }
 
     /// `written` (a card's JSON object naming a checkpoint folder) laid over the
@@ -91,7 +106,8 @@ public enum CheckpointEntries {
         var base = (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
         for (key, value) in written {
             if let inner = value as? [String: Any], var existing = base[key] as? [String: Any],
-               ["input", "representation", "metadata"].contains(key) {
+                ["input", "representation", "metadata"].contains(key)
+            {
                 for (k, v) in inner { existing[k] = v }
                 base[key] = existing
             } else {

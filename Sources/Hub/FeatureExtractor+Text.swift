@@ -10,8 +10,9 @@ extension FeatureExtractor {
         return try withNoGrad {
             do {
                 let features = try stages.representation(ids: ids, mask: mask, types: types)
-                return ExtractedBatch(rows: features.shape[0], dimension: features.shape[1],
-                                      features: try features.toArray(of: Float.self))
+                return ExtractedBatch(
+                    rows: features.shape[0], dimension: features.shape[1],
+                    features: try features.toArray(of: Float.self))
             } catch let error as HubError {
                 throw error
             } catch {
@@ -53,7 +54,8 @@ extension FeatureExtractor {
 
     private func encodedTexts(_ texts: [[String]]) throws -> (Tensor, Tensor, Tensor) {
         guard let textInput else {
-            throw HubError.modelFailed(model: entry.name, message: "an image or tabular model cannot take texts (input.kind is \(entry.card.input.kind.rawValue))")
+            throw HubError.modelFailed(
+                model: entry.name, message: "an image or tabular model cannot take texts (input.kind is \(entry.card.input.kind.rawValue))")
         }
         return try textInput.encode(texts, model: entry.name)
     }
@@ -68,7 +70,8 @@ extension FeatureExtractor {
     public func extractLayers(values: [Float], shape: [Int]) throws -> [(values: [Float], dimension: Int)] {
         try stages.checkInputShape(shape)
         guard entry.card.hints != nil else {
-            throw HubError.modelFailed(model: entry.name, message: "every-layer extraction needs a 'hints' stage in the card (checkpoints have hidden_states)")
+            throw HubError.modelFailed(
+                model: entry.name, message: "every-layer extraction needs a 'hints' stage in the card (checkpoints have hidden_states)")
         }
         return try withNoGrad {
             do {

@@ -53,7 +53,9 @@ public final class FeatureExtractor {
     var stages: StageRunner {
         get throws {
             guard case .script(_, let stages) = backend else {
-                throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent) is an AOTInductor package: it has no stages to run on token ids or hints")
+                throw HubError.modelFailed(
+                    model: entry.name,
+                    message: "\(entry.modelFile.lastPathComponent) is an AOTInductor package: it has no stages to run on token ids or hints")
             }
             return stages
         }
@@ -103,8 +105,9 @@ public final class FeatureExtractor {
                 if device != .cpu { input = try input.to(device) }
                 let (features, logits) = try run(input)
                 let cpuFeatures = try features.to(.cpu)
-                var result = ExtractedBatch(rows: features.shape[0], dimension: features.shape[1],
-                                            features: try cpuFeatures.toArray(of: Float.self))
+                var result = ExtractedBatch(
+                    rows: features.shape[0], dimension: features.shape[1],
+                    features: try cpuFeatures.toArray(of: Float.self))
                 if let logits {
                     let probabilities = try logits.to(.float32).softmax(dim: 1).to(.cpu)
                     result.sourceClasses = logits.shape[1]
@@ -125,7 +128,9 @@ public final class FeatureExtractor {
         case .package:
             let expected = entry.card.input.sampleShape
             guard shape.count == expected.count + 1, Array(shape.dropFirst()) == expected else {
-                throw HubError.modelFailed(model: entry.name, message: "input batch has shape \(shape) but the card expects [B, \(expected.map(String.init).joined(separator: ", "))]")
+                throw HubError.modelFailed(
+                    model: entry.name,
+                    message: "input batch has shape \(shape) but the card expects [B, \(expected.map(String.init).joined(separator: ", "))]")
             }
         }
     }
@@ -142,19 +147,22 @@ public final class FeatureExtractor {
             func pick(_ selector: OutputSelector?, field: String) throws -> Tensor {
                 guard let selector else {
                     guard outputs.count == 1 else {
-                        throw HubError.invalidCard(card: entry.cardName, field: field + ".output",
-                                                   message: "the package gives \(outputs.count) outputs: say which one (an index)")
+                        throw HubError.invalidCard(
+                            card: entry.cardName, field: field + ".output",
+                            message: "the package gives \(outputs.count) outputs: say which one (an index)")
                     }
                     return outputs[0]
                 }
                 guard case .index(let i) = selector, outputs.indices.contains(i) else {
-                    throw HubError.invalidCard(card: entry.cardName, field: field + ".output",
-                                               message: "\(selector) is not one of the package's \(outputs.count) outputs (indices 0..<\(outputs.count))")
+                    throw HubError.invalidCard(
+                        card: entry.cardName, field: field + ".output",
+                        message: "\(selector) is not one of the package's \(outputs.count) outputs (indices 0..<\(outputs.count))")
                 }
                 return outputs[i]
             }
-            let features = try StageRunner.pool(try pick(card.representation.output, field: "representation"),
-                                                card.representation.pooling, batch: input.shape[0], model: entry.name)
+            let features = try StageRunner.pool(
+                try pick(card.representation.output, field: "representation"),
+                card.representation.pooling, batch: input.shape[0], model: entry.name)
             var logits: Tensor? = nil
             if let head = card.sourceHead {
                 let l = try pick(head.output, field: "source_head")

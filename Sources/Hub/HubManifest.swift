@@ -79,7 +79,8 @@ public struct HubManifest: Sendable {
         guard let wanted else { return (entries, problems) }
         let unknown = wanted.filter { name in entry(named: name) == nil && !problems.contains { $0.name == name } }
         guard unknown.isEmpty else {
-            throw HubError.invalidArgument("no model named \(unknown.joined(separator: ", ")) in \(directory.path) (models: \(entries.map(\.name).joined(separator: ", ")))")
+            throw HubError.invalidArgument(
+                "no model named \(unknown.joined(separator: ", ")) in \(directory.path) (models: \(entries.map(\.name).joined(separator: ", ")))")
         }
         return (entries.filter { wanted.contains($0.name) }, problems.filter { wanted.contains($0.name) })
     }
@@ -103,9 +104,11 @@ public struct HubManifest: Sendable {
                 var json = json
                 // A card naming a checkpoint folder overrides the card derived from it.
                 if let written = json as? [String: Any], let file = written["file"] as? String,
-                   let checkpoint = checkpoints.found.first(where: { $0.file == file || $0.file == file + "/" }) {
-                    let derived = try CheckpointEntries.derivedCard(name: written["name"] as? String ?? checkpoint.name, file: checkpoint.file,
-                                                                   folder: directory.appendingPathComponent(checkpoint.file))
+                    let checkpoint = checkpoints.found.first(where: { $0.file == file || $0.file == file + "/" })
+                {
+                    let derived = try CheckpointEntries.derivedCard(
+                        name: written["name"] as? String ?? checkpoint.name, file: checkpoint.file,
+                        folder: directory.appendingPathComponent(checkpoint.file))
                     json = try CheckpointEntries.overlay(written, on: derived)
                 }
                 let data = try JSONSerialization.data(withJSONObject: json)
@@ -130,9 +133,13 @@ public struct HubManifest: Sendable {
                 let data = try Data(contentsOf: directory.appendingPathComponent(manifestName))
                 let json = try JSONSerialization.jsonObject(with: data)
                 let list: [Any]
-                if let l = json as? [Any] { list = l }
-                else if let object = json as? [String: Any], let l = object["models"] as? [Any] { list = l }
-                else { throw HubError.unreadableCard(card: cardName, message: "expected a list of cards or {\"models\": [...]}") }
+                if let l = json as? [Any] {
+                    list = l
+                } else if let object = json as? [String: Any], let l = object["models"] as? [Any] {
+                    list = l
+                } else {
+                    throw HubError.unreadableCard(card: cardName, message: "expected a list of cards or {\"models\": [...]}")
+                }
                 for (i, item) in list.enumerated() { accept(item, cardName: "\(cardName)[\(i)]") }
             } catch let error as HubError {
                 problems.append(HubProblem(name: manifestName, message: error.description))
@@ -178,12 +185,17 @@ public struct HubManifest: Sendable {
             let stem = (name as NSString).deletingPathExtension
             // A file whose card is broken is already reported under the card's problem.
             if !described.contains(path), !problems.contains(where: { $0.name == stem }) {
-                problems.append(HubProblem(name: (name as NSString).deletingPathExtension,
-                                           message: "\(hubName)/\(name): no model card (add \((name as NSString).deletingPathExtension).json or an entry in \(manifestName))"))
+                problems.append(
+                    HubProblem(
+                        name: (name as NSString).deletingPathExtension,
+                        message:
+                            "\(hubName)/\(name): no model card (add \((name as NSString).deletingPathExtension).json or an entry in \(manifestName))")
+                )
             }
         }
-        return HubManifest(directory: directory, entries: entries.sorted { $0.name < $1.name },
-                           problems: problems.sorted { $0.name < $1.name })
+        return HubManifest(
+            directory: directory, entries: entries.sorted { $0.name < $1.name },
+            problems: problems.sorted { $0.name < $1.name })
     }
 
     /// Decodes one card, turning decoding errors into messages naming the card and field.
@@ -191,19 +203,23 @@ public struct HubManifest: Sendable {
         do {
             return try JSONDecoder().decode(ModelCard.self, from: data)
         } catch let error as StrictDecoding.UnknownField {
-            throw HubError.invalidCard(card: cardName, field: error.path, message: "unknown field (allowed here: \(error.known.joined(separator: ", ")))")
+            throw HubError.invalidCard(
+                card: cardName, field: error.path, message: "unknown field (allowed here: \(error.known.joined(separator: ", ")))")
         } catch let DecodingError.keyNotFound(key, context) {
             let path = (context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")
             throw HubError.invalidCard(card: cardName, field: path, message: "required field is missing")
         } catch let DecodingError.typeMismatch(type, context) {
-            throw HubError.invalidCard(card: cardName, field: context.codingPath.map(\.stringValue).joined(separator: "."),
-                                       message: "expected \(type)")
+            throw HubError.invalidCard(
+                card: cardName, field: context.codingPath.map(\.stringValue).joined(separator: "."),
+                message: "expected \(type)")
         } catch let DecodingError.dataCorrupted(context) {
-            throw HubError.invalidCard(card: cardName, field: context.codingPath.map(\.stringValue).joined(separator: "."),
-                                       message: context.debugDescription)
+            throw HubError.invalidCard(
+                card: cardName, field: context.codingPath.map(\.stringValue).joined(separator: "."),
+                message: context.debugDescription)
         } catch let DecodingError.valueNotFound(type, context) {
-            throw HubError.invalidCard(card: cardName, field: context.codingPath.map(\.stringValue).joined(separator: "."),
-                                       message: "expected \(type), found null")
+            throw HubError.invalidCard(
+                card: cardName, field: context.codingPath.map(\.stringValue).joined(separator: "."),
+                message: "expected \(type), found null")
         }
     }
 

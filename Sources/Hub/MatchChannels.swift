@@ -17,8 +17,9 @@ public struct MatchChannels: Transform {
         let c = sample.shape[0]
         if c == channels { return sample }
         guard c == 1 else {
-            throw DataError.transformFailed(transform: description, sample: sample.source ?? "(sample)",
-                                            reason: "the image has \(c) channels, the model takes \(channels)")
+            throw DataError.transformFailed(
+                transform: description, sample: sample.source ?? "(sample)",
+                reason: "the image has \(c) channels, the model takes \(channels)")
         }
         var out = sample
         out.shape[0] = channels

@@ -22,8 +22,10 @@ public struct ModelCard: Codable, Sendable, Equatable {
     public var hints: Stage?
     public var metadata: Metadata
 
-    public init(name: String, file: String, input: InputSpec = InputSpec(), representation: RepresentationSpec = RepresentationSpec(),
-                sourceHead: Stage? = nil, hints: Stage? = nil, metadata: Metadata = Metadata()) {
+    public init(
+        name: String, file: String, input: InputSpec = InputSpec(), representation: RepresentationSpec = RepresentationSpec(),
+        sourceHead: Stage? = nil, hints: Stage? = nil, metadata: Metadata = Metadata()
+    ) {
         self.name = name
         self.file = file
         self.input = input
@@ -109,8 +111,10 @@ public struct InputSpec: Codable, Sendable, Equatable {
     /// from text datasets is not supported yet).
     public var sequenceLength: Int?
 
-    public init(kind: Kind = .image, channels: Int = 3, height: Int = 224, width: Int = 224, resize: ResizePolicy = .resizeCrop,
-                mean: [Float]? = nil, std: [Float]? = nil, features: Int? = nil, sequenceLength: Int? = nil) {
+    public init(
+        kind: Kind = .image, channels: Int = 3, height: Int = 224, width: Int = 224, resize: ResizePolicy = .resizeCrop,
+        mean: [Float]? = nil, std: [Float]? = nil, features: Int? = nil, sequenceLength: Int? = nil
+    ) {
         self.kind = kind
         self.channels = channels
         self.height = height
@@ -276,8 +280,10 @@ public struct Metadata: Codable, Sendable, Equatable {
     public var featureDimension: Int?
     public var sourceClasses: Int?
 
-    public init(parameters: Int? = nil, sourceDataset: String? = nil, license: String? = nil, description: String? = nil,
-                featureDimension: Int? = nil, sourceClasses: Int? = nil) {
+    public init(
+        parameters: Int? = nil, sourceDataset: String? = nil, license: String? = nil, description: String? = nil,
+        featureDimension: Int? = nil, sourceClasses: Int? = nil
+    ) {
         self.parameters = parameters
         self.sourceDataset = sourceDataset
         self.license = license

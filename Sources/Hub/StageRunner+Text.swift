@@ -10,8 +10,9 @@ extension StageRunner {
     public func representation(ids: Tensor, mask: Tensor, types: Tensor) throws -> Tensor {
         let rep = entry.card.representation
         guard rep.after == nil, rep.stage.submodule == nil, rep.stage.output == nil, rep.pooling == .none else {
-            throw HubError.invalidCard(card: entry.cardName, field: "representation",
-                                       message: "a text model's representation is a method on the token ids (no submodule, after, output or pooling)")
+            throw HubError.invalidCard(
+                card: entry.cardName, field: "representation",
+                message: "a text model's representation is a method on the token ids (no submodule, after, output or pooling)")
         }
         let name = rep.stage.method ?? "forward"
         let value = try module.run(method: name, [.tensor(ids), .tensor(mask), .tensor(types)])

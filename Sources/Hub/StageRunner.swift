@@ -35,7 +35,11 @@ public final class StageRunner {
             }
         }
         guard entry.card.format == .torchScript else {
-            throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent) is an AOTInductor package (.pt2), which is inference-only (extraction and ranking); this needs a TorchScript model (torch.jit.script or torch.jit.trace, then torch.jit.save)")
+            throw HubError.modelFailed(
+                model: entry.name,
+                message:
+                    "\(entry.modelFile.lastPathComponent) is an AOTInductor package (.pt2), which is inference-only (extraction and ranking); this needs a TorchScript model (torch.jit.script or torch.jit.trace, then torch.jit.save)"
+            )
         }
         do {
             return try ScriptModule(contentsOf: entry.modelFile.path)
@@ -53,14 +57,16 @@ public final class StageRunner {
             let paths = module.submodulePaths
             guard paths.contains(path) else {
                 let shown = paths.filter { !$0.contains(".") }
-                throw HubError.invalidCard(card: entry.cardName, field: field + ".submodule",
-                                           message: "'\(path)' is not a submodule of \(file) (submodules: \(shown.isEmpty ? "none" : shown.joined(separator: ", ")))")
+                throw HubError.invalidCard(
+                    card: entry.cardName, field: field + ".submodule",
+                    message: "'\(path)' is not a submodule of \(file) (submodules: \(shown.isEmpty ? "none" : shown.joined(separator: ", ")))")
             }
         } else {
             let name = stage.method ?? "forward"
             guard module.hasMethod(name) else {
-                throw HubError.invalidCard(card: entry.cardName, field: field + ".method",
-                                           message: "\(file) has no method '\(name)' (methods: \(module.methodNames.sorted().joined(separator: ", ")))")
+                throw HubError.invalidCard(
+                    card: entry.cardName, field: field + ".method",
+                    message: "\(file) has no method '\(name)' (methods: \(module.methodNames.sorted().joined(separator: ", ")))")
             }
         }
     }
@@ -68,11 +74,15 @@ public final class StageRunner {
     /// The shape check every entry point shares: `[B] + the card's sample shape`.
     public func checkInputShape(_ shape: [Int]) throws {
         guard entry.card.input.kind != .tokens else {
-            throw HubError.modelFailed(model: entry.name, message: "a text model takes texts (a text dataset: CSV, TSV or JSON Lines), not a batch of values of shape \(shape)")
+            throw HubError.modelFailed(
+                model: entry.name,
+                message: "a text model takes texts (a text dataset: CSV, TSV or JSON Lines), not a batch of values of shape \(shape)")
         }
         let expected = entry.card.input.sampleShape
         guard shape.count == expected.count + 1, Array(shape.dropFirst()) == expected else {
-            throw HubError.modelFailed(model: entry.name, message: "input batch has shape \(shape) but the card expects [B, \(expected.map(String.init).joined(separator: ", "))]")
+            throw HubError.modelFailed(
+                model: entry.name,
+                message: "input batch has shape \(shape) but the card expects [B, \(expected.map(String.init).joined(separator: ", "))]")
         }
     }
 
@@ -99,18 +109,21 @@ public final class StageRunner {
             return items[i]
         case let (.key(k), .dict(pairs)):
             guard let hit = pairs.first(where: { $0.key == k }) else {
-                throw HubError.invalidCard(card: entry.cardName, field: field,
-                                           message: "no key '\(k)' in the result (keys: \(pairs.map(\.key).joined(separator: ", ")))")
+                throw HubError.invalidCard(
+                    card: entry.cardName, field: field,
+                    message: "no key '\(k)' in the result (keys: \(pairs.map(\.key).joined(separator: ", ")))")
             }
             return hit.value
         default:
-            throw HubError.invalidCard(card: entry.cardName, field: field, message: "cannot select \(selector) from the result (\(value.kindDescription))")
+            throw HubError.invalidCard(
+                card: entry.cardName, field: field, message: "cannot select \(selector) from the result (\(value.kindDescription))")
         }
     }
 
     private func tensor(_ value: ScriptValue, what: String) throws -> Tensor {
         guard case .tensor(let t) = value else {
-            throw HubError.modelFailed(model: entry.name, message: "\(what) returned \(value.kindDescription), not a tensor (name an element with 'output')")
+            throw HubError.modelFailed(
+                model: entry.name, message: "\(what) returned \(value.kindDescription), not a tensor (name an element with 'output')")
         }
         return t
     }
@@ -149,7 +162,8 @@ public final class StageRunner {
         case .tensor: items = [value]
         case .tuple(let list), .list(let list): items = list
         default:
-            throw HubError.modelFailed(model: entry.name, message: "hints (\(stage.summary)) returned \(value.kindDescription), not a list or tuple of tensors")
+            throw HubError.modelFailed(
+                model: entry.name, message: "hints (\(stage.summary)) returned \(value.kindDescription), not a list or tuple of tensors")
         }
         guard !items.isEmpty else {
             throw HubError.modelFailed(model: entry.name, message: "hints (\(stage.summary)) returned no tensors")
@@ -157,8 +171,9 @@ public final class StageRunner {
         return try items.enumerated().map { i, item in
             let t = try tensor(item, what: "hints (\(stage.summary)) element \(i)")
             guard t.rank >= 2, t.shape[0] == input.shape[0] else {
-                throw HubError.modelFailed(model: entry.name,
-                                           message: "hint \(i) has shape \(t.shape): the first axis must be the batch (\(input.shape[0]))")
+                throw HubError.modelFailed(
+                    model: entry.name,
+                    message: "hint \(i) has shape \(t.shape): the first axis must be the batch (\(input.shape[0]))")
             }
             return t
         }
@@ -188,8 +203,9 @@ public final class StageRunner {
             out = try t.flatten(startDim: 1)
         }
         guard out.rank == 2 else {
-            throw HubError.wrongRank(model: model, shape: shape,
-                                     message: "features must be rank 2 (N x D) after pooling '\(pooling.rawValue)'; set representation.pooling to avg, max or flatten")
+            throw HubError.wrongRank(
+                model: model, shape: shape,
+                message: "features must be rank 2 (N x D) after pooling '\(pooling.rawValue)'; set representation.pooling to avg, max or flatten")
         }
         return try out.to(.float32).contiguous()
     }

@@ -20,8 +20,10 @@ public struct TextInput: Sendable {
     public let files: [URL]
 
     /// The files that can shape tokenisation, in the order they are hashed.
-    static let tokenizerFiles = ["tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json",
-                                 "sentence_bert_config.json"]
+    static let tokenizerFiles = [
+        "tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json",
+        "sentence_bert_config.json",
+    ]
 
     /// The tokeniser of `entry`'s checkpoint folder, or an error naming the model.
     public init(entry: HubEntry) throws {
@@ -29,14 +31,18 @@ public struct TextInput: Sendable {
             throw HubError.modelFailed(model: entry.name, message: "not a text model (input.kind is \(entry.card.input.kind.rawValue))")
         }
         guard entry.isCheckpointFolder else {
-            throw HubError.modelFailed(model: entry.name,
-                                       message: "\(entry.modelFile.lastPathComponent) takes token ids but is a TorchScript file: text extraction needs a checkpoint folder with its tokenizer (tokenizer.json, or vocab.txt)")
+            throw HubError.modelFailed(
+                model: entry.name,
+                message:
+                    "\(entry.modelFile.lastPathComponent) takes token ids but is a TorchScript file: text extraction needs a checkpoint folder with its tokenizer (tokenizer.json, or vocab.txt)"
+            )
         }
         let folder = entry.modelFile
         let fm = FileManager.default
         guard ["tokenizer.json", "vocab.txt"].contains(where: { fm.fileExists(atPath: folder.appendingPathComponent($0).path) }) else {
-            throw HubError.modelFailed(model: entry.name,
-                                       message: "no tokenizer in \(folder.lastPathComponent)/: expected tokenizer.json, or vocab.txt (with tokenizer_config.json)")
+            throw HubError.modelFailed(
+                model: entry.name,
+                message: "no tokenizer in \(folder.lastPathComponent)/: expected tokenizer.json, or vocab.txt (with tokenizer_config.json)")
         }
         var tokenizer: Tokenizer
         do {
@@ -52,8 +58,10 @@ public struct TextInput: Sendable {
             }
             if let value = object["max_seq_length"] {
                 guard let n = value as? Int, n >= 2 else {
-                    throw HubError.modelFailed(model: entry.name,
-                                               message: "\(folder.lastPathComponent)/sentence_bert_config.json: field 'max_seq_length': expected an integer >= 2, found \(value)")
+                    throw HubError.modelFailed(
+                        model: entry.name,
+                        message:
+                            "\(folder.lastPathComponent)/sentence_bert_config.json: field 'max_seq_length': expected an integer >= 2, found \(value)")
                 }
                 maxLength = min(maxLength, n)
             }
@@ -100,8 +108,10 @@ public struct TextInput: Sendable {
         }
         let length = encodings[0].ids.count
         let shape = [encodings.count, length]
-        return (try Tensor(encodings.flatMap(\.ids), shape: shape),
-                try Tensor(encodings.flatMap(\.attentionMask), shape: shape),
-                try Tensor(encodings.flatMap(\.typeIds), shape: shape))
+        return (
+            try Tensor(encodings.flatMap(\.ids), shape: shape),
+            try Tensor(encodings.flatMap(\.attentionMask), shape: shape),
+            try Tensor(encodings.flatMap(\.typeIds), shape: shape)
+        )
     }
 }

@@ -52,8 +52,9 @@ public enum DemoFeatureSet {
         for spec in models {
             let url = featuresDir.appendingPathComponent(spec.name + ".npy")
             var modelRNG = SeededGenerator(seed: seed &+ UInt64(spec.dimension) &* 31 &+ UInt64(spec.name.count))
-            let projection = Matrix(rows: latent, columns: spec.dimension,
-                                    storage: (0..<(latent * spec.dimension)).map { _ in modelRNG.normal() / Double(latent).squareRoot() })
+            let projection = Matrix(
+                rows: latent, columns: spec.dimension,
+                storage: (0..<(latent * spec.dimension)).map { _ in modelRNG.normal() / Double(latent).squareRoot() })
             var features = try codes.multiplied(by: projection)
             for i in features.storage.indices {
                 features.storage[i] = tanh(spec.signal * features.storage[i]) + spec.noise * modelRNG.normal()
@@ -65,4 +66,3 @@ public enum DemoFeatureSet {
         return (featuresDir, labelsURL)
     }
 }
-

@@ -27,10 +27,12 @@ public struct DistributedRankConfiguration: Sendable {
     /// (which are then unused).
     public var hubExtraction: DistributedHubExtraction?
 
-    public init(features: URL, labelsFile: URL, task: TaskKind = .classification, featureKey: String? = nil,
-                labelKey: String? = nil, metrics: [any TransferabilityMetric] = [LogME()], logME: LogME = LogME(),
-                skipUnsupportedMetrics: Bool = false, threads: Int = 1, chunkRows: Int? = nil,
-                hubExtraction: DistributedHubExtraction? = nil) {
+    public init(
+        features: URL, labelsFile: URL, task: TaskKind = .classification, featureKey: String? = nil,
+        labelKey: String? = nil, metrics: [any TransferabilityMetric] = [LogME()], logME: LogME = LogME(),
+        skipUnsupportedMetrics: Bool = false, threads: Int = 1, chunkRows: Int? = nil,
+        hubExtraction: DistributedHubExtraction? = nil
+    ) {
         self.features = features
         self.labelsFile = labelsFile
         self.task = task
@@ -60,8 +62,10 @@ public struct DistributedHubExtraction: Sendable {
     public var torchThreads: Int?
     public var loaderWorkers: Int?
 
-    public init(hub: URL, data: URL, split: String? = nil, batchSize: Int = 64, models: [String]? = nil,
-                torchThreads: Int? = nil, loaderWorkers: Int? = nil) {
+    public init(
+        hub: URL, data: URL, split: String? = nil, batchSize: Int = 64, models: [String]? = nil,
+        torchThreads: Int? = nil, loaderWorkers: Int? = nil
+    ) {
         self.hub = hub
         self.data = data
         self.split = split

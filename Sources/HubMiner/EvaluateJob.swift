@@ -52,7 +52,9 @@ public enum EvaluateJob {
     public static func readScores(_ url: URL) throws -> [String: [String: Double]] {
         let file = url.path
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw EvaluateError.unreadable(file: file, reason: "cannot read (\(error.localizedDescription))") }
+        do { data = try Data(contentsOf: url) } catch {
+            throw EvaluateError.unreadable(file: file, reason: "cannot read (\(error.localizedDescription))")
+        }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw EvaluateError.unreadable(file: file, reason: "not a JSON object (expected the output of `hubminer rank --format json`)")
         }
@@ -86,7 +88,9 @@ public enum EvaluateJob {
             throw EvaluateError.unreadable(file: file, reason: "cannot read as UTF-8 text")
         }
         let rows = CSVTable.parse(text)
-        guard let header = rows.first else { throw EvaluateError.unreadable(file: file, reason: "empty file (expected a header row with a 'model' column)") }
+        guard let header = rows.first else {
+            throw EvaluateError.unreadable(file: file, reason: "empty file (expected a header row with a 'model' column)")
+        }
         let names = header.map { $0.trimmingCharacters(in: .whitespaces) }
         guard let modelIndex = names.firstIndex(of: "model") else {
             throw EvaluateError.missingColumn(file: file, column: "model", available: names)
@@ -110,8 +114,10 @@ public enum EvaluateJob {
     }
 
     /// - Parameter bootstrap: resampling settings of the uncertainty estimates; nil skips them.
-    public static func run(scores scoresURL: URL, truth truthURL: URL, truthColumn: String = "accuracy",
-                           bootstrap: BootstrapSettings? = nil) throws -> Report {
+    public static func run(
+        scores scoresURL: URL, truth truthURL: URL, truthColumn: String = "accuracy",
+        bootstrap: BootstrapSettings? = nil
+    ) throws -> Report {
         let scores = try readScores(scoresURL)
         let truth = try readTruth(truthURL)
         guard truth.columns.contains(truthColumn) else {
@@ -141,8 +147,9 @@ public enum EvaluateJob {
         for baseline in baselines {
             try judge(baseline, common.map { truth.values[$0]![baseline]! }, truthValues)
         }
-        return Report(metrics: metrics, baselines: baselines, truthColumn: truthColumn, models: common, unmatched: unmatched,
-                      uncertainty: bootstrap == nil ? nil : uncertainty)
+        return Report(
+            metrics: metrics, baselines: baselines, truthColumn: truthColumn, models: common, unmatched: unmatched,
+            uncertainty: bootstrap == nil ? nil : uncertainty)
     }
 }
 
@@ -156,7 +163,9 @@ enum CSVTable {
             if inQuotes {
                 if c == "\"" {
                     if chars.first == "\"" { field.unicodeScalars.append("\""); chars.removeFirst() } else { inQuotes = false }
-                } else { field.unicodeScalars.append(c) }
+                } else {
+                    field.unicodeScalars.append(c)
+                }
             } else if c == "\"" {
                 inQuotes = true
             } else if c == "," {
@@ -165,7 +174,9 @@ enum CSVTable {
                 if c == "\r" && chars.first == "\n" { chars.removeFirst() }
                 row.append(field); field = ""
                 rows.append(row); row = []
-            } else { field.unicodeScalars.append(c) }
+            } else {
+                field.unicodeScalars.append(c)
+            }
         }
         if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
         return rows.filter { !($0.count == 1 && $0[0].trimmingCharacters(in: .whitespaces).isEmpty) }

@@ -16,9 +16,11 @@ struct MetricRunner {
     ///     directly; nil to score the metric like any other.
     ///   - logmeWarnings: which of the fit's warnings belong to this model.
     ///   - score: any other metric's result.
-    init<Metric>(_ metrics: [Metric], name: (Metric) -> String,
-                 fitLogME: (Metric) throws -> LogMEFit?, logmeWarnings: (LogMEFit) -> [String] = { $0.warnings },
-                 score: (Metric) throws -> MetricResult) throws {
+    init<Metric>(
+        _ metrics: [Metric], name: (Metric) -> String,
+        fitLogME: (Metric) throws -> LogMEFit?, logmeWarnings: (LogMEFit) -> [String] = { $0.warnings },
+        score: (Metric) throws -> MetricResult
+    ) throws {
         for (position, metric) in metrics.enumerated() {
             let metricName = name(metric)
             let start = Date()
@@ -31,8 +33,9 @@ struct MetricRunner {
                 } else {
                     let r = try score(metric)
                     guard r.score.isFinite else { throw MetricError.degenerate(metric: metricName, reason: "the score is \(r.score)") }
-                    results[metricName] = MetricScore(score: r.score, seconds: Date().timeIntervalSince(start),
-                                                      details: r.details, warnings: r.warnings)
+                    results[metricName] = MetricScore(
+                        score: r.score, seconds: Date().timeIntervalSince(start),
+                        details: r.details, warnings: r.warnings)
                     warnings += r.warnings.map { RankJob.prefixed($0, by: metricName) }
                 }
             } catch {

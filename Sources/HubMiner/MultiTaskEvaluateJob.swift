@@ -34,8 +34,10 @@ public enum MultiTaskEvaluateJob {
     ///   baseline column its truth file lacks) ranks last on that task, as an
     ///   undefined weighted tau does.
     /// - Parameter unmatched: called with each task's models that are not in both files.
-    public static func run(pairs: [(scores: URL, truth: URL)], truthColumn: String = "accuracy",
-                           unmatched: (Int, [String]) -> Void = { _, _ in }) throws -> Report {
+    public static func run(
+        pairs: [(scores: URL, truth: URL)], truthColumn: String = "accuracy",
+        unmatched: (Int, [String]) -> Void = { _, _ in }
+    ) throws -> Report {
         guard !pairs.isEmpty else { throw EvaluationError.invalidSetting(name: "tasks", value: "0", expected: "at least 1") }
         var tasks = [Task]()
         var baselineNames = Set<String>(), metricNames = Set<String>()
@@ -44,15 +46,18 @@ public enum MultiTaskEvaluateJob {
             if !report.unmatched.isEmpty { unmatched(i, report.unmatched) }
             baselineNames.formUnion(report.baselines)
             metricNames.formUnion(report.metrics.keys.filter { !report.baselines.contains($0) })
-            tasks.append(Task(scores: pair.scores.path, truth: pair.truth.path, models: report.models.count,
-                              weightedTau: report.metrics.compactMapValues(\.weightedTau)))
+            tasks.append(
+                Task(
+                    scores: pair.scores.path, truth: pair.truth.path, models: report.models.count,
+                    weightedTau: report.metrics.compactMapValues(\.weightedTau)))
         }
         // A name that is a metric on one task and a baseline column on another is
         // ambiguous: refuse it rather than average two different things.
         if let clash = metricNames.intersection(baselineNames).sorted().first {
             throw MultiTaskEvaluateError.metricAndBaseline(name: clash)
         }
-        let candidates = metricNames.sorted().map { (name: $0, isBaseline: false) }
+        let candidates =
+            metricNames.sorted().map { (name: $0, isBaseline: false) }
             + baselineNames.sorted().map { (name: $0, isBaseline: true) }
         let taus = tasks.map { task in candidates.map { task.weightedTau[$0.name] } }
         var summary = try MultiTaskSummary(candidates: candidates, weightedTaus: taus)
@@ -72,7 +77,8 @@ public enum MultiTaskEvaluateError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .metricAndBaseline(name):
-            return "'\(name)' is a metric in one scores file and a truth column (static baseline) in another truth file; rename the column so the two are not averaged together"
+            return
+                "'\(name)' is a metric in one scores file and a truth column (static baseline) in another truth file; rename the column so the two are not averaged together"
         }
     }
 }

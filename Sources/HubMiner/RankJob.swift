@@ -38,11 +38,13 @@ public struct RankConfiguration: Sendable {
     public var threads: Int
     public var schedule: RankSchedule
 
-    public init(featuresDirectory: URL, labelsFile: URL, task: TaskKind = .classification,
-                featureKey: String? = nil, labelKey: String? = nil, logME: LogME = LogME(),
-                metrics: [any TransferabilityMetric]? = nil, sourceProbabilitiesDirectory: URL? = nil,
-                sourceKey: String = "source_probs", skipInapplicableMetrics: Bool = false,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount, schedule: RankSchedule = .auto) {
+    public init(
+        featuresDirectory: URL, labelsFile: URL, task: TaskKind = .classification,
+        featureKey: String? = nil, labelKey: String? = nil, logME: LogME = LogME(),
+        metrics: [any TransferabilityMetric]? = nil, sourceProbabilitiesDirectory: URL? = nil,
+        sourceKey: String = "source_probs", skipInapplicableMetrics: Bool = false,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount, schedule: RankSchedule = .auto
+    ) {
         self.featuresDirectory = featuresDirectory
         self.labelsFile = labelsFile
         self.task = task
@@ -156,19 +158,23 @@ public enum RankJob {
                 scored[i].diagnostics.warnings += normalized.warnings.map { prefixed($0, by: metric.name) }
             }
         }
-        return RankingResult(task: targets.task, metric: metricNames[0], metricNames: metricNames,
-                             models: RankingResult.ranked(scored, metricNames: metricNames),
-                             failed: failed, labelWarnings: targets.warnings)
+        return RankingResult(
+            task: targets.task, metric: metricNames[0], metricNames: metricNames,
+            models: RankingResult.ranked(scored, metricNames: metricNames),
+            failed: failed, labelWarnings: targets.warnings)
     }
 
     /// Reads one model's inputs and runs every metric on them. The primary metric's
     /// failure fails the model; another metric's failure becomes a warning.
-    static func scoreModel(_ file: ModelFile, config: RankConfiguration, targets: EncodedTargets,
-                           metrics: [any TransferabilityMetric], needsFeatures: Bool) throws -> ModelScore {
+    static func scoreModel(
+        _ file: ModelFile, config: RankConfiguration, targets: EncodedTargets,
+        metrics: [any TransferabilityMetric], needsFeatures: Bool
+    ) throws -> ModelScore {
         let started = Date()
         do {
             if metrics.count == 1, let logme = metrics[0] as? LogME,
-               let streamed = try streamLogME(file, logme: logme, config: config, targets: targets, started: started) {
+                let streamed = try streamLogME(file, logme: logme, config: config, targets: targets, started: started)
+            {
                 return streamed
             }
             var features: Matrix?
@@ -178,7 +184,9 @@ public enum RankJob {
                     throw rowMismatch(file, rows: f.rows, config: config, targets: targets)
                 }
                 if let bad = f.firstNonFinite() {
-                    throw ModelFailureError("\(file.url.lastPathComponent): \(RankingError.nonFiniteFeature(row: bad.row, column: bad.column, value: f[bad.row, bad.column]))")
+                    throw ModelFailureError(
+                        "\(file.url.lastPathComponent): \(RankingError.nonFiniteFeature(row: bad.row, column: bad.column, value: f[bad.row, bad.column]))"
+                    )
                 }
                 features = f
             }
@@ -187,7 +195,9 @@ public enum RankJob {
                 let (url, key) = try sourceProbabilitiesLocation(for: file, config: config)
                 let p = try FeatureFile.readMatrix(at: url, key: key)
                 guard p.rows == targets.sampleCount else {
-                    throw ModelFailureError("\(url.lastPathComponent) has \(p.rows) rows of source probabilities but \(config.labelsFile.lastPathComponent) has \(targets.sampleCount) labels")
+                    throw ModelFailureError(
+                        "\(url.lastPathComponent) has \(p.rows) rows of source probabilities but \(config.labelsFile.lastPathComponent) has \(targets.sampleCount) labels"
+                    )
                 }
                 probabilities = p
             }
@@ -201,10 +211,12 @@ public enum RankJob {
                 // Label warnings are reported once for the run, not per model.
                 logmeWarnings: { fit in fit.warnings.filter { !targets.warnings.contains($0) } },
                 score: { try $0.score(input) })
-            let diagnostics = ModelDiagnostics(samples: targets.sampleCount, dimension: features?.columns ?? 0,
-                                               sourceClasses: probabilities?.columns, logme: run.logme, warnings: run.warnings)
-            return ModelScore(name: file.name, score: 0, rank: 0, seconds: Date().timeIntervalSince(started),
-                              diagnostics: diagnostics, metrics: run.results)
+            let diagnostics = ModelDiagnostics(
+                samples: targets.sampleCount, dimension: features?.columns ?? 0,
+                sourceClasses: probabilities?.columns, logme: run.logme, warnings: run.warnings)
+            return ModelScore(
+                name: file.name, score: 0, rank: 0, seconds: Date().timeIntervalSince(started),
+                diagnostics: diagnostics, metrics: run.results)
         } catch let error as ModelFailureError {
             throw error
         } catch let error as FeatureIOError {
@@ -216,7 +228,9 @@ public enum RankJob {
 
     /// The error for a feature file whose row count differs from the number of labels.
     static func rowMismatch(_ file: ModelFile, rows: Int, config: RankConfiguration, targets: EncodedTargets) -> ModelFailureError {
-        ModelFailureError("\(file.url.lastPathComponent) has \(rows) rows but \(config.labelsFile.lastPathComponent) has \(targets.sampleCount) labels; features must have one row per labelled sample")
+        ModelFailureError(
+            "\(file.url.lastPathComponent) has \(rows) rows but \(config.labelsFile.lastPathComponent) has \(targets.sampleCount) labels; features must have one row per labelled sample"
+        )
     }
 
     /// A metric's warning labelled with the metric's name (once, if it is not already).
@@ -231,8 +245,10 @@ public enum RankJob {
     /// the file is read in row chunks into `LogMEStatistics`, so memory stays at one
     /// chunk plus D x D however many samples there are. Returns nil when the file
     /// must be read whole (N <= D takes the SVD route).
-    static func streamLogME(_ file: ModelFile, logme: LogME, config: RankConfiguration, targets: EncodedTargets,
-                            started: Date) throws -> ModelScore? {
+    static func streamLogME(
+        _ file: ModelFile, logme: LogME, config: RankConfiguration, targets: EncodedTargets,
+        started: Date
+    ) throws -> ModelScore? {
         let reader = try MatrixRowReader(url: file.url, key: try featureKey(for: file.url, config: config))
         guard reader.rows == targets.sampleCount else {
             throw rowMismatch(file, rows: reader.rows, config: config, targets: targets)
@@ -248,8 +264,9 @@ public enum RankJob {
             try reader.forEachChunk(rows: chunkRows) { first, block in
                 let chunkStart = Date()
                 let range = first..<(first + block.rows)
-                try stats.accumulate(features: block, targets: targets.matrix.rows(range),
-                                     classIndices: classIndices.map { Array($0[range]) }, rowOffset: first)
+                try stats.accumulate(
+                    features: block, targets: targets.matrix.rows(range),
+                    classIndices: classIndices.map { Array($0[range]) }, rowOffset: first)
                 metricSeconds += Date().timeIntervalSince(chunkStart)
             }
         } catch let error as RankingError {
@@ -260,11 +277,13 @@ public enum RankJob {
         let fit = try logme.fit(statistics: stats, columnNames: targets.columnNames)
         metricSeconds += Date().timeIntervalSince(fitStart)
         let seconds = Date().timeIntervalSince(started)
-        return ModelScore(name: file.name, score: 0, rank: 0, seconds: seconds,
-                          diagnostics: ModelDiagnostics(samples: targets.sampleCount, dimension: reader.columns,
-                                                        logme: LogMEDiagnostics(fit: fit),
-                                                        warnings: fit.warnings.map { "logme: \($0)" }),
-                          metrics: [logme.name: MetricScore(score: fit.score, seconds: metricSeconds, warnings: fit.warnings)])
+        return ModelScore(
+            name: file.name, score: 0, rank: 0, seconds: seconds,
+            diagnostics: ModelDiagnostics(
+                samples: targets.sampleCount, dimension: reader.columns,
+                logme: LogMEDiagnostics(fit: fit),
+                warnings: fit.warnings.map { "logme: \($0)" }),
+            metrics: [logme.name: MetricScore(score: fit.score, seconds: metricSeconds, warnings: fit.warnings)])
     }
 
     /// The features' array inside a multi-array file: `--key`, else "features" when the
@@ -283,7 +302,8 @@ public enum RankJob {
                 let url = dir.appendingPathComponent(file.name + "." + ext)
                 if FileManager.default.fileExists(atPath: url.path) { return (url, nil) }
             }
-            throw ModelFailureError("no source-probability file for \(file.name) in \(dir.path) (expected \(file.name).npy or another supported format)")
+            throw ModelFailureError(
+                "no source-probability file for \(file.name) in \(dir.path) (expected \(file.name).npy or another supported format)")
         }
         return (file.url, config.sourceKey)
     }
@@ -304,13 +324,16 @@ public enum RankJob {
 
     /// The requested metrics that can run on this task and these inputs. With an
     /// explicit list an inapplicable metric is an error; with "all" it is left out.
-    static func applicableMetrics(_ config: RankConfiguration, task: TaskKind, hasSourceProbabilities: Bool,
-                                  progress: ProgressReporter) throws -> [any TransferabilityMetric] {
+    static func applicableMetrics(
+        _ config: RankConfiguration, task: TaskKind, hasSourceProbabilities: Bool,
+        progress: ProgressReporter
+    ) throws -> [any TransferabilityMetric] {
         var out = [any TransferabilityMetric]()
         for metric in config.metrics {
             var problem: MetricError?
-            if !metric.tasks.contains(task) { problem = .unsupportedTask(metric: metric.name, task: task) }
-            else if metric.inputs.contains(.sourceProbabilities) && !hasSourceProbabilities {
+            if !metric.tasks.contains(task) {
+                problem = .unsupportedTask(metric: metric.name, task: task)
+            } else if metric.inputs.contains(.sourceProbabilities) && !hasSourceProbabilities {
                 problem = .missingInput(metric: metric.name, input: .sourceProbabilities)
             }
             if let problem {

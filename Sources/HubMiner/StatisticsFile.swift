@@ -39,10 +39,11 @@ public enum StatisticsFile {
     }
 
     public static func write(_ s: FeatureStatistics, to url: URL, labelsFile: String? = nil) throws {
-        let header = Header(format: formatName, version: FeatureStatistics.formatVersion, model: s.modelName, task: s.task,
-                            classes: s.classes, columnNames: s.columnNames, samples: s.sampleCount,
-                            featureDimension: s.featureDimension, classGrams: s.hasClassGrams, origins: s.origins,
-                            labelsFile: labelsFile)
+        let header = Header(
+            format: formatName, version: FeatureStatistics.formatVersion, model: s.modelName, task: s.task,
+            classes: s.classes, columnNames: s.columnNames, samples: s.sampleCount,
+            featureDimension: s.featureDimension, classGrams: s.hasClassGrams, origins: s.origins,
+            labelsFile: labelsFile)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = try encoder.encode(header)
@@ -77,7 +78,9 @@ public enum StatisticsFile {
         }
         guard header.format == formatName else { throw fail("header format is '\(header.format)', expected '\(formatName)'") }
         guard header.version == FeatureStatistics.formatVersion else {
-            throw fail("statistics version \(header.version); this hubminer reads version \(FeatureStatistics.formatVersion): recompute it with `hubminer stats`")
+            throw fail(
+                "statistics version \(header.version); this hubminer reads version \(FeatureStatistics.formatVersion): recompute it with `hubminer stats`"
+            )
         }
         let d = header.featureDimension, k = header.columnNames.count
         func array(_ key: String, shape: [Int]) throws -> [Double] {
@@ -126,8 +129,10 @@ public enum StatisticsFileError: Error, CustomStringConvertible, Sendable, Equat
         switch self {
         case let .invalid(file, reason): return "\(file): \(reason)"
         case let .noStatistics(directory): return "no statistics files (*\(StatisticsFile.suffix)) in \(directory)"
-        case let .duplicateModel(model, files): return "model '\(model)' has two statistics files in one shard directory: \(files.joined(separator: ", "))"
-        case let .missingModel(model, directory): return "no statistics of model '\(model)' in shard \(directory); every shard directory must hold every model"
+        case let .duplicateModel(model, files):
+            return "model '\(model)' has two statistics files in one shard directory: \(files.joined(separator: ", "))"
+        case let .missingModel(model, directory):
+            return "no statistics of model '\(model)' in shard \(directory); every shard directory must hold every model"
         case let .mixedTasks(detail): return "statistics of different tasks cannot be ranked together: \(detail)"
         case let .everyModelFailed(lines): return "no model could be scored:\n  " + lines.joined(separator: "\n  ")
         }

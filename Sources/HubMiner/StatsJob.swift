@@ -21,9 +21,11 @@ public struct StatsConfiguration: Sendable {
     /// Rows per chunk; nil sizes chunks to `RankJob.streamChunkBytes` of float64.
     public var chunkRows: Int?
 
-    public init(features: URL, labelsFile: URL, task: TaskKind = .classification, featureKey: String? = nil,
-                labelKey: String? = nil, rows: Range<Int>? = nil, outputDirectory: URL, classGrams: Bool = false,
-                chunkRows: Int? = nil) {
+    public init(
+        features: URL, labelsFile: URL, task: TaskKind = .classification, featureKey: String? = nil,
+        labelKey: String? = nil, rows: Range<Int>? = nil, outputDirectory: URL, classGrams: Bool = false,
+        chunkRows: Int? = nil
+    ) {
         self.features = features
         self.labelsFile = labelsFile
         self.task = task
@@ -58,8 +60,9 @@ public enum StatsJob {
         for warning in targets.warnings { progress.log("labels: \(warning)") }
         let rows = config.rows ?? 0..<targets.sampleCount
         guard rows.lowerBound >= 0, rows.upperBound <= targets.sampleCount, !rows.isEmpty else {
-            throw HubMinerError.invalidLabels(file: config.labelsFile.path,
-                                              reason: "--rows \(rows.lowerBound):\(rows.upperBound) is not a non-empty range inside its \(targets.sampleCount) labels")
+            throw HubMinerError.invalidLabels(
+                file: config.labelsFile.path,
+                reason: "--rows \(rows.lowerBound):\(rows.upperBound) is not a non-empty range inside its \(targets.sampleCount) labels")
         }
         try FileManager.default.createDirectory(at: config.outputDirectory, withIntermediateDirectories: true)
         var summary = StatsSummary(written: [], failed: [])
@@ -94,16 +97,22 @@ public enum StatsJob {
     }
 
     /// The statistics of `rows` of one feature file, read in chunks.
-    public static func accumulate(_ file: RankJob.ModelFile, rows: Range<Int>, targets: EncodedTargets,
-                           config: StatsConfiguration) throws -> FeatureStatistics {
-        let rankConfig = RankConfiguration(featuresDirectory: file.url.deletingLastPathComponent(), labelsFile: config.labelsFile,
-                                           featureKey: config.featureKey)
+    public static func accumulate(
+        _ file: RankJob.ModelFile, rows: Range<Int>, targets: EncodedTargets,
+        config: StatsConfiguration
+    ) throws -> FeatureStatistics {
+        let rankConfig = RankConfiguration(
+            featuresDirectory: file.url.deletingLastPathComponent(), labelsFile: config.labelsFile,
+            featureKey: config.featureKey)
         let reader = try MatrixRowReader(url: file.url, key: try RankJob.featureKey(for: file.url, config: rankConfig))
         guard reader.rows == targets.sampleCount else {
-            throw ModelFailureError("\(file.url.lastPathComponent) has \(reader.rows) rows but \(config.labelsFile.lastPathComponent) has \(targets.sampleCount) labels; --rows selects the same rows of both")
+            throw ModelFailureError(
+                "\(file.url.lastPathComponent) has \(reader.rows) rows but \(config.labelsFile.lastPathComponent) has \(targets.sampleCount) labels; --rows selects the same rows of both"
+            )
         }
-        var stats = FeatureStatistics(modelName: file.name, featureDimension: reader.columns, targets: targets,
-                                      classGrams: config.classGrams)
+        var stats = FeatureStatistics(
+            modelName: file.name, featureDimension: reader.columns, targets: targets,
+            classGrams: config.classGrams)
         let chunk = config.chunkRows ?? max(256, RankJob.streamChunkBytes / (8 * max(reader.columns, 1)))
         var start = rows.lowerBound
         do {
@@ -124,9 +133,11 @@ public enum StatsJob {
 /// `hubminer rank --stats DIR...`: merges each model's shards and ranks with the
 /// metrics that run on sufficient statistics.
 public enum StatsRankJob {
-    public static func run(shardDirectories: [URL], metrics requested: [any TransferabilityMetric], logME: LogME = LogME(),
-                           skipUnsupportedMetrics: Bool = false,
-                           progress: ProgressReporter = ProgressReporter()) throws -> RankingResult {
+    public static func run(
+        shardDirectories: [URL], metrics requested: [any TransferabilityMetric], logME: LogME = LogME(),
+        skipUnsupportedMetrics: Bool = false,
+        progress: ProgressReporter = ProgressReporter()
+    ) throws -> RankingResult {
         let metrics = try statisticsMetrics(requested, logME: logME, skipUnsupportedMetrics: skipUnsupportedMetrics, progress: progress)
         let metricNames = metrics.map(\.name)
 
@@ -172,20 +183,27 @@ public enum StatsRankJob {
         }
         progress.finish()
         if scored.isEmpty { throw StatisticsFileError.everyModelFailed(failed.map { "\($0.name): \($0.error)" }) }
-        return RankingResult(task: task ?? .classification, metric: metricNames[0], metricNames: metricNames,
-                             models: RankingResult.ranked(scored, metricNames: metricNames), failed: failed, labelWarnings: [])
+        return RankingResult(
+            task: task ?? .classification, metric: metricNames[0], metricNames: metricNames,
+            models: RankingResult.ranked(scored, metricNames: metricNames), failed: failed, labelWarnings: [])
     }
 
     /// The requested metrics that run on statistics (`logME` replacing the default
     /// LogME); the others are left out with a note when `skipUnsupportedMetrics`,
     /// otherwise the first one fails with the reason it needs the samples.
-    public static func statisticsMetrics(_ requested: [any TransferabilityMetric], logME: LogME, skipUnsupportedMetrics: Bool,
-                                         progress: ProgressReporter) throws -> [any StatisticsMetric] {
+    public static func statisticsMetrics(
+        _ requested: [any TransferabilityMetric], logME: LogME, skipUnsupportedMetrics: Bool,
+        progress: ProgressReporter
+    ) throws -> [any StatisticsMetric] {
         var usable = [any TransferabilityMetric]()
         for metric in requested.map({ $0 is LogME ? logME : $0 }) {
-            if metric is any StatisticsMetric { usable.append(metric) }
-            else if skipUnsupportedMetrics { progress.log("\(metric.name) left out: needs the samples") }
-            else { _ = try StatisticsMetrics.resolve([metric]) }
+            if metric is any StatisticsMetric {
+                usable.append(metric)
+            } else if skipUnsupportedMetrics {
+                progress.log("\(metric.name) left out: needs the samples")
+            } else {
+                _ = try StatisticsMetrics.resolve([metric])
+            }
         }
         let metrics = try StatisticsMetrics.resolve(usable)
         guard !metrics.isEmpty else { throw MetricError.unknownMetric(name: "(none runs on statistics)", known: StatisticsMetrics.supportedNames) }
@@ -202,9 +220,11 @@ public enum StatsRankJob {
                 return try logme.fit(statistics: stats.logme, columnNames: stats.columnNames)
             },
             score: { try $0.score(statistics: stats) })
-        return ModelScore(name: name, score: 0, rank: 0, seconds: Date().timeIntervalSince(started),
-                          diagnostics: ModelDiagnostics(samples: stats.sampleCount, dimension: stats.featureDimension,
-                                                        logme: run.logme, warnings: run.warnings),
-                          metrics: run.results)
+        return ModelScore(
+            name: name, score: 0, rank: 0, seconds: Date().timeIntervalSince(started),
+            diagnostics: ModelDiagnostics(
+                samples: stats.sampleCount, dimension: stats.featureDimension,
+                logme: run.logme, warnings: run.warnings),
+            metrics: run.results)
     }
 }

@@ -9,11 +9,14 @@ struct HubMinerRoot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hubminer",
         abstract: HubMinerCommand.abstract,
-        discussion: "hub, extract, tune, zoo, demo and rank --hub run models: they are carried out by \(HubMinerCommand.torchExecutableName), next to this program.",
+        discussion:
+            "hub, extract, tune, zoo, demo and rank --hub run models: they are carried out by \(HubMinerCommand.torchExecutableName), next to this program.",
         version: HubMinerCommand.version,
-        subcommands: [RankCommand.self, StatsCommand.self, HubGroup.self, ForwardedCommand<ExtractOptions>.self,
-                      ForwardedCommand<TuneOptions>.self, ZooGroup.self, EvaluateCommand.self, ReportCommand.self,
-                      DemoCommand.self, InfoCommand.self]
+        subcommands: [
+            RankCommand.self, StatsCommand.self, HubGroup.self, ForwardedCommand<ExtractOptions>.self,
+            ForwardedCommand<TuneOptions>.self, ZooGroup.self, EvaluateCommand.self, ReportCommand.self,
+            DemoCommand.self, InfoCommand.self,
+        ]
     )
 }
 

@@ -26,8 +26,10 @@ extension RankOptions {
             return try emit(result, listingEachFailure: true)
         }
         if extraction.hub != nil {
-            let result = try HubRankJob.run(extract: try extraction.configuration(threads: threads), rank: try configuration(),
-                                            progress: output.progress).0
+            let result = try HubRankJob.run(
+                extract: try extraction.configuration(threads: threads), rank: try configuration(),
+                progress: output.progress
+            ).0
             return try emit(result, listingEachFailure: false)
         }
         try rankWithoutModels()
@@ -39,7 +41,9 @@ extension ExtractOptions {
         let config = try extraction.configuration(threads: threads, output: URL(fileURLWithPath: out))
         let progress = ProgressReporter(style: quiet ? .silent : nil)
         // Any --layers but `last` keeps every layer's features (one pass over the data).
-        let result = config.layers == .last ? try ExtractJob.run(config, progress: progress)
+        let result =
+            config.layers == .last
+            ? try ExtractJob.run(config, progress: progress)
             : try ExtractJob.runLayers(config, progress: progress)
         try emit(ExtractRenderer.render(result), to: nil)
         if !result.failed.isEmpty {
@@ -76,10 +80,12 @@ extension ZooBuildOptions {
         let size: ZooSize = quick ? .quick : .full
         let zooPlan = try plan.map { try ZooPlan.read(from: URL(fileURLWithPath: $0)) } ?? ZooCatalogue.plan(size)
         let cache = cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory()
-        let directory = out.map { URL(fileURLWithPath: $0) }
+        let directory =
+            out.map { URL(fileURLWithPath: $0) }
             ?? cache.appendingPathComponent("zoo").appendingPathComponent(zooPlan.size)
-        let built = try ZooBuilder.build(plan: zooPlan, seed: seed, directory: directory,
-                                         progress: ProgressReporter(style: quiet ? .silent : nil), workers: threads)
+        let built = try ZooBuilder.build(
+            plan: zooPlan, seed: seed, directory: directory,
+            progress: ProgressReporter(style: quiet ? .silent : nil), workers: threads)
         try emit(ZooSummaryRenderer.render(built), to: nil)
     }
 }
@@ -97,8 +103,9 @@ extension DemoOptions {
         interrupt.install()
         let summary: DemoSummary
         do {
-            summary = try DemoJob.run(DemoConfiguration(plan: plan, seed: seed, runDirectory: run, cacheDirectory: cache, student: student),
-                                      progress: progress, shouldStop: { interrupt.isRequested })
+            summary = try DemoJob.run(
+                DemoConfiguration(plan: plan, seed: seed, runDirectory: run, cacheDirectory: cache, student: student),
+                progress: progress, shouldStop: { interrupt.isRequested })
         } catch let stop as TrainingInterrupted {
             FileHandle.standardError.write(Data("hubminer: \(stop); run the same command again to continue\n".utf8))
             throw ExitCode(130)

@@ -12,8 +12,10 @@ struct HubMinerTorchRoot: ParsableCommand {
         commandName: "hubminer",
         abstract: HubMinerCommand.abstract,
         version: HubMinerCommand.version,
-        subcommands: [Rank.self, StatsCommand.self, HubGroup.self, Extract.self, Tune.self, ZooGroup.self, EvaluateCommand.self,
-                      ReportCommand.self, Demo.self, Info.self]
+        subcommands: [
+            Rank.self, StatsCommand.self, HubGroup.self, Extract.self, Tune.self, ZooGroup.self, EvaluateCommand.self,
+            ReportCommand.self, Demo.self, Info.self,
+        ]
     )
 }
 

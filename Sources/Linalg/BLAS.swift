@@ -23,8 +23,9 @@ extension Matrix {
         let n = Int32(columns), k = Int32(rows)
         storage.withUnsafeBufferPointer { a in
             gram.storage.withUnsafeMutableBufferPointer { c in
-                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, k, 1.0,
-                            a.baseAddress, Int32(columns), 1.0, c.baseAddress, n)
+                cblas_dsyrk(
+                    CblasRowMajor, CblasUpper, CblasTrans, n, k, 1.0,
+                    a.baseAddress, Int32(columns), 1.0, c.baseAddress, n)
             }
         }
     }
@@ -45,9 +46,10 @@ extension Matrix {
         let k2 = transposingOther ? other.columns : other.rows
         let n = transposingOther ? other.rows : other.columns
         guard k == k2 else {
-            throw LinalgError.shapeMismatch(operation: "matrix product",
-                                            left: "\(transposingSelf ? "(\(rows)x\(columns))ᵀ" : "\(rows)x\(columns)")",
-                                            right: "\(transposingOther ? "(\(other.rows)x\(other.columns))ᵀ" : "\(other.rows)x\(other.columns)")")
+            throw LinalgError.shapeMismatch(
+                operation: "matrix product",
+                left: "\(transposingSelf ? "(\(rows)x\(columns))ᵀ" : "\(rows)x\(columns)")",
+                right: "\(transposingOther ? "(\(other.rows)x\(other.columns))ᵀ" : "\(other.rows)x\(other.columns)")")
         }
         var out = Matrix(rows: m, columns: n)
         accumulateProduct(self, other, into: &out, transposingLeft: transposingSelf, transposingRight: transposingOther)
@@ -64,8 +66,9 @@ extension Matrix {
         storage.withUnsafeBufferPointer { a in
             x.withUnsafeBufferPointer { xb in
                 y.withUnsafeMutableBufferPointer { yb in
-                    cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1.0,
-                                a.baseAddress, Int32(columns), xb.baseAddress, 1, 0.0, yb.baseAddress, 1)
+                    cblas_dgemv(
+                        CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1.0,
+                        a.baseAddress, Int32(columns), xb.baseAddress, 1, 0.0, yb.baseAddress, 1)
                 }
             }
         }
@@ -74,9 +77,11 @@ extension Matrix {
 }
 
 /// `out += op(left) · op(right)`; shapes must already agree (checked by callers).
-public func accumulateProduct(_ left: Matrix, _ right: Matrix, into out: inout Matrix,
-                              transposingLeft: Bool = false, transposingRight: Bool = false,
-                              scale: Double = 1.0) {
+public func accumulateProduct(
+    _ left: Matrix, _ right: Matrix, into out: inout Matrix,
+    transposingLeft: Bool = false, transposingRight: Bool = false,
+    scale: Double = 1.0
+) {
     let m = transposingLeft ? left.columns : left.rows
     let k = transposingLeft ? left.rows : left.columns
     let n = transposingRight ? right.rows : right.columns
@@ -86,13 +91,14 @@ public func accumulateProduct(_ left: Matrix, _ right: Matrix, into out: inout M
     left.storage.withUnsafeBufferPointer { a in
         right.storage.withUnsafeBufferPointer { b in
             out.storage.withUnsafeMutableBufferPointer { c in
-                cblas_dgemm(CblasRowMajor,
-                            transposingLeft ? CblasTrans : CblasNoTrans,
-                            transposingRight ? CblasTrans : CblasNoTrans,
-                            Int32(m), Int32(n), Int32(k), scale,
-                            a.baseAddress, Int32(left.columns),
-                            b.baseAddress, Int32(right.columns),
-                            1.0, c.baseAddress, Int32(n))
+                cblas_dgemm(
+                    CblasRowMajor,
+                    transposingLeft ? CblasTrans : CblasNoTrans,
+                    transposingRight ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), scale,
+                    a.baseAddress, Int32(left.columns),
+                    b.baseAddress, Int32(right.columns),
+                    1.0, c.baseAddress, Int32(n))
             }
         }
     }

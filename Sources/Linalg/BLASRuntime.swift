@@ -33,7 +33,9 @@ public enum BLASRuntime {
     }
 
     /// Kernel families that mean OpenBLAS did not recognise a modern CPU.
-    static let genericCoreNames: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai", "Coppermine", "Northwood", "Banias", "Unknown"]
+    static let genericCoreNames: Set<String> = [
+        "Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai", "Coppermine", "Northwood", "Banias", "Unknown",
+    ]
 
     /// The kernel family this CPU should use, from its instruction-set flags, or nil
     /// when OpenBLAS's own detection can be trusted (or the CPU is not x86-64).

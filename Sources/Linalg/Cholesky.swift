@@ -37,7 +37,8 @@ extension Matrix {
     /// large orders.
     public func generalizedSymmetricEigen(_ b: Matrix) throws -> GeneralizedSymmetricEigen {
         guard rows == columns, b.rows == rows, b.columns == columns else {
-            throw LinalgError.shapeMismatch(operation: "generalised symmetric eigenproblem", left: "\(rows)x\(columns)", right: "\(b.rows)x\(b.columns)")
+            throw LinalgError.shapeMismatch(
+                operation: "generalised symmetric eigenproblem", left: "\(rows)x\(columns)", right: "\(b.rows)x\(b.columns)")
         }
         let n = rows
         guard n > 0 else { return GeneralizedSymmetricEigen(values: [], vectors: Matrix(rows: 0, columns: 0)) }
@@ -54,9 +55,10 @@ extension Matrix {
                 w.withUnsafeMutableBufferPointer { wp in
                     work.withUnsafeMutableBufferPointer { wk in
                         iwork.withUnsafeMutableBufferPointer { iw in
-                            LAPACKE_dsygvd_work(LAPACK_COL_MAJOR, 1, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "L")),
-                                                Int32(n), ap.baseAddress, Int32(n), bp.baseAddress, Int32(n),
-                                                wp.baseAddress, wk.baseAddress, Int32(lwork), iw.baseAddress, Int32(liwork))
+                            LAPACKE_dsygvd_work(
+                                LAPACK_COL_MAJOR, 1, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "L")),
+                                Int32(n), ap.baseAddress, Int32(n), bp.baseAddress, Int32(n),
+                                wp.baseAddress, wk.baseAddress, Int32(lwork), iw.baseAddress, Int32(liwork))
                         }
                     }
                 }
@@ -78,7 +80,7 @@ extension Matrix {
         let k = Swift.min(m, n)
         guard k > 0 else { return [] }
         guard k < 40_000, m < Int(Int32.max), n < Int(Int32.max) else { throw LinalgError.tooLarge(rows: m, columns: n) }
-        var a = storage   // read as the column-major n x m transpose: same singular values
+        var a = storage // read as the column-major n x m transpose: same singular values
         var s = [Double](repeating: 0, count: k)
         let mx = Swift.max(m, n)
         let lwork = 3 * k + Swift.max(mx, 7 * k) + 1
@@ -90,10 +92,11 @@ extension Matrix {
                 work.withUnsafeMutableBufferPointer { wk in
                     iwork.withUnsafeMutableBufferPointer { iw in
                         dummy.withUnsafeMutableBufferPointer { d in
-                            LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), Int32(n), Int32(m),
-                                                ap.baseAddress, Int32(n), sp.baseAddress,
-                                                d.baseAddress, 1, d.baseAddress, 1,
-                                                wk.baseAddress, Int32(lwork), iw.baseAddress)
+                            LAPACKE_dgesdd_work(
+                                LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), Int32(n), Int32(m),
+                                ap.baseAddress, Int32(n), sp.baseAddress,
+                                d.baseAddress, 1, d.baseAddress, 1,
+                                wk.baseAddress, Int32(lwork), iw.baseAddress)
                         }
                     }
                 }

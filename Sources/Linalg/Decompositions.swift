@@ -48,9 +48,10 @@ extension Matrix {
             w.withUnsafeMutableBufferPointer { wb in
                 work.withUnsafeMutableBufferPointer { wk in
                     iwork.withUnsafeMutableBufferPointer { iw in
-                        LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "L")),
-                                            Int32(n), ab.baseAddress, Int32(n), wb.baseAddress,
-                                            wk.baseAddress, Int32(lwork), iw.baseAddress, Int32(liwork))
+                        LAPACKE_dsyevd_work(
+                            LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "L")),
+                            Int32(n), ab.baseAddress, Int32(n), wb.baseAddress,
+                            wk.baseAddress, Int32(lwork), iw.baseAddress, Int32(liwork))
                     }
                 }
             }
@@ -74,8 +75,8 @@ extension Matrix {
         // Then self = VbTᵀ S Ubᵀ: U = VbTᵀ (m x k) and Vᵀ = Ubᵀ (k x n).
         var b = storage
         var s = [Double](repeating: 0, count: k)
-        var ub = [Double](repeating: 0, count: n * k)     // column-major n x k  == row-major k x n  (Vᵀ)
-        var vbt = [Double](repeating: 0, count: k * m)    // column-major k x m  == row-major m x k  (U)
+        var ub = [Double](repeating: 0, count: n * k) // column-major n x k  == row-major k x n  (Vᵀ)
+        var vbt = [Double](repeating: 0, count: k * m) // column-major k x m  == row-major m x k  (U)
         let mx = Swift.max(m, n)
         let lwork = 3 * k + Swift.max(mx, 4 * k * k + 4 * k) + k
         var work = [Double](repeating: 0, count: lwork)
@@ -86,11 +87,12 @@ extension Matrix {
                     vbt.withUnsafeMutableBufferPointer { vt in
                         work.withUnsafeMutableBufferPointer { wk in
                             iwork.withUnsafeMutableBufferPointer { iw in
-                                LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "S")),
-                                                    Int32(n), Int32(m), bb.baseAddress, Int32(n),
-                                                    sb.baseAddress, u.baseAddress, Int32(n),
-                                                    vt.baseAddress, Int32(k),
-                                                    wk.baseAddress, Int32(lwork), iw.baseAddress)
+                                LAPACKE_dgesdd_work(
+                                    LAPACK_COL_MAJOR, CChar(UInt8(ascii: "S")),
+                                    Int32(n), Int32(m), bb.baseAddress, Int32(n),
+                                    sb.baseAddress, u.baseAddress, Int32(n),
+                                    vt.baseAddress, Int32(k),
+                                    wk.baseAddress, Int32(lwork), iw.baseAddress)
                             }
                         }
                     }
@@ -98,9 +100,10 @@ extension Matrix {
             }
         }
         try checkInfo(info, routine: "dgesdd")
-        return ThinSVD(singularValues: s,
-                       left: Matrix(rows: m, columns: k, storage: vbt),
-                       rightTransposed: Matrix(rows: k, columns: n, storage: ub))
+        return ThinSVD(
+            singularValues: s,
+            left: Matrix(rows: m, columns: k, storage: vbt),
+            rightTransposed: Matrix(rows: k, columns: n, storage: ub))
     }
 
     /// Solves `self · X = B` for a symmetric positive definite `self` (Cholesky, `dposv`).
@@ -115,8 +118,9 @@ extension Matrix {
         var x = b.transposed().storage
         let info = a.withUnsafeMutableBufferPointer { ab in
             x.withUnsafeMutableBufferPointer { xb in
-                LAPACKE_dposv_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), Int32(b.columns),
-                                   ab.baseAddress, Int32(n), xb.baseAddress, Int32(n))
+                LAPACKE_dposv_work(
+                    LAPACK_COL_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), Int32(b.columns),
+                    ab.baseAddress, Int32(n), xb.baseAddress, Int32(n))
             }
         }
         if info > 0 { throw LinalgError.notPositiveDefinite(order: Int(info)) }
@@ -137,8 +141,9 @@ extension Matrix {
         let info = a.withUnsafeMutableBufferPointer { ab in
             x.withUnsafeMutableBufferPointer { xb in
                 pivots.withUnsafeMutableBufferPointer { p in
-                    LAPACKE_dgesv_work(LAPACK_COL_MAJOR, Int32(n), Int32(b.columns), ab.baseAddress, Int32(n),
-                                       p.baseAddress, xb.baseAddress, Int32(n))
+                    LAPACKE_dgesv_work(
+                        LAPACK_COL_MAJOR, Int32(n), Int32(b.columns), ab.baseAddress, Int32(n),
+                        p.baseAddress, xb.baseAddress, Int32(n))
                 }
             }
         }

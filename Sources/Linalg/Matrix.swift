@@ -28,8 +28,9 @@ public struct Matrix: Sendable, Equatable {
     /// - Precondition: `storage.count == rows * columns` (a programmer error otherwise).
     public init(rows: Int, columns: Int, storage: [Double]) {
         precondition(rows >= 0 && columns >= 0, "matrix dimensions must be non-negative")
-        precondition(storage.count == rows * columns,
-                     "storage has \(storage.count) entries, expected \(rows) x \(columns)")
+        precondition(
+            storage.count == rows * columns,
+            "storage has \(storage.count) entries, expected \(rows) x \(columns)")
         self.rows = rows
         self.columns = columns
         self.storage = storage
@@ -81,8 +82,9 @@ public struct Matrix: Sendable, Equatable {
 
     /// Rows `range` as a new matrix.
     public func rows(_ range: Range<Int>) -> Matrix {
-        Matrix(rows: range.count, columns: columns,
-               storage: Array(storage[(range.lowerBound * columns)..<(range.upperBound * columns)]))
+        Matrix(
+            rows: range.count, columns: columns,
+            storage: Array(storage[(range.lowerBound * columns)..<(range.upperBound * columns)]))
     }
 
     /// The rows at `indices`, in that order.
@@ -131,8 +133,9 @@ public struct Matrix: Sendable, Equatable {
     public static func verticallyStacked(_ parts: [Matrix]) -> Matrix {
         guard let first = parts.first else { return Matrix(rows: 0, columns: 0) }
         precondition(parts.allSatisfy { $0.columns == first.columns }, "column counts differ")
-        return Matrix(rows: parts.reduce(0) { $0 + $1.rows }, columns: first.columns,
-                      storage: parts.flatMap { $0.storage })
+        return Matrix(
+            rows: parts.reduce(0) { $0 + $1.rows }, columns: first.columns,
+            storage: parts.flatMap { $0.storage })
     }
 
     /// The first position (row, column) holding NaN or an infinity, if any.
@@ -158,4 +161,3 @@ extension Matrix: CustomStringConvertible {
         return lines.joined(separator: "\n")
     }
 }
-

@@ -41,7 +41,7 @@ public struct SymmetricEigenFactorization: Sendable {
         // Row-major upper triangle == column-major lower triangle ('L').
         var reflectors = a.storage
         var d = [Double](repeating: 0, count: n)
-        var e = [Double](repeating: 0, count: n)          // n-1 used by dsytrd; dstemr needs n
+        var e = [Double](repeating: 0, count: n) // n-1 used by dsytrd; dstemr needs n
         var tau = [Double](repeating: 0, count: n - 1)
         let lwork = n * 64
         var work = [Double](repeating: 0, count: lwork)
@@ -50,8 +50,9 @@ public struct SymmetricEigenFactorization: Sendable {
                 e.withUnsafeMutableBufferPointer { eb in
                     tau.withUnsafeMutableBufferPointer { tb in
                         work.withUnsafeMutableBufferPointer { wk in
-                            LAPACKE_dsytrd_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), ab.baseAddress, Int32(n),
-                                                db.baseAddress, eb.baseAddress, tb.baseAddress, wk.baseAddress, Int32(lwork))
+                            LAPACKE_dsytrd_work(
+                                LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), ab.baseAddress, Int32(n),
+                                db.baseAddress, eb.baseAddress, tb.baseAddress, wk.baseAddress, Int32(lwork))
                         }
                     }
                 }
@@ -74,10 +75,11 @@ public struct SymmetricEigenFactorization: Sendable {
                         isuppz.withUnsafeMutableBufferPointer { sb in
                             workMR.withUnsafeMutableBufferPointer { wk in
                                 iworkMR.withUnsafeMutableBufferPointer { iw in
-                                    LAPACKE_dstemr_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "A")),
-                                                        Int32(n), db.baseAddress, eb.baseAddress, 0, 0, 0, 0, &found,
-                                                        wb.baseAddress, zb.baseAddress, Int32(n), Int32(n), sb.baseAddress,
-                                                        &tryrac, wk.baseAddress, Int32(lworkMR), iw.baseAddress, Int32(liworkMR))
+                                    LAPACKE_dstemr_work(
+                                        LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "A")),
+                                        Int32(n), db.baseAddress, eb.baseAddress, 0, 0, 0, 0, &found,
+                                        wb.baseAddress, zb.baseAddress, Int32(n), Int32(n), sb.baseAddress,
+                                        &tryrac, wk.baseAddress, Int32(lworkMR), iw.baseAddress, Int32(liworkMR))
                                 }
                             }
                         }
@@ -115,7 +117,8 @@ public struct SymmetricEigenFactorization: Sendable {
     /// For each row t_k of `coefficients` (K x D), Σ_i t_ki v_i (K x D).
     public func combine(_ coefficients: Matrix) throws -> Matrix {
         guard coefficients.columns == dimension else {
-            throw LinalgError.shapeMismatch(operation: "eigenbasis combination", left: "\(coefficients.rows)x\(coefficients.columns)", right: "\(dimension)")
+            throw LinalgError.shapeMismatch(
+                operation: "eigenbasis combination", left: "\(coefficients.rows)x\(coefficients.columns)", right: "\(dimension)")
         }
         switch storage {
         case let .explicit(vectors):
@@ -149,10 +152,11 @@ public struct SymmetricEigenFactorization: Sendable {
             a.withUnsafeMutableBufferPointer { ab in
                 t.withUnsafeMutableBufferPointer { tb in
                     work.withUnsafeMutableBufferPointer { wk in
-                        LAPACKE_dormtr_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "L")),
-                                            CChar(UInt8(ascii: transpose ? "T" : "N")), Int32(n), Int32(k),
-                                            ab.baseAddress, Int32(n), tb.baseAddress, cb.baseAddress, Int32(n),
-                                            wk.baseAddress, Int32(lwork))
+                        LAPACKE_dormtr_work(
+                            LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "L")),
+                            CChar(UInt8(ascii: transpose ? "T" : "N")), Int32(n), Int32(k),
+                            ab.baseAddress, Int32(n), tb.baseAddress, cb.baseAddress, Int32(n),
+                            wk.baseAddress, Int32(lwork))
                     }
                 }
             }

@@ -63,8 +63,9 @@ extension Matrix {
         let n = Int32(columns), k = Int32(rows)
         storage.withUnsafeBufferPointer { a in
             g.storage.withUnsafeMutableBufferPointer { c in
-                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, k, scale,
-                            a.baseAddress, Int32(columns), 0.0, c.baseAddress, n)
+                cblas_dsyrk(
+                    CblasRowMajor, CblasUpper, CblasTrans, n, k, scale,
+                    a.baseAddress, Int32(columns), 0.0, c.baseAddress, n)
             }
         }
         g.symmetrizeFromUpper()

@@ -83,8 +83,9 @@ public enum Checkpoint {
             described = (name, try imageInput(224, spec.channels, config: config, directory: directory), spec.dims.last!, spec.dims.count)
         }
         try module.eval()
-        return LoadedCheckpoint(module: module, family: described.0, input: described.1, featureDimension: described.2,
-                                layers: described.3, weightsDigest: try weights.digest())
+        return LoadedCheckpoint(
+            module: module, family: described.0, input: described.1, featureDimension: described.2,
+            layers: described.3, weightsDigest: try weights.digest())
     }
 
     enum Family {
@@ -114,8 +115,9 @@ public enum Checkpoint {
             }
             throw ModelError.unsupported(path: config.path, what: "timm architecture '\(architecture)'", supported: supported)
         }
-        throw ModelError.invalidConfig(path: config.path, field: "model_type",
-                                       message: "neither 'model_type' (transformers) nor 'architecture' (timm) is present")
+        throw ModelError.invalidConfig(
+            path: config.path, field: "model_type",
+            message: "neither 'model_type' (transformers) nor 'architecture' (timm) is present")
     }
 
     static func textInput(_ spec: TextEncoderSpec, directory: URL) -> CheckpointInput {
@@ -168,27 +170,35 @@ public enum Checkpoint {
         let modulesURL = directory.appendingPathComponent("modules.json")
         guard FileManager.default.fileExists(atPath: modulesURL.path) else { return TextPooling() }
         guard let data = try? Data(contentsOf: modulesURL),
-              let modules = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
+            let modules = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]]
+        else {
             throw ModelError.unreadable(path: modulesURL.path, message: "expected a list of {\"type\", \"path\"} objects")
         }
         var pooling = TextPooling()
         for module in modules {
             let type = module["type"] as? String ?? ""
             if type.hasSuffix(".Pooling") {
-                let config = try ConfigFile(contentsOf: directory.appendingPathComponent(module["path"] as? String ?? "").appendingPathComponent("config.json"))
-                let modes: [(String, TextPooling.Mode)] = [("pooling_mode_cls_token", .cls), ("pooling_mode_mean_tokens", .mean),
-                                                           ("pooling_mode_max_tokens", .max), ("pooling_mode_mean_sqrt_len_tokens", .meanSqrtLength)]
+                let config = try ConfigFile(
+                    contentsOf: directory.appendingPathComponent(module["path"] as? String ?? "").appendingPathComponent("config.json"))
+                let modes: [(String, TextPooling.Mode)] = [
+                    ("pooling_mode_cls_token", .cls), ("pooling_mode_mean_tokens", .mean),
+                    ("pooling_mode_max_tokens", .max), ("pooling_mode_mean_sqrt_len_tokens", .meanSqrtLength),
+                ]
                 let on = try modes.filter { try config.bool($0.0, default: false) }
                 guard on.count == 1 else {
-                    throw ModelError.invalidConfig(path: config.path, field: "pooling_mode_*",
-                                                   message: "exactly one of \(modes.map(\.0).joined(separator: ", ")) must be true (found \(on.count)); concatenated poolings are not supported")
+                    throw ModelError.invalidConfig(
+                        path: config.path, field: "pooling_mode_*",
+                        message:
+                            "exactly one of \(modes.map(\.0).joined(separator: ", ")) must be true (found \(on.count)); concatenated poolings are not supported"
+                    )
                 }
                 pooling.mode = on[0].1
             } else if type.hasSuffix(".Normalize") {
                 pooling.normalize = true
             } else if !type.hasSuffix(".Transformer") {
-                throw ModelError.unsupported(path: modulesURL.path, what: "sentence-transformers module '\(type)'",
-                                             supported: ["Transformer", "Pooling", "Normalize"])
+                throw ModelError.unsupported(
+                    path: modulesURL.path, what: "sentence-transformers module '\(type)'",
+                    supported: ["Transformer", "Pooling", "Normalize"])
             }
         }
         return pooling

@@ -49,7 +49,8 @@ public final class CheckpointWeights {
             var shardKeys = [String: Set<String>]()
             for shard in Set(map.values) {
                 guard !shard.contains("/"), !shard.hasPrefix(".") else {
-                    throw ModelError.invalidConfig(path: index.path, field: "weight_map", message: "shard '\(shard)' is not a file name in the folder")
+                    throw ModelError.invalidConfig(
+                        path: index.path, field: "weight_map", message: "shard '\(shard)' is not a file name in the folder")
                 }
                 let url = directory.appendingPathComponent(shard)
                 guard fm.fileExists(atPath: url.path) else {
@@ -61,13 +62,15 @@ public final class CheckpointWeights {
             }
             for (name, shard) in map {
                 guard shardKeys[shard]?.contains(name) == true else {
-                    throw ModelError.weights(path: directory.appendingPathComponent(shard).path,
-                                             problems: ["tensor '\(name)' listed in \(Self.indexFile) is not in the shard"])
+                    throw ModelError.weights(
+                        path: directory.appendingPathComponent(shard).path,
+                        problems: ["tensor '\(name)' listed in \(Self.indexFile) is not in the shard"])
                 }
                 files[name] = directory.appendingPathComponent(shard)
             }
         } else {
-            throw ModelError.unreadable(path: directory.path, message: "no \(Self.singleFile) or \(Self.indexFile) (only safetensors checkpoints are read)")
+            throw ModelError.unreadable(
+                path: directory.path, message: "no \(Self.singleFile) or \(Self.indexFile) (only safetensors checkpoints are read)")
         }
         self.files = files
         self.opened = opened
@@ -79,8 +82,9 @@ public final class CheckpointWeights {
     /// with probe `embeddings.word_embeddings.weight`); none is an error listing them.
     public func choosePrefix(_ candidates: [String], probe: String) throws {
         guard let found = candidates.first(where: { files[$0 + probe] != nil }) else {
-            throw ModelError.weights(path: directory.path,
-                                     problems: ["no tensor '\(probe)' under any of the prefixes \(candidates.map { "'\($0)'" }.joined(separator: ", "))"])
+            throw ModelError.weights(
+                path: directory.path,
+                problems: ["no tensor '\(probe)' under any of the prefixes \(candidates.map { "'\($0)'" }.joined(separator: ", "))"])
         }
         prefix = found
     }

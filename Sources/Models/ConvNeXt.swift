@@ -25,7 +25,8 @@ public struct ConvNeXtSpec: Sendable, Equatable {
     public init(transformers config: ConfigFile) throws {
         naming = .transformers
         channels = try config.int("num_channels", default: 3)
-        guard let sizes = try config.doubles("hidden_sizes"), let blocks = try config.doubles("depths"), sizes.count == blocks.count, !sizes.isEmpty else {
+        guard let sizes = try config.doubles("hidden_sizes"), let blocks = try config.doubles("depths"), sizes.count == blocks.count, !sizes.isEmpty
+        else {
             throw ModelError.invalidConfig(path: config.path, field: "hidden_sizes", message: "expected one width per stage, as many as 'depths'")
         }
         dims = sizes.map { Int($0) }
@@ -88,7 +89,9 @@ public enum ConvNeXt {
         let stem: String
         if hf {
             let embeddings = try b.container("Embeddings")
-            try embeddings.registerModule("patch_embeddings", try b.conv2d("embeddings.patch_embeddings", spec.channels, d0, kernel: spec.patchSize, stride: spec.patchSize, padding: 0))
+            try embeddings.registerModule(
+                "patch_embeddings",
+                try b.conv2d("embeddings.patch_embeddings", spec.channels, d0, kernel: spec.patchSize, stride: spec.patchSize, padding: 0))
             try embeddings.registerModule("layernorm", try b.layerNorm("embeddings.layernorm", d0, eps: 1e-6))
             try top.registerModule("embeddings", embeddings)
             stem = channelsFirst("self.embeddings.layernorm", "self.embeddings.patch_embeddings.forward(pixel_values)")
@@ -142,7 +145,8 @@ public enum ConvNeXt {
             try top.registerModule("head", head)
             pool = "self.head.norm.forward(torch.mean(h, [2, 3]))"
         }
-        try top.define("""
+        try top.define(
+            """
             def hidden_states(self, pixel_values) -> List[Tensor]:
                 h = \(stem)
                 states: List[Tensor] = [h]
@@ -160,8 +164,10 @@ public enum ConvNeXt {
     static func block(_ spec: ConvNeXtSpec, path: String, dim: Int, b: LayerBuilder) throws -> ScriptModule {
         let hf = spec.naming == .transformers
         let block = try b.container("ConvNeXtBlock")
-        let names = hf ? (dw: "dwconv", norm: "layernorm", fc1: "pwconv1", fc2: "pwconv2", gamma: "layer_scale_parameter")
-                       : (dw: "conv_dw", norm: "norm", fc1: "mlp.fc1", fc2: "mlp.fc2", gamma: "gamma")
+        let names =
+            hf
+            ? (dw: "dwconv", norm: "layernorm", fc1: "pwconv1", fc2: "pwconv2", gamma: "layer_scale_parameter")
+            : (dw: "conv_dw", norm: "norm", fc1: "mlp.fc1", fc2: "mlp.fc2", gamma: "gamma")
         try block.registerModule(names.dw, try b.conv2d("\(path).\(names.dw)", dim, dim, kernel: 7, stride: 1, padding: 3, groups: dim))
         try block.registerModule(names.norm, try b.layerNorm("\(path).\(names.norm)", dim, eps: 1e-6))
         var fc1 = "self.\(names.fc1)", fc2 = "self.\(names.fc2)"
@@ -191,9 +197,11 @@ public enum ConvNeXt {
             // norm over channels, then 1x1 convolutions (timm's conv_mlp)
             body = "    y = \(ConvNeXt.channelsFirst("self.\(names.norm)", "y"))\n    y = \(fc2).forward(torch.gelu(\(fc1).forward(y)))\n"
         } else {
-            body = "    y = torch.permute(y, [0, 2, 3, 1])\n    y = \(fc2).forward(torch.gelu(\(fc1).forward(self.\(names.norm).forward(y))))\n    y = torch.permute(y, [0, 3, 1, 2])\n"
+            body =
+                "    y = torch.permute(y, [0, 2, 3, 1])\n    y = \(fc2).forward(torch.gelu(\(fc1).forward(self.\(names.norm).forward(y))))\n    y = torch.permute(y, [0, 3, 1, 2])\n"
         }
-        try block.define("""
+        try block.define(
+            """
             def forward(self, x):
                 y = self.\(names.dw).forward(x)
             \(body)

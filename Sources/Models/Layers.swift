@@ -47,7 +47,8 @@ public final class LayerBuilder {
         let m = try ScriptModule(name: typeName("LayerNorm"))
         try parameter(m, "weight", path: "\(path).weight", shape: [dim])
         try parameter(m, "bias", path: "\(path).bias", shape: [dim])
-        try m.define("""
+        try m.define(
+            """
             def forward(self, x):
                 return torch.layer_norm(x, [\(dim)], self.weight, self.bias, \(literal(eps)), False)
             """)
@@ -63,8 +64,10 @@ public final class LayerBuilder {
     }
 
     /// `nn.Conv2d` with square kernel, stride and padding.
-    public func conv2d(_ path: String, _ inputs: Int, _ outputs: Int, kernel: Int, stride: Int, padding: Int,
-                       groups: Int = 1, bias: Bool = true) throws -> ScriptModule {
+    public func conv2d(
+        _ path: String, _ inputs: Int, _ outputs: Int, kernel: Int, stride: Int, padding: Int,
+        groups: Int = 1, bias: Bool = true
+    ) throws -> ScriptModule {
         let m = try ScriptModule(name: typeName("Conv2d"))
         try parameter(m, "weight", path: "\(path).weight", shape: [outputs, inputs / groups, kernel, kernel])
         let b: String
@@ -74,7 +77,8 @@ public final class LayerBuilder {
         } else {
             b = "None"
         }
-        try m.define("""
+        try m.define(
+            """
             def forward(self, x):
                 return torch.conv2d(x, self.weight, \(b), [\(stride), \(stride)], [\(padding), \(padding)], [1, 1], \(groups))
             """)
@@ -91,7 +95,8 @@ extension LayerBuilder {
         try parameter(m, "bias", path: "\(path).bias", shape: [channels])
         try parameter(m, "running_mean", path: "\(path).running_mean", shape: [channels], buffer: true)
         try parameter(m, "running_var", path: "\(path).running_var", shape: [channels], buffer: true)
-        try m.define("""
+        try m.define(
+            """
             def forward(self, x):
                 return torch.batch_norm(x, self.weight, self.bias, self.running_mean, self.running_var, self.training, 0.1, \(literal(eps)), False)
             """)

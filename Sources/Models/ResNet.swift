@@ -30,14 +30,16 @@ public struct ResNetSpec: Sendable, Equatable {
         naming = .transformers
         channels = try config.int("num_channels", default: 3)
         stemWidth = try config.int("embedding_size", default: 64)
-        guard let sizes = try config.doubles("hidden_sizes"), let blocks = try config.doubles("depths"), sizes.count == blocks.count, !sizes.isEmpty else {
+        guard let sizes = try config.doubles("hidden_sizes"), let blocks = try config.doubles("depths"), sizes.count == blocks.count, !sizes.isEmpty
+        else {
             throw ModelError.invalidConfig(path: config.path, field: "hidden_sizes", message: "expected one width per stage, as many as 'depths'")
         }
         outputs = sizes.map { Int($0) }
         depths = blocks.map { Int($0) }
         let type = try config.string("layer_type") ?? "bottleneck"
         guard type == "basic" || type == "bottleneck" else {
-            throw ModelError.invalidConfig(path: config.path, field: "layer_type", message: "'\(type)' is not supported (supported: basic, bottleneck)")
+            throw ModelError.invalidConfig(
+                path: config.path, field: "layer_type", message: "'\(type)' is not supported (supported: basic, bottleneck)")
         }
         let isBottleneck = type == "bottleneck"
         bottleneck = isBottleneck
@@ -105,7 +107,9 @@ public enum ResNet {
         if hf {
             let outer = try b.container("Embeddings")
             let inner = try b.container("ConvLayer")
-            try inner.registerModule("convolution", try b.conv2d("embedder.embedder.convolution", spec.channels, spec.stemWidth, kernel: 7, stride: 2, padding: 3, bias: false))
+            try inner.registerModule(
+                "convolution",
+                try b.conv2d("embedder.embedder.convolution", spec.channels, spec.stemWidth, kernel: 7, stride: 2, padding: 3, bias: false))
             try inner.registerModule("normalization", try b.batchNorm("embedder.embedder.normalization", spec.stemWidth, eps: spec.eps))
             try outer.registerModule("embedder", inner)
             try top.registerModule("embedder", outer)
@@ -143,7 +147,8 @@ public enum ResNet {
             try encoder.registerModule("stages", stages)
             try top.registerModule("encoder", encoder)
         }
-        try top.define("""
+        try top.define(
+            """
             def hidden_states(self, pixel_values) -> List[Tensor]:
                 h = torch.max_pool2d(\(stem), [3, 3], [2, 2], [1, 1], [1, 1], False)
                 states: List[Tensor] = [h]
@@ -175,7 +180,8 @@ public enum ResNet {
             let layer = try b.container("Layer")
             for (k, c) in convs.enumerated() {
                 let unit = try b.container("ConvLayer")
-                try unit.registerModule("convolution", try b.conv2d("\(path).layer.\(k).convolution", c.0, c.1, kernel: c.2, stride: c.3, padding: c.2 / 2, bias: false))
+                try unit.registerModule(
+                    "convolution", try b.conv2d("\(path).layer.\(k).convolution", c.0, c.1, kernel: c.2, stride: c.3, padding: c.2 / 2, bias: false))
                 try unit.registerModule("normalization", try b.batchNorm("\(path).layer.\(k).normalization", c.1, eps: spec.eps))
                 try layer.registerModule("\(k)", unit)
                 let u = child("self.layer", "\(k)")
@@ -185,7 +191,8 @@ public enum ResNet {
             try block.registerModule("layer", layer)
         } else {
             for (k, c) in convs.enumerated() {
-                try block.registerModule("conv\(k + 1)", try b.conv2d("\(path).conv\(k + 1)", c.0, c.1, kernel: c.2, stride: c.3, padding: c.2 / 2, bias: false))
+                try block.registerModule(
+                    "conv\(k + 1)", try b.conv2d("\(path).conv\(k + 1)", c.0, c.1, kernel: c.2, stride: c.3, padding: c.2 / 2, bias: false))
                 try block.registerModule("bn\(k + 1)", try b.batchNorm("\(path).bn\(k + 1)", c.1, eps: spec.eps))
                 let y = "self.bn\(k + 1).forward(self.conv\(k + 1).forward(y))"
                 lines += k == convs.count - 1 ? "    y = \(y)\n" : "    y = torch.relu(\(y))\n"
@@ -195,18 +202,21 @@ public enum ResNet {
         if inputs != out || stride != 1 {
             let projection = try b.container("Shortcut")
             if hf {
-                try projection.registerModule("convolution", try b.conv2d("\(path).shortcut.convolution", inputs, out, kernel: 1, stride: stride, padding: 0, bias: false))
+                try projection.registerModule(
+                    "convolution", try b.conv2d("\(path).shortcut.convolution", inputs, out, kernel: 1, stride: stride, padding: 0, bias: false))
                 try projection.registerModule("normalization", try b.batchNorm("\(path).shortcut.normalization", out, eps: spec.eps))
                 try block.registerModule("shortcut", projection)
                 shortcut = "self.shortcut.normalization.forward(self.shortcut.convolution.forward(x))"
             } else {
-                try projection.registerModule("0", try b.conv2d("\(path).downsample.0", inputs, out, kernel: 1, stride: stride, padding: 0, bias: false))
+                try projection.registerModule(
+                    "0", try b.conv2d("\(path).downsample.0", inputs, out, kernel: 1, stride: stride, padding: 0, bias: false))
                 try projection.registerModule("1", try b.batchNorm("\(path).downsample.1", out, eps: spec.eps))
                 try block.registerModule("downsample", projection)
                 shortcut = "\(child("self.downsample", "1")).forward(\(child("self.downsample", "0")).forward(x))"
             }
         }
-        try block.define("""
+        try block.define(
+            """
             def forward(self, x):
             \(lines)
                 return torch.relu(y + \(shortcut))

@@ -73,8 +73,9 @@ public struct TextEncoderSpec: Sendable, Equatable {
         func activationNamed(_ field: String, default value: String) throws -> Activation {
             let name = try config.string(field) ?? value
             guard let a = Activation.named(name) else {
-                throw ModelError.invalidConfig(path: config.path, field: field,
-                                               message: "activation '\(name)' is not supported (supported: \(Activation.supportedNames.joined(separator: ", ")))")
+                throw ModelError.invalidConfig(
+                    path: config.path, field: field,
+                    message: "activation '\(name)' is not supported (supported: \(Activation.supportedNames.joined(separator: ", ")))")
             }
             return a
         }
@@ -107,16 +108,18 @@ public struct TextEncoderSpec: Sendable, Equatable {
             padTokenId = try config.int("pad_token_id", default: layout == .roberta ? 1 : 0)
             embeddingSize = type == "electra" ? try config.int("embedding_size", default: hidden) : hidden
             if let kind = try config.string("position_embedding_type"), kind != "absolute" {
-                throw ModelError.invalidConfig(path: config.path, field: "position_embedding_type",
-                                               message: "'\(kind)' is not supported (supported: absolute)")
+                throw ModelError.invalidConfig(
+                    path: config.path, field: "position_embedding_type",
+                    message: "'\(kind)' is not supported (supported: absolute)")
             }
             prefixes = ["", type == "xlm-roberta" ? "roberta." : "\(type)."]
         default:
             throw ModelError.unsupported(path: config.path, what: "model_type '\(type)'", supported: Self.modelTypes)
         }
         guard hidden > 0, heads > 0, hidden % heads == 0 else {
-            throw ModelError.invalidConfig(path: config.path, field: layout == .distilbert ? "n_heads" : "num_attention_heads",
-                                           message: "\(heads) heads do not divide the hidden size \(hidden)")
+            throw ModelError.invalidConfig(
+                path: config.path, field: layout == .distilbert ? "n_heads" : "num_attention_heads",
+                message: "\(heads) heads do not divide the hidden size \(hidden)")
         }
     }
 
@@ -126,8 +129,10 @@ public struct TextEncoderSpec: Sendable, Equatable {
         if name.hasSuffix("position_ids") || name.hasSuffix("embeddings.token_type_ids") { return true }
         let prefix = prefixes.last!
         if name.hasPrefix(prefix + "pooler.") || name.hasPrefix("pooler.") { return true }
-        let heads = ["cls.", "classifier.", "discriminator_predictions.", "generator_predictions.", "generator_lm_head.",
-                     "lm_head.", "qa_outputs.", "pre_classifier.", "vocab_transform.", "vocab_layer_norm.", "vocab_projector."]
+        let heads = [
+            "cls.", "classifier.", "discriminator_predictions.", "generator_predictions.", "generator_lm_head.",
+            "lm_head.", "qa_outputs.", "pre_classifier.", "vocab_transform.", "vocab_layer_norm.", "vocab_projector.",
+        ]
         return heads.contains { name.hasPrefix($0) }
     }
 }
@@ -153,7 +158,8 @@ public enum TextEncoder {
         let list = try b.container("LayerList")
         let listPath = spec.layout == .distilbert ? "transformer.layer" : "encoder.layer"
         for i in 0..<spec.layers {
-            let layer = spec.layout == .distilbert
+            let layer =
+                spec.layout == .distilbert
                 ? try distilLayer(spec, path: "\(listPath).\(i)", b: b)
                 : try bertLayer(spec, path: "\(listPath).\(i)", b: b)
             try list.registerModule("\(i)", layer)
@@ -192,7 +198,8 @@ public enum TextEncoder {
         let layerCalls = (0..<spec.layers).map {
             "    h = \(child("self.\(spec.layout == .distilbert ? "transformer" : "encoder").layer", "\($0)")).forward(h, bias)\n    states.append(h)\n"
         }.joined()
-        try top.define("""
+        try top.define(
+            """
             def attention_mask_or_default(self, input_ids, attention_mask: Optional[Tensor]) -> Tensor:
                 if attention_mask is None:
                     return (input_ids != \(pad)).long()
@@ -248,7 +255,8 @@ public enum TextEncoder {
         try out.registerModule("LayerNorm", try b.layerNorm("\(path).output.LayerNorm", h, eps: spec.eps))
         try layer.registerModule("output", out)
         let sa = child("self.attention", "self")
-        try layer.define("""
+        try layer.define(
+            """
             def forward(self, x, bias):
                 b = x.size(0)
                 l = x.size(1)
@@ -278,7 +286,8 @@ public enum TextEncoder {
         try ffn.registerModule("lin2", try b.linear("\(path).ffn.lin2", spec.intermediate, h))
         try layer.registerModule("ffn", ffn)
         try layer.registerModule("output_layer_norm", try b.layerNorm("\(path).output_layer_norm", h, eps: spec.eps))
-        try layer.define("""
+        try layer.define(
+            """
             def forward(self, x, bias):
                 b = x.size(0)
                 l = x.size(1)

@@ -46,8 +46,9 @@ public struct VisionTransformerSpec: Sendable, Equatable {
         eps = try config.double("layer_norm_eps", default: 1e-12)
         let act = try config.string("hidden_act") ?? "gelu"
         guard let a = Activation.named(act) else {
-            throw ModelError.invalidConfig(path: config.path, field: "hidden_act",
-                                           message: "activation '\(act)' is not supported (supported: \(Activation.supportedNames.joined(separator: ", ")))")
+            throw ModelError.invalidConfig(
+                path: config.path, field: "hidden_act",
+                message: "activation '\(act)' is not supported (supported: \(Activation.supportedNames.joined(separator: ", ")))")
         }
         activation = a
         distilled = type == "deit"
@@ -70,8 +71,11 @@ public struct VisionTransformerSpec: Sendable, Equatable {
         let patch = parts.first { $0.hasPrefix("patch") }.flatMap { Int($0.dropFirst(5)) } ?? 16
         let size = parts.last.flatMap { Int($0) } ?? 224
         let args = try config.child("model_args") ?? ConfigFile(object: [:], path: config.path + " (model_args)")
-        if let list = args.object["img_size"] as? [Any], let first = (list.first as? NSNumber)?.intValue { imageSize = first }
-        else { imageSize = try args.int("img_size", default: size) }
+        if let list = args.object["img_size"] as? [Any], let first = (list.first as? NSNumber)?.intValue {
+            imageSize = first
+        } else {
+            imageSize = try args.int("img_size", default: size)
+        }
         patchSize = try args.int("patch_size", default: patch)
         channels = try args.int("in_chans", default: 3)
         dim = try args.int("embed_dim", default: tier.dim)
@@ -84,7 +88,8 @@ public struct VisionTransformerSpec: Sendable, Equatable {
         qkvBias = try args.bool("qkv_bias", default: true)
         globalPool = try args.string("global_pool") ?? config.string("global_pool") ?? "token"
         guard globalPool == "token" || globalPool == "avg" else {
-            throw ModelError.invalidConfig(path: config.path, field: "global_pool", message: "'\(globalPool)' is not supported (supported: token, avg)")
+            throw ModelError.invalidConfig(
+                path: config.path, field: "global_pool", message: "'\(globalPool)' is not supported (supported: token, avg)")
         }
         prefixes = [""]
         try check(config)
@@ -95,7 +100,8 @@ public struct VisionTransformerSpec: Sendable, Equatable {
             throw ModelError.invalidConfig(path: config.path, field: "num_heads", message: "\(heads) heads do not divide the width \(dim)")
         }
         guard imageSize % patchSize == 0 else {
-            throw ModelError.invalidConfig(path: config.path, field: "patch_size", message: "\(patchSize) does not divide the image size \(imageSize)")
+            throw ModelError.invalidConfig(
+                path: config.path, field: "patch_size", message: "\(patchSize) does not divide the image size \(imageSize)")
         }
     }
 
@@ -137,8 +143,11 @@ public enum VisionTransformer {
         if spec.distilled { try b.parameter(embeddings, "distillation_token", path: "embeddings.distillation_token", shape: [1, 1, d]) }
         try b.parameter(embeddings, "position_embeddings", path: "embeddings.position_embeddings", shape: [1, spec.patches + spec.prefixTokens, d])
         let patch = try b.container("PatchEmbeddings")
-        try patch.registerModule("projection", try b.conv2d("embeddings.patch_embeddings.projection", spec.channels, d,
-                                                            kernel: spec.patchSize, stride: spec.patchSize, padding: 0))
+        try patch.registerModule(
+            "projection",
+            try b.conv2d(
+                "embeddings.patch_embeddings.projection", spec.channels, d,
+                kernel: spec.patchSize, stride: spec.patchSize, padding: 0))
         try embeddings.registerModule("patch_embeddings", patch)
         try top.registerModule("embeddings", embeddings)
         let list = try b.container("LayerList")
@@ -163,7 +172,8 @@ public enum VisionTransformer {
             let out = try b.container("Output")
             try out.registerModule("dense", try b.linear("\(p).output.dense", spec.mlpHidden, d))
             try layer.registerModule("output", out)
-            try layer.define("""
+            try layer.define(
+                """
                 def forward(self, x):
                     b = x.size(0)
                     t = x.size(1)
@@ -183,11 +193,13 @@ public enum VisionTransformer {
         try encoder.registerModule("layer", list)
         try top.registerModule("encoder", encoder)
         try top.registerModule("layernorm", try b.layerNorm("layernorm", d, eps: spec.eps))
-        let tokens = spec.distilled
+        let tokens =
+            spec.distilled
             ? "[self.embeddings.cls_token.expand(b, -1, -1), self.embeddings.distillation_token.expand(b, -1, -1), p]"
             : "[self.embeddings.cls_token.expand(b, -1, -1), p]"
         let calls = (0..<spec.depth).map { "    h = \(child("self.encoder.layer", "\($0)")).forward(h)\n    states.append(h)\n" }.joined()
-        try top.define("""
+        try top.define(
+            """
             def hidden_states(self, pixel_values) -> List[Tensor]:
                 b = pixel_values.size(0)
                 p = torch.transpose(torch.flatten(self.embeddings.patch_embeddings.projection.forward(pixel_values), 2), 1, 2)
@@ -212,7 +224,8 @@ public enum VisionTransformer {
         if spec.distilled { try b.parameter(top, "dist_token", path: "dist_token", shape: [1, 1, d]) }
         try b.parameter(top, "pos_embed", path: "pos_embed", shape: [1, spec.patches + spec.prefixTokens, d])
         let patch = try b.container("PatchEmbed")
-        try patch.registerModule("proj", try b.conv2d("patch_embed.proj", spec.channels, d, kernel: spec.patchSize, stride: spec.patchSize, padding: 0))
+        try patch.registerModule(
+            "proj", try b.conv2d("patch_embed.proj", spec.channels, d, kernel: spec.patchSize, stride: spec.patchSize, padding: 0))
         try top.registerModule("patch_embed", patch)
         let blocks = try b.container("Blocks")
         for i in 0..<spec.depth {
@@ -228,7 +241,8 @@ public enum VisionTransformer {
             try mlp.registerModule("fc1", try b.linear("\(p).mlp.fc1", d, spec.mlpHidden))
             try mlp.registerModule("fc2", try b.linear("\(p).mlp.fc2", spec.mlpHidden, d))
             try block.registerModule("mlp", mlp)
-            try block.define("""
+            try block.define(
+                """
                 def forward(self, x):
                     b = x.size(0)
                     t = x.size(1)
@@ -246,7 +260,8 @@ public enum VisionTransformer {
         let avg = spec.globalPool == "avg"
         // timm: with average pooling the final norm moves after the pool (`fc_norm`)
         try top.registerModule(avg ? "fc_norm" : "norm", try b.layerNorm(avg ? "fc_norm" : "norm", d, eps: spec.eps))
-        let tokens = spec.distilled ? "[self.cls_token.expand(b, -1, -1), self.dist_token.expand(b, -1, -1), p]" : "[self.cls_token.expand(b, -1, -1), p]"
+        let tokens =
+            spec.distilled ? "[self.cls_token.expand(b, -1, -1), self.dist_token.expand(b, -1, -1), p]" : "[self.cls_token.expand(b, -1, -1), p]"
         let calls = (0..<spec.depth).map { "    h = \(child("self.blocks", "\($0)")).forward(h)\n    states.append(h)\n" }.joined()
         let pool: String
         if avg {
@@ -254,7 +269,8 @@ public enum VisionTransformer {
         } else {
             pool = "    h = self.norm.forward(h)\n    return \(spec.distilled ? "(h[:, 0] + h[:, 1]) / 2" : "h[:, 0]")"
         }
-        try top.define("""
+        try top.define(
+            """
             def hidden_states(self, pixel_values) -> List[Tensor]:
                 b = pixel_values.size(0)
                 p = torch.transpose(torch.flatten(self.patch_embed.proj.forward(pixel_values), 2), 1, 2)
@@ -273,6 +289,8 @@ public enum VisionTransformer {
 
 /// The timm architecture names the families build.
 public enum TimmArchitectures {
-    public static let patterns = ["vit_{tiny,small,base,large,huge}_patch*_*", "deit_{tiny,small,base}[_distilled]_patch16_*",
-                                  "resnet{18,34,50,101,152}", "convnext_{atto,femto,pico,nano,tiny,small,base,large}"]
+    public static let patterns = [
+        "vit_{tiny,small,base,large,huge}_patch*_*", "deit_{tiny,small,base}[_distilled]_patch16_*",
+        "resnet{18,34,50,101,152}", "convnext_{atto,femto,pico,nano,tiny,small,base,large}",
+    ]
 }

@@ -39,7 +39,8 @@ public enum RankingError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .nonFiniteLabel(index, value):
             return "labels: entry \(index) is \(value); labels must be finite numbers"
         case let .nonIntegerLabel(index, value):
-            return "labels: entry \(index) is \(value); classification labels must be integer class ids (use --task regression for real-valued targets)"
+            return
+                "labels: entry \(index) is \(value); classification labels must be integer class ids (use --task regression for real-valued targets)"
         case let .nonBinaryLabel(row, column, value):
             return "labels: row \(row), column \(column) is \(value); multi-label targets must be 0 or 1"
         case let .singleClass(label):

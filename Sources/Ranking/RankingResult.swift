@@ -125,8 +125,10 @@ public struct RankingResult: Codable, Sendable, Equatable {
     /// Warnings about the labels, shared by every model.
     public var labelWarnings: [String]
 
-    public init(task: TaskKind, metric: String, metricNames: [String]? = nil, models: [ModelScore],
-                failed: [ModelFailure] = [], labelWarnings: [String] = []) {
+    public init(
+        task: TaskKind, metric: String, metricNames: [String]? = nil, models: [ModelScore],
+        failed: [ModelFailure] = [], labelWarnings: [String] = []
+    ) {
         self.task = task
         self.metric = metric
         self.metricNames = metricNames ?? [metric]

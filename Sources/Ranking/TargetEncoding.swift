@@ -58,8 +58,9 @@ public enum TargetEncoder {
 
     static func encodeClasses(values: [Double], shape: [Int]) throws -> EncodedTargets {
         guard shape.count == 1 || (shape.count == 2 && shape[1] == 1) else {
-            throw RankingError.labelShape(task: .classification, shape: shape,
-                                          expected: "a vector of N integer class ids (for N x K targets use --task regression or --task multilabel)")
+            throw RankingError.labelShape(
+                task: .classification, shape: shape,
+                expected: "a vector of N integer class ids (for N x K targets use --task regression or --task multilabel)")
         }
         var ids = [Int]()
         ids.reserveCapacity(values.count)
@@ -85,7 +86,9 @@ public enum TargetEncoder {
             let missing = (0...hi).filter { !present.contains($0) }
             if !missing.isEmpty {
                 let shown = missing.prefix(10).map(String.init).joined(separator: ", ")
-                warnings.append("class id\(missing.count == 1 ? "" : "s") \(shown)\(missing.count > 10 ? ", ..." : "") \(missing.count == 1 ? "has" : "have") no sample; scoring the \(classes.count) classes present")
+                warnings.append(
+                    "class id\(missing.count == 1 ? "" : "s") \(shown)\(missing.count > 10 ? ", ..." : "") \(missing.count == 1 ? "has" : "have") no sample; scoring the \(classes.count) classes present"
+                )
             }
         }
         var counts = [Int](repeating: 0, count: classes.count)
@@ -94,9 +97,10 @@ public enum TargetEncoder {
         if !singletons.isEmpty {
             warnings.append("\(singletons.count) class\(singletons.count == 1 ? "" : "es") with a single sample (e.g. \(singletons[0]))")
         }
-        return EncodedTargets(task: .classification, matrix: onehot,
-                              columnNames: classes.map { "class \($0)" }, classes: classes,
-                              encodedLabels: encoded, warnings: warnings)
+        return EncodedTargets(
+            task: .classification, matrix: onehot,
+            columnNames: classes.map { "class \($0)" }, classes: classes,
+            encodedLabels: encoded, warnings: warnings)
     }
 
     static func encodeRegression(values: [Double], shape: [Int]) throws -> EncodedTargets {
@@ -123,8 +127,9 @@ public enum TargetEncoder {
         }
         guard !keep.isEmpty else { throw RankingError.noUsableTargets(reason: "every regression output is zero for all samples") }
         let matrix = keep.count == k ? y : y.columns(at: keep)
-        return EncodedTargets(task: .regression, matrix: matrix, columnNames: keep.map { "output \($0)" },
-                              classes: [], encodedLabels: [], warnings: warnings)
+        return EncodedTargets(
+            task: .regression, matrix: matrix, columnNames: keep.map { "output \($0)" },
+            classes: [], encodedLabels: [], warnings: warnings)
     }
 
     static func encodeMultilabel(values: [Double], shape: [Int]) throws -> EncodedTargets {
@@ -151,7 +156,8 @@ public enum TargetEncoder {
         }
         guard !keep.isEmpty else { throw RankingError.noUsableTargets(reason: "no label is positive for any sample") }
         let matrix = keep.count == c ? y : y.columns(at: keep)
-        return EncodedTargets(task: .multilabel, matrix: matrix, columnNames: keep.map { "label \($0)" },
-                              classes: [], encodedLabels: [], warnings: warnings)
+        return EncodedTargets(
+            task: .multilabel, matrix: matrix, columnNames: keep.map { "label \($0)" },
+            classes: [], encodedLabels: [], warnings: warnings)
     }
 }

@@ -77,8 +77,9 @@ public final class ProgressReporter: @unchecked Sendable {
         let filled = total > 0 ? width * done / total : width
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         let shortNote = note.count > 40 ? String(note.prefix(37)) + "..." : note
-        return String(format: "%@ [%@] %d/%d  %.2f %@/s  ETA %@  %@\u{1B}[K",
-                      label, bar, done, total, rate, unit, Self.clock(remaining), shortNote)
+        return String(
+            format: "%@ [%@] %d/%d  %.2f %@/s  ETA %@  %@\u{1B}[K",
+            label, bar, done, total, rate, unit, Self.clock(remaining), shortNote)
     }
 
     static func clock(_ seconds: Double) -> String {

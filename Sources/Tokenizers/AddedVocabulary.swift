@@ -13,8 +13,10 @@ public struct AddedToken: Sendable, Equatable {
     /// Matched only as a whole word (no word character on either side).
     public var singleWord: Bool
 
-    public init(content: String, id: Int, special: Bool, lstrip: Bool = false, rstrip: Bool = false,
-                normalized: Bool = false, singleWord: Bool = false) {
+    public init(
+        content: String, id: Int, special: Bool, lstrip: Bool = false, rstrip: Bool = false,
+        normalized: Bool = false, singleWord: Bool = false
+    ) {
         self.content = content; self.id = id; self.special = special; self.lstrip = lstrip
         self.rstrip = rstrip; self.normalized = normalized; self.singleWord = singleWord
     }
@@ -49,7 +51,7 @@ struct AddedTokenMatcher: Sendable {
         var i = 0
         while i < s.count {
             guard let candidates = byFirst[s[i]],
-                  let p = candidates.first(where: { i + $0.scalars.count <= s.count && s[i..<(i + $0.scalars.count)].elementsEqual($0.scalars) })
+                let p = candidates.first(where: { i + $0.scalars.count <= s.count && s[i..<(i + $0.scalars.count)].elementsEqual($0.scalars) })
             else { i += 1; continue }
             var start = i
             var stop = i + p.scalars.count

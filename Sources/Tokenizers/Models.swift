@@ -37,8 +37,10 @@ public struct WordPiece: TokenizationModel {
 
     /// `byteVocabulary`, when given, is the lookup table by UTF-8 bytes (a vocab.txt
     /// may hold canonically equivalent tokens, which `vocabulary`'s String keys merge).
-    public init(vocabulary: [String: Int], unknownToken: String = "[UNK]", continuingSubwordPrefix: String = "##",
-                maxInputCharsPerWord: Int = 100, byteVocabulary: [[UInt8]: Int]? = nil) throws {
+    public init(
+        vocabulary: [String: Int], unknownToken: String = "[UNK]", continuingSubwordPrefix: String = "##",
+        maxInputCharsPerWord: Int = 100, byteVocabulary: [[UInt8]: Int]? = nil
+    ) throws {
         guard let unk = byteVocabulary?[Array(unknownToken.utf8)] ?? vocabulary[unknownToken] else {
             throw TokenizerError.invalidArgument("WordPiece: the unknown token '\(unknownToken)' is not in the vocabulary")
         }
@@ -95,10 +97,12 @@ public struct BPE: TokenizationModel {
 
     /// `merges` as token pairs in rank order; every token and merged token must be in
     /// the vocabulary (the error names the merge's index).
-    public init(vocabulary: [String: Int], merges: [(String, String)], unknownToken: String? = nil,
-                continuingSubwordPrefix: String? = nil, endOfWordSuffix: String? = nil,
-                fuseUnknown: Bool = false, byteFallback: Bool = false, ignoreMerges: Bool = false,
-                file: String = "BPE", field: String = "model.merges") throws {
+    public init(
+        vocabulary: [String: Int], merges: [(String, String)], unknownToken: String? = nil,
+        continuingSubwordPrefix: String? = nil, endOfWordSuffix: String? = nil,
+        fuseUnknown: Bool = false, byteFallback: Bool = false, ignoreMerges: Bool = false,
+        file: String = "BPE", field: String = "model.merges"
+    ) throws {
         var table = [Pair: (rank: Int, id: Int)]()
         table.reserveCapacity(merges.count)
         let lookup = byteTable(vocabulary)
@@ -108,8 +112,9 @@ public struct BPE: TokenizationModel {
             guard let ia = lookup[Array(a.utf8)], let ib = lookup[Array(b.utf8)], let im = lookup[merged] else {
                 let mergedName = String(decoding: merged, as: UTF8.self)
                 let missing = [a, b, mergedName].first { lookup[Array($0.utf8)] == nil } ?? mergedName
-                throw TokenizerError.invalidField(path: file, field: "\(field)[\(rank)]", expected: "tokens of the vocabulary",
-                                                  found: "'\(missing)', which is not in it")
+                throw TokenizerError.invalidField(
+                    path: file, field: "\(field)[\(rank)]", expected: "tokens of the vocabulary",
+                    found: "'\(missing)', which is not in it")
             }
             table[Pair(a: ia, b: ib)] = (rank, im)
         }

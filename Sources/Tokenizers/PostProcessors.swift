@@ -36,7 +36,8 @@ public struct BertProcessing: PostProcessor {
     public func process(_ first: TokenSequence, _ second: TokenSequence?) -> TokenSequence {
         let a = [cls] + first.ids + [sep]
         guard let second else { return TokenSequence(ids: a, typeId: 0) }
-        return TokenSequence(ids: a + second.ids + [sep], typeIds: [Int](repeating: 0, count: a.count) + [Int](repeating: 1, count: second.ids.count + 1))
+        return TokenSequence(
+            ids: a + second.ids + [sep], typeIds: [Int](repeating: 0, count: a.count) + [Int](repeating: 1, count: second.ids.count + 1))
     }
 }
 

@@ -205,7 +205,9 @@ public struct ByteLevelPreTokenizer: PreTokenizer {
         if piece.scalars.isEmpty { return [] }
         var p = piece
         if addPrefixSpace, p.scalars.first != " " { p.scalars.insert(" ", at: 0) }
-        let words = useRegex ? Splitter.split(p, Splitter.rangeMatches(p.scalars.count, GPT2Pattern.matches(p.scalars)), .isolated)
+        let words =
+            useRegex
+            ? Splitter.split(p, Splitter.rangeMatches(p.scalars.count, GPT2Pattern.matches(p.scalars)), .isolated)
             : (p.scalars.isEmpty ? [] : [p])
         return words.map { TextPiece(ByteLevelAlphabet.encode($0.scalars), atStart: $0.atStart) }
     }

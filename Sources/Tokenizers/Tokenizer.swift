@@ -30,8 +30,10 @@ public struct Padding: Sendable, Equatable {
     public var multipleOf: Int?
     public var direction: Direction
 
-    public init(length: Length = .longest, padId: Int = 0, padTypeId: Int = 0, padToken: String = "[PAD]",
-                multipleOf: Int? = nil, direction: Direction = .right) {
+    public init(
+        length: Length = .longest, padId: Int = 0, padTypeId: Int = 0, padToken: String = "[PAD]",
+        multipleOf: Int? = nil, direction: Direction = .right
+    ) {
         self.length = length; self.padId = padId; self.padTypeId = padTypeId; self.padToken = padToken
         self.multipleOf = multipleOf; self.direction = direction
     }
@@ -67,9 +69,11 @@ public struct Tokenizer: Sendable {
     let normalizedMatcher: AddedTokenMatcher
     let idToToken: [Int: String]
 
-    public init(model: any TokenizationModel, normalizer: (any TextNormalizer)?, preTokenizer: (any PreTokenizer)?,
-                postProcessor: (any PostProcessor)?, addedTokens: [AddedToken] = [],
-                truncation: Truncation? = nil, padding: Padding? = nil) {
+    public init(
+        model: any TokenizationModel, normalizer: (any TextNormalizer)?, preTokenizer: (any PreTokenizer)?,
+        postProcessor: (any PostProcessor)?, addedTokens: [AddedToken] = [],
+        truncation: Truncation? = nil, padding: Padding? = nil
+    ) {
         self.model = model
         self.normalizer = normalizer
         self.preTokenizer = preTokenizer
@@ -80,10 +84,11 @@ public struct Tokenizer: Sendable {
         // Tokens marked `normalized` are matched in normalised text, so their
         // pattern is their normalised content; the others in the raw text.
         rawMatcher = AddedTokenMatcher(addedTokens.filter { !$0.normalized }.map { .init(scalars: Array($0.content.unicodeScalars), token: $0) })
-        normalizedMatcher = AddedTokenMatcher(addedTokens.filter(\.normalized).map { t in
-            let s = Array(t.content.unicodeScalars)
-            return .init(scalars: normalizer?.normalize(s) ?? s, token: t)
-        })
+        normalizedMatcher = AddedTokenMatcher(
+            addedTokens.filter(\.normalized).map { t in
+                let s = Array(t.content.unicodeScalars)
+                return .init(scalars: normalizer?.normalize(s) ?? s, token: t)
+            })
         var reverse = [Int: String]()
         for (t, id) in model.vocabulary { reverse[id] = t }
         for t in addedTokens { reverse[t.id] = t.content }
@@ -172,7 +177,9 @@ public struct Tokenizer: Sendable {
             }
             let n = t.strategy == .onlyFirst ? a.ids.count : b!.ids.count
             guard n > excess else {
-                throw TokenizerError.invalidArgument("truncation \(t.strategy.rawValue) to \(t.maxLength): the \(t.strategy == .onlyFirst ? "first" : "second") sequence (\(n) tokens) is too short to remove \(excess) tokens")
+                throw TokenizerError.invalidArgument(
+                    "truncation \(t.strategy.rawValue) to \(t.maxLength): the \(t.strategy == .onlyFirst ? "first" : "second") sequence (\(n) tokens) is too short to remove \(excess) tokens"
+                )
             }
             if t.strategy == .onlyFirst { cut(&a, to: n - excess) } else { var s = b!; cut(&s, to: n - excess); b = s }
         }

@@ -9,7 +9,8 @@ extension Tokenizer {
             throw TokenizerError.cannotRead(path: url.path, reason: "no such file or directory")
         }
         if !isDirectory.boolValue {
-            return url.lastPathComponent == "vocab.txt" ? try fromVocabulary(folder: url.deletingLastPathComponent())
+            return url.lastPathComponent == "vocab.txt"
+                ? try fromVocabulary(folder: url.deletingLastPathComponent())
                 : try fromJSON(url)
         }
         let json = url.appendingPathComponent("tokenizer.json")
@@ -23,7 +24,8 @@ extension Tokenizer {
     static func readFile(_ url: URL) throws -> Data {
         let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
         if let size = (attributes?[.size] as? NSNumber)?.intValue, size > TokenizerLimits.maxFileBytes {
-            throw TokenizerError.invalidField(path: url.path, field: "file size", expected: "at most \(TokenizerLimits.maxFileBytes) bytes", found: "\(size) bytes")
+            throw TokenizerError.invalidField(
+                path: url.path, field: "file size", expected: "at most \(TokenizerLimits.maxFileBytes) bytes", found: "\(size) bytes")
         }
         do {
             return try Data(contentsOf: url)
@@ -49,7 +51,8 @@ extension Tokenizer {
         var lines = text.components(separatedBy: "\n")
         if lines.last == "" { lines.removeLast() }
         guard lines.count <= TokenizerLimits.maxEntries else {
-            throw TokenizerError.invalidField(path: vocabURL.path, field: "lines", expected: "at most \(TokenizerLimits.maxEntries)", found: "\(lines.count)")
+            throw TokenizerError.invalidField(
+                path: vocabURL.path, field: "lines", expected: "at most \(TokenizerLimits.maxEntries)", found: "\(lines.count)")
         }
         var vocabulary = [String: Int]()
         var byteVocabulary = [[UInt8]: Int]()
@@ -72,26 +75,32 @@ extension Tokenizer {
         }
         let lowercase = try flag("do_lower_case", true)
         let stripAccents = try config?.optional("strip_accents")?.bool()
-        let normalizer = BertNormalizer(cleanText: true, handleChineseChars: try flag("tokenize_chinese_chars", true),
-                                        stripAccents: stripAccents, lowercase: lowercase)
+        let normalizer = BertNormalizer(
+            cleanText: true, handleChineseChars: try flag("tokenize_chinese_chars", true),
+            stripAccents: stripAccents, lowercase: lowercase)
         let unk = try name("unk_token", "[UNK]"), cls = try name("cls_token", "[CLS]"), sep = try name("sep_token", "[SEP]")
         let pad = try name("pad_token", "[PAD]"), mask = try name("mask_token", "[MASK]")
         var added = [AddedToken]()
         for t in [pad, unk, cls, sep, mask] {
-            if let id = byteVocabulary[Array(t.utf8)], !added.contains(where: { $0.content == t }) { added.append(AddedToken(content: t, id: id, special: true)) }
+            if let id = byteVocabulary[Array(t.utf8)], !added.contains(where: { $0.content == t }) {
+                added.append(AddedToken(content: t, id: id, special: true))
+            }
         }
         added.sort { $0.id < $1.id }
         guard let clsId = byteVocabulary[Array(cls.utf8)], let sepId = byteVocabulary[Array(sep.utf8)] else {
-            throw TokenizerError.invalidField(path: vocabURL.path, field: "tokens", expected: "the special tokens \(cls) and \(sep)", found: "a vocabulary without them")
+            throw TokenizerError.invalidField(
+                path: vocabURL.path, field: "tokens", expected: "the special tokens \(cls) and \(sep)", found: "a vocabulary without them")
         }
         let model: WordPiece
         do {
             model = try WordPiece(vocabulary: vocabulary, unknownToken: unk, byteVocabulary: byteVocabulary)
         } catch {
-            throw TokenizerError.invalidField(path: vocabURL.path, field: "tokens", expected: "the unknown token \(unk)", found: "a vocabulary without it")
+            throw TokenizerError.invalidField(
+                path: vocabURL.path, field: "tokens", expected: "the unknown token \(unk)", found: "a vocabulary without it")
         }
-        return Tokenizer(model: model, normalizer: normalizer, preTokenizer: BertPreTokenizer(),
-                         postProcessor: BertProcessing(cls: clsId, sep: sepId), addedTokens: added)
+        return Tokenizer(
+            model: model, normalizer: normalizer, preTokenizer: BertPreTokenizer(),
+            postProcessor: BertProcessing(cls: clsId, sep: sepId), addedTokens: added)
     }
 }
 
@@ -100,10 +109,14 @@ extension Tokenizer {
 struct TokenizerJSON {
     let file: String
 
-    static let normalizers = ["BertNormalizer", "NFD", "NFKD", "NFC", "NFKC", "Lowercase", "StripAccents", "Strip",
-                              "Replace", "Prepend", "Precompiled", "Nmt", "Sequence"]
-    static let preTokenizers = ["BertPreTokenizer", "ByteLevel", "Whitespace", "WhitespaceSplit", "Metaspace",
-                                "Punctuation", "Digits", "Split", "Sequence"]
+    static let normalizers = [
+        "BertNormalizer", "NFD", "NFKD", "NFC", "NFKC", "Lowercase", "StripAccents", "Strip",
+        "Replace", "Prepend", "Precompiled", "Nmt", "Sequence",
+    ]
+    static let preTokenizers = [
+        "BertPreTokenizer", "ByteLevel", "Whitespace", "WhitespaceSplit", "Metaspace",
+        "Punctuation", "Digits", "Split", "Sequence",
+    ]
     static let postProcessors = ["BertProcessing", "RobertaProcessing", "TemplateProcessing", "ByteLevel", "Sequence"]
     static let models = ["WordPiece", "BPE", "Unigram"]
 
@@ -119,18 +132,21 @@ struct TokenizerJSON {
         let postProcessor = try root.optional("post_processor").map(postProcessor)
         let maxId = model.vocabulary.count + addedTokens.count + 1_000_000
         for t in addedTokens where t.id > maxId {
-            throw TokenizerError.invalidField(path: file, field: "$.added_tokens", expected: "ids near the vocabulary's", found: "\(t.id) for '\(t.content)'")
+            throw TokenizerError.invalidField(
+                path: file, field: "$.added_tokens", expected: "ids near the vocabulary's", found: "\(t.id) for '\(t.content)'")
         }
-        return Tokenizer(model: model, normalizer: normalizer, preTokenizer: preTokenizer, postProcessor: postProcessor,
-                         addedTokens: addedTokens, truncation: try root.optional("truncation").map(truncation),
-                         padding: try root.optional("padding").map(padding))
+        return Tokenizer(
+            model: model, normalizer: normalizer, preTokenizer: preTokenizer, postProcessor: postProcessor,
+            addedTokens: addedTokens, truncation: try root.optional("truncation").map(truncation),
+            padding: try root.optional("padding").map(padding))
     }
 
     func addedToken(_ n: JSONNode) throws -> AddedToken {
-        AddedToken(content: try n.string("content"), id: try n.required("id").int(max: TokenizerLimits.maxEntries * 2),
-                   special: try n.bool("special", default: false), lstrip: try n.bool("lstrip", default: false),
-                   rstrip: try n.bool("rstrip", default: false), normalized: try n.bool("normalized", default: true),
-                   singleWord: try n.bool("single_word", default: false))
+        AddedToken(
+            content: try n.string("content"), id: try n.required("id").int(max: TokenizerLimits.maxEntries * 2),
+            special: try n.bool("special", default: false), lstrip: try n.bool("lstrip", default: false),
+            rstrip: try n.bool("rstrip", default: false), normalized: try n.bool("normalized", default: true),
+            singleWord: try n.bool("single_word", default: false))
     }
 
     func pattern(_ n: JSONNode) throws -> TextPattern {
@@ -149,7 +165,8 @@ struct TokenizerJSON {
         guard let b = try n.optional("behavior") else { return value }
         let s = try b.string()
         guard let v = SplitBehavior(rawValue: s) else {
-            throw TokenizerError.unsupported(path: file, field: b.path, found: s, supported: ["Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous"])
+            throw TokenizerError.unsupported(
+                path: file, field: b.path, found: s, supported: ["Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous"])
         }
         return v
     }
@@ -158,8 +175,9 @@ struct TokenizerJSON {
         let type = try n.type()
         switch type {
         case "BertNormalizer":
-            return BertNormalizer(cleanText: try n.bool("clean_text", default: true), handleChineseChars: try n.bool("handle_chinese_chars", default: true),
-                                  stripAccents: try n.optional("strip_accents")?.bool(), lowercase: try n.bool("lowercase", default: true))
+            return BertNormalizer(
+                cleanText: try n.bool("clean_text", default: true), handleChineseChars: try n.bool("handle_chinese_chars", default: true),
+                stripAccents: try n.optional("strip_accents")?.bool(), lowercase: try n.bool("lowercase", default: true))
         case "NFD", "NFKD", "NFC", "NFKC": return UnicodeNormalizer(form: UnicodeNormalizer.Form(rawValue: type)!)
         case "Lowercase": return Lowercase()
         case "Nmt": return NmtNormalizer()
@@ -181,7 +199,9 @@ struct TokenizerJSON {
         let type = try n.type()
         switch type {
         case "BertPreTokenizer": return BertPreTokenizer()
-        case "ByteLevel": return ByteLevelPreTokenizer(addPrefixSpace: try n.bool("add_prefix_space", default: true), useRegex: try n.bool("use_regex", default: true))
+        case "ByteLevel":
+            return ByteLevelPreTokenizer(
+                addPrefixSpace: try n.bool("add_prefix_space", default: true), useRegex: try n.bool("use_regex", default: true))
         case "Whitespace": return WhitespacePreTokenizer()
         case "WhitespaceSplit": return WhitespaceSplit()
         case "Metaspace":
@@ -203,8 +223,9 @@ struct TokenizerJSON {
         case "Punctuation": return PunctuationPreTokenizer(behavior: try behavior(n, default: .isolated))
         case "Digits": return DigitsPreTokenizer(individualDigits: try n.bool("individual_digits", default: false))
         case "Split":
-            return SplitPreTokenizer(pattern: try pattern(n.required("pattern")), behavior: try behavior(n, default: .removed),
-                                     invert: try n.bool("invert", default: false))
+            return SplitPreTokenizer(
+                pattern: try pattern(n.required("pattern")), behavior: try behavior(n, default: .removed),
+                invert: try n.bool("invert", default: false))
         case "Sequence": return PreTokenizerSequence(try n.required("pretokenizers").array().map(preTokenizer))
         default: throw unsupported(n, type, Self.preTokenizers)
         }
@@ -236,13 +257,16 @@ struct TokenizerJSON {
                     if let s = try p.optional("SpecialToken") {
                         let name = try s.string("id")
                         guard let ids = specials[name] else {
-                            throw TokenizerError.invalidField(path: file, field: s.path + ".id", expected: "a key of special_tokens", found: "'\(name)'")
+                            throw TokenizerError.invalidField(
+                                path: file, field: s.path + ".id", expected: "a key of special_tokens", found: "'\(name)'")
                         }
                         return .special(ids: ids, typeId: try s.required("type_id").int(max: 1 << 16))
                     }
                     if let s = try p.optional("Sequence") {
                         let id = try s.string("id")
-                        guard id == "A" || id == "B" else { throw TokenizerError.invalidField(path: file, field: s.path + ".id", expected: "A or B", found: "'\(id)'") }
+                        guard id == "A" || id == "B" else {
+                            throw TokenizerError.invalidField(path: file, field: s.path + ".id", expected: "A or B", found: "'\(id)'")
+                        }
                         return .sequence(index: id == "A" ? 0 : 1, typeId: try s.required("type_id").int(max: 1 << 16))
                     }
                     throw p.fail("{\"SpecialToken\": ...} or {\"Sequence\": ...}")
@@ -254,8 +278,9 @@ struct TokenizerJSON {
             let parts = try n.required("processors").array()
             let real = try parts.filter { try $0.type() != "ByteLevel" }
             guard real.count <= 1 else {
-                throw TokenizerError.unsupported(path: file, field: n.path + ".processors", found: "\(real.count) token-adding processors",
-                                                 supported: ["ByteLevel processors plus at most one other"])
+                throw TokenizerError.unsupported(
+                    path: file, field: n.path + ".processors", found: "\(real.count) token-adding processors",
+                    supported: ["ByteLevel processors plus at most one other"])
             }
             return try real.first.map(postProcessor) ?? DefaultPostProcessor()
         default: throw unsupported(n, type, Self.postProcessors)
@@ -274,7 +299,9 @@ struct TokenizerJSON {
             type = "WordPiece"
         }
         func tokenLength(_ s: String, _ node: JSONNode) throws {
-            if s.unicodeScalars.count > TokenizerLimits.maxTokenLength { throw node.fail("a token of at most \(TokenizerLimits.maxTokenLength) characters") }
+            if s.unicodeScalars.count > TokenizerLimits.maxTokenLength {
+                throw node.fail("a token of at most \(TokenizerLimits.maxTokenLength) characters")
+            }
         }
         func vocabulary() throws -> [String: Int] {
             let node = try n.required("vocab")
@@ -295,8 +322,11 @@ struct TokenizerJSON {
             if let top = ids.max(), top + 1 > ids.count {
                 let missing = (0...top).lazy.filter { !ids.contains($0) && !addedIds.contains($0) }.prefix(3).map(String.init)
                 if !missing.isEmpty {
-                    throw TokenizerError.unsupported(path: file, field: node.path, found: "ids missing from the vocabulary (" + missing.joined(separator: ", ") + "), as when two keys are canonically equivalent Unicode",
-                                                     supported: ["vocabularies whose keys differ after Unicode canonical equivalence"])
+                    throw TokenizerError.unsupported(
+                        path: file, field: node.path,
+                        found: "ids missing from the vocabulary (" + missing.joined(separator: ", ")
+                            + "), as when two keys are canonically equivalent Unicode",
+                        supported: ["vocabularies whose keys differ after Unicode canonical equivalence"])
                 }
             }
             return v
@@ -308,8 +338,9 @@ struct TokenizerJSON {
             guard v[unk] != nil else {
                 throw TokenizerError.invalidField(path: file, field: n.path + ".unk_token", expected: "a token of the vocabulary", found: "'\(unk)'")
             }
-            return try WordPiece(vocabulary: v, unknownToken: unk, continuingSubwordPrefix: try n.optionalString("continuing_subword_prefix") ?? "##",
-                                 maxInputCharsPerWord: try n.optional("max_input_chars_per_word")?.int() ?? 100)
+            return try WordPiece(
+                vocabulary: v, unknownToken: unk, continuingSubwordPrefix: try n.optionalString("continuing_subword_prefix") ?? "##",
+                maxInputCharsPerWord: try n.optional("max_input_chars_per_word")?.int() ?? 100)
         case "BPE":
             let v = try vocabulary()
             let merges: [(String, String)] = try n.required("merges").array().map { m in
@@ -325,11 +356,12 @@ struct TokenizerJSON {
                 let p = try d.double()
                 guard (0...1).contains(p) else { throw d.fail("a probability in 0...1") }
             }
-            return try BPE(vocabulary: v, merges: merges, unknownToken: try n.optionalString("unk_token"),
-                           continuingSubwordPrefix: try n.optionalString("continuing_subword_prefix"),
-                           endOfWordSuffix: try n.optionalString("end_of_word_suffix"),
-                           fuseUnknown: try n.bool("fuse_unk", default: false), byteFallback: try n.bool("byte_fallback", default: false),
-                           ignoreMerges: try n.bool("ignore_merges", default: false), file: file, field: n.path + ".merges")
+            return try BPE(
+                vocabulary: v, merges: merges, unknownToken: try n.optionalString("unk_token"),
+                continuingSubwordPrefix: try n.optionalString("continuing_subword_prefix"),
+                endOfWordSuffix: try n.optionalString("end_of_word_suffix"),
+                fuseUnknown: try n.bool("fuse_unk", default: false), byteFallback: try n.bool("byte_fallback", default: false),
+                ignoreMerges: try n.bool("ignore_merges", default: false), file: file, field: n.path + ".merges")
         case "Unigram":
             let pieces: [(String, Double)] = try n.required("vocab").array().map { e in
                 let pair = try e.array()
@@ -351,7 +383,8 @@ struct TokenizerJSON {
     func truncation(_ n: JSONNode) throws -> Truncation {
         let s = try n.optionalString("strategy") ?? "LongestFirst"
         guard let strategy = Truncation.Strategy(rawValue: s) else {
-            throw TokenizerError.unsupported(path: file, field: n.path + ".strategy", found: s, supported: ["LongestFirst", "OnlyFirst", "OnlySecond"])
+            throw TokenizerError.unsupported(
+                path: file, field: n.path + ".strategy", found: s, supported: ["LongestFirst", "OnlyFirst", "OnlySecond"])
         }
         let d = try n.optionalString("direction") ?? "Right"
         guard let direction = Truncation.Direction(rawValue: d) else {
@@ -374,9 +407,10 @@ struct TokenizerJSON {
         guard let direction = Padding.Direction(rawValue: d) else {
             throw TokenizerError.unsupported(path: file, field: n.path + ".direction", found: d, supported: ["Right", "Left"])
         }
-        return Padding(length: length, padId: try n.optional("pad_id")?.int(max: TokenizerLimits.maxEntries * 2) ?? 0,
-                       padTypeId: try n.optional("pad_type_id")?.int(max: 1 << 16) ?? 0,
-                       padToken: try n.optionalString("pad_token") ?? "[PAD]",
-                       multipleOf: try n.optional("pad_to_multiple_of")?.int(), direction: direction)
+        return Padding(
+            length: length, padId: try n.optional("pad_id")?.int(max: TokenizerLimits.maxEntries * 2) ?? 0,
+            padTypeId: try n.optional("pad_type_id")?.int(max: 1 << 16) ?? 0,
+            padToken: try n.optionalString("pad_token") ?? "[PAD]",
+            multipleOf: try n.optional("pad_to_multiple_of")?.int(), direction: direction)
     }
 }

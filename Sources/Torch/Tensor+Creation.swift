@@ -58,8 +58,9 @@ extension Tensor {
     public convenience init<T: TensorElement>(rows: [[T]]) throws {
         let width = rows.first?.count ?? 0
         guard rows.allSatisfy({ $0.count == width }) else {
-            throw TorchError.shapeMismatch(operation: "Tensor(rows:)", expected: [rows.count, width],
-                                           actual: rows.map(\.count))
+            throw TorchError.shapeMismatch(
+                operation: "Tensor(rows:)", expected: [rows.count, width],
+                actual: rows.map(\.count))
         }
         try self.init(rows.flatMap { $0 }, shape: [rows.count, width])
     }
@@ -73,8 +74,9 @@ extension Tensor {
     public convenience init<T: TensorElement>(copying buffer: UnsafeBufferPointer<T>, shape: [Int]) throws {
         let dims = try checkedShape("Tensor(copying:shape:)", shape, count: buffer.count)
         var out: OpaquePointer? = nil
-        try check("Tensor(copying:shape:)",
-                  ht_tensor_from_data(buffer.baseAddress, T.dtype.code, dims, Int64(dims.count), &out))
+        try check(
+            "Tensor(copying:shape:)",
+            ht_tensor_from_data(buffer.baseAddress, T.dtype.code, dims, Int64(dims.count), &out))
         guard let out else { throw TorchError.libtorch(operation: "Tensor(copying:shape:)", message: "no tensor") }
         self.init(handle: out)
     }
@@ -116,8 +118,9 @@ extension Tensor {
         let dims = try checkedShape("Tensor(borrowing:shape:)", shape, count: buffer.count)
         let context = Unmanaged.passRetained(Deallocator(deallocate) as AnyObject).toOpaque()
         var out: OpaquePointer? = nil
-        let status = ht_tensor_from_blob(UnsafeMutableRawPointer(buffer.baseAddress), T.dtype.code, dims,
-                                         Int64(dims.count), releaseOwner, context, &out)
+        let status = ht_tensor_from_blob(
+            UnsafeMutableRawPointer(buffer.baseAddress), T.dtype.code, dims,
+            Int64(dims.count), releaseOwner, context, &out)
         guard status == 0, let out else {
             Unmanaged<AnyObject>.fromOpaque(context).release()
             throw TorchError.libtorch(operation: "Tensor(borrowing:shape:)", message: lastErrorMessage())

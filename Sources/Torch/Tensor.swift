@@ -42,8 +42,10 @@ public final class Tensor {
 
     /// Wraps the new handle a shim call wrote into its out-parameter.
     @inline(__always)
-    package static func make(_ operation: @autoclosure () -> String,
-                     _ body: (UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> Tensor {
+    package static func make(
+        _ operation: @autoclosure () -> String,
+        _ body: (UnsafeMutablePointer<OpaquePointer?>) -> Int32
+    ) throws -> Tensor {
         var out: OpaquePointer? = nil
         try check(operation(), body(&out))
         guard let out else {
@@ -54,8 +56,10 @@ public final class Tensor {
 
     /// A unary operation: `self` in, one new tensor out.
     @inline(__always)
-    func derive(_ operation: @autoclosure () -> String,
-                _ body: (OpaquePointer, UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> Tensor {
+    func derive(
+        _ operation: @autoclosure () -> String,
+        _ body: (OpaquePointer, UnsafeMutablePointer<OpaquePointer?>) -> Int32
+    ) throws -> Tensor {
         try withHandle { h in try Tensor.make(operation()) { body(h, $0) } }
     }
 
@@ -156,7 +160,8 @@ public final class Tensor {
         return try withHandle { h in
             var raw: UnsafeMutableRawPointer? = nil
             try check("withUnsafeBufferPointer", ht_tensor_data_ptr(h, &raw))
-            let typed = raw.map { UnsafeBufferPointer(start: $0.assumingMemoryBound(to: T.self), count: n) }
+            let typed =
+                raw.map { UnsafeBufferPointer(start: $0.assumingMemoryBound(to: T.self), count: n) }
                 ?? UnsafeBufferPointer(start: nil, count: 0)
             return try body(typed)
         }
@@ -174,7 +179,8 @@ public final class Tensor {
         return try withHandle { h in
             var raw: UnsafeMutableRawPointer? = nil
             try check("withUnsafeMutableBufferPointer", ht_tensor_data_ptr(h, &raw))
-            let typed = raw.map { UnsafeMutableBufferPointer(start: $0.assumingMemoryBound(to: T.self), count: n) }
+            let typed =
+                raw.map { UnsafeMutableBufferPointer(start: $0.assumingMemoryBound(to: T.self), count: n) }
                 ?? UnsafeMutableBufferPointer(start: nil, count: 0)
             return try body(typed)
         }

@@ -72,8 +72,10 @@ public enum TorchRuntime {
     ///    heap instead of being mapped and unmapped on every training step, which
     ///    saves the page faults of fresh mappings (about 20% of a small CNN's step
     ///    here). The process then holds on to up to 128 MiB of freed memory.
-    public static func configure(threads: Int? = nil, tuneAllocator: Bool = true,
-                                 arguments: [String] = CommandLine.arguments) {
+    public static func configure(
+        threads: Int? = nil, tuneAllocator: Bool = true,
+        arguments: [String] = CommandLine.arguments
+    ) {
         BLASRuntime.ensureOptimizedKernels(arguments: arguments)
         let count = threads ?? ProcessInfo.processInfo.activeProcessorCount
         threadCount = count

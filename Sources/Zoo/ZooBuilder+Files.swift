@@ -29,27 +29,31 @@ extension ZooBuilder {
     /// The model card: 3 x S x S images in 0...1, resized to S x S when they differ,
     /// features from `features`, source logits from `forward`.
     package static func card(for model: ZooModelSummary, imageSize: Int) -> ModelCard {
-        ModelCard(name: model.name, file: model.file,
-                  input: InputSpec(kind: .image, channels: 3, height: imageSize, width: imageSize, resize: .resize),
-                  representation: RepresentationSpec(method: "features"),
-                  sourceHead: Stage(method: "forward"),
-                  hints: model.hints,
-                  metadata: Metadata(parameters: model.parameters, sourceDataset: model.sourceTask,
-                                     description: "\(model.architecture) pre-trained on the procedural task '\(model.sourceTask)' "
-                                         + String(format: "(source accuracy %.3f)", model.result.sourceAccuracy),
-                                     featureDimension: model.featureDimension, sourceClasses: model.sourceClasses))
+        ModelCard(
+            name: model.name, file: model.file,
+            input: InputSpec(kind: .image, channels: 3, height: imageSize, width: imageSize, resize: .resize),
+            representation: RepresentationSpec(method: "features"),
+            sourceHead: Stage(method: "forward"),
+            hints: model.hints,
+            metadata: Metadata(
+                parameters: model.parameters, sourceDataset: model.sourceTask,
+                description: "\(model.architecture) pre-trained on the procedural task '\(model.sourceTask)' "
+                    + String(format: "(source accuracy %.3f)", model.result.sourceAccuracy),
+                featureDimension: model.featureDimension, sourceClasses: model.sourceClasses))
     }
 
     /// A model from an earlier build that can be kept: its record matches the
     /// fingerprint and its file still has the recorded digest.
     static func reusable(_ model: ZooModelSpec, fingerprint: String, hub: URL, records: URL) -> ZooModelRecord? {
         guard let data = try? Data(contentsOf: records.appendingPathComponent(model.name + ".json")),
-              let record = try? JSONDecoder().decode(ZooModelRecord.self, from: data),
-              record.fingerprint == fingerprint else { return nil }
+            let record = try? JSONDecoder().decode(ZooModelRecord.self, from: data),
+            record.fingerprint == fingerprint
+        else { return nil }
         let file = hub.appendingPathComponent(record.summary.file)
         guard FileManager.default.fileExists(atPath: file.path),
-              FileManager.default.fileExists(atPath: hub.appendingPathComponent(model.name + ".json").path),
-              (try? FileDigest.sha256(of: file)) == record.modelSHA256 else { return nil }
+            FileManager.default.fileExists(atPath: hub.appendingPathComponent(model.name + ".json").path),
+            (try? FileDigest.sha256(of: file)) == record.modelSHA256
+        else { return nil }
         return record
     }
 
@@ -60,7 +64,8 @@ extension ZooBuilder {
         guard TaskDatasetWriter.readDescription(layout.target) != nil else { return false }
         return manifest.models.allSatisfy { m in
             guard let data = try? Data(contentsOf: layout.records.appendingPathComponent(m.name + ".json")),
-                  let record = try? JSONDecoder().decode(ZooModelRecord.self, from: data) else { return false }
+                let record = try? JSONDecoder().decode(ZooModelRecord.self, from: data)
+            else { return false }
             return FileManager.default.fileExists(atPath: layout.hub.appendingPathComponent(m.name + ".json").path)
                 && (try? FileDigest.sha256(of: layout.hub.appendingPathComponent(m.file))) == record.modelSHA256
         }

@@ -15,7 +15,9 @@ extension ZooBuilder {
     }
 
     struct PlanKey: Encodable { let generator: Int; let builder: Int; let seed: UInt64; let plan: ZooPlan }
-    struct ModelKey: Encodable { let generator: Int; let builder: Int; let seed: UInt64; let imageSize: Int; let model: ZooModelSpec; let source: TaskSpec }
+    struct ModelKey: Encodable {
+        let generator: Int; let builder: Int; let seed: UInt64; let imageSize: Int; let model: ZooModelSpec; let source: TaskSpec
+    }
     struct TaskKey: Encodable { let generator: Int; let seed: UInt64; let imageSize: Int; let task: TaskSpec }
 
     static func planFingerprint(_ plan: ZooPlan, seed: UInt64) throws -> String {
@@ -23,8 +25,10 @@ extension ZooBuilder {
     }
 
     static func modelFingerprint(_ model: ZooModelSpec, plan: ZooPlan, seed: UInt64) throws -> String {
-        try sha256JSON(ModelKey(generator: ZooVersion.generator, builder: ZooVersion.builder, seed: seed, imageSize: plan.imageSize,
-                                model: model, source: plan.source(named: model.source)!))
+        try sha256JSON(
+            ModelKey(
+                generator: ZooVersion.generator, builder: ZooVersion.builder, seed: seed, imageSize: plan.imageSize,
+                model: model, source: plan.source(named: model.source)!))
     }
 
     static func taskFingerprint(_ task: TaskSpec, imageSize: Int, seed: UInt64) throws -> String {

@@ -42,22 +42,29 @@ package enum ZooBuilder {
 
     /// Builds (or finds) the built-in zoo of `size`. `workers`: models trained at once,
     /// one core each (default: every core).
-    package static func build(size: ZooSize, seed: UInt64 = 0, directory: URL, progress: ProgressReporter = ProgressReporter(),
-                             workers: Int = ProcessInfo.processInfo.activeProcessorCount, hooks: ZooBuildHooks = ZooBuildHooks()) throws -> BuiltZoo {
+    package static func build(
+        size: ZooSize, seed: UInt64 = 0, directory: URL, progress: ProgressReporter = ProgressReporter(),
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount, hooks: ZooBuildHooks = ZooBuildHooks()
+    ) throws -> BuiltZoo {
         try build(plan: ZooCatalogue.plan(size), seed: seed, directory: directory, progress: progress, workers: workers, hooks: hooks)
     }
 
-    package static func build(plan: ZooPlan, seed: UInt64, directory: URL, progress: ProgressReporter = ProgressReporter(),
-                             workers: Int = ProcessInfo.processInfo.activeProcessorCount, hooks: ZooBuildHooks = ZooBuildHooks()) throws -> BuiltZoo {
+    package static func build(
+        plan: ZooPlan, seed: UInt64, directory: URL, progress: ProgressReporter = ProgressReporter(),
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount, hooks: ZooBuildHooks = ZooBuildHooks()
+    ) throws -> BuiltZoo {
         let started = Date()
         if let problem = plan.validationProblem() { throw ZooError.invalidArgument(problem) }
         let fingerprint = try planFingerprint(plan, seed: seed)
         let layout = Layout(directory: directory)
         if let existing = ZooManifest.read(from: directory), existing.fingerprint == fingerprint, isComplete(existing, layout) {
-            progress.log(String(format: "zoo: %@ zoo (seed %llu) already built in %@ (checked in %.0f ms)", plan.size, seed, directory.path,
-                                Date().timeIntervalSince(started) * 1000))
-            return BuiltZoo(directory: directory, hub: layout.hub, target: layout.target, manifest: existing, reused: true, trainedModels: [],
-                            seconds: Date().timeIntervalSince(started))
+            progress.log(
+                String(
+                    format: "zoo: %@ zoo (seed %llu) already built in %@ (checked in %.0f ms)", plan.size, seed, directory.path,
+                    Date().timeIntervalSince(started) * 1000))
+            return BuiltZoo(
+                directory: directory, hub: layout.hub, target: layout.target, manifest: existing, reused: true, trainedModels: [],
+                seconds: Date().timeIntervalSince(started))
         }
         progress.log("zoo: building the \(plan.size) zoo (seed \(seed), \(plan.models.count) models) in \(directory.path)")
         for dir in [layout.hub, layout.records, layout.sources] {
@@ -66,34 +73,42 @@ package enum ZooBuilder {
         // A stale manifest must not survive a partial rebuild.
         try? FileManager.default.removeItem(at: directory.appendingPathComponent(ZooManifest.fileName))
 
-        let target = Target(task: try prepareTask(plan.target, imageSize: plan.imageSize, seed: seed, directory: layout.target, progress: progress),
-                            fingerprint: try taskFingerprint(plan.target, imageSize: plan.imageSize, seed: seed))
+        let target = Target(
+            task: try prepareTask(plan.target, imageSize: plan.imageSize, seed: seed, directory: layout.target, progress: progress),
+            fingerprint: try taskFingerprint(plan.target, imageSize: plan.imageSize, seed: seed))
         var sources = [String: GeneratedTask]()
         for spec in plan.sources {
-            sources[spec.name] = try prepareTask(spec, imageSize: plan.imageSize, seed: seed,
-                                                 directory: layout.sources.appendingPathComponent(spec.name), progress: progress)
+            sources[spec.name] = try prepareTask(
+                spec, imageSize: plan.imageSize, seed: seed,
+                directory: layout.sources.appendingPathComponent(spec.name), progress: progress)
         }
         var (summaries, pending) = try keepFinished(plan, seed: seed, layout: layout, target: target, progress: progress)
-        for summary in try train(pending, plan: plan, seed: seed, sources: sources, target: target, layout: layout, workers: workers,
-                                 progress: progress, hooks: hooks) {
+        for summary in try train(
+            pending, plan: plan, seed: seed, sources: sources, target: target, layout: layout, workers: workers,
+            progress: progress, hooks: hooks)
+        {
             summaries[summary.name] = summary
         }
         try removeStale(plan, layout)
 
-        let manifest = ZooManifest(generatorVersion: ZooVersion.generator, builderVersion: ZooVersion.builder, seed: seed, size: plan.size,
-                                   fingerprint: fingerprint, imageSize: plan.imageSize, hub: hubFolder,
-                                   target: ZooTaskSummary(plan.target, directory: targetFolder),
-                                   sources: plan.sources.map { ZooTaskSummary($0, directory: sourcesFolder + "/" + $0.name) },
-                                   models: plan.models.map { summaries[$0.name]! },
-                                   buildSeconds: Date().timeIntervalSince(started),
-                                   targetPixelProbeAccuracy: try pixelProbe(target.task))
+        let manifest = ZooManifest(
+            generatorVersion: ZooVersion.generator, builderVersion: ZooVersion.builder, seed: seed, size: plan.size,
+            fingerprint: fingerprint, imageSize: plan.imageSize, hub: hubFolder,
+            target: ZooTaskSummary(plan.target, directory: targetFolder),
+            sources: plan.sources.map { ZooTaskSummary($0, directory: sourcesFolder + "/" + $0.name) },
+            models: plan.models.map { summaries[$0.name]! },
+            buildSeconds: Date().timeIntervalSince(started),
+            targetPixelProbeAccuracy: try pixelProbe(target.task))
         try writeAtomically(try ZooJSON.encode(manifest), to: directory.appendingPathComponent(ZooManifest.fileName))
-        progress.log(String(format: "zoo: built in %.1f s; target linear-probe accuracy %.2f to %.2f across models (raw pixels %.2f)",
-                            manifest.buildSeconds, manifest.models.map(\.targetProbeAccuracy).min() ?? 0,
-                            manifest.models.map(\.targetProbeAccuracy).max() ?? 0, manifest.targetPixelProbeAccuracy))
-        return BuiltZoo(directory: directory, hub: layout.hub, target: layout.target, manifest: manifest, reused: false,
-                        trainedModels: plan.models.map(\.name).filter { name in pending.contains { $0.model.name == name } },
-                        seconds: manifest.buildSeconds)
+        progress.log(
+            String(
+                format: "zoo: built in %.1f s; target linear-probe accuracy %.2f to %.2f across models (raw pixels %.2f)",
+                manifest.buildSeconds, manifest.models.map(\.targetProbeAccuracy).min() ?? 0,
+                manifest.models.map(\.targetProbeAccuracy).max() ?? 0, manifest.targetPixelProbeAccuracy))
+        return BuiltZoo(
+            directory: directory, hub: layout.hub, target: layout.target, manifest: manifest, reused: false,
+            trainedModels: plan.models.map(\.name).filter { name in pending.contains { $0.model.name == name } },
+            seconds: manifest.buildSeconds)
     }
 
     /// The folders of a zoo directory.
@@ -120,8 +135,10 @@ package enum ZooBuilder {
 
     /// Splits the plan's models into those an earlier build finished (their summaries;
     /// the probe is measured again when the target changed) and those to train.
-    static func keepFinished(_ plan: ZooPlan, seed: UInt64, layout: Layout, target: Target,
-                             progress: ProgressReporter) throws -> ([String: ZooModelSummary], [PendingModel]) {
+    static func keepFinished(
+        _ plan: ZooPlan, seed: UInt64, layout: Layout, target: Target,
+        progress: ProgressReporter
+    ) throws -> ([String: ZooModelSummary], [PendingModel]) {
         var kept = [String: ZooModelSummary]()
         var pending = [PendingModel]()
         for (index, model) in plan.models.enumerated() {
@@ -146,8 +163,10 @@ package enum ZooBuilder {
 
     /// Trains the pending models, one per worker thread, the costliest first (so the
     /// last job to finish is a short one); progress counts epochs over all of them.
-    static func train(_ pending: [PendingModel], plan: ZooPlan, seed: UInt64, sources: [String: GeneratedTask], target: Target,
-                      layout: Layout, workers: Int, progress: ProgressReporter, hooks: ZooBuildHooks) throws -> [ZooModelSummary] {
+    static func train(
+        _ pending: [PendingModel], plan: ZooPlan, seed: UInt64, sources: [String: GeneratedTask], target: Target,
+        layout: Layout, workers: Int, progress: ProgressReporter, hooks: ZooBuildHooks
+    ) throws -> [ZooModelSummary] {
         guard !pending.isEmpty else { return [] }
         let jobs = pending.sorted { trainingCost($0.model, plan: plan) > trainingCost($1.model, plan: plan) }
         let results = Locked([ZooModelSummary]())
@@ -158,12 +177,15 @@ package enum ZooBuilder {
         defer { progress.finish() }
         try WorkerPool.run(jobs: jobs.count, workers: workers) { j in
             let (index, model, modelFingerprint) = jobs[j]
-            let summary = try trainAndSave(model, task: sources[model.source]!, target: target, imageSize: imageSize, seed: seed,
-                                           layout: layout, fingerprint: modelFingerprint, progress: progress)
+            let summary = try trainAndSave(
+                model, task: sources[model.source]!, target: target, imageSize: imageSize, seed: seed,
+                layout: layout, fingerprint: modelFingerprint, progress: progress)
             results.withLock { $0.append(summary) }
-            progress.log(String(format: "zoo: [%d/%d] %@ (%@ on %@): source accuracy %.3f, target probe %.3f, %.1f s",
-                                index + 1, total, model.name, model.architecture.family, model.source, summary.result.sourceAccuracy,
-                                summary.targetProbeAccuracy, summary.result.seconds))
+            progress.log(
+                String(
+                    format: "zoo: [%d/%d] %@ (%@ on %@): source accuracy %.3f, target probe %.3f, %.1f s",
+                    index + 1, total, model.name, model.architecture.family, model.source, summary.result.sourceAccuracy,
+                    summary.targetProbeAccuracy, summary.result.seconds))
             try hooks.afterModel?(model.name)
         }
         return results.current
@@ -174,7 +196,8 @@ package enum ZooBuilder {
         let task = try TaskGenerator.generate(spec, imageSize: imageSize, seed: seed)
         let existing = TaskDatasetWriter.readDescription(directory)
         if existing?.spec != spec || existing?.seed != seed || existing?.imageSize != imageSize
-            || existing?.generatorVersion != ZooVersion.generator {
+            || existing?.generatorVersion != ZooVersion.generator
+        {
             try? FileManager.default.removeItem(at: directory)
             try TaskDatasetWriter.write(task, seed: seed, to: directory)
             progress.log("zoo: task \(spec.name): \(task.train.count) training and \(task.test.count) test images written")
@@ -184,25 +207,33 @@ package enum ZooBuilder {
 
     /// Builds and pre-trains one model, measures its target probe, then writes model
     /// file, card and record, each atomically and in that order.
-    static func trainAndSave(_ model: ZooModelSpec, task: GeneratedTask, target: Target, imageSize: Int, seed: UInt64,
-                             layout: Layout, fingerprint: String, progress: ProgressReporter) throws -> ZooModelSummary {
-        let network = try NetworkBuilder.make(model.architecture, imageSize: imageSize, classes: task.spec.classCount,
-                                              seed: modelSeed(model.name, seed: seed))
-        let result = try Pretrainer.train(network, task: task, options: model.training, seed: modelSeed(model.name, seed: seed) &+ 1,
-                                          name: model.name) { epoch, epochs, loss in
+    static func trainAndSave(
+        _ model: ZooModelSpec, task: GeneratedTask, target: Target, imageSize: Int, seed: UInt64,
+        layout: Layout, fingerprint: String, progress: ProgressReporter
+    ) throws -> ZooModelSummary {
+        let network = try NetworkBuilder.make(
+            model.architecture, imageSize: imageSize, classes: task.spec.classCount,
+            seed: modelSeed(model.name, seed: seed))
+        let result = try Pretrainer.train(
+            network, task: task, options: model.training, seed: modelSeed(model.name, seed: seed) &+ 1,
+            name: model.name
+        ) { epoch, epochs, loss in
             progress.advance(String(format: "%@ epoch %d/%d loss %.3f", model.name, epoch, epochs, loss))
         }
-        let summary = ZooModelSummary(name: model.name, family: model.architecture.family, architecture: model.architecture,
-                                      sourceTask: model.source, parameters: try NetworkBuilder.parameterCount(network),
-                                      featureDimension: model.architecture.featureDimension, sourceClasses: task.spec.classCount,
-                                      training: model.training, result: result, targetProbeAccuracy: try probe(network, target: target.task),
-                                      hints: Stage(method: "hints"), file: model.name + ".pt")
+        let summary = ZooModelSummary(
+            name: model.name, family: model.architecture.family, architecture: model.architecture,
+            sourceTask: model.source, parameters: try NetworkBuilder.parameterCount(network),
+            featureDimension: model.architecture.featureDimension, sourceClasses: task.spec.classCount,
+            training: model.training, result: result, targetProbeAccuracy: try probe(network, target: target.task),
+            hints: Stage(method: "hints"), file: model.name + ".pt")
         let modelURL = layout.hub.appendingPathComponent(summary.file)
         try saveAtomically(network, to: modelURL)
-        let record = ZooModelRecord(fingerprint: fingerprint, targetFingerprint: target.fingerprint,
-                                    modelSHA256: try FileDigest.sha256(of: modelURL), summary: summary)
-        try writeAtomically(try HubManifest.encodeCard(card(for: summary, imageSize: imageSize)),
-                            to: layout.hub.appendingPathComponent(model.name + ".json"))
+        let record = ZooModelRecord(
+            fingerprint: fingerprint, targetFingerprint: target.fingerprint,
+            modelSHA256: try FileDigest.sha256(of: modelURL), summary: summary)
+        try writeAtomically(
+            try HubManifest.encodeCard(card(for: summary, imageSize: imageSize)),
+            to: layout.hub.appendingPathComponent(model.name + ".json"))
         try writeAtomically(try ZooJSON.encode(record), to: layout.records.appendingPathComponent(model.name + ".json"))
         return summary
     }
@@ -234,8 +265,9 @@ package enum ZooBuilder {
                 return try network.run(method: "features", [.tensor(x)]).tensor().to(.float64).toMatrix()
             }
         }
-        return try ZooProbe.accuracy(train: try features(target.train), trainLabels: target.train.labels,
-                                        test: try features(target.test), testLabels: target.test.labels)
+        return try ZooProbe.accuracy(
+            train: try features(target.train), trainLabels: target.train.labels,
+            test: try features(target.test), testLabels: target.test.labels)
     }
 
     /// The same probe on raw pixels: the baseline a model's features must beat.
@@ -243,11 +275,11 @@ package enum ZooBuilder {
         func pixels(_ split: GeneratedSplit) -> Matrix {
             Matrix(rows: split.count, columns: split.sampleShape.reduce(1, *), storage: split.images.map { Double($0) / 255 })
         }
-        return try ZooProbe.accuracy(train: pixels(target.train), trainLabels: target.train.labels,
-                                        test: pixels(target.test), testLabels: target.test.labels)
+        return try ZooProbe.accuracy(
+            train: pixels(target.train), trainLabels: target.train.labels,
+            test: pixels(target.test), testLabels: target.test.labels)
     }
 }
-
 
 /// `records/<model>.json`: what a build needs to decide whether a model can be kept.
 struct ZooModelRecord: Codable {

@@ -19,46 +19,52 @@ package enum ZooCatalogue {
         let test = 50
         var sources = [strokes(train, test), palette(train, test), glyphs(train, test), layouts(train, test)]
         if !quick { sources.append(mixed(train, test)) }
-        return ZooPlan(size: size.rawValue, imageSize: imageSize, sources: sources,
-                       target: target(trainPerClass: 20, testPerClass: quick ? 60 : 100),
-                       models: quick ? quickModels : fullModels)
+        return ZooPlan(
+            size: size.rawValue, imageSize: imageSize, sources: sources,
+            target: target(trainPerClass: 20, testPerClass: quick ? 60 : 100),
+            models: quick ? quickModels : fullModels)
     }
 
     // MARK: Tasks
 
     /// Orientation alone carries the label (8 classes).
     static func strokes(_ train: Int, _ test: Int) -> TaskSpec {
-        TaskSpec(name: "strokes", summary: "8 stroke orientations; colour, frequency and blob layout are nuisance",
-                 labelFactors: [.orientation], classCodes: (0..<8).map { [$0] },
-                 trainPerClass: train, testPerClass: test, identity: 101)
+        TaskSpec(
+            name: "strokes", summary: "8 stroke orientations; colour, frequency and blob layout are nuisance",
+            labelFactors: [.orientation], classCodes: (0..<8).map { [$0] },
+            trainPerClass: train, testPerClass: test, identity: 101)
     }
 
     /// Colour and frequency together carry the label (8 combinations).
     static func palette(_ train: Int, _ test: Int) -> TaskSpec {
-        TaskSpec(name: "palette", summary: "8 colour-frequency combinations; orientation and blob layout are nuisance",
-                 labelFactors: [.colour, .frequency], classCodes: TaskSpec.spreadCodes([.colour, .frequency], count: 8, seed: 202),
-                 trainPerClass: train, testPerClass: test, identity: 202)
+        TaskSpec(
+            name: "palette", summary: "8 colour-frequency combinations; orientation and blob layout are nuisance",
+            labelFactors: [.colour, .frequency], classCodes: TaskSpec.spreadCodes([.colour, .frequency], count: 8, seed: 202),
+            trainPerClass: train, testPerClass: test, identity: 202)
     }
 
     /// Only the task's own glyphs carry the label (10 classes): shared factors are all nuisance.
     static func glyphs(_ train: Int, _ test: Int) -> TaskSpec {
-        TaskSpec(name: "glyphs", summary: "10 task-specific glyphs; every shared factor is nuisance",
-                 labelFactors: [], classCodes: Array(repeating: [], count: 10), specificShare: 1, glyphCount: 10,
-                 trainPerClass: train, testPerClass: test, identity: 303)
+        TaskSpec(
+            name: "glyphs", summary: "10 task-specific glyphs; every shared factor is nuisance",
+            labelFactors: [], classCodes: Array(repeating: [], count: 10), specificShare: 1, glyphCount: 10,
+            trainPerClass: train, testPerClass: test, identity: 303)
     }
 
     /// Where the dark blobs sit carries the label (8 layouts).
     static func layouts(_ train: Int, _ test: Int) -> TaskSpec {
-        TaskSpec(name: "layouts", summary: "8 blob layouts; the stroke patch is nuisance",
-                 labelFactors: [.layout], classCodes: (0..<8).map { [$0] },
-                 trainPerClass: train, testPerClass: test, identity: 404)
+        TaskSpec(
+            name: "layouts", summary: "8 blob layouts; the stroke patch is nuisance",
+            labelFactors: [.layout], classCodes: (0..<8).map { [$0] },
+            trainPerClass: train, testPerClass: test, identity: 404)
     }
 
     /// Orientation with layout, and for 30% of the images the task's own glyphs.
     static func mixed(_ train: Int, _ test: Int) -> TaskSpec {
-        TaskSpec(name: "mixed", summary: "10 orientation-layout combinations, 30% of images labelled by task-specific glyphs instead",
-                 labelFactors: [.orientation, .layout], classCodes: TaskSpec.spreadCodes([.orientation, .layout], count: 10, seed: 505),
-                 specificShare: 0.3, glyphCount: 10, trainPerClass: train, testPerClass: test, identity: 505)
+        TaskSpec(
+            name: "mixed", summary: "10 orientation-layout combinations, 30% of images labelled by task-specific glyphs instead",
+            labelFactors: [.orientation, .layout], classCodes: TaskSpec.spreadCodes([.orientation, .layout], count: 10, seed: 505),
+            specificShare: 0.3, glyphCount: 10, trainPerClass: train, testPerClass: test, identity: 505)
     }
 
     /// The target: orientation and colour together (a combination no source task
@@ -71,27 +77,31 @@ package enum ZooCatalogue {
         let orientations = [0, 1, 2, 3, 4]
         let colours = [1, 4]
         let codes = colours.flatMap { c in orientations.map { [$0, c] } }
-        return TaskSpec(name: "target", summary: "10 orientation-colour combinations, 15% of images labelled by target-only glyphs",
-                        labelFactors: [.orientation, .colour], classCodes: codes, specificShare: 0.15, glyphCount: 10,
-                        sharedAmplitude: 0.6, nuisance: Nuisance(pixelNoise: 0.06),
-                        trainPerClass: trainPerClass, testPerClass: testPerClass, identity: 909)
+        return TaskSpec(
+            name: "target", summary: "10 orientation-colour combinations, 15% of images labelled by target-only glyphs",
+            labelFactors: [.orientation, .colour], classCodes: codes, specificShare: 0.15, glyphCount: 10,
+            sharedAmplitude: 0.6, nuisance: Nuisance(pixelNoise: 0.06),
+            trainPerClass: trainPerClass, testPerClass: testPerClass, identity: 909)
     }
 
     // MARK: Models
 
     static func mlp(_ name: String, _ hidden: [Int], _ source: String, epochs: Int) -> ZooModelSpec {
-        ZooModelSpec(name: name, architecture: .mlp(hidden: hidden), source: source,
-                     training: PretrainingOptions(epochs: epochs, learningRate: 1e-3))
+        ZooModelSpec(
+            name: name, architecture: .mlp(hidden: hidden), source: source,
+            training: PretrainingOptions(epochs: epochs, learningRate: 1e-3))
     }
 
     static func cnn(_ name: String, _ widths: [Int], depth: Int = 1, _ source: String, epochs: Int) -> ZooModelSpec {
-        ZooModelSpec(name: name, architecture: .cnn(widths: widths, depth: depth), source: source,
-                     training: PretrainingOptions(epochs: epochs, learningRate: 3e-3))
+        ZooModelSpec(
+            name: name, architecture: .cnn(widths: widths, depth: depth), source: source,
+            training: PretrainingOptions(epochs: epochs, learningRate: 3e-3))
     }
 
     static func vit(_ name: String, dim: Int, depth: Int, heads: Int, _ source: String, epochs: Int) -> ZooModelSpec {
-        ZooModelSpec(name: name, architecture: .attention(patch: 4, dim: dim, depth: depth, heads: heads, mlpRatio: 2), source: source,
-                     training: PretrainingOptions(epochs: epochs, learningRate: 1.5e-3))
+        ZooModelSpec(
+            name: name, architecture: .attention(patch: 4, dim: dim, depth: depth, heads: heads, mlpRatio: 2), source: source,
+            training: PretrainingOptions(epochs: epochs, learningRate: 1.5e-3))
     }
 
     static let quickModels: [ZooModelSpec] = [

@@ -46,7 +46,8 @@ package struct ZooPlan: Codable, Sendable, Equatable {
             let path = (context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")
             throw ZooError.unreadableManifest(path: url.path, message: "field '\(path)': required field is missing")
         } catch let DecodingError.typeMismatch(type, context) {
-            throw ZooError.unreadableManifest(path: url.path, message: "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))': expected \(type)")
+            throw ZooError.unreadableManifest(
+                path: url.path, message: "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))': expected \(type)")
         } catch {
             throw ZooError.unreadableManifest(path: url.path, message: "not a zoo plan: \(error)")
         }

@@ -49,8 +49,10 @@ struct ImportRulesTests {
         let all = try Self.imports()
         for target in ["HubMiner", "HubMinerCLI", "Report"] {
             #expect(all[target] != nil, "\(target) not found")
-            let forbidden = (all[target] ?? []).intersection(["Torch", "CTorch", "Hub", "Cache", "HubMinerTorch", "GRDB", "Tuning",
-                                                              "Zoo", "Distributed", "Models"])
+            let forbidden = (all[target] ?? []).intersection([
+                "Torch", "CTorch", "Hub", "Cache", "HubMinerTorch", "GRDB", "Tuning",
+                "Zoo", "Distributed", "Models",
+            ])
             #expect(forbidden.isEmpty, "\(target) imports \(forbidden.sorted())")
         }
     }

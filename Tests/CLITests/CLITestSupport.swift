@@ -31,8 +31,9 @@ enum CLI {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return CLIRun(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        return CLIRun(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 
     /// A fresh temporary directory.
@@ -43,8 +44,10 @@ enum CLI {
     }
 
     /// Features for `models` (name -> signal strength) and labels, written as .npy files.
-    static func writeProblem(in dir: URL, samples n: Int = 200, classes: Int = 3,
-                             models: [(String, Double)] = [("good", 3), ("weak", 0.3)], seed: UInt64 = 1) throws -> (features: URL, labels: URL) {
+    static func writeProblem(
+        in dir: URL, samples n: Int = 200, classes: Int = 3,
+        models: [(String, Double)] = [("good", 3), ("weak", 0.3)], seed: UInt64 = 1
+    ) throws -> (features: URL, labels: URL) {
         let features = dir.appendingPathComponent("feats")
         try FileManager.default.createDirectory(at: features, withIntermediateDirectories: true)
         var state = seed

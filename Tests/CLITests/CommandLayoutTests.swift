@@ -27,8 +27,9 @@ import Tuning
         }
     }
 
-    @Test("a command's help is the same in both executables",
-          arguments: [["demo"], ["tune"], ["rank"], ["extract"], ["hub", "add"], ["hub", "list"], ["zoo", "build"], ["stats"]])
+    @Test(
+        "a command's help is the same in both executables",
+        arguments: [["demo"], ["tune"], ["rank"], ["extract"], ["hub", "add"], ["hub", "list"], ["zoo", "build"], ["stats"]])
     func sameHelp(command: [String]) throws {
         let light = try CLI.run(command + ["--help"])
         let torch = try CLI.run(command + ["--help"], program: "hubminer-torch")

@@ -12,8 +12,10 @@ struct EvaluateMultiTaskTests {
 
     /// Writes one task: per-model scores of each metric (rank's JSON layout) and a
     /// truth CSV with `accuracy` and the static baseline `params`.
-    static func writeTask(_ name: String, in dir: URL, metrics: [String: [Double]], accuracy: [Double],
-                          params: [Double]) throws -> (scores: URL, truth: URL) {
+    static func writeTask(
+        _ name: String, in dir: URL, metrics: [String: [Double]], accuracy: [Double],
+        params: [Double]
+    ) throws -> (scores: URL, truth: URL) {
         let rows = models.indices.map { i in
             let perMetric = metrics.keys.sorted().map { #""\#($0)": {"score": \#(metrics[$0]![i])}"# }.joined(separator: ", ")
             return #"{"name": "\#(models[i])", "score": 0, "metrics": {\#(perMetric)}}"#
@@ -30,8 +32,10 @@ struct EvaluateMultiTaskTests {
         let dir = try CLI.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let accuracy1 = [90.0, 85, 80, 70, 60], accuracy2 = [60.0, 90, 75, 80, 70]
-        let task1 = (metrics: ["logme": [5.0, 4, 3, 2, 1], "hscore": [1.0, 3, 2, 5, 4], "nce": [4.0, 5, 3, 1, 2]],
-                     params: [3.0, 5, 1, 2, 4])
+        let task1 = (
+            metrics: ["logme": [5.0, 4, 3, 2, 1], "hscore": [1.0, 3, 2, 5, 4], "nce": [4.0, 5, 3, 1, 2]],
+            params: [3.0, 5, 1, 2, 4]
+        )
         // nce is not run on the second task.
         let task2 = (metrics: ["logme": [1.0, 4, 2, 5, 3], "hscore": [2.0, 5, 4, 3, 1]], params: [1.0, 2, 5, 4, 3])
         let t1 = try Self.writeTask("t1", in: dir, metrics: task1.metrics, accuracy: accuracy1, params: task1.params)
@@ -57,8 +61,10 @@ struct EvaluateMultiTaskTests {
             }
         }
 
-        let run = try CLI.run(["evaluate", "--scores", t1.scores.path, "--truth", t1.truth.path,
-                               "--scores", t2.scores.path, "--truth", t2.truth.path, "--format", "json"])
+        let run = try CLI.run([
+            "evaluate", "--scores", t1.scores.path, "--truth", t1.truth.path,
+            "--scores", t2.scores.path, "--truth", t2.truth.path, "--format", "json",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let summary = try #require(object["summary"] as? [String: Any])
@@ -81,13 +87,17 @@ struct EvaluateMultiTaskTests {
         #expect(tasks.count == 2 && (tasks[1]["weighted_tau"] as? [String: Double])?["nce"] == nil)
 
         // The table marks the static baseline and shows both tasks' taus.
-        let table = try CLI.run(["evaluate", "--scores", t1.scores.path, "--truth", t1.truth.path,
-                                 "--scores", t2.scores.path, "--truth", t2.truth.path])
+        let table = try CLI.run([
+            "evaluate", "--scores", t1.scores.path, "--truth", t1.truth.path,
+            "--scores", t2.scores.path, "--truth", t2.truth.path,
+        ])
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.contains("2 tasks evaluated") && table.stdout.contains("params (baseline)"))
         #expect(table.stdout.contains("tau_task1") && table.stdout.contains("tau_task2"))
-        let csv = try CLI.run(["evaluate", "--scores", t1.scores.path, "--truth", t1.truth.path,
-                               "--scores", t2.scores.path, "--truth", t2.truth.path, "--format", "csv"])
+        let csv = try CLI.run([
+            "evaluate", "--scores", t1.scores.path, "--truth", t1.truth.path,
+            "--scores", t2.scores.path, "--truth", t2.truth.path, "--format", "csv",
+        ])
         let csvLines = csv.stdout.split(separator: "\n")
         #expect(csvLines.first == "metric,kind,mean_rank,win_rate,mean_weighted_tau,tau_task1,tau_task2")
         #expect(csvLines.count == 1 + names.count)
@@ -103,8 +113,10 @@ struct EvaluateMultiTaskTests {
         #expect(run.status != 0)
         #expect(run.stderr.contains("--scores given 2 times and --truth 1 time"))
         // Intervals are per task: asking for them over several tasks is refused, not ignored.
-        let resampled = try CLI.run(["evaluate", "--scores", t.scores.path, "--truth", t.truth.path,
-                                     "--scores", t.scores.path, "--truth", t.truth.path, "--resamples", "50"])
+        let resampled = try CLI.run([
+            "evaluate", "--scores", t.scores.path, "--truth", t.truth.path,
+            "--scores", t.scores.path, "--truth", t.truth.path, "--resamples", "50",
+        ])
         #expect(resampled.status != 0)
         #expect(resampled.stderr.contains("--resamples applies to one --scores/--truth pair"))
     }
@@ -134,7 +146,9 @@ struct EvaluateMultiTaskTests {
         #expect(throws: MultiTaskEvaluateError.metricAndBaseline(name: "size")) {
             try MultiTaskEvaluateJob.run(pairs: [t1, t2])
         }
-        let run = try CLI.run(["evaluate", "--scores", t1.scores.path, "--truth", t1.truth.path, "--scores", t2.scores.path, "--truth", t2.truth.path])
+        let run = try CLI.run([
+            "evaluate", "--scores", t1.scores.path, "--truth", t1.truth.path, "--scores", t2.scores.path, "--truth", t2.truth.path,
+        ])
         #expect(run.status != 0)
         #expect(run.stderr.contains("'size' is a metric in one scores file and a truth column"))
     }

@@ -15,7 +15,8 @@ struct EvaluateUncertaintyTests {
         let models = names.indices.map { #"{"name": "\#(names[$0])", "score": \#(logme[$0])}"# }.joined(separator: ", ")
         let scores = dir.appendingPathComponent("scores.json"), truth = dir.appendingPathComponent("truth.csv")
         try Data(#"{"metric": "logme", "models": [\#(models)]}"#.utf8).write(to: scores)
-        try Data((["model,accuracy,params"] + names.indices.map { "\(names[$0]),\(accuracy[$0]),\(params[$0])" }).joined(separator: "\n").utf8).write(to: truth)
+        try Data((["model,accuracy,params"] + names.indices.map { "\(names[$0]),\(accuracy[$0]),\(params[$0])" }).joined(separator: "\n").utf8).write(
+            to: truth)
         let settings = BootstrapSettings(resamples: 100, seed: 3)
         let report = try EvaluateJob.run(scores: scores, truth: truth, bootstrap: settings)
         let u = try #require(report.uncertainty)

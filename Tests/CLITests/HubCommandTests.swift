@@ -13,7 +13,8 @@ private func saveTinyModel(to url: URL, seed: UInt64 = 1, slow: Bool = false) th
     let net = try ScriptModule(name: "TinyNet")
     try net.registerParameter("weight", try Tensor.randn([4, 48], generator: g))
     try net.registerParameter("head", try Tensor.randn([3, 4], generator: g))
-    try net.define("""
+    try net.define(
+        """
         def features(self, x):
             y = torch.matmul(torch.flatten(x, 1), self.weight.t())
             for i in range(\(slow ? 400_000 : 0)):
@@ -35,25 +36,29 @@ private func makeHub(in dir: URL, names: [String] = ["a", "b"], samples: Int = 2
     try FileManager.default.createDirectory(at: hub, withIntermediateDirectories: true)
     for (i, name) in names.enumerated() {
         try saveTinyModel(to: hub.appendingPathComponent("\(name).pt"), seed: UInt64(i + 1))
-        try Data("""
+        try Data(
+            """
             {"name": "\(name)", "file": "\(name).pt", "input": {"height": 4, "width": 4, "resize": "none"},
              "representation": {"method": "features"}, "source_head": {"method": "forward"},
              "metadata": {"source_dataset": "synthetic", "license": "MIT"}}
-            """.utf8).write(to: hub.appendingPathComponent("\(name).json"))
+            """.utf8
+        ).write(to: hub.appendingPathComponent("\(name).json"))
     }
     let data = dir.appendingPathComponent("data")
     try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
     let values = (0..<(samples * 48)).map { Double(($0 * 37) % 97) / 97 }
     try FeatureFile.writeNpy(NumericArray(shape: [samples, 3, 4, 4], dtype: .float32, values: values), to: data.appendingPathComponent("images.npy"))
-    try FeatureFile.writeNpy(NumericArray(shape: [samples], dtype: .int64, values: (0..<samples).map { Double($0 % 3) }),
-                             to: data.appendingPathComponent("labels.npy"))
+    try FeatureFile.writeNpy(
+        NumericArray(shape: [samples], dtype: .int64, values: (0..<samples).map { Double($0 % 3) }),
+        to: data.appendingPathComponent("labels.npy"))
     return (hub, data)
 }
 
 /// Model name -> LogME score from rank's JSON.
 private func scores(_ json: String) -> [String: Double] {
     guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-          let models = object["models"] as? [[String: Any]] else { return [:] }
+        let models = object["models"] as? [[String: Any]]
+    else { return [:] }
     var out = [String: Double]()
     for m in models { if let name = m["name"] as? String, let score = m["score"] as? Double { out[name] = score } }
     return out
@@ -89,13 +94,17 @@ struct HubCommandTests {
         try FileManager.default.createDirectory(at: hub, withIntermediateDirectories: true)
         let model = dir.appendingPathComponent("tiny.pt")
         try saveTinyModel(to: model)
-        let bad = try CLI.run(["hub", "add", hub.path, "--model", model.path, "--name", "t", "--input-size", "3,4,4",
-                               "--representation", "method:spatial"])
+        let bad = try CLI.run([
+            "hub", "add", hub.path, "--model", model.path, "--name", "t", "--input-size", "3,4,4",
+            "--representation", "method:spatial",
+        ])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("t: representation has shape [2, 3, 4, 4]"), "\(bad.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: hub.path).isEmpty)
-        let good = try CLI.run(["hub", "add", hub.path, "--model", model.path, "--name", "t", "--input-size", "3,4,4",
-                                "--representation", "method:spatial", "--pooling", "avg", "--source-dataset", "imagenet"])
+        let good = try CLI.run([
+            "hub", "add", hub.path, "--model", model.path, "--name", "t", "--input-size", "3,4,4",
+            "--representation", "method:spatial", "--pooling", "avg", "--source-dataset", "imagenet",
+        ])
         #expect(good.status == 0, "\(good.stderr)")
         let card = try String(contentsOf: hub.appendingPathComponent("t.json"), encoding: .utf8)
         #expect(card.contains("\"feature_dimension\" : 3") && card.contains("\"source_dataset\" : \"imagenet\""))
@@ -111,17 +120,23 @@ struct HubCommandTests {
         let (hub, data) = try makeHub(in: dir)
         let cache = dir.appendingPathComponent("cache")
         let out = dir.appendingPathComponent("out")
-        let extract = try CLI.run(["extract", "--hub", hub.path, "--data", data.path, "--out", out.path, "--cache-dir", cache.path,
-                                   "--batch-size", "10"])
+        let extract = try CLI.run([
+            "extract", "--hub", hub.path, "--data", data.path, "--out", out.path, "--cache-dir", cache.path,
+            "--batch-size", "10",
+        ])
         #expect(extract.status == 0, "\(extract.stderr)")
         #expect(extract.stdout.contains("a\textracted\t24\t4"))
-        let fromFiles = try CLI.run(["rank", "--features", out.appendingPathComponent("features").path,
-                                     "--labels", out.appendingPathComponent("labels.npy").path,
-                                     "--source-probs", out.appendingPathComponent("source_probs").path,
-                                     "--metric", "logme,leep", "--format", "json", "--quiet"])
+        let fromFiles = try CLI.run([
+            "rank", "--features", out.appendingPathComponent("features").path,
+            "--labels", out.appendingPathComponent("labels.npy").path,
+            "--source-probs", out.appendingPathComponent("source_probs").path,
+            "--metric", "logme,leep", "--format", "json", "--quiet",
+        ])
         #expect(fromFiles.status == 0, "\(fromFiles.stderr)")
-        let fromHub = try CLI.run(["rank", "--hub", hub.path, "--data", data.path, "--cache-dir", cache.path,
-                                   "--metric", "logme,leep", "--format", "json"])
+        let fromHub = try CLI.run([
+            "rank", "--hub", hub.path, "--data", data.path, "--cache-dir", cache.path,
+            "--metric", "logme,leep", "--format", "json",
+        ])
         #expect(fromHub.status == 0, "\(fromHub.stderr)")
         #expect(fromHub.stderr.contains("a: features from the cache"))
         // Same features, same scores: the two routes agree on every model's LogME.
@@ -139,8 +154,10 @@ struct HubCommandTests {
         let cache = dir.appendingPathComponent("cache")
         let process = Process()
         process.executableURL = CLI.executable
-        process.arguments = ["extract", "--hub", hub.path, "--data", data.path, "--out", dir.appendingPathComponent("out").path,
-                             "--cache-dir", cache.path, "--batch-size", "10", "--quiet"]
+        process.arguments = [
+            "extract", "--hub", hub.path, "--data", data.path, "--out", dir.appendingPathComponent("out").path,
+            "--cache-dir", cache.path, "--batch-size", "10", "--quiet",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -149,7 +166,8 @@ struct HubCommandTests {
         var committed = false
         while Date() < deadline, process.isRunning {
             if FileManager.default.fileExists(atPath: cache.appendingPathComponent("cache.sqlite").path),
-               let entries = try? FeatureCache(directory: cache).entries(), entries.contains(where: { $0.model == "a" }) {
+                let entries = try? FeatureCache(directory: cache).entries(), entries.contains(where: { $0.model == "a" })
+            {
                 committed = true
                 break
             }
@@ -162,8 +180,10 @@ struct HubCommandTests {
         #expect(try FeatureCache(directory: cache).entries().map(\.model) == ["a"])
         // The re-run finds a in the cache and extracts only b.
         try saveTinyModel(to: hub.appendingPathComponent("b.pt"), seed: 2)
-        let rerun = try CLI.run(["extract", "--hub", hub.path, "--data", data.path, "--out", dir.appendingPathComponent("out").path,
-                                 "--cache-dir", cache.path, "--batch-size", "10", "--quiet"])
+        let rerun = try CLI.run([
+            "extract", "--hub", hub.path, "--data", data.path, "--out", dir.appendingPathComponent("out").path,
+            "--cache-dir", cache.path, "--batch-size", "10", "--quiet",
+        ])
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(rerun.stdout.contains("a\tcache\t20\t4"), "\(rerun.stdout)")
         #expect(rerun.stdout.contains("b\textracted\t20\t4"), "\(rerun.stdout)")

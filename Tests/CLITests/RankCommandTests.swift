@@ -46,12 +46,17 @@ struct RankCommandTests {
         let (features, _) = try CLI.writeProblem(in: dir)
         let y = Matrix(rows: 200, columns: 2, storage: (0..<400).map { Double(($0 * 7919) % 13) / 13 })
         try FeatureFile.writeNpy(y, to: dir.appendingPathComponent("y.npy"))
-        let reg = try CLI.run(["rank", "--features", features.path, "--labels", dir.appendingPathComponent("y.npy").path, "--task", "regression", "--format", "json", "--quiet"])
+        let reg = try CLI.run([
+            "rank", "--features", features.path, "--labels", dir.appendingPathComponent("y.npy").path, "--task", "regression", "--format", "json",
+            "--quiet",
+        ])
         #expect(reg.status == 0, "\(reg.stderr)")
         #expect(reg.stdout.contains("\"task\" : \"regression\""))
         let multi = Matrix(rows: 200, columns: 3, storage: (0..<600).map { Double(($0 * 31) % 2) })
         try FeatureFile.writeNpy(multi, to: dir.appendingPathComponent("m.npy"))
-        let ml = try CLI.run(["rank", "--features", features.path, "--labels", dir.appendingPathComponent("m.npy").path, "--task", "multilabel", "--quiet"])
+        let ml = try CLI.run([
+            "rank", "--features", features.path, "--labels", dir.appendingPathComponent("m.npy").path, "--task", "multilabel", "--quiet",
+        ])
         #expect(ml.status == 0, "\(ml.stderr)")
     }
 
@@ -62,7 +67,7 @@ struct RankCommandTests {
         try FeatureFile.writeNpy(Matrix(rows: 150, columns: 4, repeating: 1), to: features.appendingPathComponent("short.npy"))
         let run = try CLI.run(["rank", "--features", features.path, "--labels", labels.path, "--quiet"])
         #expect(run.status != 0)
-        #expect(run.stdout.contains("good"))   // the others are still ranked
+        #expect(run.stdout.contains("good")) // the others are still ranked
         #expect(run.stdout.contains("short.npy has 150 rows but labels.npy has 200 labels"))
         #expect(run.stderr.contains("skipped: short"))
     }
@@ -79,10 +84,12 @@ struct RankCommandTests {
         #expect(run.stdout.contains("broken.npy: features: row 17, column 2 is nan"))
     }
 
-    @Test("bad labels stop the run with one line naming the file", arguments: [
-        ([0.5, 1, 0, 1], "classification labels must be integer class ids"),
-        ([2, 2, 2, 2], "at least two classes"),
-    ])
+    @Test(
+        "bad labels stop the run with one line naming the file",
+        arguments: [
+            ([0.5, 1, 0, 1], "classification labels must be integer class ids"),
+            ([2, 2, 2, 2], "at least two classes"),
+        ])
     func badLabels(values: [Double], message: String) throws {
         let dir = try CLI.scratch()
         let features = dir.appendingPathComponent("feats")
@@ -140,7 +147,9 @@ struct RankCommandTests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("resnet-like-512"))
         // The generated hub's weakest model is the one without signal.
-        let row = run.stdout.split(separator: "\n").first { $0.contains("random-init") && $0.trimmingCharacters(in: .whitespaces).first?.isNumber == true }
+        let row = run.stdout.split(separator: "\n").first {
+            $0.contains("random-init") && $0.trimmingCharacters(in: .whitespaces).first?.isNumber == true
+        }
         #expect(row?.trimmingCharacters(in: .whitespaces).hasPrefix("6 ") == true, "\(run.stdout)")
     }
 }
@@ -187,8 +196,10 @@ struct RankMetricsTests {
         let (features, labels) = try CLI.writeProblem(in: dir)
         let probs = dir.appendingPathComponent("probs")
         try Self.writeSourceProbabilities(features: features, into: probs)
-        let run = try CLI.run(["rank", "--features", features.path, "--labels", labels.path, "--source-probs", probs.path,
-                               "--metric", "hscore,logme,leep,nce,knn", "--format", "json", "--quiet"])
+        let run = try CLI.run([
+            "rank", "--features", features.path, "--labels", labels.path, "--source-probs", probs.path,
+            "--metric", "hscore,logme,leep,nce,knn", "--format", "json", "--quiet",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect(object["metric"] as? String == "hscore")
@@ -216,8 +227,10 @@ struct RankMetricsTests {
         #expect(unknown.stderr.contains("unknown metric 'bogus'; known metrics: logme, hscore"))
         let y = Matrix(rows: 200, columns: 1, storage: (0..<200).map { Double($0 % 17) / 3 })
         try FeatureFile.writeNpy(y, to: dir.appendingPathComponent("y.npy"))
-        let all = try CLI.run(["rank", "--features", features.path, "--labels", dir.appendingPathComponent("y.npy").path,
-                               "--task", "regression", "--metric", "all", "--format", "json"])
+        let all = try CLI.run([
+            "rank", "--features", features.path, "--labels", dir.appendingPathComponent("y.npy").path,
+            "--task", "regression", "--metric", "all", "--format", "json",
+        ])
         #expect(all.status == 0, "\(all.stderr)")
         #expect(all.stderr.contains("hscore left out: hscore scores classification targets only"))
         #expect(all.stdout.contains("\"metric_names\" : [\n    \"logme\",\n    \"etran\"\n  ]"))

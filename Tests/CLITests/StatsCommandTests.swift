@@ -28,17 +28,23 @@ struct StatsCommandTests {
         let (features, labels) = try CLI.writeProblem(in: dir, samples: 300, classes: 4)
         let a = dir.appendingPathComponent("shard-a"), b = dir.appendingPathComponent("shard-b")
         // Uneven shards, read in chunks smaller than the shard.
-        let first = try CLI.run(["stats", "--features", features.path, "--labels", labels.path, "--rows", "0:77",
-                                 "--out", a.path, "--class-grams", "--chunk-rows", "20", "--quiet"])
+        let first = try CLI.run([
+            "stats", "--features", features.path, "--labels", labels.path, "--rows", "0:77",
+            "--out", a.path, "--class-grams", "--chunk-rows", "20", "--quiet",
+        ])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("good\trows 0:77"))
-        let second = try CLI.run(["stats", "--features", features.path, "--labels", labels.path, "--rows", "77:300",
-                                  "--out", b.path, "--class-grams", "--quiet"])
+        let second = try CLI.run([
+            "stats", "--features", features.path, "--labels", labels.path, "--rows", "77:300",
+            "--out", b.path, "--class-grams", "--quiet",
+        ])
         #expect(second.status == 0, "\(second.stderr)")
         let merged = try CLI.run(["rank", "--stats", a.path, b.path, "--metric", Self.statisticsMetrics, "--format", "json", "--quiet"])
         #expect(merged.status == 0, "\(merged.stderr)")
-        let whole = try CLI.run(["rank", "--features", features.path, "--labels", labels.path, "--metric", Self.statisticsMetrics,
-                                 "--format", "json", "--quiet"])
+        let whole = try CLI.run([
+            "rank", "--features", features.path, "--labels", labels.path, "--metric", Self.statisticsMetrics,
+            "--format", "json", "--quiet",
+        ])
         #expect(whole.status == 0, "\(whole.stderr)")
         let m = try scores(merged.stdout), w = try scores(whole.stdout)
         #expect(Set(m.keys) == ["good", "weak"] && Set(w.keys) == ["good", "weak"])
@@ -78,7 +84,8 @@ struct StatsCommandTests {
         let dir = try CLI.scratch()
         let (features, labels) = try CLI.writeProblem(in: dir, samples: 200, classes: 3)
         let a = dir.appendingPathComponent("a")
-        #expect(try CLI.run(["stats", "--features", features.path, "--labels", labels.path, "--rows", "0:100", "--out", a.path, "--quiet"]).status == 0)
+        #expect(
+            try CLI.run(["stats", "--features", features.path, "--labels", labels.path, "--rows", "0:100", "--out", a.path, "--quiet"]).status == 0)
         // The same shard twice.
         let twice = try CLI.run(["rank", "--stats", a.path, a.path, "--quiet"])
         #expect(twice.status == 1)
@@ -88,7 +95,8 @@ struct StatsCommandTests {
         let other = dir.appendingPathComponent("other-labels.npy")
         try FeatureFile.writeNpy(NumericArray(shape: [200], dtype: .int64, values: (0..<200).map { Double($0 % 5) }), to: other)
         let b = dir.appendingPathComponent("b")
-        #expect(try CLI.run(["stats", "--features", features.path, "--labels", other.path, "--rows", "100:200", "--out", b.path, "--quiet"]).status == 0)
+        #expect(
+            try CLI.run(["stats", "--features", features.path, "--labels", other.path, "--rows", "100:200", "--out", b.path, "--quiet"]).status == 0)
         let classes = try CLI.run(["rank", "--stats", a.path, b.path, "--quiet"])
         #expect(classes.status == 1)
         #expect(classes.stderr.contains("class ids [0, 1, 2, 3, 4] vs [0, 1, 2]"))
@@ -97,10 +105,12 @@ struct StatsCommandTests {
         let wide = dir.appendingPathComponent("wide")
         try FileManager.default.createDirectory(at: wide, withIntermediateDirectories: true)
         for name in ["good", "weak"] {
-            try FeatureFile.writeNpy(Matrix(rows: 200, columns: 3, storage: (0..<600).map { sin(Double($0)) }), to: wide.appendingPathComponent("\(name).npy"))
+            try FeatureFile.writeNpy(
+                Matrix(rows: 200, columns: 3, storage: (0..<600).map { sin(Double($0)) }), to: wide.appendingPathComponent("\(name).npy"))
         }
         let c = dir.appendingPathComponent("c")
-        #expect(try CLI.run(["stats", "--features", wide.path, "--labels", labels.path, "--rows", "100:200", "--out", c.path, "--quiet"]).status == 0)
+        #expect(
+            try CLI.run(["stats", "--features", wide.path, "--labels", labels.path, "--rows", "100:200", "--out", c.path, "--quiet"]).status == 0)
         let dims = try CLI.run(["rank", "--stats", a.path, c.path, "--quiet"])
         #expect(dims.status == 1)
         #expect(dims.stderr.contains("feature dimension 3 vs 8"))

@@ -38,7 +38,7 @@ struct TextHubCommandTests {
         let out = dir.appendingPathComponent("out")
         let extract = try CLI.run(["extract", "--hub", hub, "--data", texts, "--out", out.path, "--quiet"], environment: env)
         #expect(extract.status == 0, "\(extract.stderr)")
-        #expect(extract.stdout.contains("cache"))  // rank --hub extracted them already
+        #expect(extract.stdout.contains("cache")) // rank --hub extracted them already
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("features/minilm-st.npy").path))
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("labels.npy").path))
     }

@@ -12,7 +12,8 @@ private func makeTuneProblem(in dir: URL) throws -> (hub: URL, data: URL) {
     let net = try ScriptModule(name: "TinyNet")
     try net.registerParameter("weight", try Tensor.randn([8, 48], generator: g) * 0.3)
     try net.registerParameter("head", try Tensor.randn([4, 8], generator: g))
-    try net.define("""
+    try net.define(
+        """
         def features(self, x):
             return torch.relu(torch.matmul(torch.flatten(x, 1), self.weight.t()))
 
@@ -20,8 +21,11 @@ private func makeTuneProblem(in dir: URL) throws -> (hub: URL, data: URL) {
             return torch.matmul(self.features(x), self.head.t())
         """)
     try net.save(to: hub.appendingPathComponent("tiny.pt").path)
-    try Data(#"{"name": "tiny", "file": "tiny.pt", "input": {"height": 4, "width": 4, "resize": "none"}, "representation": {"method": "features"}, "source_head": {"method": "forward"}}"#.utf8)
-        .write(to: hub.appendingPathComponent("tiny.json"))
+    try Data(
+        #"{"name": "tiny", "file": "tiny.pt", "input": {"height": 4, "width": 4, "resize": "none"}, "representation": {"method": "features"}, "source_head": {"method": "forward"}}"#
+            .utf8
+    )
+    .write(to: hub.appendingPathComponent("tiny.json"))
     let data = dir.appendingPathComponent("data")
     try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
     let n = 90
@@ -30,7 +34,8 @@ private func makeTuneProblem(in dir: URL) throws -> (hub: URL, data: URL) {
         return Double((i * 37) % 97) / 97 + (j % 3 == sample % 3 ? 1.5 : 0)
     }
     try FeatureFile.writeNpy(NumericArray(shape: [n, 3, 4, 4], dtype: .float32, values: values), to: data.appendingPathComponent("images.npy"))
-    try FeatureFile.writeNpy(NumericArray(shape: [n], dtype: .int64, values: (0..<n).map { Double($0 % 3) }), to: data.appendingPathComponent("labels.npy"))
+    try FeatureFile.writeNpy(
+        NumericArray(shape: [n], dtype: .int64, values: (0..<n).map { Double($0 % 3) }), to: data.appendingPathComponent("labels.npy"))
     return (hub, data)
 }
 
@@ -42,20 +47,25 @@ struct TuneCommandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let (hub, data) = try makeTuneProblem(in: dir)
         let out = dir.appendingPathComponent("out")
-        let run = try CLI.run(["tune", "--hub", hub.path, "--data", data.path, "--target", "tiny", "--method", "finetune",
-                               "--epochs", "3", "--batch-size", "16", "--lr", "0.1", "--seed", "1", "--out", out.path, "--quiet"])
+        let run = try CLI.run([
+            "tune", "--hub", hub.path, "--data", data.path, "--target", "tiny", "--method", "finetune",
+            "--epochs", "3", "--batch-size", "16", "--lr", "0.1", "--seed", "1", "--out", out.path, "--quiet",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("best") && run.stdout.contains("finetune"), "\(run.stdout)")
         for file in ["config.json", "log.jsonl", "result.json", "checkpoint/state.json", "model/tiny-finetune.pt", "model/tiny-finetune.json"] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file) missing")
         }
-        let result = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("result.json"))) as? [String: Any])
+        let result = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("result.json"))) as? [String: Any])
         #expect(result["method"] as? String == "finetune" && result["classes"] as? Int == 3 && result["epochs"] as? Int == 3)
         let inspect = try CLI.run(["hub", "inspect", out.appendingPathComponent("model").path])
         #expect(inspect.status == 0, "\(inspect.stdout)\(inspect.stderr)")
 
-        let json = try CLI.run(["tune", "--hub", hub.path, "--data", data.path, "--target", "tiny", "--epochs", "3", "--batch-size", "16",
-                                "--lr", "0.1", "--seed", "1", "--out", out.path, "--resume", "--format", "json", "--quiet"])
+        let json = try CLI.run([
+            "tune", "--hub", hub.path, "--data", data.path, "--target", "tiny", "--epochs", "3", "--batch-size", "16",
+            "--lr", "0.1", "--seed", "1", "--out", out.path, "--resume", "--format", "json", "--quiet",
+        ])
         #expect(json.status == 0, "\(json.stderr)")
         #expect(json.stdout.hasPrefix("{\"method\":\"finetune\""), "\(json.stdout)")
     }
@@ -65,11 +75,15 @@ struct TuneCommandTests {
         let dir = try CLI.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let (hub, data) = try makeTuneProblem(in: dir)
-        let base = ["tune", "--hub", hub.path, "--data", data.path, "--target", "tiny", "--epochs", "1", "--quiet",
-                    "--out", dir.appendingPathComponent("out").path]
+        let base = [
+            "tune", "--hub", hub.path, "--data", data.path, "--target", "tiny", "--epochs", "1", "--quiet",
+            "--out", dir.appendingPathComponent("out").path,
+        ]
         let unknown = try CLI.run(base + ["--method", "magic"])
         #expect(unknown.status == 1)
-        #expect(unknown.stderr.contains("field 'method': unknown method 'magic' (known methods:") && unknown.stderr.contains("finetune"), "\(unknown.stderr)")
+        #expect(
+            unknown.stderr.contains("field 'method': unknown method 'magic' (known methods:") && unknown.stderr.contains("finetune"),
+            "\(unknown.stderr)")
         let option = try CLI.run(base + ["--option", "temperature=4"])
         #expect(option.status == 1 && option.stderr.contains("method 'finetune' has no option 'temperature'"), "\(option.stderr)")
         let config = dir.appendingPathComponent("tune.yaml")

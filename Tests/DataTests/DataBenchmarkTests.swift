@@ -53,8 +53,10 @@ struct DataBenchmarkTests {
         _ = SHA256.hash(blob)
         print("BENCH SHA-256: \(Int(64 / Date().timeIntervalSince(hashStart))) MB/s")
         let small = try pngs.sample(at: 0)
-        for (name, t) in [("Resize 32->224", Resize(height: 224, width: 224) as any Transform),
-                          ("Resize 224->256 shorter", Resize(shorter: 256) as any Transform)] {
+        for (name, t) in [
+            ("Resize 32->224", Resize(height: 224, width: 224) as any Transform),
+            ("Resize 224->256 shorter", Resize(shorter: 256) as any Transform),
+        ] {
             let input = name.hasPrefix("Resize 32") ? small : try jpgs.sample(at: 0)
             let t0 = Date()
             for _ in 0..<200 { _ = try t.apply(input) }
@@ -65,7 +67,7 @@ struct DataBenchmarkTests {
         for _ in 0..<200 { _ = try Normalize.imageNet.apply(big) }
         print("BENCH Normalize 224: \(Int(Date().timeIntervalSince(t1) / 200 * 1e6)) us per image")
         for (name, dataset, transform) in cases {
-            _ = try measure(dataset, transform, workers: 1)  // warm the page cache
+            _ = try measure(dataset, transform, workers: 1) // warm the page cache
             let one = try measure(dataset, transform, workers: 1)
             let two = try measure(dataset, transform, workers: 2)
             print("BENCH \(name): 1 worker \(Int(one)) img/s, 2 workers \(Int(two)) img/s")

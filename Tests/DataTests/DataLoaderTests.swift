@@ -3,7 +3,7 @@ import Testing
 @testable import Data
 
 /// Counts sample reads, optionally slowly, to observe the loader from outside.
-final class CountingDataset: Dataset, @unchecked Sendable {  // counter guarded by `lock`
+final class CountingDataset: Dataset, @unchecked Sendable { // counter guarded by `lock`
     let count: Int
     let delay: TimeInterval
     private let lock = NSLock()
@@ -115,8 +115,9 @@ struct DataLoaderTests {
 
     @Test("a failing sample surfaces as a thrown error naming the file, then iteration ends", arguments: [1, 2])
     func failure(workers: Int) throws {
-        let loader = DataLoader(dataset: SyntheticDataset(count: 20, failing: 13), batchSize: 4, transform: nil, shuffle: false, seed: 0,
-                                workers: workers)
+        let loader = DataLoader(
+            dataset: SyntheticDataset(count: 20, failing: 13), batchSize: 4, transform: nil, shuffle: false, seed: 0,
+            workers: workers)
         let it = loader.makeIterator()
         var good = 0
         do {

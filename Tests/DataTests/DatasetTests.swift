@@ -115,7 +115,7 @@ struct DatasetTests {
         try Data(idxLabels([1, 2, 3])).write(to: labels)
         expectError("label count")
         var bad = [UInt8](gzipStored(idxLabels([1, 2])))
-        bad[bad.count - 6] ^= 0xFF  // CRC
+        bad[bad.count - 6] ^= 0xFF // CRC
         try Data(bad).write(to: labels)
         expectError("train-labels-idx1-ubyte")
     }
@@ -138,9 +138,12 @@ struct DatasetTests {
 
         let npzDir = try makeTempDir("npz")
         defer { cleanup(npzDir) }
-        try FeatureFile.writeNpz([("x", NumericArray(shape: [3, 2], dtype: .float32, values: [1, 2, 3, 4, 5, 6])),
-                                  ("y", NumericArray(shape: [3], dtype: .int64, values: [2, 0, 1]))],
-                                 to: npzDir.appendingPathComponent("train.npz"))
+        try FeatureFile.writeNpz(
+            [
+                ("x", NumericArray(shape: [3, 2], dtype: .float32, values: [1, 2, 3, 4, 5, 6])),
+                ("y", NumericArray(shape: [3], dtype: .int64, values: [2, 0, 1])),
+            ],
+            to: npzDir.appendingPathComponent("train.npz"))
         let t = try DatasetLoader.open(npzDir, split: .train)
         #expect(t.kind == .tabular)
         #expect(try t.sample(at: 2) == Sample(values: [5, 6], shape: [2], label: 1, source: t.sample(at: 2).source))
@@ -205,7 +208,7 @@ struct DatasetTests {
         let d = try DatasetLoader.open(dir, split: nil)
         let s0 = try d.sample(at: 0)
         #expect(s0.shape == [3, 4, 6])
-        #expect(Array(s0.values[0..<24]) == Array(s0.values[24..<48]))  // gray replicated
+        #expect(Array(s0.values[0..<24]) == Array(s0.values[24..<48])) // gray replicated
         #expect(Array(s0.values[0..<24]) == pattern(24).map { Float($0) / 255 })
         let s1 = try d.sample(at: 1)
         #expect(s1.shape == [3, 8, 8] && s1.label == 1)
@@ -224,9 +227,12 @@ struct DatasetTests {
     func numpyThreeD() throws {
         let dir = try makeTempDir()
         defer { cleanup(dir) }
-        try FeatureFile.writeNpz([("images", NumericArray(shape: [2, 2, 2], dtype: .float32, values: [0, 0.5, 1, 0.25, 1, 1, 1, 1])),
-                                  ("labels", NumericArray(shape: [2], dtype: .uint8, values: [0, 3]))],
-                                 to: dir.appendingPathComponent("data.npz"))
+        try FeatureFile.writeNpz(
+            [
+                ("images", NumericArray(shape: [2, 2, 2], dtype: .float32, values: [0, 0.5, 1, 0.25, 1, 1, 1, 1])),
+                ("labels", NumericArray(shape: [2], dtype: .uint8, values: [0, 3])),
+            ],
+            to: dir.appendingPathComponent("data.npz"))
         let d = try DatasetLoader.open(dir, split: nil)
         #expect(d.classNames == ["0", "1", "2", "3"])
         #expect(try d.sample(at: 0).shape == [1, 2, 2] && d.sample(at: 0).values == [0, 0.5, 1, 0.25])

@@ -45,7 +45,7 @@ struct ImageCodecTests {
 
     @Test("16-bit PNG is reduced to 8 bits")
     func sixteenBit() throws {
-        let samples: [UInt16] = [0, 65535, 32896, 4112]  // 0, 255, 128, 16 times 257
+        let samples: [UInt16] = [0, 65535, 32896, 4112] // 0, 255, 128, 16 times 257
         let rows = [samples.flatMap { [UInt8($0 >> 8), UInt8($0 & 255)] }]
         let png = rawPNG(width: 4, height: 1, colorType: 0, bitDepth: 16, rows: rows)
         let d = try ImageCodec.decode(png, path: "g16.png")
@@ -53,8 +53,9 @@ struct ImageCodecTests {
         for (got, want) in zip(d.pixels, [0, 255, 128, 16] as [Int]) { #expect(abs(Int(got) - want) <= 1) }
     }
 
-    @Test("JPEG gray and RGB, baseline and progressive, decode within tolerance",
-          arguments: [(1, false), (3, false), (1, true), (3, true)])
+    @Test(
+        "JPEG gray and RGB, baseline and progressive, decode within tolerance",
+        arguments: [(1, false), (3, false), (1, true), (3, true)])
     func jpeg(channels: Int, progressive: Bool) throws {
         // Smooth content: JPEG at high quality reproduces it closely.
         var pixels = [UInt8]()
@@ -72,9 +73,9 @@ struct ImageCodecTests {
         let image = DecodedImage(width: 16, height: 16, channels: 3, pixels: pattern(768))
         let good = ext == "png" ? try ImageCodec.encodePNG(image) : try ImageCodec.encodeJPEG(image)
         let cases: [Data] = [
-            good.prefix(good.count / 2),  // truncated
-            good.prefix(ext == "png" ? 8 : 3),  // signature only
-            Data(good.prefix(good.count / 3)) + Data(repeating: 0xA5, count: good.count - good.count / 3),  // garbage body
+            good.prefix(good.count / 2), // truncated
+            good.prefix(ext == "png" ? 8 : 3), // signature only
+            Data(good.prefix(good.count / 3)) + Data(repeating: 0xA5, count: good.count - good.count / 3), // garbage body
             Data(),
             Data("not an image".utf8),
         ]

@@ -63,8 +63,10 @@ func gzipStored(_ data: [UInt8]) -> Data {
 
 /// A PNG with the given IHDR colour type and bit depth; `rows` are unfiltered
 /// scanlines (filter byte 0 is added).
-func rawPNG(width: Int, height: Int, colorType: UInt8, bitDepth: UInt8, rows: [[UInt8]],
-            palette: [UInt8]? = nil, transparency: [UInt8]? = nil) -> Data {
+func rawPNG(
+    width: Int, height: Int, colorType: UInt8, bitDepth: UInt8, rows: [[UInt8]],
+    palette: [UInt8]? = nil, transparency: [UInt8]? = nil
+) -> Data {
     func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
         let t = Array(type.utf8)
         return be32(UInt32(body.count)) + t + body + be32(crc32(t + body))
@@ -105,7 +107,8 @@ struct SyntheticDataset: Dataset {
     func sample(at index: Int) throws -> Sample {
         if index == failing { throw DataError.decodeFailed(path: "broken/file\(index).png", reason: "synthetic failure") }
         let s = index == oddShapeAt ? [1, 3, 3] : shape
-        return Sample(values: [Float](repeating: Float(index), count: s.reduce(1, *)), shape: s, label: index % classes,
-                      source: "mem/\(index)")
+        return Sample(
+            values: [Float](repeating: Float(index), count: s.reduce(1, *)), shape: s, label: index % classes,
+            source: "mem/\(index)")
     }
 }

@@ -20,7 +20,8 @@ struct TextDatasetTests {
     @Test("CSV: quoting, doubled quotes, embedded newlines (LF and CRLF), BOM, string classes")
     func csvQuoting() throws {
         let dir = try makeTempDir(); defer { cleanup(dir) }
-        let url = try file(dir, "data.csv", "\u{FEFF}text,label\r\n\"Hello, world\",pos\r\n\"She said \"\"hi\"\"\",neg\r\n\"two\r\nlines\",pos\r\nplain,neu\r\n\r\n")
+        let url = try file(
+            dir, "data.csv", "\u{FEFF}text,label\r\n\"Hello, world\",pos\r\n\"She said \"\"hi\"\"\",neg\r\n\"two\r\nlines\",pos\r\nplain,neu\r\n\r\n")
         #expect(try DatasetLoader.detect(url) == .text)
         let d = try DatasetLoader.open(url, split: nil)
         #expect(d.kind == .text)
@@ -46,7 +47,8 @@ struct TextDatasetTests {
     @Test("JSON Lines: class names, float regression, list multi-label, CRLF lines, extra keys")
     func jsonLines() throws {
         let dir = try makeTempDir(); defer { cleanup(dir) }
-        let cls = try TextDataset(url: file(dir, "c.jsonl", "{\"text\": \"good film\", \"label\": \"pos\", \"id\": 1}\r\n\n{\"text\": \"bad\", \"label\": \"neg\"}\n"))
+        let cls = try TextDataset(
+            url: file(dir, "c.jsonl", "{\"text\": \"good film\", \"label\": \"pos\", \"id\": 1}\r\n\n{\"text\": \"bad\", \"label\": \"neg\"}\n"))
         #expect(cls.task == .classification && cls.classNames == ["neg", "pos"])
         #expect(try cls.labels() == [1, 0])
         let reg = try TextDataset(url: file(dir, "r.jsonl", "{\"sentence\": \"a\", \"score\": 0.5}\n{\"sentence\": \"b\", \"score\": 3}\n"))
@@ -54,7 +56,10 @@ struct TextDatasetTests {
         #expect(try reg.sample(at: 0).targets == [0.5])
         #expect(try reg.sample(at: 1).targets == [3])
         #expect(try reg.label(at: 0) == nil)
-        let multi = try TextDataset(url: file(dir, "m.jsonl", "{\"text\": \"x\", \"labels\": [\"b\", \"a\"]}\n{\"text\": \"y\", \"labels\": []}\n{\"text\": \"z\", \"labels\": [\"c\"]}\n"))
+        let multi = try TextDataset(
+            url: file(
+                dir, "m.jsonl",
+                "{\"text\": \"x\", \"labels\": [\"b\", \"a\"]}\n{\"text\": \"y\", \"labels\": []}\n{\"text\": \"z\", \"labels\": [\"c\"]}\n"))
         #expect(multi.task == .multiLabel && multi.classNames == ["a", "b", "c"])
         #expect(try multi.sample(at: 0).targets == [1, 1, 0])
         #expect(try multi.sample(at: 1).targets == [0, 0, 0])
@@ -96,7 +101,9 @@ struct TextDatasetTests {
         let missingLabel = try file(dir, "m.jsonl", "{\"text\": \"a\", \"label\": null}\n")
         #expect(error { _ = try TextDataset(url: missingLabel) }.contains("m.jsonl: line 1, field 'label': expected a label, found an empty value"))
         let quoteAfter = try file(dir, "q.csv", "text,label\n\"a\"b,1\n")
-        #expect(error { _ = try TextDataset(url: quoteAfter) }.contains("q.csv: line 2: expected a separator or the end of the line after a closing quote"))
+        #expect(
+            error { _ = try TextDataset(url: quoteAfter) }.contains(
+                "q.csv: line 2: expected a separator or the end of the line after a closing quote"))
         let utf16 = dir.appendingPathComponent("w.csv")
         try write(Data([0xFF, 0xFE, 0x74, 0x00]), to: utf16)
         #expect(error { _ = try TextDataset(url: utf16) }.contains("w.csv: encoding: expected UTF-8 text"))
@@ -139,7 +146,8 @@ struct TextDatasetTests {
     @Test("DataLoader batches text samples: texts, labels and targets")
     func batch() throws {
         let dir = try makeTempDir(); defer { cleanup(dir) }
-        let d = try TextDataset(url: file(dir, "r.jsonl", "{\"text\": \"a\", \"y\": 0.25}\n{\"text\": \"b\", \"y\": 1.5}\n{\"text\": \"c\", \"y\": 2}\n"))
+        let d = try TextDataset(
+            url: file(dir, "r.jsonl", "{\"text\": \"a\", \"y\": 0.25}\n{\"text\": \"b\", \"y\": 1.5}\n{\"text\": \"c\", \"y\": 2}\n"))
         let loader = DataLoader(dataset: d, batchSize: 2, transform: nil, shuffle: false, seed: 0)
         var batches = [Batch]()
         try loader.forEachBatch { batches.append($0) }

@@ -145,11 +145,14 @@ struct TransformTests {
 
     @Test("descriptions are stable text")
     func descriptions() {
-        let t = Compose([Resize(shorter: 256), CenterCrop(size: 224), ToFloat(), Normalize.imageNet,
-                         RandomResizedCrop(size: 224), RandomHorizontalFlip()])
-        #expect(t.description == "Compose[Resize(shorter=256,bilinear,antialias), CenterCrop(224x224), ToFloat, "
-            + "Normalize(mean=[0.485,0.456,0.406],std=[0.229,0.224,0.225]), "
-            + "RandomResizedCrop(224x224,scale=0.08...1,ratio=0.75...1.3333333333333333,antialias), RandomHorizontalFlip(p=0.5)]")
+        let t = Compose([
+            Resize(shorter: 256), CenterCrop(size: 224), ToFloat(), Normalize.imageNet,
+            RandomResizedCrop(size: 224), RandomHorizontalFlip(),
+        ])
+        #expect(
+            t.description == "Compose[Resize(shorter=256,bilinear,antialias), CenterCrop(224x224), ToFloat, "
+                + "Normalize(mean=[0.485,0.456,0.406],std=[0.229,0.224,0.225]), "
+                + "RandomResizedCrop(224x224,scale=0.08...1,ratio=0.75...1.3333333333333333,antialias), RandomHorizontalFlip(p=0.5)]")
         #expect(Resize(height: 3, width: 4, antialias: false).description == "Resize(3x4,bilinear)")
     }
 }

@@ -11,19 +11,25 @@ import Support
 /// evaluation, reuse on a second run, and a refused foreign run directory.
 @Suite(.serialized) struct DemoJobTests {
     static func tinyPlan(epochs: Int = 3) -> DemoPlan {
-        let source = TaskSpec(name: "orient", summary: "orientation", labelFactors: [.orientation], classCodes: (0..<8).map { [$0] },
-                              trainPerClass: 8, testPerClass: 2, identity: 41)
-        let target = TaskSpec(name: "target", summary: "tiny target", labelFactors: [.orientation, .colour],
-                              classCodes: [[0, 0], [2, 0], [0, 2], [2, 2]], trainPerClass: 8, testPerClass: 10, identity: 42)
+        let source = TaskSpec(
+            name: "orient", summary: "orientation", labelFactors: [.orientation], classCodes: (0..<8).map { [$0] },
+            trainPerClass: 8, testPerClass: 2, identity: 41)
+        let target = TaskSpec(
+            name: "target", summary: "tiny target", labelFactors: [.orientation, .colour],
+            classCodes: [[0, 0], [2, 0], [0, 2], [2, 2]], trainPerClass: 8, testPerClass: 10, identity: 42)
         let training = PretrainingOptions(epochs: 1, batchSize: 16)
-        let zoo = ZooPlan(size: "tiny", imageSize: 8, sources: [source], target: target, models: [
-            ZooModelSpec(name: "tiny-cnn", architecture: .cnn(widths: [4, 8], depth: 1), source: "orient", training: training),
-            ZooModelSpec(name: "tiny-mlp", architecture: .mlp(hidden: [16]), source: "orient", training: training),
-            ZooModelSpec(name: "tiny-vit", architecture: .attention(patch: 4, dim: 8, depth: 1, heads: 2, mlpRatio: 2), source: "orient",
-                         training: training),
-        ])
-        return DemoPlan(name: "tiny", zoo: zoo, groundTruthEpochs: epochs, tuningEpochs: epochs, batchSize: 8, learningRate: 0.01,
-                        seeds: [0, 1], teacherCount: 2)
+        let zoo = ZooPlan(
+            size: "tiny", imageSize: 8, sources: [source], target: target,
+            models: [
+                ZooModelSpec(name: "tiny-cnn", architecture: .cnn(widths: [4, 8], depth: 1), source: "orient", training: training),
+                ZooModelSpec(name: "tiny-mlp", architecture: .mlp(hidden: [16]), source: "orient", training: training),
+                ZooModelSpec(
+                    name: "tiny-vit", architecture: .attention(patch: 4, dim: 8, depth: 1, heads: 2, mlpRatio: 2), source: "orient",
+                    training: training),
+            ])
+        return DemoPlan(
+            name: "tiny", zoo: zoo, groundTruthEpochs: epochs, tuningEpochs: epochs, batchSize: 8, learningRate: 0.01,
+            seeds: [0, 1], teacherCount: 2)
     }
 
     func temporaryDirectory() throws -> URL {

@@ -17,10 +17,13 @@ struct DistributedRankJobTests {
         let problem = try RankProblem.make(samples: 301, dimension: 6, classes: 3, models: 3)
         let (features, labels) = try problem.write(in: dir)
         let metrics = try MetricRegistry.metrics(named: "logme,hscore,transrate")
-        let reference = try RankJob.run(RankConfiguration(featuresDirectory: features, labelsFile: labels, metrics: metrics),
-                                        progress: ProgressReporter(style: .silent))
-        let group = try ProcessGroup(DistributedEnvironment(rank: 0, worldSize: 1, masterAddress: "127.0.0.1",
-                                                            masterPort: try Launcher.freePort(), timeout: 10))
+        let reference = try RankJob.run(
+            RankConfiguration(featuresDirectory: features, labelsFile: labels, metrics: metrics),
+            progress: ProgressReporter(style: .silent))
+        let group = try ProcessGroup(
+            DistributedEnvironment(
+                rank: 0, worldSize: 1, masterAddress: "127.0.0.1",
+                masterPort: try Launcher.freePort(), timeout: 10))
         let outcome = try DistributedRankJob.run(
             DistributedRankConfiguration(features: features, labelsFile: labels, metrics: metrics, chunkRows: 50),
             group: group, progress: ProgressReporter(style: .silent))
@@ -44,12 +47,16 @@ struct DistributedRankJobTests {
         let dir = try RankProblem.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let (features, labels) = try RankProblem.make(samples: 20, dimension: 3, classes: 2, models: 1).write(in: dir)
-        let group = try ProcessGroup(DistributedEnvironment(rank: 0, worldSize: 1, masterAddress: "127.0.0.1",
-                                                            masterPort: try Launcher.freePort(), timeout: 10))
+        let group = try ProcessGroup(
+            DistributedEnvironment(
+                rank: 0, worldSize: 1, masterAddress: "127.0.0.1",
+                masterPort: try Launcher.freePort(), timeout: 10))
         let error = try #require(throws: (any Error).self) {
-            try DistributedRankJob.run(DistributedRankConfiguration(features: features, labelsFile: labels,
-                                                                    metrics: try MetricRegistry.metrics(named: "logme,knn")),
-                                       group: group, progress: ProgressReporter(style: .silent))
+            try DistributedRankJob.run(
+                DistributedRankConfiguration(
+                    features: features, labelsFile: labels,
+                    metrics: try MetricRegistry.metrics(named: "logme,knn")),
+                group: group, progress: ProgressReporter(style: .silent))
         }
         #expect("\(error)".contains("knn") && "\(error)".contains("nearest neighbours"))
     }

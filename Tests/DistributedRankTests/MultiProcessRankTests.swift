@@ -45,8 +45,9 @@ enum Programs {
         return started.map { process, out, err in
             process.waitUntilExit()
             defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
-            return Run(status: process.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                       stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "", seconds: Date().timeIntervalSince(began))
+            return Run(
+                status: process.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "", seconds: Date().timeIntervalSince(began))
         }
     }
 
@@ -119,10 +120,13 @@ struct MultiProcessRankTests {
         let (features, labels) = try RankProblem.make(samples: 50, dimension: 3, classes: 2, models: 2).write(in: dir)
         let port = String(try Launcher.freePort())
         func rank(_ r: Int, labels: String) -> ([String], [String: String]) {
-            (["rank", "--features", features.path, "--labels", labels, "--distributed", "--quiet"],
-             ["RANK": String(r), "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port])
+            (
+                ["rank", "--features", features.path, "--labels", labels, "--distributed", "--quiet"],
+                ["RANK": String(r), "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port]
+            )
         }
-        let runs = try Programs.start("hubminer-torch", [rank(0, labels: labels.path), rank(1, labels: dir.appendingPathComponent("missing.npy").path)])
+        let runs = try Programs.start(
+            "hubminer-torch", [rank(0, labels: labels.path), rank(1, labels: dir.appendingPathComponent("missing.npy").path)])
         #expect(runs[1].status != 0)
         #expect(runs[1].stderr.contains("missing.npy"), "\(runs[1].stderr)")
         #expect(runs[0].status != 0, "rank 0 should fail when rank 1 is gone: \(runs[0].stderr)")
@@ -170,7 +174,9 @@ struct MultiProcessRankTests {
     // statistics are formed (in-memory LogME on the feature matrix against summed
     // FᵀF moments). Float32 matrix products over differently composed batches may
     // round differently in the last bit (1e-7 relative on a feature), hence 1e-6.
-    @Test("rank --hub --nproc 2 (odd N, batches cut across the block boundary) gives the single-process rank --hub scores to 1e-6; a broken model is skipped on both with its reason")
+    @Test(
+        "rank --hub --nproc 2 (odd N, batches cut across the block boundary) gives the single-process rank --hub scores to 1e-6; a broken model is skipped on both with its reason"
+    )
     func hubExtractionMatchesOneProcess() throws {
         let (dir, hub, data) = try hubProblem(samples: 45, models: 3)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -186,9 +192,11 @@ struct MultiProcessRankTests {
         // Measured: the largest relative difference, printed for the docs.
         let distributed = try Programs.scores(launched.stdout)
         var worst = 0.0
-        for (model, metrics) in reference { for (metric, value) in metrics {
-            worst = max(worst, abs((distributed[model]?[metric] ?? .nan) - value) / max(1, abs(value)))
-        } }
+        for (model, metrics) in reference {
+            for (metric, value) in metrics {
+                worst = max(worst, abs((distributed[model]?[metric] ?? .nan) - value) / max(1, abs(value)))
+            }
+        }
         print("rank --hub --nproc 2 vs one process: largest relative score difference \(worst)")
         // The broken model's reason comes from both ranks, in the JSON's failures.
         let object = try #require(try JSONSerialization.jsonObject(with: Data(launched.stdout.utf8)) as? [String: Any])
@@ -216,8 +224,10 @@ struct MultiProcessRankTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let port = String(try Launcher.freePort())
         func rank(_ r: Int, data: String) -> ([String], [String: String]) {
-            (["rank", "--hub", hub.path, "--data", data, "--distributed", "--quiet"],
-             ["RANK": String(r), "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port])
+            (
+                ["rank", "--hub", hub.path, "--data", data, "--distributed", "--quiet"],
+                ["RANK": String(r), "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port]
+            )
         }
         let runs = try Programs.start("hubminer-torch", [rank(0, data: data.path), rank(1, data: dir.appendingPathComponent("nodata").path)])
         #expect(runs[1].status != 0)

@@ -12,7 +12,8 @@ enum TinyHub {
         let net = try ScriptModule(name: "Tiny")
         try net.registerParameter("weight", try Tensor.randn([6, inputCount], generator: g))
         try net.registerParameter("bias", try Tensor.randn([6], generator: g))
-        try net.define("""
+        try net.define(
+            """
             def forward(self, x):
                 return torch.relu(torch.matmul(torch.flatten(x, 1), self.weight.t()) + self.bias)
             """)
@@ -27,9 +28,11 @@ enum TinyHub {
     }
 
     private static func card(_ name: String, in hub: URL) throws {
-        try Data("""
+        try Data(
+            """
             {"name": "\(name)", "file": "\(name).pt", "input": {"height": 4, "width": 4, "resize": "none"}}
-            """.utf8).write(to: hub.appendingPathComponent("\(name).json"))
+            """.utf8
+        ).write(to: hub.appendingPathComponent("\(name).json"))
     }
 
     /// `count` images with pseudo-random values and labels that depend on them a little.
@@ -40,9 +43,11 @@ enum TinyHub {
         let labels = (0..<count).map { ($0 * 5 + 1) % classes }
         var values = [Double]()
         for i in 0..<count { for j in 0..<inputCount { values.append(uniform() + (j % classes == labels[i] ? 0.4 : 0)) } }
-        try FeatureFile.writeNpy(NumericArray(shape: [count, 3, 4, 4], dtype: .float32, values: values),
-                                 to: dir.appendingPathComponent("images.npy"))
-        try FeatureFile.writeNpy(NumericArray(shape: [count], dtype: .int64, values: labels.map(Double.init)),
-                                 to: dir.appendingPathComponent("labels.npy"))
+        try FeatureFile.writeNpy(
+            NumericArray(shape: [count, 3, 4, 4], dtype: .float32, values: values),
+            to: dir.appendingPathComponent("images.npy"))
+        try FeatureFile.writeNpy(
+            NumericArray(shape: [count], dtype: .int64, values: labels.map(Double.init)),
+            to: dir.appendingPathComponent("labels.npy"))
     }
 }

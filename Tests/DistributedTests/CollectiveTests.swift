@@ -64,8 +64,10 @@ struct CollectiveTests {
         let run = try WorkerRun.start(["peer-stalls"], timeout: timeout)
         #expect(run.result.exits[0].status == 0, "\(run.log)")
         let message = try #require(run.text("stallError", rank: 0), "\(run.log)")
-        #expect(message == "all-reduce failed on rank 0 of 2: all-reduce did not complete within 2000 ms (a peer is stalled, or has not reached the same collective)",
-                "\(message)")
+        #expect(
+            message
+                == "all-reduce failed on rank 0 of 2: all-reduce did not complete within 2000 ms (a peer is stalled, or has not reached the same collective)",
+            "\(message)")
         let elapsed = try #require(try run.numbers("stallElapsed", rank: 0).first)
         #expect(elapsed >= timeout * 0.9 && elapsed < timeout + 2, "failed after \(elapsed) s")
         print("silent peer detected after \(elapsed) s (timeout \(timeout) s); message: \(message)")
@@ -75,8 +77,10 @@ struct CollectiveTests {
     func missingRank() throws {
         // Only rank 0 of a 2-process group starts: nobody else ever connects.
         var environment = ProcessInfo.processInfo.environment
-        environment.merge(["RANK": "0", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
-                           "MASTER_PORT": String(try Launcher.freePort()), "HUBMINER_DIST_TIMEOUT": "1.5"]) { $1 }
+        environment.merge([
+            "RANK": "0", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
+            "MASTER_PORT": String(try Launcher.freePort()), "HUBMINER_DIST_TIMEOUT": "1.5",
+        ]) { $1 }
         let started = Date()
         var message = ""
         #expect {

@@ -3,8 +3,9 @@ import Testing
 
 @Suite("Data-parallel training", .serialized)
 struct DataParallelTests {
-    @Test("2 processes on half batches match 1 process on the whole batch; parameters stay identical",
-          arguments: [GradientSynchronizer.defaultBucketBytes, 100])
+    @Test(
+        "2 processes on half batches match 1 process on the whole batch; parameters stay identical",
+        arguments: [GradientSynchronizer.defaultBucketBytes, 100])
     func twoProcessesMatchOne(bucketBytes: Int) throws {
         let run = try WorkerRun.start(["train", String(bucketBytes)])
         #expect(run.result.failed.isEmpty, "\(run.log)")

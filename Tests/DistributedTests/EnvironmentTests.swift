@@ -16,8 +16,9 @@ struct EnvironmentTests {
         #expect(parsed.timeout == 2.5 && parsed.socketInterface == "eth1")
     }
 
-    @Test("each bad variable gives an error naming it, its value and what was expected",
-          arguments: [
+    @Test(
+        "each bad variable gives an error naming it, its value and what was expected",
+        arguments: [
             ("RANK", nil, "environment variable RANK is not set; expected a whole number in 0..<WORLD_SIZE (0..<4)"),
             ("RANK", "4", "environment variable RANK is '4'; expected a whole number in 0..<WORLD_SIZE (0..<4)"),
             ("RANK", "one", "environment variable RANK is 'one'; expected a whole number in 0..<WORLD_SIZE (0..<4)"),
@@ -26,7 +27,7 @@ struct EnvironmentTests {
             ("MASTER_ADDR", "", "environment variable MASTER_ADDR is ''; expected the host name or IP address of rank 0, such as 127.0.0.1"),
             ("MASTER_PORT", "70000", "environment variable MASTER_PORT is '70000'; expected a TCP port number in 1...65535"),
             ("HUBMINER_DIST_TIMEOUT", "-1", "environment variable HUBMINER_DIST_TIMEOUT is '-1'; expected a positive number of seconds"),
-          ] as [(String, String?, String)])
+        ] as [(String, String?, String)])
     func badVariable(name: String, value: String?, message: String) throws {
         var environment = valid
         environment[name] = value

@@ -3,8 +3,9 @@ import Testing
 
 @Suite("Overlapping gradient reducer", .serialized)
 struct OverlappingReducerTests {
-    @Test("2 processes: equal to the post-backward synchroniser and to 1 process's full-batch gradient; an unused parameter gets the average with zero",
-          arguments: [GradientSynchronizer.defaultBucketBytes, 100])
+    @Test(
+        "2 processes: equal to the post-backward synchroniser and to 1 process's full-batch gradient; an unused parameter gets the average with zero",
+        arguments: [GradientSynchronizer.defaultBucketBytes, 100])
     func matchesSynchroniserAndFullBatch(bucketBytes: Int) throws {
         let run = try WorkerRun.start(["overlap", String(bucketBytes)])
         #expect(run.result.failed.isEmpty, "\(run.log)")

@@ -13,11 +13,14 @@ struct WorkerRun {
 
     /// `timeout` bounds each collective inside the workers; `timeLimit` bounds the
     /// whole run (the launcher stops ranks still running then).
-    static func start(_ arguments: [String], processes: Int = 2, timeout: Double = 5,
-                      timeLimit: Double = 18) throws -> WorkerRun {
-        let launcher = Launcher(executable: workerExecutable, arguments: arguments, processCount: processes,
-                                environment: ["HUBMINER_DIST_TIMEOUT": String(timeout), "OMP_NUM_THREADS": "1"],
-                                timeLimit: timeLimit, output: nil)
+    static func start(
+        _ arguments: [String], processes: Int = 2, timeout: Double = 5,
+        timeLimit: Double = 18
+    ) throws -> WorkerRun {
+        let launcher = Launcher(
+            executable: workerExecutable, arguments: arguments, processCount: processes,
+            environment: ["HUBMINER_DIST_TIMEOUT": String(timeout), "OMP_NUM_THREADS": "1"],
+            timeLimit: timeLimit, output: nil)
         return WorkerRun(result: try launcher.start())
     }
 

@@ -119,7 +119,8 @@ struct TuningRunFixture {
         let net = try ScriptModule(name: "TinyDataParallelNet")
         try net.registerParameter("w", try Tensor.randn([16, 48], generator: g) * 0.3)
         try net.registerParameter("b", try Tensor.zeros([16]))
-        try net.define("""
+        try net.define(
+            """
             def features(self, x):
                 return torch.relu(torch.matmul(torch.flatten(x, 1), self.w.t()) + self.b)
 
@@ -127,17 +128,20 @@ struct TuningRunFixture {
                 return self.features(x)
             """)
         try net.save(to: hub.appendingPathComponent("tiny.pt").path)
-        try Data("""
+        try Data(
+            """
             {"name": "tiny", "file": "tiny.pt", "input": {"height": 4, "width": 4, "resize": "none"},
              "representation": {"method": "features"}}
-            """.utf8).write(to: hub.appendingPathComponent("tiny.json"))
+            """.utf8
+        ).write(to: hub.appendingPathComponent("tiny.json"))
         // 96 images 3 x 4 x 4, labels i % 3, a class pattern over noise.
         let images = try Tensor.randn([96, 48], dtype: .float64, generator: try Generator(seed: 7)).toArray(of: Double.self)
         let labels = (0..<96).map { $0 % 3 }
         let values = images.enumerated().map { i, noise in noise + ((i % 48) % 3 == labels[i / 48] ? 1.5 : 0) }
         try FeatureFile.writeNpy(NumericArray(shape: [96, 3, 4, 4], dtype: .float32, values: values), to: data.appendingPathComponent("images.npy"))
-        try FeatureFile.writeNpy(NumericArray(shape: [96], dtype: .int64, values: labels.map(Double.init)),
-                                 to: data.appendingPathComponent("labels.npy"))
+        try FeatureFile.writeNpy(
+            NumericArray(shape: [96], dtype: .int64, values: labels.map(Double.init)),
+            to: data.appendingPathComponent("labels.npy"))
     }
 
     func cleanup() { try? FileManager.default.removeItem(at: root) }
@@ -159,15 +163,18 @@ struct TuningRunFixture {
         Launcher.currentExecutable.deletingLastPathComponent().appendingPathComponent("TuningWorker")
     }
 
-    func launch(_ name: String, processes: Int, extra: [String] = [], timeout: Double = 10, timeLimit: Double = 40,
-                environment: [String: String] = [:]) throws -> TuningWorkerRun {
+    func launch(
+        _ name: String, processes: Int, extra: [String] = [], timeout: Double = 10, timeLimit: Double = 40,
+        environment: [String: String] = [:]
+    ) throws -> TuningWorkerRun {
         let dump = root.appendingPathComponent("\(name)-weights")
         try FileManager.default.createDirectory(at: dump, withIntermediateDirectories: true)
-        let launcher = Launcher(executable: Self.workerExecutable, arguments: [try config(name).path, dump.path] + extra,
-                                processCount: processes,
-                                environment: ["HUBMINER_DIST_TIMEOUT": String(timeout), "OMP_NUM_THREADS": "1"]
-                                    .merging(environment) { $1 },
-                                timeLimit: timeLimit, output: nil)
+        let launcher = Launcher(
+            executable: Self.workerExecutable, arguments: [try config(name).path, dump.path] + extra,
+            processCount: processes,
+            environment: ["HUBMINER_DIST_TIMEOUT": String(timeout), "OMP_NUM_THREADS": "1"]
+                .merging(environment) { $1 },
+            timeLimit: timeLimit, output: nil)
         return TuningWorkerRun(result: try launcher.start())
     }
 

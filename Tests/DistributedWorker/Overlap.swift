@@ -13,9 +13,11 @@ import Torch
 func overlap(_ group: ProcessGroup, bucketBytes: Int) throws {
     let samples = 8, features = 5, hidden = 7, classes = 3
     let generator = try Generator(seed: 23)
-    let initial = [try Tensor.randn([hidden, features], generator: generator), try Tensor.randn([hidden], generator: generator),
-                   try Tensor.randn([classes, hidden], generator: generator), try Tensor.randn([classes], generator: generator),
-                   try Tensor.randn([4], generator: generator)]
+    let initial = [
+        try Tensor.randn([hidden, features], generator: generator), try Tensor.randn([hidden], generator: generator),
+        try Tensor.randn([classes, hidden], generator: generator), try Tensor.randn([classes], generator: generator),
+        try Tensor.randn([4], generator: generator),
+    ]
     let c = try Tensor([Float(0.5), -1.5, 2.0, 0.25])
     func fresh() throws -> [Tensor] { try initial.map { try $0.clone().requiresGrad(true) } }
     let overlapped = try fresh(), synchronised = try fresh(), whole = try fresh()
@@ -49,8 +51,11 @@ func overlap(_ group: ProcessGroup, bucketBytes: Int) throws {
         for i in 0..<5 {
             let g = try requireGrad(overlapped[i])
             worstSync = max(worstSync, try (g - requireGrad(synchronised[i])).abs().max().item())
-            if i < 4 { worstWhole = max(worstWhole, try (g - requireGrad(whole[i])).abs().max().item()) }
-            else { worstUnused = max(worstUnused, try (g - c * (1.0 / Double(group.worldSize))).abs().max().item()) }
+            if i < 4 {
+                worstWhole = max(worstWhole, try (g - requireGrad(whole[i])).abs().max().item())
+            } else {
+                worstUnused = max(worstUnused, try (g - c * (1.0 / Double(group.worldSize))).abs().max().item())
+            }
         }
     }
     report("overlap", [worstSync, worstWhole, worstUnused, Double(reducer.bucketCount), Double(launchedEarly)])

@@ -139,9 +139,10 @@ func dataParallel(_ group: ProcessGroup, steps: Int, bucketBytes: Int) throws {
     }
 
     let shard = samples / group.worldSize
-    let mine = try train(x.narrow(dim: 0, start: group.rank * shard, length: shard),
-                         y.narrow(dim: 0, start: group.rank * shard, length: shard),
-                         synchronize: GradientSynchronizer.self)
+    let mine = try train(
+        x.narrow(dim: 0, start: group.rank * shard, length: shard),
+        y.narrow(dim: 0, start: group.rank * shard, length: shard),
+        synchronize: GradientSynchronizer.self)
     try group.verifyIdentical(mine.params)
     reportText("identical", "yes")
     let reference = try train(x, y, synchronize: nil)
@@ -151,8 +152,12 @@ func dataParallel(_ group: ProcessGroup, steps: Int, bucketBytes: Int) throws {
     }
     let lossDifference = zip(mine.losses, reference.losses).map { abs($0 - $1) }.max() ?? 0
     let sync = try GradientSynchronizer(group: group, parameters: mine.params, bucketBytes: bucketBytes)
-    report("train", [parameterDifference, lossDifference, mine.losses.first ?? 0, mine.losses.last ?? 0,
-                     Double(sync.buckets.count)])
+    report(
+        "train",
+        [
+            parameterDifference, lossDifference, mine.losses.first ?? 0, mine.losses.last ?? 0,
+            Double(sync.buckets.count),
+        ])
 
     // A deliberate difference on one rank must be caught.
     if group.rank == group.worldSize - 1 {
@@ -172,8 +177,10 @@ do {
     let group = try ProcessGroup.fromEnvironment()
     switch arguments.first {
     case "collectives": try collectives(group)
-    case "chunked": try chunked(group, count: Int(arguments.dropFirst().first ?? "") ?? 1_000_000,
-                                chunk: Int(arguments.dropFirst(2).first ?? "") ?? ProcessGroup.defaultChunkSize)
+    case "chunked":
+        try chunked(
+            group, count: Int(arguments.dropFirst().first ?? "") ?? 1_000_000,
+            chunk: Int(arguments.dropFirst(2).first ?? "") ?? ProcessGroup.defaultChunkSize)
     case "peer-exits": try peerExits(group)
     case "peer-stalls": try peerStalls(group)
     case "overlap": try overlap(group, bucketBytes: Int(arguments.dropFirst().first ?? "") ?? GradientSynchronizer.defaultBucketBytes)

@@ -10,8 +10,9 @@ import Linalg
     init() throws { dir = try TemporaryDirectory() }
 
     private var goodNpy: [UInt8] {
-        handmadeNpy(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }",
-                    data: float32Bytes((0..<12).map(Float.init)))
+        handmadeNpy(
+            header: "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }",
+            data: float32Bytes((0..<12).map(Float.init)))
     }
 
     // MARK: .npy
@@ -55,16 +56,20 @@ import Linalg
         ("'<f16'", "found '<f16' (only float16"), ("'<M8[ns]'", "dates and times"),
     ])
     func unsupportedDType(_ descr: String, _ fragment: String) throws {
-        let url = try dir.write("resnet.npy", handmadeNpy(
-            header: "{'descr': \(descr), 'fortran_order': False, 'shape': (2,), }", data: [UInt8](repeating: 0, count: 64)))
+        let url = try dir.write(
+            "resnet.npy",
+            handmadeNpy(
+                header: "{'descr': \(descr), 'fortran_order': False, 'shape': (2,), }", data: [UInt8](repeating: 0, count: 64)))
         expectFeatureIOError(["resnet.npy: header field 'descr': expected a numeric dtype such as '<f4'", fragment]) {
             _ = try FeatureFile.readArray(at: url)
         }
     }
 
     @Test func fortranFlagGarbage() throws {
-        let url = try dir.write("f.npy", handmadeNpy(
-            header: "{'descr': '<f4', 'fortran_order': 'yes', 'shape': (1,), }", data: [0, 0, 0, 0]))
+        let url = try dir.write(
+            "f.npy",
+            handmadeNpy(
+                header: "{'descr': '<f4', 'fortran_order': 'yes', 'shape': (1,), }", data: [0, 0, 0, 0]))
         expectFeatureIOError(["f.npy: header field 'fortran_order': expected True or False, found 'yes'"]) {
             _ = try FeatureFile.readArray(at: url)
         }
@@ -86,8 +91,10 @@ import Linalg
 
     @Test func tolerantHeaderSyntax() throws {
         // Reordered keys, double quotes, no trailing comma, Python 2 long integers.
-        let url = try dir.write("old.npy", handmadeNpy(
-            header: "{\"shape\":(2L,1L),\"fortran_order\":False,\"descr\":\"<f4\"}", data: float32Bytes([1, 2])))
+        let url = try dir.write(
+            "old.npy",
+            handmadeNpy(
+                header: "{\"shape\":(2L,1L),\"fortran_order\":False,\"descr\":\"<f4\"}", data: float32Bytes([1, 2])))
         #expect(try FeatureFile.readMatrix(at: url) == Matrix([[1], [2]]))
     }
 
@@ -101,12 +108,16 @@ import Linalg
     }
 
     @Test func hugeShapeDoesNotAllocate() throws {
-        let url = try dir.write("huge.npy", handmadeNpy(
-            header: "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4611686018427387904), }",
-            data: []))
+        let url = try dir.write(
+            "huge.npy",
+            handmadeNpy(
+                header: "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4611686018427387904), }",
+                data: []))
         expectFeatureIOError(["huge.npy: header field 'shape'"]) { _ = try FeatureFile.readArray(at: url) }
-        let big = try dir.write("big.npy", handmadeNpy(
-            header: "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000), }", data: []))
+        let big = try dir.write(
+            "big.npy",
+            handmadeNpy(
+                header: "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000), }", data: []))
         expectFeatureIOError(["big.npy: truncated", "needs 8000000000 bytes"]) { _ = try FeatureFile.readArray(at: big) }
     }
 
@@ -167,7 +178,7 @@ import Linalg
 
     @Test func corruptDeflateStream() throws {
         var bytes = try Fixtures.bytes("several_compressed.npz")
-        bytes[90] ^= 0xff    // past the 62-byte local header: inside the compressed data
+        bytes[90] ^= 0xff // past the 62-byte local header: inside the compressed data
         let url = try dir.write("c.npz", bytes)
         expectFeatureIOError(["c.npz: member 'features.npy'"]) {
             _ = try FeatureFile.readArray(at: url, key: "features")
@@ -192,29 +203,41 @@ import Linalg
     // MARK: safetensors
 
     @Test func safetensorsOffsetsOutOfRange() throws {
-        let url = try dir.write("model.safetensors", handmadeSafetensors(
-            header: #"{"x":{"dtype":"F32","shape":[2,3],"data_offsets":[0,1000]}}"#, data: float32Bytes([1, 2, 3, 4, 5, 6])))
-        expectFeatureIOError(["model.safetensors: tensor 'x': data_offsets: expected 0 <= begin <= end <= 24",
-                              "found [0, 1000]"]) {
+        let url = try dir.write(
+            "model.safetensors",
+            handmadeSafetensors(
+                header: #"{"x":{"dtype":"F32","shape":[2,3],"data_offsets":[0,1000]}}"#, data: float32Bytes([1, 2, 3, 4, 5, 6])))
+        expectFeatureIOError([
+            "model.safetensors: tensor 'x': data_offsets: expected 0 <= begin <= end <= 24",
+            "found [0, 1000]",
+        ]) {
             _ = try FeatureFile.readArray(at: url)
         }
     }
 
     @Test func safetensorsByteCountMismatch() throws {
-        let url = try dir.write("m.safetensors", handmadeSafetensors(
-            header: #"{"x":{"dtype":"F32","shape":[2,2],"data_offsets":[0,24]}}"#, data: float32Bytes([1, 2, 3, 4, 5, 6])))
-        expectFeatureIOError(["m.safetensors: tensor 'x': data_offsets: expected a range of 16 bytes for shape (2, 2) of F32",
-                              "found [0, 24], 24 bytes"]) {
+        let url = try dir.write(
+            "m.safetensors",
+            handmadeSafetensors(
+                header: #"{"x":{"dtype":"F32","shape":[2,2],"data_offsets":[0,24]}}"#, data: float32Bytes([1, 2, 3, 4, 5, 6])))
+        expectFeatureIOError([
+            "m.safetensors: tensor 'x': data_offsets: expected a range of 16 bytes for shape (2, 2) of F32",
+            "found [0, 24], 24 bytes",
+        ]) {
             _ = try FeatureFile.readArray(at: url)
         }
     }
 
     @Test func safetensorsOverlappingTensors() throws {
-        let url = try dir.write("o.safetensors", handmadeSafetensors(
-            header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#,
-            data: float32Bytes([1, 2, 3])))
-        expectFeatureIOError(["o.safetensors: tensor 'b': data_offsets: expected a range after tensor 'a' (which ends at 8)",
-                              "found [4, 12]"]) {
+        let url = try dir.write(
+            "o.safetensors",
+            handmadeSafetensors(
+                header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#,
+                data: float32Bytes([1, 2, 3])))
+        expectFeatureIOError([
+            "o.safetensors: tensor 'b': data_offsets: expected a range after tensor 'a' (which ends at 8)",
+            "found [4, 12]",
+        ]) {
             _ = try FeatureFile.keys(at: url)
         }
     }

@@ -86,12 +86,13 @@ import Linalg
     /// Row chunks, stacked, must equal the whole matrix for every backing: mapped C
     /// order, mapped Fortran order (more rows than one conversion block), stored and
     /// deflated npz members, safetensors and CSV.
-    @Test(arguments: [
-        ("float32_le.npy", nil), ("float64_be.npy", nil), ("fortran_rows_300.npy", nil),
-        ("fortran_float64_be.npy", nil), ("vector.npy", nil),
-        ("several.npz", "features"), ("several_compressed.npz", "source_probs"), ("single.npz", nil),
-        ("all_dtypes.safetensors", "t_bf16"), ("with_header.csv", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("float32_le.npy", nil), ("float64_be.npy", nil), ("fortran_rows_300.npy", nil),
+            ("fortran_float64_be.npy", nil), ("vector.npy", nil),
+            ("several.npz", "features"), ("several_compressed.npz", "source_probs"), ("single.npz", nil),
+            ("all_dtypes.safetensors", "t_bf16"), ("with_header.csv", nil),
+        ] as [(String, String?)])
     func rowReaderMatchesWholeRead(_ name: String, _ key: String?) throws {
         let whole = try FeatureFile.readMatrix(at: Fixtures.url(name), key: key)
         let reader = try MatrixRowReader(url: Fixtures.url(name), key: key)

@@ -25,9 +25,11 @@ import Linalg
         let numpyArrays = all.filter { $0.0 != ElementType.bfloat16.rawValue }
         try FeatureFile.writeNpz(numpyArrays, to: dir.appendingPathComponent("stored.npz"))
         try FeatureFile.writeNpz(numpyArrays, to: dir.appendingPathComponent("deflated.npz"), compressed: true)
-        try FeatureFile.writeSafetensors(all, to: dir.appendingPathComponent("all.safetensors"),
-                                         metadata: ["format": "pt"])
-        try FeatureFile.writeCSV(Matrix([[1, 0.1], [.nan, -.infinity]]), to: dir.appendingPathComponent("t.csv"),
-                                 header: ["a", "b"])
+        try FeatureFile.writeSafetensors(
+            all, to: dir.appendingPathComponent("all.safetensors"),
+            metadata: ["format": "pt"])
+        try FeatureFile.writeCSV(
+            Matrix([[1, 0.1], [.nan, -.infinity]]), to: dir.appendingPathComponent("t.csv"),
+            header: ["a", "b"])
     }
 }

@@ -30,8 +30,10 @@ import Linalg
             case 1:
                 // Headers and directories are where parsing can go wrong: favor both ends.
                 for _ in 0..<Int.random(in: 1...4, using: &rng) {
-                    let region = Bool.random(using: &rng) ? 0..<min(bytes.count, 160)
-                                                          : max(0, bytes.count - 160)..<bytes.count
+                    let region =
+                        Bool.random(using: &rng)
+                        ? 0..<min(bytes.count, 160)
+                        : max(0, bytes.count - 160)..<bytes.count
                     let i = Int.random(in: region, using: &rng)
                     bytes[i] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &rng)
                 }

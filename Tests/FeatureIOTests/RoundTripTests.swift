@@ -141,8 +141,9 @@ import Support
             try FeatureFile.writeSafetensors([("__metadata__", Self.sample(.float32))], to: dir.file("r.safetensors"))
         }
         expectFeatureIOError(["tensor name 'a' is used twice"]) {
-            try FeatureFile.writeSafetensors([("a", Self.sample(.float32)), ("a", Self.sample(.float32))],
-                                             to: dir.file("r.safetensors"))
+            try FeatureFile.writeSafetensors(
+                [("a", Self.sample(.float32)), ("a", Self.sample(.float32))],
+                to: dir.file("r.safetensors"))
         }
     }
 
@@ -195,8 +196,10 @@ import Support
     /// reader and encodes back to the same bits through the writer (NaNs to a NaN).
     @Test func float16AllBitPatterns() throws {
         let raw = (0...UInt16.max).flatMap { [UInt8($0 & 0xff), UInt8($0 >> 8)] }
-        let url = try dir.write("all.npy", handmadeNpy(
-            header: "{'descr': '<f2', 'fortran_order': False, 'shape': (65536,), }", data: raw))
+        let url = try dir.write(
+            "all.npy",
+            handmadeNpy(
+                header: "{'descr': '<f2', 'fortran_order': False, 'shape': (65536,), }", data: raw))
         let decoded = try FeatureFile.readArray(at: url)
         #expect(decoded.values[0x3c00] == 1)
         #expect(decoded.values[0x0001] == 0x1p-24)

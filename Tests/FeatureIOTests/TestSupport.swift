@@ -18,7 +18,8 @@ enum Fixtures {
     /// expected.json: format -> file -> (record | key -> record).
     static var expected: [String: Any] {
         guard let data = try? Data(contentsOf: url("expected.json")),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return [:] }
         return object
     }
 
@@ -34,7 +35,8 @@ struct ExpectedArray {
 
     init?(_ any: Any?) {
         guard let dict = any as? [String: Any], let shape = dict["shape"] as? [Int],
-              let dtype = dict["dtype"] as? String, let raw = dict["values"] as? [Any] else { return nil }
+            let dtype = dict["dtype"] as? String, let raw = dict["values"] as? [Any]
+        else { return nil }
         self.shape = shape
         self.dtype = dtype
         // Strings, parsed here exactly ("nan", "inf", "-inf" included).

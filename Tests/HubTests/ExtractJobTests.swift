@@ -30,7 +30,8 @@ struct ExtractJobTests {
 
     func addModel(_ name: String, to hub: URL, seed: UInt64) throws {
         try TinyModels.save(inputCount: Self.inputCount, to: hub.appendingPathComponent("\(name).pt"), seed: seed)
-        try writeCard("""
+        try writeCard(
+            """
             {"name": "\(name)", "file": "\(name).pt", "input": {"height": 4, "width": 4, "resize": "none"},
              "representation": {"method": "features"}, "source_head": {"method": "forward"}}
             """, to: hub.appendingPathComponent("\(name).json"))
@@ -138,8 +139,9 @@ struct ExtractJobTests {
     func problemsSkipped() throws {
         let s = try setUp(["a"])
         defer { cleanup(s.root) }
-        try writeCard(#"{"name": "flat", "file": "a.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "spatial"}}"#,
-                      to: s.hub.appendingPathComponent("flat.json"))
+        try writeCard(
+            #"{"name": "flat", "file": "a.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "spatial"}}"#,
+            to: s.hub.appendingPathComponent("flat.json"))
         try writeCard(#"{"name": "typo", "file": "a.pt", "reprsentation": {}}"#, to: s.hub.appendingPathComponent("typo.json"))
         let result = try ExtractJob.run(config(s), progress: quiet)
         #expect(result.models.map(\.name) == ["a"])
@@ -154,16 +156,19 @@ struct ExtractJobTests {
         let hub = root.appendingPathComponent("hub")
         try FileManager.default.createDirectory(at: hub, withIntermediateDirectories: true)
         try TinyModels.save(inputCount: 3 * 4 * 4, to: hub.appendingPathComponent("m.pt"))
-        try writeCard(#"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4, "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25]}, "representation": {"method": "features"}}"#,
-                      to: hub.appendingPathComponent("m.json"))
+        try writeCard(
+            #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4, "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25]}, "representation": {"method": "features"}}"#,
+            to: hub.appendingPathComponent("m.json"))
         let mnist = root.appendingPathComponent("mnist")
         try makeMNIST(mnist, count: 6, rows: 6, columns: 6)
         let folder = root.appendingPathComponent("folder")
         try makeImageFolder(folder, classes: ["cat", "dog"], perClass: 3, size: 8)
         for data in [mnist, folder] {
-            let result = try ExtractJob.run(ExtractConfiguration(hub: hub, data: data, batchSize: 4,
-                                                                 cacheDirectory: root.appendingPathComponent("cache"), threads: 2),
-                                            progress: quiet)
+            let result = try ExtractJob.run(
+                ExtractConfiguration(
+                    hub: hub, data: data, batchSize: 4,
+                    cacheDirectory: root.appendingPathComponent("cache"), threads: 2),
+                progress: quiet)
             #expect(result.failed.isEmpty, "\(result.failed)")
             #expect(result.models.first?.rows == 6 && result.models.first?.columns == 4)
         }
@@ -173,8 +178,9 @@ struct ExtractJobTests {
     func rankFromHub() throws {
         let s = try setUp(["a", "b"], samples: 30)
         defer { cleanup(s.root) }
-        let rank = RankConfiguration(featuresDirectory: s.root, labelsFile: s.root,
-                                     metrics: try MetricRegistry.metrics(named: "logme,leep"), threads: 2)
+        let rank = RankConfiguration(
+            featuresDirectory: s.root, labelsFile: s.root,
+            metrics: try MetricRegistry.metrics(named: "logme,leep"), threads: 2)
         let (result, extraction) = try HubRankJob.run(extract: config(s), rank: rank, progress: quiet)
         #expect(extraction.models.count == 2)
         #expect(result.models.count == 2)

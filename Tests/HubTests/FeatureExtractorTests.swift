@@ -19,9 +19,10 @@ struct FeatureExtractorTests {
         let hub = try makeTempDir()
         defer { cleanup(hub) }
         try TinyModels.save(inputCount: Self.inputCount, to: hub.appendingPathComponent("m.pt"))
-        let extractor = try FeatureExtractor(entry: try entry(
-            #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "features"}, "source_head": {"method": "forward"}}"#,
-            in: hub))
+        let extractor = try FeatureExtractor(
+            entry: try entry(
+                #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "features"}, "source_head": {"method": "forward"}}"#,
+                in: hub))
         let values = batch(5)
         let out = try extractor.extract(values: values, shape: [5, 3, 4, 4])
         let direct = try ScriptModule(contentsOf: hub.appendingPathComponent("m.pt").path)
@@ -41,18 +42,25 @@ struct FeatureExtractorTests {
         defer { cleanup(hub) }
         try TinyModels.save(inputCount: Self.inputCount, to: hub.appendingPathComponent("m.pt"))
         let values = batch(2)
-        let plain = try FeatureExtractor(entry: try entry(
-            #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "features"}}"#, in: hub))
-        let tuple = try FeatureExtractor(entry: try entry(
-            #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "both", "output": 0}, "source_head": {"method": "both", "output": 1}}"#, in: hub))
-        let dict = try FeatureExtractor(entry: try entry(
-            #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "named", "output": "emb"}}"#, in: hub))
+        let plain = try FeatureExtractor(
+            entry: try entry(
+                #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "features"}}"#, in: hub))
+        let tuple = try FeatureExtractor(
+            entry: try entry(
+                #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "both", "output": 0}, "source_head": {"method": "both", "output": 1}}"#,
+                in: hub))
+        let dict = try FeatureExtractor(
+            entry: try entry(
+                #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "named", "output": "emb"}}"#, in: hub
+            ))
         let reference = try plain.extract(values: values, shape: [2, 3, 4, 4]).features
         #expect(try tuple.extract(values: values, shape: [2, 3, 4, 4]).features == reference)
         #expect(try tuple.extract(values: values, shape: [2, 3, 4, 4]).sourceClasses == 3)
         #expect(try dict.extract(values: values, shape: [2, 3, 4, 4]).features == reference)
-        let missing = try FeatureExtractor(entry: try entry(
-            #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "named", "output": "nope"}}"#, in: hub))
+        let missing = try FeatureExtractor(
+            entry: try entry(
+                #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "named", "output": "nope"}}"#,
+                in: hub))
         let error = #expect(throws: HubError.self) { try missing.extract(values: values, shape: [2, 3, 4, 4]) }
         #expect(error?.description.contains("no key 'nope' in the result (keys: emb, logits)") == true)
     }
@@ -62,9 +70,10 @@ struct FeatureExtractorTests {
         let hub = try makeTempDir()
         defer { cleanup(hub) }
         try TinyModels.save(inputCount: Self.inputCount, to: hub.appendingPathComponent("m.pt"))
-        let extractor = try FeatureExtractor(entry: try entry(
-            #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"submodule": "backbone", "after": {"method": "spatial"}, "pooling": "avg"}, "source_head": {"submodule": "fc"}}"#,
-            in: hub))
+        let extractor = try FeatureExtractor(
+            entry: try entry(
+                #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"submodule": "backbone", "after": {"method": "spatial"}, "pooling": "avg"}, "source_head": {"submodule": "fc"}}"#,
+                in: hub))
         let values = batch(3)
         let out = try extractor.extract(values: values, shape: [3, 3, 4, 4])
         #expect(out.dimension == 3)
@@ -77,12 +86,16 @@ struct FeatureExtractorTests {
             }
         }
         #expect(out.sourceClasses == 3)
-        let maxPooled = try FeatureExtractor(entry: try entry(
-            #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "spatial", "pooling": "max"}}"#, in: hub))
+        let maxPooled = try FeatureExtractor(
+            entry: try entry(
+                #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "spatial", "pooling": "max"}}"#,
+                in: hub))
         let m = try maxPooled.extract(values: values, shape: [3, 3, 4, 4])
         #expect(m.features[0] == (0..<16).map { values[$0] }.max())
-        let flat = try FeatureExtractor(entry: try entry(
-            #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "spatial", "pooling": "flatten"}}"#, in: hub))
+        let flat = try FeatureExtractor(
+            entry: try entry(
+                #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "spatial", "pooling": "flatten"}}"#,
+                in: hub))
         #expect(try flat.extract(values: values, shape: [3, 3, 4, 4]).features == values)
     }
 
@@ -91,10 +104,12 @@ struct FeatureExtractorTests {
         let hub = try makeTempDir()
         defer { cleanup(hub) }
         try TinyModels.save(inputCount: Self.inputCount, to: hub.appendingPathComponent("m.pt"))
-        let extractor = try FeatureExtractor(entry: try entry(
-            #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "spatial"}}"#, in: hub))
+        let extractor = try FeatureExtractor(
+            entry: try entry(
+                #"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "spatial"}}"#, in: hub))
         let error = #expect(throws: HubError.self) { try extractor.extract(values: batch(2), shape: [2, 3, 4, 4]) }
-        #expect(error?.description.hasPrefix("m: representation has shape [2, 3, 4, 4]: features must be rank 2") == true, "\(String(describing: error))")
+        #expect(
+            error?.description.hasPrefix("m: representation has shape [2, 3, 4, 4]: features must be rank 2") == true, "\(String(describing: error))")
     }
 
     @Test("a submodule or method the model lacks is a card error listing what exists")
@@ -122,7 +137,9 @@ struct FeatureExtractorTests {
         }
         #expect(broken?.description.hasPrefix("m: m.pt does not load as TorchScript") == true)
         try TinyModels.save(inputCount: Self.inputCount, to: hub.appendingPathComponent("m.pt"))
-        let extractor = try FeatureExtractor(entry: try entry(#"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "features"}}"#, in: hub))
+        let extractor = try FeatureExtractor(
+            entry: try entry(#"{"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4}, "representation": {"method": "features"}}"#, in: hub)
+        )
         let error = #expect(throws: HubError.self) { try extractor.extract(values: Array(repeating: 0, count: 2 * 3 * 5 * 5), shape: [2, 3, 5, 5]) }
         #expect(error?.description.contains("the card expects [B, 3, 4, 4]") == true)
         #expect(try extractor.probe().dimension == 4)

@@ -23,13 +23,15 @@ enum TinyModels {
         let g = try Generator(seed: seed)
         let backbone = try ScriptModule(name: "Backbone")
         try backbone.registerParameter("scale", try Tensor.full([1, channels, 1, 1], value: 2.0))
-        try backbone.define("""
+        try backbone.define(
+            """
             def forward(self, x):
                 return torch.relu(x * self.scale - 0.25)
             """)
         let fc = try ScriptModule(name: "Head")
         try fc.registerParameter("weight", try Tensor.randn([3, channels], generator: g))
-        try fc.define("""
+        try fc.define(
+            """
             def forward(self, x):
                 return torch.matmul(x, self.weight.t())
             """)
@@ -38,7 +40,8 @@ enum TinyModels {
         try net.registerParameter("head", try Tensor.randn([3, 4], generator: g))
         try net.registerModule("backbone", backbone)
         try net.registerModule("fc", fc)
-        try net.define("""
+        try net.define(
+            """
             def features(self, x):
                 return torch.matmul(torch.flatten(x, 1), self.weight.t())
 
@@ -73,9 +76,11 @@ func makeNumpyDataset(_ dir: URL, count: Int, size: Int = 4, classes: Int = 3, s
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let n = count * 3 * size * size
     let values = (0..<n).map { Double(($0 &* 37 &+ seed &* 101) % 97) / 97.0 }
-    try FeatureFile.writeNpy(NumericArray(shape: [count, 3, size, size], dtype: .float32, values: values), to: dir.appendingPathComponent("images.npy"))
-    try FeatureFile.writeNpy(NumericArray(shape: [count], dtype: .int64, values: (0..<count).map { Double($0 % classes) }),
-                             to: dir.appendingPathComponent("labels.npy"))
+    try FeatureFile.writeNpy(
+        NumericArray(shape: [count, 3, size, size], dtype: .float32, values: values), to: dir.appendingPathComponent("images.npy"))
+    try FeatureFile.writeNpy(
+        NumericArray(shape: [count], dtype: .int64, values: (0..<count).map { Double($0 % classes) }),
+        to: dir.appendingPathComponent("labels.npy"))
 }
 
 /// MNIST idx files (train split): `count` images of rows x columns.

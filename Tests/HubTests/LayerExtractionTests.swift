@@ -20,12 +20,14 @@ struct LayerExtractionTests {
         let hub = root.appendingPathComponent("hub")
         try FileManager.default.createDirectory(at: hub, withIntermediateDirectories: true)
         let net = try TinyModels.make(inputCount: 48)
-        try net.define("""
+        try net.define(
+            """
             def hints(self, x) -> List[Tensor]:
                 return [x, self.features(x), torch.reshape(x, [x.size(0), 3, 16])]
             """)
         try net.save(to: hub.appendingPathComponent("m.pt").path)
-        try writeCard("""
+        try writeCard(
+            """
             {"name": "m", "file": "m.pt", "input": {"height": 4, "width": 4, "resize": "none"},
              "representation": {"method": "features"}, "hints": {"method": "hints"}}
             """, to: hub.appendingPathComponent("m.json"))
@@ -42,10 +44,10 @@ struct LayerExtractionTests {
         let layer0 = try FeatureFile.readArray(at: result.models[0].featuresURL).values
         let layer1 = try FeatureFile.readArray(at: result.models[1].featuresURL).values
         let layer2 = try FeatureFile.readArray(at: result.models[2].featuresURL).values
-        let weight = try net.namedParameters().first { $0.name == "weight" }!.tensor.toArray(of: Float.self)  // [4, 48]
+        let weight = try net.namedParameters().first { $0.name == "weight" }!.tensor.toArray(of: Float.self) // [4, 48]
         var worst = 0.0
         for i in 0..<dataset.count {
-            let x = try dataset.sample(at: i).values.map(Double.init)  // [3, 4, 4]
+            let x = try dataset.sample(at: i).values.map(Double.init) // [3, 4, 4]
             for c in 0..<3 {
                 let mean = x[(c * 16)..<((c + 1) * 16)].reduce(0, +) / 16
                 worst = max(worst, abs(layer0[i * 3 + c] - mean))
@@ -65,7 +67,9 @@ struct LayerExtractionTests {
         let unused = root.appendingPathComponent("unused")
         let (ranking, _) = try HubRankJob.run(extract: config, rank: RankConfiguration(featuresDirectory: unused, labelsFile: unused, threads: 2))
         #expect(Set(ranking.models.map(\.name)) == ["m@layer0", "m@layer1", "m@layer2"])
-        config.layers = .mean  // widths 3, 4, 16: no mean
-        #expect(throws: (any Error).self) { try HubRankJob.run(extract: config, rank: RankConfiguration(featuresDirectory: unused, labelsFile: unused, threads: 2)) }
+        config.layers = .mean // widths 3, 4, 16: no mean
+        #expect(throws: (any Error).self) {
+            try HubRankJob.run(extract: config, rank: RankConfiguration(featuresDirectory: unused, labelsFile: unused, threads: 2))
+        }
     }
 }

@@ -15,8 +15,9 @@ struct LayerRankingTests {
     static let models = ["bert-wp", "minilm-st"]
 
     func configs(_ root: URL, _ layers: LayerSelection) -> (ExtractConfiguration, RankConfiguration) {
-        var extract = ExtractConfiguration(hub: TextExtractionTests.hub, data: TextExtractionTests.fixtures.appendingPathComponent("texts.csv"),
-                                           batchSize: 4, cacheDirectory: root.appendingPathComponent("cache"), models: Self.models, threads: 2)
+        var extract = ExtractConfiguration(
+            hub: TextExtractionTests.hub, data: TextExtractionTests.fixtures.appendingPathComponent("texts.csv"),
+            batchSize: 4, cacheDirectory: root.appendingPathComponent("cache"), models: Self.models, threads: 2)
         extract.layers = layers
         let unused = root.appendingPathComponent("unused")
         return (extract, RankConfiguration(featuresDirectory: unused, labelsFile: unused, threads: 2))
@@ -24,7 +25,7 @@ struct LayerRankingTests {
 
     /// LogME of the Python layers of `model` (all three, or their mean), through RankJob.
     func referenceScores(_ root: URL, model: String, mean: Bool) throws -> [Double] {
-        let layers = try TextExtractionTests.expected(model, "layers")  // [N, K, H]
+        let layers = try TextExtractionTests.expected(model, "layers") // [N, K, H]
         let (n, k, h) = (layers.shape[0], layers.shape[1], layers.shape[2])
         let dir = root.appendingPathComponent("ref-\(model)-\(mean)")
         let features = dir.appendingPathComponent("features")
@@ -44,7 +45,8 @@ struct LayerRankingTests {
                 values = [Double](repeating: 0, count: n * h)
                 for l in 0..<k { for (e, v) in layer(l).enumerated() { values[e] += v / Double(k) } }
             }
-            try FeatureFile.writeNpy(NumericArray(shape: [n, h], dtype: .float32, values: values), to: features.appendingPathComponent("\(name).npy"))
+            try FeatureFile.writeNpy(
+                NumericArray(shape: [n, h], dtype: .float32, values: values), to: features.appendingPathComponent("\(name).npy"))
         }
         let extraction = try ExtractJob.runLayers(configs(root, .all).0)
         let labels = dir.appendingPathComponent("labels.npy")
@@ -97,16 +99,20 @@ struct LayerRankingTests {
     @Test("best layer on a hand-made table: highest score per model, earlier layer on a tie, re-ranked")
     func bestByHand() {
         func row(_ name: String, _ score: Double, _ other: Double) -> ModelScore {
-            ModelScore(name: name, score: score, rank: 0, seconds: 0, diagnostics: ModelDiagnostics(samples: 1, dimension: 1),
-                       metrics: ["logme": MetricScore(score: score, seconds: 0), "hscore": MetricScore(score: other, seconds: 0)])
+            ModelScore(
+                name: name, score: score, rank: 0, seconds: 0, diagnostics: ModelDiagnostics(samples: 1, dimension: 1),
+                metrics: ["logme": MetricScore(score: score, seconds: 0), "hscore": MetricScore(score: other, seconds: 0)])
         }
-        let table = RankingResult(task: .classification, metric: "logme", metricNames: ["logme", "hscore"],
-                                  models: [row("a@layer0", 1, 5), row("a@layer1", 3, 1), row("a@layer2", 3, 9),
-                                           row("b@layer0", 2, 7), row("b@layer1", -1, 0)])
+        let table = RankingResult(
+            task: .classification, metric: "logme", metricNames: ["logme", "hscore"],
+            models: [
+                row("a@layer0", 1, 5), row("a@layer1", 3, 1), row("a@layer2", 3, 9),
+                row("b@layer0", 2, 7), row("b@layer1", -1, 0),
+            ])
         let best = LayerSelection.bestLayers(table)
         #expect(best.models.map(\.name) == ["a@layer1", "b@layer0"])
         #expect(best.models.map(\.rank) == [1, 2])
-        #expect(best.models.map { $0.metrics["hscore"]!.rank } == [2, 1])  // 1 < 7
+        #expect(best.models.map { $0.metrics["hscore"]!.rank } == [2, 1]) // 1 < 7
         #expect(LayerSelection.parse("x@y@layer12")! == ("x@y", 12))
         #expect(LayerSelection.parse("plain") == nil)
     }

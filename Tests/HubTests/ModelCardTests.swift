@@ -67,8 +67,9 @@ struct ModelCardTests {
         let hub = try makeTempDir()
         defer { cleanup(hub) }
         for name in ["a", "b", "c", "orphan"] { try Data("x".utf8).write(to: hub.appendingPathComponent("\(name).pt")) }
-        try writeCard(#"{"models": [{"name": "a", "file": "a.pt"}, {"name": "bad", "file": "missing.pt"}]}"#,
-                      to: hub.appendingPathComponent("hub.json"))
+        try writeCard(
+            #"{"models": [{"name": "a", "file": "a.pt"}, {"name": "bad", "file": "missing.pt"}]}"#,
+            to: hub.appendingPathComponent("hub.json"))
         try writeCard(#"{"name": "b", "file": "b.pt", "metadata": {"source_dataset": "x"}}"#, to: hub.appendingPathComponent("b.json"))
         try writeCard(#"{"name": "c", "file": "c.pt", "inptu": {}}"#, to: hub.appendingPathComponent("c.json"))
         try writeCard("{not json", to: hub.appendingPathComponent("d.json"))
@@ -87,8 +88,9 @@ struct ModelCardTests {
         let hub = try makeTempDir()
         defer { cleanup(hub) }
         for name in ["a", "b"] { try Data("x".utf8).write(to: hub.appendingPathComponent("\(name).pt")) }
-        try writeCard(#"{"models": [{"name": "a", "file": "a.pt"}, {"name": "b", "file": "b.pt"}, {"name": "bad", "file": "missing.pt"}]}"#,
-                      to: hub.appendingPathComponent("hub.json"))
+        try writeCard(
+            #"{"models": [{"name": "a", "file": "a.pt"}, {"name": "b", "file": "b.pt"}, {"name": "bad", "file": "missing.pt"}]}"#,
+            to: hub.appendingPathComponent("hub.json"))
         let manifest = try HubManifest.load(hub)
         let all = try manifest.selecting(nil)
         #expect(all.entries.map(\.name) == ["a", "b"] && all.problems.map(\.name) == ["bad"])

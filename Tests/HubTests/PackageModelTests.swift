@@ -32,7 +32,10 @@ struct PackageModelTests {
 
     @Test("features and source probabilities come from the outputs the card names, matching PyTorch")
     func extractionMatchesPyTorch() throws {
-        let (dir, manifest) = try hub(card: #"{"name": "cnn", "file": "cnn.pt2", "input": {"height": 16, "width": 16, "resize": "none"}, "representation": {"output": 0}, "source_head": {"output": 1}}"#)
+        let (dir, manifest) = try hub(
+            card:
+                #"{"name": "cnn", "file": "cnn.pt2", "input": {"height": 16, "width": 16, "resize": "none"}, "representation": {"output": 0}, "source_head": {"output": 1}}"#
+        )
         defer { cleanup(dir) }
         #expect(manifest.problems.isEmpty)
         let entry = try #require(manifest.entry(named: "cnn"))

@@ -29,8 +29,9 @@ struct TextExtractionTests {
     }
 
     func config(data: String, cache: URL, batchSize: Int = 4) -> ExtractConfiguration {
-        ExtractConfiguration(hub: Self.hub, data: Self.fixtures.appendingPathComponent(data), batchSize: batchSize,
-                             cacheDirectory: cache, threads: 2)
+        ExtractConfiguration(
+            hub: Self.hub, data: Self.fixtures.appendingPathComponent(data), batchSize: batchSize,
+            cacheDirectory: cache, threads: 2)
     }
 
     @Test("features of every text family equal Python's; the second run is a cache hit")
@@ -63,8 +64,9 @@ struct TextExtractionTests {
         #expect(result.failed.isEmpty, "\(result.failed)")
         #expect(result.models.count == Self.models.count)
         for model in result.models {
-            let error = Self.relativeError(try FeatureFile.readArray(at: model.featuresURL).values,
-                                           try Self.expected(model.name, "pair_features"))
+            let error = Self.relativeError(
+                try FeatureFile.readArray(at: model.featuresURL).values,
+                try Self.expected(model.name, "pair_features"))
             #expect(error < 1e-4, "\(model.name): relative error \(error)")
         }
     }
@@ -83,8 +85,9 @@ struct TextExtractionTests {
             let width = expected.shape[1] * expected.shape[2]
             var rows = [Double]()
             for r in [0, 2, 6] { rows += expected.values[(r * width)..<((r + 1) * width)] }
-            let error = Self.relativeError(values.map(Double.init),
-                                           NumericArray(shape: [3] + Array(expected.shape.dropFirst()), dtype: .float32, values: rows))
+            let error = Self.relativeError(
+                values.map(Double.init),
+                NumericArray(shape: [3] + Array(expected.shape.dropFirst()), dtype: .float32, values: rows))
             #expect(error < 1e-4, "\(name): relative error \(error)")
         }
     }
@@ -94,8 +97,9 @@ struct TextExtractionTests {
         let root = try makeTempDir()
         defer { cleanup(root) }
         let placeholder = root.appendingPathComponent("unused")
-        let (ranking, extraction) = try HubRankJob.run(extract: config(data: "texts.csv", cache: root.appendingPathComponent("cache")),
-                                                       rank: RankConfiguration(featuresDirectory: placeholder, labelsFile: placeholder, threads: 2))
+        let (ranking, extraction) = try HubRankJob.run(
+            extract: config(data: "texts.csv", cache: root.appendingPathComponent("cache")),
+            rank: RankConfiguration(featuresDirectory: placeholder, labelsFile: placeholder, threads: 2))
         #expect(extraction.labels.count == 10)
         #expect(Set(ranking.models.map(\.name)) == Set(Self.models))
         #expect(ranking.failed.isEmpty)

@@ -7,9 +7,11 @@ import Testing
 struct CholeskyTests {
     /// A fixed symmetric positive definite matrix: MᵀM + I.
     static func spd(_ n: Int, seed: Double) -> Matrix {
-        let m = Matrix(rows: n, columns: n, fillingRows: { r, row in
-            for j in 0..<n { row[j] = sin(seed + Double(r * n + j) * 1.7) }
-        })
+        let m = Matrix(
+            rows: n, columns: n,
+            fillingRows: { r, row in
+                for j in 0..<n { row[j] = sin(seed + Double(r * n + j) * 1.7) }
+            })
         var a = m.gram()
         for i in 0..<n { a[i, i] += 1 }
         return a
@@ -24,7 +26,7 @@ struct CholeskyTests {
     }
 
     @Test func logDeterminantRejectsIndefinite() {
-        let a = Matrix([[1, 2], [2, 1]])   // eigenvalues 3 and −1
+        let a = Matrix([[1, 2], [2, 1]]) // eigenvalues 3 and −1
         #expect(throws: LinalgError.self) { try a.logDeterminantPositiveDefinite() }
         #expect(throws: LinalgError.self) { try Matrix(rows: 2, columns: 3).logDeterminantPositiveDefinite() }
     }
@@ -33,7 +35,7 @@ struct CholeskyTests {
         let n = 5
         let b = Self.spd(n, seed: 1.1)
         var a = Self.spd(n, seed: 2.2)
-        a[0, 0] -= 4   // symmetric, not necessarily definite
+        a[0, 0] -= 4 // symmetric, not necessarily definite
         let g = try a.generalizedSymmetricEigen(b)
         #expect(g.values == g.values.sorted())
         for k in 0..<n {
@@ -52,9 +54,11 @@ struct CholeskyTests {
 
     @Test func singularValuesMatchThinSVD() throws {
         for (m, n) in [(7, 3), (3, 7), (5, 5)] {
-            let x = Matrix(rows: m, columns: n, fillingRows: { r, row in
-                for j in 0..<n { row[j] = cos(Double(r) * 0.9 + Double(j) * 2.3) }
-            })
+            let x = Matrix(
+                rows: m, columns: n,
+                fillingRows: { r, row in
+                    for j in 0..<n { row[j] = cos(Double(r) * 0.9 + Double(j) * 2.3) }
+                })
             let s = try x.singularValues()
             let reference = try x.thinSVD().singularValues
             #expect(s.count == min(m, n))

@@ -20,7 +20,7 @@ struct SymmetricEigenFactorizationTests {
         let scale = reference.values.last!
         for (x, y) in zip(factored.values, reference.values) { #expect(abs(x - y) <= 1e-11 * scale) }
         let v = try factored.vectors()
-        let av = try v.multiplied(by: a)   // row i: v_iᵀ A = lambda_i v_iᵀ
+        let av = try v.multiplied(by: a) // row i: v_iᵀ A = lambda_i v_iᵀ
         for i in 0..<d { for j in 0..<d { #expect(abs(av[i, j] - factored.values[i] * v[i, j]) <= 1e-10 * scale) } }
         let vvt = try v.multiplied(by: v, transposingOther: true)
         for i in 0..<d { for j in 0..<d { #expect(abs(vvt[i, j] - (i == j ? 1 : 0)) <= 1e-10) } }
@@ -36,7 +36,7 @@ struct SymmetricEigenFactorizationTests {
         let projected = try f.project(x)
         let explicit = try x.multiplied(by: v, transposingOther: true)
         for i in projected.storage.indices { #expect(abs(projected.storage[i] - explicit.storage[i]) <= 1e-12 * 30) }
-        let back = try f.combine(projected)   // V Vᵀ x = x
+        let back = try f.combine(projected) // V Vᵀ x = x
         for i in back.storage.indices { #expect(abs(back.storage[i] - x.storage[i]) <= 1e-11) }
         #expect(throws: LinalgError.self) { try f.project(Matrix(rows: 1, columns: 3)) }
     }

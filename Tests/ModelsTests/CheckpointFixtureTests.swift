@@ -11,8 +11,10 @@ import Torch
 /// max-norm of the reference).
 struct CheckpointFixtureTests {
     static let textFixtures = ["bert", "bert-bf16", "bert-fp16", "roberta", "xlm-roberta", "distilbert", "electra", "minilm-st"]
-    static let visionFixtures = ["hf-vit", "hf-deit", "timm-vit", "timm-deit", "hf-resnet", "hf-resnet50", "timm-resnet", "timm-resnet50",
-                                 "hf-convnext", "timm-convnext", "timm-convnext-atto"]
+    static let visionFixtures = [
+        "hf-vit", "hf-deit", "timm-vit", "timm-deit", "hf-resnet", "hf-resnet50", "timm-resnet", "timm-resnet50",
+        "hf-convnext", "timm-convnext", "timm-convnext-atto",
+    ]
 
     static func fixture(_ name: String) throws -> URL {
         let root = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
@@ -24,8 +26,9 @@ struct CheckpointFixtureTests {
     }
 
     static func tensor(_ array: NumericArray, integer: Bool = false) throws -> Tensor {
-        integer ? try Tensor(array.values.map { Int64($0) }, shape: array.shape)
-                : try Tensor(array.values.map { Float($0) }, shape: array.shape)
+        integer
+            ? try Tensor(array.values.map { Int64($0) }, shape: array.shape)
+            : try Tensor(array.values.map { Float($0) }, shape: array.shape)
     }
 
     /// max |actual - expected| / max |expected|, after checking the shapes agree.

@@ -34,7 +34,9 @@ struct CheckpointHubTests {
         let manifest = try HubManifest.load(hub)
         #expect(manifest.entries.map(\.name) == ["minilm", "timm--deit-tiny", "vit-tiny"])
         let vit = try #require(manifest.entry(named: "vit-tiny"))
-        #expect(vit.card.input == InputSpec(kind: .image, channels: 3, height: 32, width: 32, resize: .resize, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5]))
+        #expect(
+            vit.card.input
+                == InputSpec(kind: .image, channels: 3, height: 32, width: 32, resize: .resize, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5]))
         #expect(vit.card.metadata.featureDimension == 32)
         #expect(vit.card.hints == Stage(method: "hidden_states"))
         let deit = try #require(manifest.entry(named: "timm--deit-tiny"))
@@ -55,7 +57,7 @@ struct CheckpointHubTests {
         let manifest = try HubManifest.load(hub)
         let entry = try #require(manifest.entry(named: "vit-imagenet-stats"))
         #expect(entry.card.input.mean == [0.485, 0.456, 0.406])
-        #expect(entry.card.input.height == 32)  // not overridden: derived
+        #expect(entry.card.input.height == 32) // not overridden: derived
         #expect(entry.card.representation.method == "forward")
         // the folder is described by the written card, so it is not listed twice
         #expect(manifest.entry(named: "vit-tiny") == nil)

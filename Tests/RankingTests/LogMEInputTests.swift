@@ -88,8 +88,11 @@ struct LogMEInputTests {
 
     @Test("label shapes that do not fit the task")
     func shapes() {
-        #expect(throws: RankingError.labelShape(task: .classification, shape: [2, 2],
-                                                expected: "a vector of N integer class ids (for N x K targets use --task regression or --task multilabel)")) {
+        #expect(
+            throws: RankingError.labelShape(
+                task: .classification, shape: [2, 2],
+                expected: "a vector of N integer class ids (for N x K targets use --task regression or --task multilabel)")
+        ) {
             try TargetEncoder.encode(values: [0, 1, 1, 0], shape: [2, 2], task: .classification)
         }
         #expect(throws: RankingError.self) { try TargetEncoder.encode(values: [0, 1], shape: [2], task: .multilabel) }
@@ -125,7 +128,7 @@ struct LogMEInputTests {
         let fit = try LogME().fit(features: f, targets: TargetEncoder.encodeClasses((0..<40).map { $0 % 2 }))
         #expect(fit.score.isFinite)
         #expect(fit.warnings.contains { $0.contains("2 of 5 feature columns are constant (1, 3)") })
-        #expect(fit.rank == 4)   // the zero column adds nothing
+        #expect(fit.rank == 4) // the zero column adds nothing
         // Same from the wide route.
         var g = rng.gaussianMatrix(rows: 6, columns: 10)
         for r in 0..<6 { g[r, 7] = 1 }

@@ -10,7 +10,7 @@ func makeClassificationProblem(n: Int, d: Int, classes: Int, seed: UInt64, noise
     var labels = [Int]()
     var f = Matrix(rows: n, columns: d)
     for r in 0..<n {
-        let c = r < classes ? r : rng.int(below: classes)   // every class present
+        let c = r < classes ? r : rng.int(below: classes) // every class present
         labels.append(c)
         for j in 0..<d { f[r, j] = centers[c, j] + noise * rng.normal() }
     }
@@ -28,7 +28,9 @@ struct LogMEGoldenTests {
         for (k, column) in fit.columns.enumerated() {
             let reference = try #require(BruteForceEvidence.maximize(features: f, y: targets.matrix.column(k)))
             #expect(column.status == .converged)
-            #expect(isClose(column.evidence, reference.evidencePerSample, relative: 1e-7), "column \(k): \(column.evidence) vs \(reference.evidencePerSample)")
+            #expect(
+                isClose(column.evidence, reference.evidencePerSample, relative: 1e-7),
+                "column \(k): \(column.evidence) vs \(reference.evidencePerSample)")
             #expect(isClose(column.alpha, reference.alpha, relative: 1e-4))
             #expect(isClose(column.beta, reference.beta, relative: 1e-4))
         }
@@ -36,7 +38,9 @@ struct LogMEGoldenTests {
         #expect(isClose(fit.score, reference, relative: 1e-7))
     }
 
-    @Test("fewer samples than dimensions (thin SVD route), log-det over all D eigenvalues", arguments: [(20, 40, UInt64(12)), (12, 16, UInt64(18)), (15, 20, UInt64(17))])
+    @Test(
+        "fewer samples than dimensions (thin SVD route), log-det over all D eigenvalues",
+        arguments: [(20, 40, UInt64(12)), (12, 16, UInt64(18)), (15, 20, UInt64(17))])
     func classificationWide(n: Int, d: Int, seed: UInt64) throws {
         let (f, labels) = makeClassificationProblem(n: n, d: d, classes: 3, seed: seed)
         let targets = try TargetEncoder.encodeClasses(labels)
@@ -51,7 +55,9 @@ struct LogMEGoldenTests {
             case .converged:
                 interior += 1
                 let reference = try #require(BruteForceEvidence.maximize(features: f, y: y))
-                #expect(isClose(column.evidence, reference.evidencePerSample, relative: 1e-7), "column \(k): \(column.evidence) vs \(reference.evidencePerSample)")
+                #expect(
+                    isClose(column.evidence, reference.evidencePerSample, relative: 1e-7),
+                    "column \(k): \(column.evidence) vs \(reference.evidencePerSample)")
             case .zeroRatioLimit:
                 // The supremum is the lambda -> 0 limit: the brute-force profile approaches it.
                 let near = BruteForceEvidence.profile(features: f, y: y, logLambda: log(1e-7 * sMax)).value / Double(n)
@@ -78,7 +84,9 @@ struct LogMEGoldenTests {
             var rng = TestRandom(seed: seed)
             let f = rng.gaussianMatrix(rows: n, columns: d)
             let sMax = try f.gram().symmetricEigen().values.last!
-            let grid = stride(from: -7.0, through: 8.0, by: 0.5).map { BruteForceEvidence.profile(features: f, y: y, logLambda: log(sMax) + $0 * log(10)).value }
+            let grid = stride(from: -7.0, through: 8.0, by: 0.5).map {
+                BruteForceEvidence.profile(features: f, y: y, logLambda: log(sMax) + $0 * log(10)).value
+            }
             let noiseOnly = Double(n) / 2 * log(Double(n) / y.reduce(0) { $0 + $1 * $1 }) - Double(n) / 2 * (1 + log(2 * .pi))
             if grid[0] >= grid.max()! - 1e-9, grid[0] > noiseOnly { found = (f, sMax); break }
         }
@@ -262,14 +270,15 @@ struct LogMEStatisticsTests {
         var chunked = LogMEStatistics(featureDimension: 20, targetCount: 5)
         for start in stride(from: 0, to: 300, by: 7) {
             let range = start..<min(300, start + 7)
-            try chunked.accumulate(features: f.rows(range), targets: targets.matrix.rows(range),
-                                   classIndices: Array(targets.encodedLabels[range]), rowOffset: start)
+            try chunked.accumulate(
+                features: f.rows(range), targets: targets.matrix.rows(range),
+                classIndices: Array(targets.encodedLabels[range]), rowOffset: start)
         }
         #expect(isClose(whole, try LogME().fit(statistics: chunked).score, relative: 1e-10))
         var merged = LogMEStatistics(featureDimension: 20, targetCount: 5)
         for range in [0..<100, 100..<101, 101..<300] {
             var shard = LogMEStatistics(featureDimension: 20, targetCount: 5)
-            try shard.accumulate(features: f.rows(range), targets: targets.matrix.rows(range))   // dense route for YᵀF
+            try shard.accumulate(features: f.rows(range), targets: targets.matrix.rows(range)) // dense route for YᵀF
             try merged.merge(shard)
         }
         #expect(merged.sampleCount == 300)
@@ -288,9 +297,11 @@ struct LogMEStatisticsTests {
             let (_, m) = BruteForceEvidence.logEvidence(features: f, y: targets.matrix.column(k), alpha: column.alpha, beta: column.beta)
             // A = alpha I + beta FᵀF, explicitly.
             var a = [[Double]](repeating: [Double](repeating: 0, count: 5), count: 5)
-            for i in 0..<5 { for j in 0..<5 {
-                a[i][j] = column.beta * (0..<40).reduce(0.0) { $0 + f[$1, i] * f[$1, j] } + (i == j ? column.alpha : 0)
-            } }
+            for i in 0..<5 {
+                for j in 0..<5 {
+                    a[i][j] = column.beta * (0..<40).reduce(0.0) { $0 + f[$1, i] * f[$1, j] } + (i == j ? column.alpha : 0)
+                }
+            }
             let l = BruteForceEvidence.cholesky(a)
             for q in 0..<4 {
                 let x = queries.row(q)
@@ -316,9 +327,11 @@ struct LogMEStatisticsTests {
         #expect(fit.columns.filter { $0.status == .converged }.count >= 2)
         for (k, column) in fit.columns.enumerated() where column.status == .converged {
             var a = [[Double]](repeating: [Double](repeating: 0, count: 16), count: 16)
-            for i in 0..<16 { for j in 0..<16 {
-                a[i][j] = column.beta * (0..<12).reduce(0.0) { $0 + f[$1, i] * f[$1, j] } + (i == j ? column.alpha : 0)
-            } }
+            for i in 0..<16 {
+                for j in 0..<16 {
+                    a[i][j] = column.beta * (0..<12).reduce(0.0) { $0 + f[$1, i] * f[$1, j] } + (i == j ? column.alpha : 0)
+                }
+            }
             let x = query.row(0)
             let solved = BruteForceEvidence.choleskySolve(BruteForceEvidence.cholesky(a), x)
             #expect(isClose(variance[0, k], 1 / column.beta + zip(x, solved).reduce(0) { $0 + $1.0 * $1.1 }, relative: 1e-8))

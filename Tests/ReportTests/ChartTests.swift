@@ -44,10 +44,12 @@ struct ChartTests {
 
     @Test("bars: signed values from a zero line, n/a for undefined ones")
     func bars() {
-        let chart = BarChart(title: "tau", valueTitle: "τ", bars: [
-            .init(label: "good", value: 0.8), .init(label: "bad", value: -0.4), .init(label: "undefined", value: nil),
-            .init(label: "broken", value: .nan),
-        ], fixedDomain: -1...1)
+        let chart = BarChart(
+            title: "tau", valueTitle: "τ",
+            bars: [
+                .init(label: "good", value: 0.8), .init(label: "bad", value: -0.4), .init(label: "undefined", value: nil),
+                .init(label: "broken", value: .nan),
+            ], fixedDomain: -1...1)
         let svg = chart.rendered(id: "chart-tau")
         Self.assertClean(svg)
         #expect(Self.count("class=\"bar\"", in: svg) == 2)
@@ -73,14 +75,16 @@ struct ChartTests {
 
     @Test("bars: error bars span each interval, with caps, and only where the interval is drawable")
     func errorBars() throws {
-        let chart = BarChart(title: "tau", valueTitle: "τ", bars: [
-            .init(label: "good", value: 0.6, interval: (lower: 0.3, upper: 0.8)),
-            .init(label: "bad", value: -0.4, interval: (lower: -0.7, upper: 0.1)),
-            .init(label: "no interval", value: 0.2),
-            .init(label: "undefined value", value: nil, interval: (lower: 0.1, upper: 0.2)),
-            .init(label: "reversed", value: 0.5, interval: (lower: 0.6, upper: 0.4)),
-            .init(label: "non-finite", value: 0.5, interval: (lower: .nan, upper: 0.7)),
-        ], fixedDomain: -1...1)
+        let chart = BarChart(
+            title: "tau", valueTitle: "τ",
+            bars: [
+                .init(label: "good", value: 0.6, interval: (lower: 0.3, upper: 0.8)),
+                .init(label: "bad", value: -0.4, interval: (lower: -0.7, upper: 0.1)),
+                .init(label: "no interval", value: 0.2),
+                .init(label: "undefined value", value: nil, interval: (lower: 0.1, upper: 0.2)),
+                .init(label: "reversed", value: 0.5, interval: (lower: 0.6, upper: 0.4)),
+                .init(label: "non-finite", value: 0.5, interval: (lower: .nan, upper: 0.7)),
+            ], fixedDomain: -1...1)
         let svg = chart.rendered(id: "chart-tau")
         Self.assertClean(svg)
         let errorBars = Self.marks("error-bar", in: svg), caps = Self.marks("error-cap", in: svg)
@@ -91,7 +95,7 @@ struct ChartTests {
         // and the bar of 0.6, so each bound lands where the scale puts it.
         let zeroLine = try #require(Self.marks("zero", in: svg).first?["x1"])
         let good = bars[0], bad = bars[1]
-        let unit = try #require(good["width"]) / 0.6   // pixels per unit of tau
+        let unit = try #require(good["width"]) / 0.6 // pixels per unit of tau
         let goodStart = try #require(good["x"])
         #expect(abs(goodStart - zeroLine) < 1e-6)
         for (mark, interval) in zip(errorBars, [(0.3, 0.8), (-0.7, 0.1)]) {
@@ -126,22 +130,32 @@ struct ChartTests {
 
     @Test("lines: a single sample, a diverged value that breaks the line, bands")
     func lines() {
-        let diverged = LineChart.Series(name: "loss", samples: [
-            .init(x: 1, y: 2), .init(x: 2, y: 1.5), .init(x: 3, y: .nan), .init(x: 4, y: 1.1), .init(x: 5, y: 1.0),
-        ], color: Palette.color(0))
+        let diverged = LineChart.Series(
+            name: "loss",
+            samples: [
+                .init(x: 1, y: 2), .init(x: 2, y: 1.5), .init(x: 3, y: .nan), .init(x: 4, y: 1.1), .init(x: 5, y: 1.0),
+            ], color: Palette.color(0))
         let svg = LineChart(title: "t", xTitle: "iteration", yTitle: "loss", series: [diverged]).rendered(id: "l")
         Self.assertClean(svg)
         #expect(Self.count("class=\"series\"", in: svg) == 2)
 
-        let single = LineChart(title: "t", xTitle: "epoch", yTitle: "top-1",
-                               series: [.init(name: "one", samples: [.init(x: 1, y: 0.5, low: 0.5, high: 0.5)], color: "#000")])
+        let single = LineChart(
+            title: "t", xTitle: "epoch", yTitle: "top-1",
+            series: [.init(name: "one", samples: [.init(x: 1, y: 0.5, low: 0.5, high: 0.5)], color: "#000")])
         let one = single.rendered(id: "l1")
         Self.assertClean(one)
         #expect(Self.count("class=\"marker\"", in: one) == 1)
 
-        let banded = LineChart(title: "t", xTitle: "epoch", yTitle: "top-1", series: [.init(name: "m", samples: [
-            .init(x: 1, y: 0.5, low: 0.4, high: 0.6), .init(x: 2, y: 0.6, low: 0.55, high: 0.7),
-        ], color: "#000")]).rendered(id: "l2")
+        let banded = LineChart(
+            title: "t", xTitle: "epoch", yTitle: "top-1",
+            series: [
+                .init(
+                    name: "m",
+                    samples: [
+                        .init(x: 1, y: 0.5, low: 0.4, high: 0.6), .init(x: 2, y: 0.6, low: 0.55, high: 0.7),
+                    ], color: "#000")
+            ]
+        ).rendered(id: "l2")
         #expect(Self.count("class=\"band\"", in: banded) == 1)
 
         Self.assertClean(LineChart(title: "empty", xTitle: "x", yTitle: "y", series: []).rendered(id: "l3"))
@@ -151,11 +165,15 @@ struct ChartTests {
     func escaping() {
         let nasty = "<b>&\"x\"'"
         let escaped = "&lt;b&gt;&amp;&quot;x&quot;&#39;"
-        let scatter = ScatterChart(title: nasty, xTitle: nasty, yTitle: nasty,
-                                   points: [.init(label: nasty, x: 0, y: 0), .init(label: "b", x: 1, y: 1)]).rendered(id: nasty)
+        let scatter = ScatterChart(
+            title: nasty, xTitle: nasty, yTitle: nasty,
+            points: [.init(label: nasty, x: 0, y: 0), .init(label: "b", x: 1, y: 1)]
+        ).rendered(id: nasty)
         let bars = BarChart(title: nasty, valueTitle: nasty, bars: [.init(label: nasty, value: 0.5)]).rendered(id: "b")
-        let lines = LineChart(title: nasty, xTitle: nasty, yTitle: nasty,
-                              series: [.init(name: nasty, samples: [.init(x: 1, y: 1), .init(x: 2, y: 2)], color: "#000")]).rendered(id: "l")
+        let lines = LineChart(
+            title: nasty, xTitle: nasty, yTitle: nasty,
+            series: [.init(name: nasty, samples: [.init(x: 1, y: 1), .init(x: 2, y: 2)], color: "#000")]
+        ).rendered(id: "l")
         for svg in [scatter, bars, lines] {
             #expect(!svg.contains(nasty))
             #expect(svg.contains(escaped))
@@ -177,9 +195,10 @@ struct ChartTests {
             [(x: 10, y: 3.0), (x: 20, y: 1.5)],
             [(x: 10, y: 4.0)],
         ])
-        #expect(samples == [
-            LineChart.Sample(x: 10, y: 3.0, low: 2.0, high: 4.0),
-            LineChart.Sample(x: 20, y: 1.25, low: 1.0, high: 1.5),
-        ])
+        #expect(
+            samples == [
+                LineChart.Sample(x: 10, y: 3.0, low: 2.0, high: 4.0),
+                LineChart.Sample(x: 20, y: 1.25, low: 1.0, high: 1.5),
+            ])
     }
 }

@@ -60,8 +60,9 @@ struct ReportCommandTests {
             .first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    @Test("the page renders in headless Chromium with its charts (scripts/check-report.sh)",
-          .enabled(if: ReportCommandTests.chromium != nil, "chromium is not installed"))
+    @Test(
+        "the page renders in headless Chromium with its charts (scripts/check-report.sh)",
+        .enabled(if: ReportCommandTests.chromium != nil, "chromium is not installed"))
     func browserCheck() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.hubminer), "hubminer not built at \(Self.hubminer)")
         let script = Self.packageRoot.appendingPathComponent("scripts/check-report.sh").path

@@ -64,8 +64,10 @@ struct ReportPageTests {
             var tau: [String: Any] = ["estimate": 0.5, "level": 0.9, "resamples": 200, "undefined_resamples": 0]
             tau["lower"] = lower
             tau["upper"] = upper
-            return ["weighted_tau": tau, "regret_top1": ["level": 0.9, "resamples": 200, "undefined_resamples": 0],
-                    "recall_at": [String: Double]()]
+            return [
+                "weighted_tau": tau, "regret_top1": ["level": 0.9, "resamples": 200, "undefined_resamples": 0],
+                "recall_at": [String: Double](),
+            ]
         }
         // Two metrics with an interval, one whose resamples were all undefined.
         json["uncertainty"] = ["knn": uncertainty(0.41, 0.93), "logme": uncertainty(-0.2, 0.85), "sfda": uncertainty(nil, nil)]
@@ -95,8 +97,10 @@ struct ReportPageTests {
         let html = ReportRenderer.render(try RunDirectory.load(root))
         for id in Self.sectionIDs { #expect(html.contains("<section id=\"\(id)\">")) }
         #expect(html.contains("<table class=\"data\" id=\"table-ranking\">"))
-        for note in ["not run: fine-tuning ground truth (ground_truth.json is missing)", "not run: tuning (no tuning/ directory)",
-                     "not run: run description (run.json is missing)", "not run: evaluation (evaluation.json is missing"] {
+        for note in [
+            "not run: fine-tuning ground truth (ground_truth.json is missing)", "not run: tuning (no tuning/ directory)",
+            "not run: run description (run.json is missing)", "not run: evaluation (evaluation.json is missing",
+        ] {
             #expect(html.contains(note), "\(note)")
         }
         #expect(!html.contains("id=\"chart-"))
@@ -119,13 +123,16 @@ struct ReportPageTests {
     func escapedNames() throws {
         let nasty = "<img src=x onerror=\"alert(1)\">&co"
         func model(_ name: String, _ score: Double) -> ModelScore {
-            ModelScore(name: name, score: score, rank: 0, seconds: 0.1, diagnostics: ModelDiagnostics(samples: 10, dimension: 4),
-                       metrics: ["logme": MetricScore(score: score, seconds: 0.1)])
+            ModelScore(
+                name: name, score: score, rank: 0, seconds: 0.1, diagnostics: ModelDiagnostics(samples: 10, dimension: 4),
+                metrics: ["logme": MetricScore(score: score, seconds: 0.1)])
         }
-        let ranking = RankingResult(task: .classification, metric: "logme",
-                                    models: RankingResult.ranked([model(nasty, 1), model("plain", 0.5), model("<3", 0.2)], metricNames: ["logme"]))
-        let run = RunDirectory(path: "x", ranking: ranking,
-                               groundTruth: GroundTruth(metric: "top1", models: [nasty: 0.9, "plain": 0.7, "<3": 0.1]))
+        let ranking = RankingResult(
+            task: .classification, metric: "logme",
+            models: RankingResult.ranked([model(nasty, 1), model("plain", 0.5), model("<3", 0.2)], metricNames: ["logme"]))
+        let run = RunDirectory(
+            path: "x", ranking: ranking,
+            groundTruth: GroundTruth(metric: "top1", models: [nasty: 0.9, "plain": 0.7, "<3": 0.1]))
         let html = ReportRenderer.render(run)
         #expect(!html.contains(nasty))
         #expect(!html.contains("<3"))

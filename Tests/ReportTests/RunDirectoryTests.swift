@@ -74,7 +74,9 @@ struct RunDirectoryTests {
     @Test("not a directory, or a directory with none of the files, is an error")
     func notARun() throws {
         let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-run-\(UUID().uuidString)").path
-        #expect(Fixture.error { _ = try RunDirectory.load(missing) } == "\(missing): not a directory (expected a run directory holding run.json, ranking.json, ...)")
+        #expect(
+            Fixture.error { _ = try RunDirectory.load(missing) }
+                == "\(missing): not a directory (expected a run directory holding run.json, ranking.json, ...)")
         let empty = try Fixture.copy(empty: true)
         defer { Fixture.remove(empty) }
         #expect(Fixture.error { _ = try RunDirectory.load(empty) }?.contains("none of run.json, ranking.json") == true)
@@ -95,15 +97,18 @@ struct RunDirectoryTests {
         let original = try String(contentsOfFile: log, encoding: .utf8)
 
         try Self.replaceLine(12, in: log, with: #"{"event":"step","epoch":3,"iteration":72,"loss":1.6}"#)
-        #expect(Fixture.error { _ = try RunDirectory.load(root) }
+        #expect(
+            Fixture.error { _ = try RunDirectory.load(root) }
                 == "\(root)/tuning/kd/seed-0/log.jsonl: line 12: field 'loss': expected an object, found a number")
 
         try Self.replaceLine(12, in: log, with: #"{"event":"epoch","epoch":3,"iteration":72,"val":{"top5":0.9}}"#)
-        #expect(Fixture.error { _ = try RunDirectory.load(root) }
+        #expect(
+            Fixture.error { _ = try RunDirectory.load(root) }
                 == "\(root)/tuning/kd/seed-0/log.jsonl: line 12: field 'val.top1': missing, expected a number")
 
         try Self.replaceLine(12, in: log, with: #"{"event":"step","epoch":3,"iteration":72,"loss":{"ce":"low"}}"#)
-        #expect(Fixture.error { _ = try RunDirectory.load(root) }
+        #expect(
+            Fixture.error { _ = try RunDirectory.load(root) }
                 == "\(root)/tuning/kd/seed-0/log.jsonl: line 12: field 'loss.ce': expected a number, found a string")
 
         try Self.replaceLine(5, in: log, with: #"{"event":"step","epoch":1,"#)
@@ -120,7 +125,8 @@ struct RunDirectoryTests {
         try FileManager.default.removeItem(atPath: result)
 
         try Fixture.write(#"{"metric":"top1","models":{"a":0.5,"b":"high"}}"#, to: root + "/ground_truth.json")
-        #expect(Fixture.error { _ = try RunDirectory.load(root) }
+        #expect(
+            Fixture.error { _ = try RunDirectory.load(root) }
                 == "\(root)/ground_truth.json: field 'models.b': expected a number, found a string")
         try FileManager.default.removeItem(atPath: root + "/ground_truth.json")
 
@@ -138,13 +144,16 @@ struct RunDirectoryTests {
         ranking["models"] = models
         try JSONSerialization.data(withJSONObject: ranking).write(to: URL(fileURLWithPath: rankingPath))
         #expect(Fixture.error { _ = try RunDirectory.load(root) } == "\(rankingPath): field 'models[2].name': missing, expected a value")
-        try Fixture.write(#"{"task":"classification","metric":"logme","metric_names":["logme"],"models":[{"name":"a","score":"high"}]}"#,
-                          to: rankingPath)
+        try Fixture.write(
+            #"{"task":"classification","metric":"logme","metric_names":["logme"],"models":[{"name":"a","score":"high"}]}"#,
+            to: rankingPath)
         #expect(Fixture.error { _ = try RunDirectory.load(root) }?.hasPrefix("\(rankingPath): field 'models[0].score': expected a number") == true)
         try FileManager.default.removeItem(atPath: rankingPath)
 
         try Fixture.write(#"{"metrics":{"logme":{"weighted_tau":"x","regret_top1":0}}}"#, to: root + "/evaluation.json")
-        #expect(Fixture.error { _ = try RunDirectory.load(root) }?.hasPrefix("\(root)/evaluation.json: field 'metrics.logme.weighted_tau': expected a number") == true)
+        #expect(
+            Fixture.error { _ = try RunDirectory.load(root) }?.hasPrefix(
+                "\(root)/evaluation.json: field 'metrics.logme.weighted_tau': expected a number") == true)
     }
 
     @Test("a log line still being written (no newline, not yet valid) is left out, not an error")

@@ -23,7 +23,8 @@ struct TokenizerBenchmarkTests {
         var tokens = 0
         for s in sentences { tokens += try tokenizer.encode(s).ids.count }
         let seconds = Date().timeIntervalSince(start)
-        print("tokenizer \(name): \(sentences.count) sentences, \(tokens) tokens in \(String(format: "%.3f", seconds)) s "
-            + "(\(Int(Double(sentences.count) / seconds)) sentences/s, one thread)")
+        print(
+            "tokenizer \(name): \(sentences.count) sentences, \(tokens) tokens in \(String(format: "%.3f", seconds)) s "
+                + "(\(Int(Double(sentences.count) / seconds)) sentences/s, one thread)")
     }
 }

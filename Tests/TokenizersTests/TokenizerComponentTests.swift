@@ -37,7 +37,9 @@ struct TokenizerComponentTests {
             for (i, want) in try #require(expected.normalizers[name]).outputs.enumerated() {
                 let got = normalizer.normalize(Array(texts[i].unicodeScalars))
                 // Compared as scalars: String equality would accept canonical equivalents.
-                if got != Array(want.unicodeScalars) { failures.append("\(name) #\(i): got \(got.string.debugDescription), expected \(want.debugDescription)") }
+                if got != Array(want.unicodeScalars) {
+                    failures.append("\(name) #\(i): got \(got.string.debugDescription), expected \(want.debugDescription)")
+                }
             }
         }
     }

@@ -22,40 +22,64 @@ struct TokenizerErrorTests {
 
     @Test("unsupported components name the JSON path and list the supported types")
     func unsupported() {
-        let m = message(#"{"normalizer": {"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "ByteLevel"}]}, "model": \#(Self.minimalModel)}"#)
+        let m = message(
+            #"{"normalizer": {"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "ByteLevel"}]}, "model": \#(Self.minimalModel)}"#)
         #expect(m.contains("tokenizer.json: $.normalizer.normalizers[1].type: unsupported 'ByteLevel' (supported: BertNormalizer, NFD"))
-        #expect(message(#"{"pre_tokenizer": {"type": "UnicodeScripts"}, "model": \#(Self.minimalModel)}"#)
-            .contains("$.pre_tokenizer.type: unsupported 'UnicodeScripts' (supported: BertPreTokenizer, ByteLevel"))
-        #expect(message(#"{"model": {"type": "WordLevel", "vocab": {}}}"#).contains("$.model.type: unsupported 'WordLevel' (supported: WordPiece, BPE, Unigram)"))
-        #expect(message(#"{"post_processor": {"type": "Sequence", "processors": [{"type": "BertProcessing", "sep": ["s", 1], "cls": ["c", 0]}, {"type": "RobertaProcessing", "sep": ["s", 1], "cls": ["c", 0]}]}, "model": \#(Self.minimalModel)}"#)
+        #expect(
+            message(#"{"pre_tokenizer": {"type": "UnicodeScripts"}, "model": \#(Self.minimalModel)}"#)
+                .contains("$.pre_tokenizer.type: unsupported 'UnicodeScripts' (supported: BertPreTokenizer, ByteLevel"))
+        #expect(
+            message(#"{"model": {"type": "WordLevel", "vocab": {}}}"#).contains(
+                "$.model.type: unsupported 'WordLevel' (supported: WordPiece, BPE, Unigram)"))
+        #expect(
+            message(
+                #"{"post_processor": {"type": "Sequence", "processors": [{"type": "BertProcessing", "sep": ["s", 1], "cls": ["c", 0]}, {"type": "RobertaProcessing", "sep": ["s", 1], "cls": ["c", 0]}]}, "model": \#(Self.minimalModel)}"#
+            )
             .contains("$.post_processor.processors: unsupported '2 token-adding processors'"))
-        #expect(message(#"{"pre_tokenizer": {"type": "Split", "pattern": {"String": "-"}, "behavior": "Sideways"}, "model": \#(Self.minimalModel)}"#)
-            .contains("$.pre_tokenizer.behavior: unsupported 'Sideways'"))
+        #expect(
+            message(#"{"pre_tokenizer": {"type": "Split", "pattern": {"String": "-"}, "behavior": "Sideways"}, "model": \#(Self.minimalModel)}"#)
+                .contains("$.pre_tokenizer.behavior: unsupported 'Sideways'"))
     }
 
     @Test("fields of the wrong type or out of bounds name their path")
     func invalidFields() {
         #expect(message("{not json").contains("tokenizer.json: $: expected valid JSON"))
         #expect(message(#"{"normalizer": null}"#).contains("$.model: expected a value, found nothing"))
-        #expect(message(#"{"model": {"type": "WordPiece", "vocab": {"[UNK]": "zero"}}}"#).contains(#"$.model.vocab["[UNK]"]: expected an integer, found the string "zero""#))
+        #expect(
+            message(#"{"model": {"type": "WordPiece", "vocab": {"[UNK]": "zero"}}}"#).contains(
+                #"$.model.vocab["[UNK]"]: expected an integer, found the string "zero""#))
         #expect(message(#"{"model": {"type": "WordPiece", "vocab": {"[UNK]": -1}}}"#).contains("expected an integer in 0..."))
-        #expect(message(#"{"model": {"type": "WordPiece", "vocab": {"a": 0}}}"#).contains("$.model.unk_token: expected a token of the vocabulary, found '[UNK]'"))
-        #expect(message(#"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": ["a b"]}}"#)
-            .contains("$.model.merges[0]: expected tokens of the vocabulary, found 'ab', which is not in it"))
+        #expect(
+            message(#"{"model": {"type": "WordPiece", "vocab": {"a": 0}}}"#).contains(
+                "$.model.unk_token: expected a token of the vocabulary, found '[UNK]'"))
+        #expect(
+            message(#"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": ["a b"]}}"#)
+                .contains("$.model.merges[0]: expected tokens of the vocabulary, found 'ab', which is not in it"))
         #expect(message(#"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["ab"]}}"#).contains(#"$.model.merges[0]: expected "left right""#))
-        #expect(message(#"{"model": {"type": "Unigram", "unk_id": 5, "vocab": [["a", -1.0]]}}"#).contains("$.model.unk_id: expected an index below 1, found 5"))
+        #expect(
+            message(#"{"model": {"type": "Unigram", "unk_id": 5, "vocab": [["a", -1.0]]}}"#).contains(
+                "$.model.unk_id: expected an index below 1, found 5"))
         #expect(message(#"{"model": {"type": "Unigram", "vocab": [["a"]]}}"#).contains("$.model.vocab[0]: expected [piece, score]"))
-        #expect(message(#"{"post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "[X]", "type_id": 0}}], "pair": [], "special_tokens": {}}, "model": \#(Self.minimalModel)}"#)
+        #expect(
+            message(
+                #"{"post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "[X]", "type_id": 0}}], "pair": [], "special_tokens": {}}, "model": \#(Self.minimalModel)}"#
+            )
             .contains("$.post_processor.single[0].SpecialToken.id: expected a key of special_tokens, found '[X]'"))
-        #expect(message(#"{"truncation": {"max_length": 99999999999}, "model": \#(Self.minimalModel)}"#).contains("$.truncation.max_length: expected an integer in 0...10000000"))
-        #expect(message(#"{"normalizer": {"type": "Precompiled", "precompiled_charsmap": "%%%"}, "model": \#(Self.minimalModel)}"#)
-            .contains("$.normalizer.precompiled_charsmap: expected base64 bytes"))
+        #expect(
+            message(#"{"truncation": {"max_length": 99999999999}, "model": \#(Self.minimalModel)}"#).contains(
+                "$.truncation.max_length: expected an integer in 0...10000000"))
+        #expect(
+            message(#"{"normalizer": {"type": "Precompiled", "precompiled_charsmap": "%%%"}, "model": \#(Self.minimalModel)}"#)
+                .contains("$.normalizer.precompiled_charsmap: expected base64 bytes"))
         // Canonically equivalent keys (precomposed and decomposed é) merge in Foundation's
         // JSON objects; the lost id is noticed and refused instead of encoding wrongly.
-        #expect(message(#"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "\u00e9": 1, "e\u0301": 2, "x": 3}}}"#)
-            .contains("$.model.vocab: unsupported 'ids missing from the vocabulary (1)"))
+        #expect(
+            message(#"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "\u00e9": 1, "e\u0301": 2, "x": 3}}}"#)
+                .contains("$.model.vocab: unsupported 'ids missing from the vocabulary (1)"))
         let long = String(repeating: "x", count: TokenizerLimits.maxTokenLength + 1)
-        #expect(message(#"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "\#(long)": 1}}}"#).contains("expected a token of at most 4096 characters"))
+        #expect(
+            message(#"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "\#(long)": 1}}}"#).contains(
+                "expected a token of at most 4096 characters"))
     }
 
     @Test("missing files and folders are errors naming the path")

@@ -53,10 +53,13 @@ struct TokenizerFixtureTests {
         for c in expected.cases {
             var tokenizer = base
             tokenizer.truncation = c.truncation.map {
-                Truncation(maxLength: $0.max_length, strategy: ["longest_first": .longestFirst, "only_first": .onlyFirst, "only_second": .onlySecond][$0.strategy]!)
+                Truncation(
+                    maxLength: $0.max_length,
+                    strategy: ["longest_first": .longestFirst, "only_first": .onlyFirst, "only_second": .onlySecond][$0.strategy]!)
             }
             tokenizer.padding = c.padding.map {
-                Padding(length: $0.length.map { .fixed($0) } ?? .longest, padId: c.pad_id, padTypeId: 0, padToken: "[PAD]", multipleOf: $0.multiple_of)
+                Padding(
+                    length: $0.length.map { .fixed($0) } ?? .longest, padId: c.pad_id, padTypeId: 0, padToken: "[PAD]", multipleOf: $0.multiple_of)
             }
             for batch in c.batches {
                 let inputs: [(String, String?)] = batch.inputs.map { i in
@@ -71,8 +74,11 @@ struct TokenizerFixtureTests {
                 }
                 do {
                     let got = try tokenizer.encodeBatch(inputs, addSpecialTokens: c.add_special_tokens)
-                    for (k, e) in got.enumerated() where e.ids != batch.ids![k] || e.typeIds != batch.type_ids![k] || e.attentionMask != batch.attention_mask![k] {
-                        failures.append("\(name)/\(c.name) input \(batch.inputs[k]) \(inputs[k]):\n  got      \(e.ids) \(e.typeIds) \(e.attentionMask)\n  expected \(batch.ids![k]) \(batch.type_ids![k]) \(batch.attention_mask![k])\n  tokens \(e.ids.map { tokenizer.token(for: $0) ?? "?" }) vs \(batch.ids![k].map { tokenizer.token(for: $0) ?? "?" })")
+                    for (k, e) in got.enumerated()
+                    where e.ids != batch.ids![k] || e.typeIds != batch.type_ids![k] || e.attentionMask != batch.attention_mask![k] {
+                        failures.append(
+                            "\(name)/\(c.name) input \(batch.inputs[k]) \(inputs[k]):\n  got      \(e.ids) \(e.typeIds) \(e.attentionMask)\n  expected \(batch.ids![k]) \(batch.type_ids![k]) \(batch.attention_mask![k])\n  tokens \(e.ids.map { tokenizer.token(for: $0) ?? "?" }) vs \(batch.ids![k].map { tokenizer.token(for: $0) ?? "?" })"
+                        )
                     }
                 } catch {
                     failures.append("\(name)/\(c.name) \(batch.inputs): threw \(error)")

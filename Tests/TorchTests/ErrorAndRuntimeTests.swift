@@ -81,11 +81,13 @@ extension TorchTests {
             // /proc files report size 0; read them to the end rather than by size.
             let data = FileHandle(forReadingAtPath: "/proc/self/maps")?.readDataToEndOfFile() ?? Data()
             let maps = String(decoding: data, as: UTF8.self)
-            let libraries = Set(maps.split(separator: "\n").compactMap { line -> String? in
-                guard let path = line.split(separator: " ", omittingEmptySubsequences: true).last.map(String.init),
-                      path.hasPrefix("/") else { return nil }
-                return URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-            })
+            let libraries = Set(
+                maps.split(separator: "\n").compactMap { line -> String? in
+                    guard let path = line.split(separator: " ", omittingEmptySubsequences: true).last.map(String.init),
+                        path.hasPrefix("/")
+                    else { return nil }
+                    return URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+                })
             #expect(libraries.contains { $0.contains("libtorch_cpu.so") })
             #expect(libraries.filter { $0.contains("libopenblas") }.count == 1, "\(libraries.filter { $0.contains("blas") })")
         }

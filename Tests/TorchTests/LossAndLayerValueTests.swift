@@ -33,9 +33,10 @@ extension TorchTests {
             let eps = 0.2
             let logp0 = [1.0, 2.0, 3.0].map { $0 - z }
             let smoothed0 = (1 - eps) * (z - 3) + eps * (-logp0.reduce(0, +) / 3)
-            let smoothed1 = Foundation.log(3.0)  // uniform prediction: every class costs log 3
-            expectClose(try Loss.crossEntropy(logits, targets, reduction: .none, labelSmoothing: eps)
-                .toArray(of: Double.self), [smoothed0, smoothed1])
+            let smoothed1 = Foundation.log(3.0) // uniform prediction: every class costs log 3
+            expectClose(
+                try Loss.crossEntropy(logits, targets, reduction: .none, labelSmoothing: eps)
+                    .toArray(of: Double.self), [smoothed0, smoothed1])
             // ignoreIndex drops a sample from the mean.
             expectClose(try Loss.crossEntropy(logits, Tensor([2, -100] as [Int64])).item(), perSample[0])
             // Probability targets.

@@ -20,7 +20,7 @@ extension TorchTests {
                     switch i % 4 {
                     case 0: total += try Tensor.ones([16]).relu().count > 0 ? 1 : 0
                     case 1: _ = try a + Double(i)
-                    case 2: _ = try (a * w)  // records a (tiny) autograd graph
+                    case 2: _ = try (a * w) // records a (tiny) autograd graph
                     default: _ = try a[.range(0..<8)]
                     }
                 }

@@ -40,10 +40,12 @@ private func relativeError(_ a: Tensor, _ b: Tensor) throws -> Double {
 
 extension TorchTests {
     @Suite struct ModernModels {
-        @Test("TorchScript from the pinned PyTorch matches it", arguments: [
-            "vit_tv_scripted.pt", "vit_timm_traced.pt", "vit_timm_scripted.pt", "resnet_timm_scripted.pt",
-            "text_encoder_traced.pt",
-        ])
+        @Test(
+            "TorchScript from the pinned PyTorch matches it",
+            arguments: [
+                "vit_tv_scripted.pt", "vit_timm_traced.pt", "vit_timm_scripted.pt", "resnet_timm_scripted.pt",
+                "text_encoder_traced.pt",
+            ])
         func scriptModelMatchesPyTorch(name: String) throws {
             let all = try expected()
             let entry = try #require(all[name] as? [String: Any])
@@ -98,7 +100,9 @@ extension TorchTests {
         @Test func newerFileFormatIsOneLine() throws {
             let error = ModelFileErrors.translate(
                 path: "m.pt", kind: "TorchScript model",
-                message: "Attempted to read a PyTorch file with version 99, but the maximum supported version for reading is 10. Your PyTorch installation may be too old.")
+                message:
+                    "Attempted to read a PyTorch file with version 99, but the maximum supported version for reading is 10. Your PyTorch installation may be too old."
+            )
             #expect(error.description.contains("saved by a newer PyTorch (file format version 99)"))
         }
 
@@ -176,7 +180,7 @@ extension TorchTests {
         }
 
         @Test func cudaWithoutGPUSaysWhatIsMissing() throws {
-            guard Device.cudaDeviceCount == 0 else { return }  // a GPU machine: covered by the CUDA checks
+            guard Device.cudaDeviceCount == 0 else { return } // a GPU machine: covered by the CUDA checks
             do {
                 _ = try DeviceChoice.cuda.resolve()
                 Issue.record("cuda resolved without a GPU")

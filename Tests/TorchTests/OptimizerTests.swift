@@ -25,9 +25,9 @@ extension TorchTests {
             let p = try parameter([1])
             let sgd = try SGD([p], options: .init(learningRate: 0.1, momentum: 0.9, dampening: 0.5))
             try setGradient(p, [2])
-            try sgd.step()  // b = g = 2 (no dampening on the first step); p = 1 - 0.2
+            try sgd.step() // b = g = 2 (no dampening on the first step); p = 1 - 0.2
             expectClose(try p.item(), 0.8)
-            try sgd.step()  // b = 0.9 * 2 + 0.5 * 2 = 2.8; p = 0.8 - 0.28
+            try sgd.step() // b = 0.9 * 2 + 0.5 * 2 = 2.8; p = 0.8 - 0.28
             expectClose(try p.item(), 0.52)
         }
 
@@ -35,9 +35,9 @@ extension TorchTests {
             let p = try parameter([1])
             let sgd = try SGD([p], options: .init(learningRate: 0.1, momentum: 0.9, nesterov: true))
             try setGradient(p, [2])
-            try sgd.step()  // b = 2; d = 2 + 0.9 * 2 = 3.8; p = 1 - 0.38
+            try sgd.step() // b = 2; d = 2 + 0.9 * 2 = 3.8; p = 1 - 0.38
             expectClose(try p.item(), 0.62)
-            try sgd.step()  // b = 0.9 * 2 + 2 = 3.8; d = 2 + 0.9 * 3.8 = 5.42; p = 0.62 - 0.542
+            try sgd.step() // b = 0.9 * 2 + 2 = 3.8; d = 2 + 0.9 * 3.8 = 5.42; p = 0.62 - 0.542
             expectClose(try p.item(), 0.078)
             #expect(throws: TorchError.self) { try SGD([p], options: .init(learningRate: 0.1, nesterov: true)) }
         }
@@ -46,7 +46,7 @@ extension TorchTests {
             let p = try parameter([1])
             let sgd = try SGD([p], options: .init(learningRate: 0.1, weightDecay: 0.1))
             try setGradient(p, [2])
-            try sgd.step()  // d = 2 + 0.1 * 1; p = 1 - 0.21
+            try sgd.step() // d = 2 + 0.1 * 1; p = 1 - 0.21
             expectClose(try p.item(), 0.79)
             let q = try parameter([1])
             let ascent = try SGD([q], options: .init(learningRate: 0.1, maximize: true))
@@ -81,7 +81,7 @@ extension TorchTests {
             // Adam adds wd * p to the gradient; on step 1 the update is lr * sign(g').
             let p = try parameter([1])
             let adam = try Adam([p], options: .init(learningRate: lr, weightDecay: wd))
-            try setGradient(p, [-0.2])  // g' = -0.2 + 0.5 = 0.3 > 0
+            try setGradient(p, [-0.2]) // g' = -0.2 + 0.5 = 0.3 > 0
             try adam.step()
             expectClose(try p.item(), 1 - lr * 0.3 / (0.3 + 1e-8), tolerance: 1e-14)
             // AdamW shrinks the weight first, then applies the plain Adam step.
@@ -120,9 +120,12 @@ extension TorchTests {
         @Test func parameterGroupsForFineTuning() throws {
             let backbone = try parameter([1])
             let head = try parameter([1])
-            let sgd = try SGD([ParameterGroup([backbone], name: "backbone", learningRate: 0.01),
-                               ParameterGroup([head], name: "head")],
-                              options: .init(learningRate: 0.1))
+            let sgd = try SGD(
+                [
+                    ParameterGroup([backbone], name: "backbone", learningRate: 0.01),
+                    ParameterGroup([head], name: "head"),
+                ],
+                options: .init(learningRate: 0.1))
             #expect(sgd.learningRates == [0.01, 0.1])
             try setGradient(backbone, [1])
             try setGradient(head, [1])
@@ -173,8 +176,9 @@ extension TorchTests {
             let restoredParams = try snapshot.map { try parameter($0) }
             let restored = try makeOptimizer(restoredParams)
             try restored.load(OptimizerState.load(from: path))
-            let restoredScheduler = LearningRateScheduler(optimizer: restored, schedule: StepSchedule(stepSize: 2, gamma: 0.5),
-                                                          stepCount: savedStep)
+            let restoredScheduler = LearningRateScheduler(
+                optimizer: restored, schedule: StepSchedule(stepSize: 2, gamma: 0.5),
+                stepCount: savedStep)
             #expect(restored.learningRates == savedRates)
             try train(gradients[3...], restoredParams, restored, restoredScheduler)
             #expect(try restoredParams.map { try $0.toArray(of: Double.self) } == reference)
@@ -212,8 +216,9 @@ extension TorchTests {
         }
 
         @Test func schedulerKeepsGroupRatios() throws {
-            let sgd = try SGD([ParameterGroup([try parameter([1])], learningRate: 0.01), ParameterGroup([try parameter([1])])],
-                              options: .init(learningRate: 0.1))
+            let sgd = try SGD(
+                [ParameterGroup([try parameter([1])], learningRate: 0.01), ParameterGroup([try parameter([1])])],
+                options: .init(learningRate: 0.1))
             let scheduler = LearningRateScheduler(optimizer: sgd, schedule: StepSchedule(stepSize: 1, gamma: 0.5))
             expectClose(sgd.learningRates, [0.01, 0.1])
             scheduler.step()

@@ -53,7 +53,8 @@ extension TorchTests {
         @Test func optimiserTrajectoriesMatchPyTorch() throws {
             let golden = try json("torch_golden.json")
             guard let initial = golden["initial"] as? [[Double]], let gradients = golden["gradients"] as? [[[Double]]],
-                  let trajectories = golden["optimisers"] as? [String: [[[Double]]]] else {
+                let trajectories = golden["optimisers"] as? [String: [[[Double]]]]
+            else {
                 Issue.record("malformed golden file")
                 return
             }
@@ -93,8 +94,9 @@ extension TorchTests {
             let probs = try det([4, 5], offset: 1).softmax(dim: 1)
             let a = try det([3, 4], scale: 1.5), b = try det([3, 4], scale: 1.5, offset: 2)
             expectClose(try Loss.crossEntropy(logits, targets).item(), scalar("cross_entropy"), tolerance: 1e-12)
-            expectClose(try Loss.crossEntropy(logits, targets, weight: weight, labelSmoothing: 0.15).item(),
-                        scalar("cross_entropy_smoothed_weighted"), tolerance: 1e-12)
+            expectClose(
+                try Loss.crossEntropy(logits, targets, weight: weight, labelSmoothing: 0.15).item(),
+                scalar("cross_entropy_smoothed_weighted"), tolerance: 1e-12)
             expectClose(try Loss.crossEntropy(logits, probs).item(), scalar("cross_entropy_soft_targets"), tolerance: 1e-12)
             expectClose(try Loss.klDivergence(logits.logSoftmax(dim: 1), probs).item(), scalar("kl_batchmean"), tolerance: 1e-12)
             expectClose(try Loss.mse(a, b).item(), scalar("mse"), tolerance: 1e-12)
@@ -102,8 +104,9 @@ extension TorchTests {
             expectClose(try Functional.cosineSimilarity(a, b).toArray(of: Double.self), vector("cosine_similarity"), tolerance: 1e-12)
             expectClose(try Functional.pairwiseDistance(a, b).toArray(of: Double.self), vector("pairwise_distance"), tolerance: 1e-12)
             expectClose(try a.gelu().flatten().toArray(of: Double.self), vector("gelu"), tolerance: 1e-12)
-            expectClose(try Functional.layerNorm(a, normalizedShape: [4]).flatten().toArray(of: Double.self),
-                        vector("layer_norm"), tolerance: 1e-12)
+            expectClose(
+                try Functional.layerNorm(a, normalizedShape: [4]).flatten().toArray(of: Double.self),
+                vector("layer_norm"), tolerance: 1e-12)
         }
     }
 }

@@ -9,7 +9,8 @@ func makeScriptNet(seed: UInt64 = 1) throws -> ScriptModule {
     let head = try ScriptModule(name: "Head")
     try head.registerParameter("weight", Tensor.randn([2, 4], generator: g))
     try head.registerParameter("bias", Tensor.zeros([2]))
-    try head.define("""
+    try head.define(
+        """
         def forward(self, x):
             return torch.linear(x, self.weight, self.bias)
         """)
@@ -18,7 +19,8 @@ func makeScriptNet(seed: UInt64 = 1) throws -> ScriptModule {
     try net.registerParameter("bias", Tensor.randn([4], generator: g))
     try net.registerParameter("calls", Tensor.zeros([1]), isBuffer: true)
     try net.registerModule("head", head)
-    try net.define("""
+    try net.define(
+        """
         def features(self, x):
             return torch.relu(torch.linear(x, self.weight, self.bias))
 
@@ -95,7 +97,7 @@ extension TorchTests {
             #expect(try net.namedBuffers().map(\.name) == ["calls"])
             #expect(try net.namedParameters(recurse: false).map(\.name) == ["weight", "bias"])
             #expect(net.isTraining)
-            #expect(try net.run(method: "mode") .isTrue)
+            #expect(try net.run(method: "mode").isTrue)
             try net.eval()
             #expect(!net.isTraining)
             #expect(try net.submodule("head").isTraining == false)

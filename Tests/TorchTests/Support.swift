@@ -16,26 +16,33 @@ func residentKiB() -> Int {
     return 0
 }
 
-func expectClose(_ a: [Double], _ b: [Double], tolerance: Double = 1e-9,
-                 sourceLocation: SourceLocation = #_sourceLocation) {
+func expectClose(
+    _ a: [Double], _ b: [Double], tolerance: Double = 1e-9,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(a.count == b.count, "lengths \(a.count) vs \(b.count)", sourceLocation: sourceLocation)
     for (i, (x, y)) in zip(a, b).enumerated() {
-        #expect(Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y)),
-                "element \(i): \(x) vs \(y)", sourceLocation: sourceLocation)
+        #expect(
+            Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y)),
+            "element \(i): \(x) vs \(y)", sourceLocation: sourceLocation)
     }
 }
 
-func expectClose(_ a: Double, _ b: Double, tolerance: Double = 1e-9,
-                 sourceLocation: SourceLocation = #_sourceLocation) {
+func expectClose(
+    _ a: Double, _ b: Double, tolerance: Double = 1e-9,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(Swift.abs(a - b) <= tolerance * Swift.max(1, Swift.abs(b)), "\(a) vs \(b)", sourceLocation: sourceLocation)
 }
 
 /// Checks autograd's gradient of `f` at a random float64 point against central
 /// finite differences. The output is reduced with fixed random weights (a plain
 /// sum would hide errors in, say, softmax, whose outputs always sum to one).
-func gradCheck(_ shape: [Int], seed: UInt64 = 7, positive: Bool = false, eps: Double = 1e-6,
-               tolerance: Double = 1e-6, sourceLocation: SourceLocation = #_sourceLocation,
-               _ f: (Tensor) throws -> Tensor) throws {
+func gradCheck(
+    _ shape: [Int], seed: UInt64 = 7, positive: Bool = false, eps: Double = 1e-6,
+    tolerance: Double = 1e-6, sourceLocation: SourceLocation = #_sourceLocation,
+    _ f: (Tensor) throws -> Tensor
+) throws {
     let generator = try Generator(seed: seed)
     var values = try Tensor.randn(shape, dtype: .float64, generator: generator).toArray(of: Double.self)
     if positive { values = values.map { Swift.abs($0) + 0.5 } }
@@ -59,8 +66,9 @@ func gradCheck(_ shape: [Int], seed: UInt64 = 7, positive: Bool = false, eps: Do
         numeric.append((up - down) / (2 * eps))
     }
     for i in values.indices {
-        #expect(Swift.abs(analytic[i] - numeric[i]) <= tolerance * Swift.max(1, Swift.abs(numeric[i])),
-                "d/dx[\(i)]: autograd \(analytic[i]), finite difference \(numeric[i])", sourceLocation: sourceLocation)
+        #expect(
+            Swift.abs(analytic[i] - numeric[i]) <= tolerance * Swift.max(1, Swift.abs(numeric[i])),
+            "d/dx[\(i)]: autograd \(analytic[i]), finite difference \(numeric[i])", sourceLocation: sourceLocation)
     }
 }
 

@@ -15,11 +15,15 @@ struct BTuningProjectionComparisonTests {
         let weight = try initialWeight.clone().requiresGrad(true)
         let head = try (Tensor.randn([5, 3], generator: try Generator(seed: 1)) * 0.1).requiresGrad(true)
         let term = try projection.map {
-            try #require(try BTuningMethod.makeTerms(try fixture.context(method: "btuning", student: "student",
-                                                                         options: ["projection": .string($0)]))[0] as? BTuningTerm)
+            try #require(
+                try BTuningMethod.makeTerms(
+                    try fixture.context(
+                        method: "btuning", student: "student",
+                        options: ["projection": .string($0)]))[0] as? BTuningTerm)
         }
-        let optimizer = try SGD([ParameterGroup([weight, head] + (term?.trainableParameters ?? []))],
-                                options: .init(learningRate: 0.01, momentum: 0.9))
+        let optimizer = try SGD(
+            [ParameterGroup([weight, head] + (term?.trainableParameters ?? []))],
+            options: .init(learningRate: 0.01, momentum: 0.9))
         let labels = try Tensor(fixture.labels.map { Int64($0) })
         var mse = 0.0
         for _ in 0..<300 {
@@ -28,8 +32,9 @@ struct BTuningProjectionComparisonTests {
             let logits = try features.matmul(head)
             var loss = try Loss.crossEntropy(logits, labels)
             if let term {
-                let step = TrainingStep(inputs: fixture.inputs, labels: labels, indices: Array(fixture.labels.indices), augmented: false,
-                                        student: ModelOutputs(features: features), logits: logits, classCount: 3)
+                let step = TrainingStep(
+                    inputs: fixture.inputs, labels: labels, indices: Array(fixture.labels.indices), augmented: false,
+                    student: ModelOutputs(features: features), logits: logits, classCount: 3)
                 let termLoss = try term.loss(step)
                 mse = try termLoss.item()
                 loss = try loss + termLoss * term.weight
@@ -50,8 +55,9 @@ struct BTuningProjectionComparisonTests {
         }
         let weak = try Tensor((0..<10).map { Float($0 >= 6 ? 1 : 0.1) }, shape: [10, 1])
         let initial = try Tensor.randn([10, 5], generator: g) * weak
-        let fixture = try FakeHubFixture(inputs: x, labels: labels, classCount: 3,
-                                         models: [FakeLinearRunner(name: "student", weight: initial)] + teachers)
+        let fixture = try FakeHubFixture(
+            inputs: x, labels: labels, classCount: 3,
+            models: [FakeLinearRunner(name: "student", weight: initial)] + teachers)
         defer { fixture.cleanup() }
         let auto = try #require(try BTuningMethod.makeTerms(try fixture.context(method: "btuning", student: "student"))[0] as? BTuningTerm)
         #expect(try #require(auto.reach).isDegenerate())

@@ -7,7 +7,7 @@ import Torch
 
 @Suite("B-Tuning")
 struct BTuningTests {
-    static let inputColumns = 10   // 6 informative + 4 noise (FakeHubFixture.make)
+    static let inputColumns = 10 // 6 informative + 4 noise (FakeHubFixture.make)
 
     /// Student "student" (5 features, informative) and four candidate teachers of
     /// different feature dimensions. Teacher weights require gradient so a leak shows.
@@ -24,8 +24,9 @@ struct BTuningTests {
             studentWeight = try studentWeight * mask
         }
         let student = FakeLinearRunner(name: "student", weight: try studentWeight.requiresGrad(true))
-        return try FakeHubFixture(inputs: x, labels: labels, classCount: 3,
-                                  models: [student, try runner("alpha", 4), try runner("beta", 7), try runner("gamma", 3), try runner("delta", 2)])
+        return try FakeHubFixture(
+            inputs: x, labels: labels, classCount: 3,
+            models: [student, try runner("alpha", 4), try runner("beta", 7), try runner("gamma", 3), try runner("delta", 2)])
     }
 
     static func term(_ terms: [any LossTerm]) throws -> BTuningTerm {
@@ -36,7 +37,7 @@ struct BTuningTests {
     @Test("the posterior projection f mᵀ equals LogMEFit.predict's mean on the same features")
     func projectionIsLogMEPredictiveMean() throws {
         let g = try Generator(seed: 3)
-        for (n, d) in [(40, 6), (5, 9)] {   // Gram route and SVD route
+        for (n, d) in [(40, 6), (5, 9)] { // Gram route and SVD route
             let features = try Tensor.randn([n, d], dtype: .float64, generator: g) + 0.5
             let labels = (0..<n).map { $0 % 3 }
             let fit = try LogME().fit(features: try features.toMatrix(), targets: try TargetEncoder.encodeClasses(labels))
@@ -119,8 +120,9 @@ struct BTuningTests {
     func gradientsFrozen() throws {
         let fixture = try Self.fixture()
         defer { fixture.cleanup() }
-        let term = try Self.term(try BTuningMethod.makeTerms(
-            try fixture.context(method: "btuning", student: "student", options: ["projection": .string("frozen")], augmented: true)))
+        let term = try Self.term(
+            try BTuningMethod.makeTerms(
+                try fixture.context(method: "btuning", student: "student", options: ["projection": .string("frozen")], augmented: true)))
         #expect(term.trainableParameters.isEmpty)
         let indices = [1, 2, 30, 31, 59]
         let step = try fixture.step(indices, student: fixture.models["student"]!, augmented: true)
@@ -179,26 +181,40 @@ struct BTuningTests {
         let fixture = try Self.fixture()
         defer { fixture.cleanup() }
         // K larger than the hub minus the target: names the option and the count.
-        let tooMany = expectTuningError { _ = try BTuningMethod.makeTerms(try fixture.context(method: "btuning", student: "student", options: ["k": .number(5)])) }
-        guard case let .invalidConfiguration(file, field, message)? = tooMany else { Issue.record("expected invalidConfiguration, got \(String(describing: tooMany))"); return }
+        let tooMany = expectTuningError {
+            _ = try BTuningMethod.makeTerms(try fixture.context(method: "btuning", student: "student", options: ["k": .number(5)]))
+        }
+        guard case let .invalidConfiguration(file, field, message)? = tooMany else {
+            Issue.record("expected invalidConfiguration, got \(String(describing: tooMany))"); return
+        }
         #expect(file == "tune.json" && field == "method_options.k")
         #expect(message.contains("only 4 models") && message.contains("'student'"))
         // Unknown projection, non-positive temperature.
-        let projection = expectTuningError { _ = try BTuningMethod.makeTerms(try fixture.context(method: "btuning", student: "student", options: ["projection": .string("frozn")])) }
+        let projection = expectTuningError {
+            _ = try BTuningMethod.makeTerms(try fixture.context(method: "btuning", student: "student", options: ["projection": .string("frozn")]))
+        }
         #expect(projection?.description.contains("method_options.projection") == true)
-        let temperature = expectTuningError { _ = try BTuningMethod.makeTerms(try fixture.context(method: "btuning", student: "student", options: ["temperature": .number(0)])) }
+        let temperature = expectTuningError {
+            _ = try BTuningMethod.makeTerms(try fixture.context(method: "btuning", student: "student", options: ["temperature": .number(0)]))
+        }
         #expect(temperature?.description.contains("method_options.temperature") == true)
         // The student cannot teach itself; a teacher named twice.
-        let selfTeacher = expectTuningError { _ = try BTuningMethod.makeTerms(try fixture.context(method: "btuning", student: "student", options: ["teachers": .list([.string("alpha"), .string("student")])])) }
+        let selfTeacher = expectTuningError {
+            _ = try BTuningMethod.makeTerms(
+                try fixture.context(method: "btuning", student: "student", options: ["teachers": .list([.string("alpha"), .string("student")])]))
+        }
         #expect(selfTeacher?.description.contains("'student' is the model being tuned") == true)
-        let twice = expectTuningError { _ = try BTuningMethod.makeTerms(try fixture.context(method: "btuning", student: "student", options: ["teachers": .string("alpha,alpha")])) }
+        let twice = expectTuningError {
+            _ = try BTuningMethod.makeTerms(try fixture.context(method: "btuning", student: "student", options: ["teachers": .string("alpha,alpha")]))
+        }
         #expect(twice?.description.contains("named twice") == true)
         // No hub and no teachers named.
         let noHub = expectTuningError { _ = try BTuningMethod.makeTerms(try fixture.context(method: "btuning", student: "student", withHub: false)) }
         guard case .incompatible? = noHub else { Issue.record("expected incompatible, got \(String(describing: noHub))"); return }
         // Unknown options stay unread, so the trainer reports them; k with explicit teachers too.
-        let context = try fixture.context(method: "btuning", student: "student",
-                                          options: ["lamda": .number(10), "k": .number(2), "teachers": .list([.string("beta"), .string("gamma")])])
+        let context = try fixture.context(
+            method: "btuning", student: "student",
+            options: ["lamda": .number(10), "k": .number(2), "teachers": .list([.string("beta"), .string("gamma")])])
         let term = try Self.term(try BTuningMethod.makeTerms(context))
         #expect(term.teacherNames == ["beta", "gamma"])
         #expect(context.options.unusedKeys == ["k", "lamda"])
@@ -227,7 +243,8 @@ struct BTuningTests {
         #expect(auto.projectionKind == .learnable)
         #expect(auto.warnings.contains { $0.contains("degenerate") && $0.contains("switching to a learnable projection") })
         // Asked for frozen: kept, but still warned.
-        let frozen = try Self.term(try BTuningMethod.makeTerms(try poor.context(method: "btuning", student: "student", options: ["projection": .string("frozen")])))
+        let frozen = try Self.term(
+            try BTuningMethod.makeTerms(try poor.context(method: "btuning", student: "student", options: ["projection": .string("frozen")])))
         #expect(frozen.projectionKind == .frozen && frozen.warnings.contains { $0.contains("degenerate") })
 
         let good = try Self.fixture(studentInformative: true)

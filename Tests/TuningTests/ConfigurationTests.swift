@@ -19,7 +19,8 @@ struct ConfigurationTests {
     func yamlJsonOverrides() throws {
         let dir = try TuningFixtures.tempDir()
         defer { TuningFixtures.cleanup(dir) }
-        let yaml = try write("""
+        let yaml = try write(
+            """
             method: kd
             epochs: 4
             optimizer:
@@ -30,7 +31,9 @@ struct ConfigurationTests {
               temperature: 4
               mode: soft
             """, "tune.yaml", in: dir)
-        let json = try write(#"{"method": "kd", "epochs": 4, "optimizer": {"name": "adamw", "lr": 0.002}, "teachers": ["a", "b"], "method_options": {"temperature": 4, "mode": "soft"}}"#, "tune.json", in: dir)
+        let json = try write(
+            #"{"method": "kd", "epochs": 4, "optimizer": {"name": "adamw", "lr": 0.002}, "teachers": ["a", "b"], "method_options": {"temperature": 4, "mode": "soft"}}"#,
+            "tune.json", in: dir)
         let a = try ConfigurationFile.load(yaml)
         let b = try ConfigurationFile.load(json)
         #expect(a == b)
@@ -53,7 +56,9 @@ struct ConfigurationTests {
         let wrongType = try write("optimizer:\n  lr: fast\n", "tune.yaml", in: dir)
         #expect(message { _ = try ConfigurationFile.load(wrongType) } == "\(wrongType): field 'optimizer.lr': expected a number")
         let unknown = try write(#"{"optimizer": {"learning_rate": 0.1}}"#, "u.json", in: dir)
-        #expect(message { _ = try ConfigurationFile.load(unknown) }.hasPrefix("\(unknown): field 'optimizer.learning_rate': unknown field (allowed here: name, lr,"))
+        #expect(
+            message { _ = try ConfigurationFile.load(unknown) }.hasPrefix(
+                "\(unknown): field 'optimizer.learning_rate': unknown field (allowed here: name, lr,"))
         let notInt = try write(#"{"epochs": 2.5}"#, "i.json", in: dir)
         #expect(message { _ = try ConfigurationFile.load(notInt) } == "\(notInt): field 'epochs': expected an integer")
         let badYAML = try write("epochs: [1, 2\nseed: 3\n", "bad.yaml", in: dir)
@@ -78,19 +83,22 @@ struct ConfigurationTests {
         let data = try TuningFixtures.dataset(in: root, count: 30)
         var config = TuningFixtures.config(hub: hub, data: data, out: root.appendingPathComponent("out"), epochs: 1)
         config.method = "magic"
-        #expect(message { _ = try TuneJob.run(config: config, source: "tune.json", resume: false) }
-            == "tune.json: field 'method': unknown method 'magic' (known methods: \(MethodRegistry.names.sorted().joined(separator: ", ")))")
+        #expect(
+            message { _ = try TuneJob.run(config: config, source: "tune.json", resume: false) }
+                == "tune.json: field 'method': unknown method 'magic' (known methods: \(MethodRegistry.names.sorted().joined(separator: ", ")))")
         config.method = "finetune"
         config.teachers = ["ghost"]
-        #expect(message { _ = try TuneJob.run(config: config, source: "tune.json", resume: false) }
-            == "tune.json: field 'teachers': no model 'ghost' in the hub \(hub.path) (models: other, tiny)")
+        #expect(
+            message { _ = try TuneJob.run(config: config, source: "tune.json", resume: false) }
+                == "tune.json: field 'teachers': no model 'ghost' in the hub \(hub.path) (models: other, tiny)")
         config.teachers = []
         config.target = "nope"
         #expect(message { _ = try TuneJob.run(config: config, source: "tune.json", resume: false) }.contains("field 'target': no model 'nope'"))
         config.target = "tiny"
         config.methodOptions = ["temperature": OptionValue(.number(4))]
-        #expect(message { _ = try TuneJob.run(config: config, source: "tune.json", resume: false) }
-            == "tune.json: field 'method_options.temperature': method 'finetune' has no option 'temperature' (it takes none)")
+        #expect(
+            message { _ = try TuneJob.run(config: config, source: "tune.json", resume: false) }
+                == "tune.json: field 'method_options.temperature': method 'finetune' has no option 'temperature' (it takes none)")
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("out/config.json").path))
     }
 
@@ -102,7 +110,8 @@ struct ConfigurationTests {
         let data = try TuningFixtures.dataset(in: root, count: 40)
         let config = TuningFixtures.config(hub: hub, data: data, out: root.appendingPathComponent("out"), epochs: 1)
         _ = try TuneJob.run(config: config, source: "test", resume: false)
-        let saved = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("out/config.json"))) as? [String: Any])
+        let saved = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("out/config.json"))) as? [String: Any])
         let optimizer = try #require(saved["optimizer"] as? [String: Any])
         #expect(optimizer["weight_decay"] as? Double == 0.0005 && optimizer["lr"] as? Double == 0.05)
         let split = try #require(saved["data_split"] as? [String: Any])
@@ -110,7 +119,8 @@ struct ConfigurationTests {
         // Stratified: classes of 14, 13, 13 samples each hold back 3 (largest remainders).
         #expect(split["train_samples"] as? Int == 31 && split["validation_samples"] as? Int == 9, "\(split)")
         #expect(saved["method"] as? String == "finetune" && saved["epochs"] as? Int == 1)
-        let decoded = try ConfigurationFile.decode(try JSONSerialization.data(withJSONObject: saved.filter { $0.key != "data_split" }), file: "config.json")
+        let decoded = try ConfigurationFile.decode(
+            try JSONSerialization.data(withJSONObject: saved.filter { $0.key != "data_split" }), file: "config.json")
         #expect(decoded.optimizer.lr == 0.05)
     }
 }

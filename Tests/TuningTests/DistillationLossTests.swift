@@ -47,8 +47,9 @@ struct DistillationLossTests {
         // A saturated student and teacher: softmax underflows to 0 in float32.
         let extreme = try Tensor([Float(300), -300, -250, 250], shape: [2, 2]).requiresGrad(true)
         let teacher = try Tensor([Float(-300), 300, 250, -250], shape: [2, 2])
-        let loss = try Distillation.dkd(student: extreme, teacher: teacher, labels: Tensor([Int64(0), 1], shape: [2]),
-                                        alpha: 1, beta: 8, temperature: 1)
+        let loss = try Distillation.dkd(
+            student: extreme, teacher: teacher, labels: Tensor([Int64(0), 1], shape: [2]),
+            alpha: 1, beta: 8, temperature: 1)
         try loss.backward()
         #expect(try loss.item().isFinite)
         #expect(try extreme.grad!.toArray(of: Float.self).allSatisfy { $0.isFinite })
@@ -73,8 +74,9 @@ struct DistillationLossTests {
         let s = try goldenTensor(G.logitsStudent, G.logitsStudentShape).requiresGrad(true)
         let t = try goldenTensor(G.logitsTeacher, G.logitsTeacherShape).requiresGrad(true)
         let y = try Tensor(G.logitsLabels, shape: [4])
-        try (Distillation.kd(student: s, teacher: t, temperature: 4)
-             + Distillation.dkd(student: s, teacher: t, labels: y, alpha: 1, beta: 8, temperature: 4)).backward()
+        try
+            (Distillation.kd(student: s, teacher: t, temperature: 4)
+            + Distillation.dkd(student: s, teacher: t, labels: y, alpha: 1, beta: 8, temperature: 4)).backward()
         #expect(s.grad != nil)
         #expect(t.grad == nil)
     }

@@ -63,7 +63,8 @@ struct FeatureDistillationTests {
     @Test("no gradient reaches the teacher features")
     func teacherDetached() throws {
         let s = try student.requiresGrad(true), t = try teacher.requiresGrad(true)
-        let total = try FeatureDistillation.rkdAngle(student: s, teacher: t) + FeatureDistillation.rkdDistance(student: s, teacher: t)
+        let total =
+            try FeatureDistillation.rkdAngle(student: s, teacher: t) + FeatureDistillation.rkdDistance(student: s, teacher: t)
             + FeatureDistillation.pkt(student: s, teacher: t) + FeatureDistillation.similarityPreserving(student: s, teacher: t)
         try total.backward()
         #expect(s.grad != nil)
@@ -73,14 +74,18 @@ struct FeatureDistillationTests {
     @Test("batch mismatches and too-small batches are errors")
     func errors() throws {
         let a = try Tensor.zeros([4, 3]), b = try Tensor.zeros([5, 3])
-        #expect(throws: TorchError.invalidArgument(operation: "FeatureDistillation.pkt", message: "student and teacher batches differ: [4, 3] vs [5, 3]")) {
+        #expect(
+            throws: TorchError.invalidArgument(operation: "FeatureDistillation.pkt", message: "student and teacher batches differ: [4, 3] vs [5, 3]")
+        ) {
             try FeatureDistillation.pkt(student: a, teacher: b)
         }
         let two = try Tensor.zeros([2, 3])
         #expect(throws: TorchError.invalidArgument(operation: "FeatureDistillation.rkdAngle", message: "needs a batch of at least 3, got 2")) {
             try FeatureDistillation.rkdAngle(student: two, teacher: two)
         }
-        #expect(throws: TorchError.invalidArgument(operation: "FeatureDistillation.attention", message: "student map must have rank 4, got shape [4, 3]")) {
+        #expect(
+            throws: TorchError.invalidArgument(operation: "FeatureDistillation.attention", message: "student map must have rank 4, got shape [4, 3]")
+        ) {
             try FeatureDistillation.attention(student: a, teacher: a)
         }
     }

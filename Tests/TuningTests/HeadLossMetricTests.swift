@@ -34,8 +34,9 @@ struct HeadLossMetricTests {
         let x = try Tensor(rows: logits.map { $0.map(Float.init) })
         let y = try Tensor(labels.map(Int64.init))
         func step(_ logits: Tensor) throws -> TrainingStep {
-            TrainingStep(inputs: logits, labels: y, indices: [0, 1, 2, 3], augmented: false, student: ModelOutputs(features: logits),
-                         logits: logits, classCount: 3)
+            TrainingStep(
+                inputs: logits, labels: y, indices: [0, 1, 2, 3], augmented: false, student: ModelOutputs(features: logits),
+                logits: logits, classCount: 3)
         }
         let plain = try CrossEntropyTerm().loss(step(x)).item()
         #expect(abs(plain - nll) < 1e-6)
@@ -50,7 +51,9 @@ struct HeadLossMetricTests {
         var rng = SystemRandomNumberGenerator()
         let n = 61
         // Class 5 never occurs; labels otherwise spread.
-        let labels = (0..<n).map { i -> Int in let c = i % 7; return c >= 5 ? c + 1 : c }
+        let labels = (0..<n).map { i -> Int in
+            let c = i % 7; return c >= 5 ? c + 1 : c
+        }
         let logits = (0..<n).map { _ in (0..<classes).map { _ in Float.random(in: -2...2, using: &rng) } }
         var accumulator = MetricAccumulator(classCount: classes, meanClass: true)
         // Two batches, as evaluation feeds them.
@@ -61,7 +64,7 @@ struct HeadLossMetricTests {
         var top1 = 0, top5 = 0
         var perClass = [Int: (hit: Int, total: Int)]()
         for (row, label) in zip(logits, labels) {
-            let rank = row.filter { $0 > row[label] }.count  // classes scoring above the true one
+            let rank = row.filter { $0 > row[label] }.count // classes scoring above the true one
             if rank == 0 { top1 += 1 }
             if rank < 5 { top5 += 1 }
             perClass[label, default: (0, 0)].total += 1

@@ -14,8 +14,10 @@ struct LossTermTests {
     }
 
     /// Backpropagates every term and checks where gradients arrived.
-    func expectGradients(_ terms: [any LossTerm], student: FakeConvModel, frozen: [FakeConvModel], needs: OutputNeeds = [],
-                         sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectGradients(
+        _ terms: [any LossTerm], student: FakeConvModel, frozen: [FakeConvModel], needs: OutputNeeds = [],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let step = try fakeStep(student, inputs, labels: [0, 1, 2, 1], needs: needs.union(terms.reduce([]) { $0.union($1.studentNeeds) }))
         for term in terms {
             for p in student.parameters + term.trainableParameters { try p.zeroGrad() }
@@ -44,8 +46,9 @@ struct LossTermTests {
             FeatureRelationTerm(name: "sp", teacher: teacher, weight: 1) { try FeatureDistillation.similarityPreserving(student: $0, teacher: $1) },
             FeatureRelationTerm(name: "rkd_angle", teacher: teacher, weight: 1) { try FeatureDistillation.rkdAngle(student: $0, teacher: $1) },
             FeatureRelationTerm(name: "pkt", teacher: teacher, weight: 1) { try FeatureDistillation.pkt(student: $0, teacher: $1) },
-            FitNetTerm(teacher: teacher, hintIndex: 0,
-                       regressor: try HintRegressor(student: [3, 8, 8], teacher: [6, 8, 8], generator: Generator(seed: 0)), weight: 100),
+            FitNetTerm(
+                teacher: teacher, hintIndex: 0,
+                regressor: try HintRegressor(student: [3, 8, 8], teacher: [6, 8, 8], generator: Generator(seed: 0)), weight: 100),
         ]
         try expectGradients(terms, student: student, frozen: [teacherModel])
     }
@@ -86,7 +89,8 @@ struct LossTermTests {
         let g = try Generator(seed: 0)
         #expect(try HintRegressor(student: [3, 8, 8], teacher: [6, 8, 8], generator: g).kind == .convolution(kernel: 1, stride: 1, padding: 0))
         #expect(try HintRegressor(student: [3, 8, 8], teacher: [6, 4, 4], generator: g).kind == .convolution(kernel: 3, stride: 2, padding: 1))
-        #expect(try HintRegressor(student: [3, 8, 8], teacher: [6, 5, 6], generator: g).kind == .convolution(kernel: Size2(4, 3), stride: 1, padding: 0))
+        #expect(
+            try HintRegressor(student: [3, 8, 8], teacher: [6, 5, 6], generator: g).kind == .convolution(kernel: Size2(4, 3), stride: 1, padding: 0))
         #expect(try HintRegressor(student: [3], teacher: [6], generator: g).kind == .linear)
         let regressor = try HintRegressor(student: [3, 8, 8], teacher: [6, 5, 6], generator: g)
         #expect(try regressor(Tensor.randn([2, 3, 8, 8], generator: g)).shape == [2, 6, 5, 6])

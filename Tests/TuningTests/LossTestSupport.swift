@@ -11,8 +11,10 @@ func expectNear(_ a: Double, _ b: Double, tolerance: Double = 1e-10, sourceLocat
 
 /// Autograd's gradient of the scalar `f` at `point` (float64) against central
 /// finite differences, element by element.
-func lossGradientCheck(_ point: Tensor, eps: Double = 1e-6, tolerance: Double = 1e-6,
-                       sourceLocation: SourceLocation = #_sourceLocation, _ f: (Tensor) throws -> Tensor) throws {
+func lossGradientCheck(
+    _ point: Tensor, eps: Double = 1e-6, tolerance: Double = 1e-6,
+    sourceLocation: SourceLocation = #_sourceLocation, _ f: (Tensor) throws -> Tensor
+) throws {
     let values = try point.to(.float64).toArray(of: Double.self)
     let shape = point.shape
     let x = try Tensor(values, shape: shape).requiresGrad(true)
@@ -29,8 +31,9 @@ func lossGradientCheck(_ point: Tensor, eps: Double = 1e-6, tolerance: Double = 
         let up = try withNoGrad { try f(Tensor(plus, shape: shape)).item() }
         let down = try withNoGrad { try f(Tensor(minus, shape: shape)).item() }
         let numeric = (up - down) / (2 * eps)
-        #expect(Swift.abs(analytic[i] - numeric) <= tolerance * Swift.max(1, Swift.abs(numeric)),
-                "d/dx[\(i)]: autograd \(analytic[i]), finite difference \(numeric)", sourceLocation: sourceLocation)
+        #expect(
+            Swift.abs(analytic[i] - numeric) <= tolerance * Swift.max(1, Swift.abs(numeric)),
+            "d/dx[\(i)]: autograd \(analytic[i]), finite difference \(numeric)", sourceLocation: sourceLocation)
     }
 }
 
@@ -52,8 +55,10 @@ final class FakeConvModel: ModelRunner {
     let hasHints: Bool
     var calls = 0
 
-    init(name: String, inputChannels: Int = 2, hintChannels: [Int], featureDimension: Int, sourceClasses: Int?,
-         hasHints: Bool = true, seed: UInt64) throws {
+    init(
+        name: String, inputChannels: Int = 2, hintChannels: [Int], featureDimension: Int, sourceClasses: Int?,
+        hasHints: Bool = true, seed: UInt64
+    ) throws {
         let g = try Generator(seed: seed)
         var stages: [Tensor] = []
         var channels = inputChannels
@@ -95,8 +100,9 @@ final class FakeConvModel: ModelRunner {
             hints.append(h)
         }
         let features = try h.mean(dims: [2, 3]).matmul(projection)
-        return ModelOutputs(features: features, hints: needs.contains(.hints) ? hints : [],
-                            sourceLogits: needs.contains(.sourceLogits) ? try sourceHead.map { try features.matmul($0) } : nil)
+        return ModelOutputs(
+            features: features, hints: needs.contains(.hints) ? hints : [],
+            sourceLogits: needs.contains(.sourceLogits) ? try sourceHead.map { try features.matmul($0) } : nil)
     }
 }
 
@@ -111,9 +117,11 @@ extension FakeConvModel: HintShapeReporting {
 /// A method context over fake models: `models` are what `loadModel` opens (a fresh
 /// copy each time, as a frozen hub model would be); the student's own name opens a
 /// copy of the student.
-func fakeContext(method: String, student: FakeConvModel, models: [FakeConvModel] = [], teacherNames: [String] = [],
-                 classCount: Int = 3, options: [String: MethodOptions.Value] = [:],
-                 trainingInputs: Tensor? = nil, trainingLabels: [Int] = []) throws -> MethodContext {
+func fakeContext(
+    method: String, student: FakeConvModel, models: [FakeConvModel] = [], teacherNames: [String] = [],
+    classCount: Int = 3, options: [String: MethodOptions.Value] = [:],
+    trainingInputs: Tensor? = nil, trainingLabels: [Int] = []
+) throws -> MethodContext {
     let byName = Dictionary(uniqueKeysWithValues: (models + [student]).map { ($0.name, $0) })
     let parameters = student.parameters.enumerated().map { (name: "p\($0.offset)", tensor: $0.element) }
     let initial = Dictionary(uniqueKeysWithValues: try parameters.map { ($0.name, try $0.tensor.detach().clone()) })
@@ -136,6 +144,7 @@ func fakeContext(method: String, student: FakeConvModel, models: [FakeConvModel]
 func fakeStep(_ student: FakeConvModel, _ inputs: Tensor, labels: [Int64], needs: OutputNeeds, epoch: Int = 0) throws -> TrainingStep {
     let outputs = try student.outputs(inputs, needs: needs.union(student.sourceHead != nil ? .sourceLogits : []))
     let logits = outputs.sourceLogits ?? outputs.features
-    return TrainingStep(inputs: inputs, labels: try Tensor(labels, shape: [labels.count]), indices: Array(0..<labels.count),
-                        augmented: false, student: outputs, logits: logits, classCount: logits.shape[1], epoch: epoch)
+    return TrainingStep(
+        inputs: inputs, labels: try Tensor(labels, shape: [labels.count]), indices: Array(0..<labels.count),
+        augmented: false, student: outputs, logits: logits, classCount: logits.shape[1], epoch: epoch)
 }

@@ -43,8 +43,9 @@ struct MultiKDTests {
 
     static func step(_ fixture: FakeHubFixture, augmented: Bool = false) throws -> (TrainingStep, Tensor) {
         let logits = try Tensor(studentLogits.flatMap { $0.map(Float.init) }, shape: [3, 3]).requiresGrad(true)
-        let step = TrainingStep(inputs: fixture.inputs, labels: try Tensor(labels.map { Int64($0) }), indices: [0, 1, 2],
-                                augmented: augmented, student: ModelOutputs(features: logits), logits: logits, classCount: 3)
+        let step = TrainingStep(
+            inputs: fixture.inputs, labels: try Tensor(labels.map { Int64($0) }), indices: [0, 1, 2],
+            augmented: augmented, student: ModelOutputs(features: logits), logits: logits, classCount: 3)
         return (step, logits)
     }
 
@@ -61,9 +62,11 @@ struct MultiKDTests {
     /// (1/B) Σ_i Σ_k w[k][i] KL_k(i).
     static func expectedLoss(weights: [[Double]], teachers: Int, temperature: Double = 4) -> Double {
         var total = 0.0
-        for i in 0..<3 { for k in 0..<teachers {
-            total += weights[k][i] * softKL(student: studentLogits[i], teacher: teacherLogits[k][i], temperature: temperature)
-        } }
+        for i in 0..<3 {
+            for k in 0..<teachers {
+                total += weights[k][i] * softKL(student: studentLogits[i], teacher: teacherLogits[k][i], temperature: temperature)
+            }
+        }
         return total / 3
     }
 
@@ -121,8 +124,10 @@ struct MultiKDTests {
             let fixture = try Self.fixture(teachers: teachers)
             defer { fixture.cleanup() }
             let names = (1...teachers).map { "t\($0)" }
-            let term = try Self.term(try fixture.context(method: "multikd", student: "student",
-                                                         options: ["weighting": .string("entropy")], teacherNames: names))
+            let term = try Self.term(
+                try fixture.context(
+                    method: "multikd", student: "student",
+                    options: ["weighting": .string("entropy")], teacherNames: names))
             #expect(term.weighting.isPerSample && term.fixedWeights == nil)
             var expected = Array(repeating: Array(repeating: 0.0, count: 3), count: teachers)
             for i in 0..<3 {
@@ -139,7 +144,9 @@ struct MultiKDTests {
             #expect(Swift.abs(loss - reference) < 1e-5 * reference)
         }
         // Sharper teacher weighs more: on sample 0, t1's logits [2, 0, -1] beat t3's [1, 1, 1].
-        let confident = try MultiTeacherWeights.entropy([try Tensor([Float(2), 0, -1], shape: [1, 3]), try Tensor([Float(1), 1, 1], shape: [1, 3])])
+        let confident = try MultiTeacherWeights.entropy([
+            try Tensor([Float(2), 0, -1], shape: [1, 3]), try Tensor([Float(1), 1, 1], shape: [1, 3]),
+        ])
         let w = try confident.toArray(of: Float.self)
         #expect(w[0] > w[1])
         // Every teacher certain: uniform instead of 0/0.
@@ -151,9 +158,11 @@ struct MultiKDTests {
     func confidence() throws {
         let fixture = try Self.fixture()
         defer { fixture.cleanup() }
-        let term = try Self.term(try fixture.context(method: "multikd", student: "student",
-                                                     options: ["weighting": .string("confidence"), "temperature": .number(2)],
-                                                     teacherNames: ["t1", "t2", "t3"]))
+        let term = try Self.term(
+            try fixture.context(
+                method: "multikd", student: "student",
+                options: ["weighting": .string("confidence"), "temperature": .number(2)],
+                teacherNames: ["t1", "t2", "t3"]))
         var expected = Array(repeating: Array(repeating: 0.0, count: 3), count: 3)
         for i in 0..<3 {
             let ce = (0..<3).map { Self.crossEntropy(Self.teacherLogits[$0][i], Self.labels[i]) }
@@ -174,9 +183,11 @@ struct MultiKDTests {
     func logme() throws {
         let fixture = try Self.fixture()
         defer { fixture.cleanup() }
-        let term = try Self.term(try fixture.context(method: "multikd", student: "student",
-                                                     options: ["weighting": .string("logme"), "logme_temperature": .number(0.5)],
-                                                     teacherNames: ["t1", "t2", "t3"]))
+        let term = try Self.term(
+            try fixture.context(
+                method: "multikd", student: "student",
+                options: ["weighting": .string("logme"), "logme_temperature": .number(0.5)],
+                teacherNames: ["t1", "t2", "t3"]))
         let targets = try TargetEncoder.encodeClasses(Self.labels)
         let scores = try (0..<3).map { k in
             try LogME().fit(features: Matrix(Self.teacherLogits[k]), targets: targets).score
@@ -227,8 +238,12 @@ struct MultiKDTests {
         let fixture = try Self.fixture()
         defer { fixture.cleanup() }
         func error(_ options: [String: MethodOptions.Value] = [:], teachers: [String] = [], hub: Bool = true) -> TuningError? {
-            expectTuningError { _ = try MultiKDMethod.makeTerms(try fixture.context(method: "multikd", student: "student", options: options,
-                                                                                   teacherNames: teachers, withHub: hub)) }
+            expectTuningError {
+                _ = try MultiKDMethod.makeTerms(
+                    try fixture.context(
+                        method: "multikd", student: "student", options: options,
+                        teacherNames: teachers, withHub: hub))
+            }
         }
         let one = error(teachers: ["t1"])
         guard case let .invalidConfiguration(_, field, message)? = one else { Issue.record("got \(String(describing: one))"); return }
@@ -242,11 +257,16 @@ struct MultiKDTests {
         #expect(error(["k": .number(9)])?.description.contains("only 5 models") == true)
         #expect(error(hub: false)?.description.contains("no hub") == true)
         // A hub with a single compatible model.
-        let sparse = try FakeHubFixture(inputs: try Tensor.eye(3), labels: Self.labels, classCount: 3, models: [
-            FakeLinearRunner(name: "student", weight: try Tensor.eye(3)), try Self.runner("t1", logits: Self.teacherLogits[0]),
-            try Self.runner("wide", logits: Self.teacherLogits[1], classes: 4)])
+        let sparse = try FakeHubFixture(
+            inputs: try Tensor.eye(3), labels: Self.labels, classCount: 3,
+            models: [
+                FakeLinearRunner(name: "student", weight: try Tensor.eye(3)), try Self.runner("t1", logits: Self.teacherLogits[0]),
+                try Self.runner("wide", logits: Self.teacherLogits[1], classes: 4),
+            ])
         defer { sparse.cleanup() }
-        let few = expectTuningError { _ = try MultiKDMethod.makeTerms(try sparse.context(method: "multikd", student: "student", options: ["k": .number(2)])) }
+        let few = expectTuningError {
+            _ = try MultiKDMethod.makeTerms(try sparse.context(method: "multikd", student: "student", options: ["k": .number(2)]))
+        }
         guard case let .incompatible(_, fewText)? = few else { Issue.record("got \(String(describing: few))"); return }
         #expect(fewText.contains("fewer than 2") && fewText.contains("'wide'"))
     }

@@ -21,7 +21,8 @@ struct RegulariserMethodTests {
         #expect(try term.loss(fakeStep(model, trainingInputs, labels: [0, 1, 2, 0, 1, 2, 0, 1], needs: [])).item() == 0)
         var missing = context
         missing.initialParameters = [:]
-        #expect(tuningError { _ = try L2SPMethod.makeTerms(missing) }?.description
+        #expect(
+            tuningError { _ = try L2SPMethod.makeTerms(missing) }?.description
                 == "method 'l2sp': no pre-trained value for parameter 'p0' of 'student'")
     }
 
@@ -35,7 +36,8 @@ struct RegulariserMethodTests {
         let uniform = try fakeContext(method: "delta", student: student(), options: ["attention": .string("uniform")])
         #expect(try #require(try DeltaMethod.makeTerms(uniform).first as? DeltaTerm).attention == nil)
         let typo = try fakeContext(method: "delta", student: student(), options: ["attention": .string("spatial")])
-        #expect(tuningError { _ = try DeltaMethod.makeTerms(typo) }
+        #expect(
+            tuningError { _ = try DeltaMethod.makeTerms(typo) }
                 == .invalidConfiguration(file: "tune.json", field: "method_options.attention", message: "'spatial' is not one of channel, uniform"))
     }
 
@@ -44,7 +46,8 @@ struct RegulariserMethodTests {
         let term = try #require(try BSSMethod.makeTerms(fakeContext(method: "bss", student: student())).first as? BSSTerm)
         #expect(term.k == 1 && term.weight == 0.001)
         let tooMany = try fakeContext(method: "bss", student: student(), options: ["k": .number(6)])
-        #expect(tuningError { _ = try BSSMethod.makeTerms(tooMany) }
+        #expect(
+            tuningError { _ = try BSSMethod.makeTerms(tooMany) }
                 == .invalidConfiguration(file: "tune.json", field: "method_options.k", message: "must be at most the feature dimension 5, got 6"))
     }
 
@@ -52,7 +55,8 @@ struct RegulariserMethodTests {
     func sourceHead() throws {
         for method in [LwFMethod.self, CoTuningMethod.self] as [any TuningMethod.Type] {
             let headless = try fakeContext(method: method.name, student: student(source: nil), trainingInputs: trainingInputs, trainingLabels: labels)
-            #expect(tuningError { _ = try method.makeTerms(headless) }?.description
+            #expect(
+                tuningError { _ = try method.makeTerms(headless) }?.description
                     == "method '\(method.name)': needs the source head of the student 'student', which has none; set 'source_head' in its model card")
         }
         let lwf = try #require(try LwFMethod.makeTerms(fakeContext(method: "lwf", student: student())).first as? LwFTerm)

@@ -40,10 +40,12 @@ struct ResumeTests {
         config.out = root.appendingPathComponent("resumed").path
         var steps = 0
         let stopped = #expect(throws: TrainingInterrupted.self) {
-            _ = try TuneJob.run(config: config, source: "test", resume: false, shouldStop: {
-                steps += 1
-                return steps >= stopAfter
-            })
+            _ = try TuneJob.run(
+                config: config, source: "test", resume: false,
+                shouldStop: {
+                    steps += 1
+                    return steps >= stopAfter
+                })
         }
         #expect(stopped?.iteration == stopAfter)
         let resumed = try TuneJob.run(config: config, source: "test", resume: true)

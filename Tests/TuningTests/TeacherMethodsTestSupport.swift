@@ -46,8 +46,10 @@ struct FakeHubFixture {
     /// Inputs = class centre + noise, so linear features carry label information.
     /// The last `noiseDimensions` input columns are pure noise, independent of the
     /// labels: a model reading only them has uninformative features.
-    static func make(samples: Int = 60, classes: Int = 3, inputDimension: Int = 6, noiseDimensions: Int = 4,
-                     separation: Double = 2.0, seed: UInt64 = 7) throws -> (inputs: Tensor, labels: [Int]) {
+    static func make(
+        samples: Int = 60, classes: Int = 3, inputDimension: Int = 6, noiseDimensions: Int = 4,
+        separation: Double = 2.0, seed: UInt64 = 7
+    ) throws -> (inputs: Tensor, labels: [Int]) {
         let g = try Generator(seed: seed)
         let labels = (0..<samples).map { $0 % classes }
         let centres = try Tensor.randn([classes, inputDimension], generator: g) * separation
@@ -83,8 +85,10 @@ struct FakeHubFixture {
 
     func cleanup() { if let hubDirectory { try? FileManager.default.removeItem(at: hubDirectory) } }
 
-    func context(method: String, student: String, options: [String: MethodOptions.Value] = [:],
-                 teacherNames: [String] = [], augmented: Bool = false, withHub: Bool = true) throws -> MethodContext {
+    func context(
+        method: String, student: String, options: [String: MethodOptions.Value] = [:],
+        teacherNames: [String] = [], augmented: Bool = false, withHub: Bool = true
+    ) throws -> MethodContext {
         let studentRunner = models[student]!
         let models = self.models
         let inputs = self.inputs
@@ -104,9 +108,10 @@ struct FakeHubFixture {
     func step(_ indices: [Int], student: FakeLinearRunner, augmented: Bool, logits: Tensor? = nil) throws -> TrainingStep {
         let x = try inputs.indexSelect(dim: 0, indices)
         let features = try student.outputs(x, needs: []).features
-        return TrainingStep(inputs: x, labels: try Tensor(indices.map { Int64(labels[$0]) }), indices: indices,
-                            augmented: augmented, student: ModelOutputs(features: features),
-                            logits: try logits ?? features.slice(dim: 1, start: 0, end: classCount), classCount: classCount)
+        return TrainingStep(
+            inputs: x, labels: try Tensor(indices.map { Int64(labels[$0]) }), indices: indices,
+            augmented: augmented, student: ModelOutputs(features: features),
+            logits: try logits ?? features.slice(dim: 1, start: 0, end: classCount), classCount: classCount)
     }
 }
 

@@ -20,8 +20,9 @@ final class CountingRunner: ModelRunner {
 @Suite("Teacher")
 struct TeacherTests {
     func step(_ x: Tensor, indices: [Int], augmented: Bool) throws -> TrainingStep {
-        TrainingStep(inputs: x, labels: try Tensor.zeros([x.shape[0]], dtype: .int64), indices: indices, augmented: augmented,
-                     student: ModelOutputs(features: x), logits: x, classCount: 2)
+        TrainingStep(
+            inputs: x, labels: try Tensor.zeros([x.shape[0]], dtype: .int64), indices: indices, augmented: augmented,
+            student: ModelOutputs(features: x), logits: x, classCount: 2)
     }
 
     @Test("runs without gradient and caches rows by dataset index when not augmented")

@@ -47,18 +47,20 @@ struct TrainerTests {
         config.optimizer.lr = 0.2
         config.optimizer.backboneLrMultiplier = 0.25
         let term = try ScaleTerm()
-        let trainer = try Trainer(config: config, student: model, train: data.train, validation: data.validation,
-                                  methodTerms: [term], output: root.appendingPathComponent("out"))
+        let trainer = try Trainer(
+            config: config, student: model, train: data.train, validation: data.validation,
+            methodTerms: [term], output: root.appendingPathComponent("out"))
         #expect(trainer.optimizer.learningRates == [0.05, 0.2, 0.2])
-        #expect(trainer.optimizer.groups[0].parameters.count == 3)  // w, b, head of the hub model
+        #expect(trainer.optimizer.groups[0].parameters.count == 3) // w, b, head of the hub model
         #expect(trainer.optimizer.groups[1].parameters.count == 2)
         #expect(trainer.optimizer.groups[2].parameters.first === term.scale)
         #expect(trainer.terms.map(\.name) == ["ce", "scale"])
         #expect(model.isTraining)
         // With cosine, the groups keep their ratio at every step.
         config.schedule.name = "cosine"
-        let cosine = try Trainer(config: config, student: model, train: data.train, validation: data.validation,
-                                 methodTerms: [], output: root.appendingPathComponent("out2"))
+        let cosine = try Trainer(
+            config: config, student: model, train: data.train, validation: data.validation,
+            methodTerms: [], output: root.appendingPathComponent("out2"))
         cosine.scheduler.stepCount = 5
         let rates = cosine.optimizer.learningRates
         #expect(abs(rates[0] / rates[1] - 0.25) < 1e-12 && rates[1] < 0.2)
@@ -70,8 +72,9 @@ struct TrainerTests {
         defer { TuningFixtures.cleanup(root) }
         var (config, model, data) = try setUp(root, epochs: 8, count: 240)
         config.optimizer.lr = 0.1
-        let trainer = try Trainer(config: config, student: model, train: data.train, validation: data.validation,
-                                  methodTerms: [], output: root.appendingPathComponent("out"))
+        let trainer = try Trainer(
+            config: config, student: model, train: data.train, validation: data.validation,
+            methodTerms: [], output: root.appendingPathComponent("out"))
         let before = try trainer.evaluate()
         let outcome = try trainer.run(resume: false)
         // Three classes: chance is 1/3.
@@ -86,9 +89,11 @@ struct TrainerTests {
         let root = try TuningFixtures.tempDir()
         defer { TuningFixtures.cleanup(root) }
         let (config, model, data) = try setUp(root, epochs: 1)
-        let trainer = try Trainer(config: config, student: model, train: data.train, validation: data.validation,
-                                  methodTerms: [PoisonTerm(at: 2)], output: root.appendingPathComponent("out"))
-        #expect(throws: TuningError.diverged(term: "poison", iteration: 3, message: "the loss is nan (lower the learning rate or the term's weight)")) {
+        let trainer = try Trainer(
+            config: config, student: model, train: data.train, validation: data.validation,
+            methodTerms: [PoisonTerm(at: 2)], output: root.appendingPathComponent("out"))
+        #expect(throws: TuningError.diverged(term: "poison", iteration: 3, message: "the loss is nan (lower the learning rate or the term's weight)"))
+        {
             _ = try trainer.run(resume: false)
         }
     }
@@ -99,8 +104,9 @@ struct TrainerTests {
         defer { TuningFixtures.cleanup(root) }
         let (config, model, data) = try setUp(root, epochs: 2)
         let out = root.appendingPathComponent("out")
-        let trainer = try Trainer(config: config, student: model, train: data.train, validation: data.validation,
-                                  methodTerms: [], output: out)
+        let trainer = try Trainer(
+            config: config, student: model, train: data.train, validation: data.validation,
+            methodTerms: [], output: out)
         let request = InterruptRequest()
         var steps = 0
         trainer.shouldStop = {
@@ -128,8 +134,9 @@ struct TrainerTests {
         var (config, model, data) = try setUp(root, epochs: 1)
         config.optimizer.backboneLrMultiplier = 0
         let before = try model.namedParameters().map { try $0.tensor.toArray(of: Float.self) }
-        let trainer = try Trainer(config: config, student: model, train: data.train, validation: data.validation,
-                                  methodTerms: [], output: root.appendingPathComponent("out"))
+        let trainer = try Trainer(
+            config: config, student: model, train: data.train, validation: data.validation,
+            methodTerms: [], output: root.appendingPathComponent("out"))
         _ = try trainer.run(resume: false)
         #expect(!model.isTraining)
         #expect(try model.namedParameters().map { try $0.tensor.toArray(of: Float.self) } == before)

@@ -28,7 +28,8 @@ enum TuningFixtures {
         try net.registerParameter("b", try Tensor.zeros([hidden]))
         try net.registerParameter("running", try Tensor.zeros([hidden]), isBuffer: true)
         try net.registerParameter("head", try Tensor.randn([5, hidden], generator: g))
-        try net.define("""
+        try net.define(
+            """
             def features(self, x):
                 h = torch.relu(torch.matmul(torch.flatten(x, 1), self.w.t()) + self.b)
                 if self.training:
@@ -52,10 +53,12 @@ enum TuningFixtures {
         try FileManager.default.createDirectory(at: hub, withIntermediateDirectories: true)
         for (i, name) in names.enumerated() {
             try model(seed: UInt64(i + 1)).save(to: hub.appendingPathComponent("\(name).pt").path)
-            try Data("""
+            try Data(
+                """
                 {"name": "\(name)", "file": "\(name).pt", "input": {"height": 4, "width": 4, "resize": "none"},
                  "representation": {"method": "features"}, "source_head": {"method": "forward"}\(hints ? #", "hints": {"method": "hints"}"# : "")}
-                """.utf8).write(to: hub.appendingPathComponent("\(name).json"))
+                """.utf8
+            ).write(to: hub.appendingPathComponent("\(name).json"))
         }
         return hub
     }
@@ -75,9 +78,11 @@ enum TuningFixtures {
                 values.append(noise + (j % classes == labels[i] ? signal : 0))
             }
         }
-        try FeatureFile.writeNpy(NumericArray(shape: [count, 3, 4, 4], dtype: .float32, values: values), to: dir.appendingPathComponent("images.npy"))
-        try FeatureFile.writeNpy(NumericArray(shape: [count], dtype: .int64, values: labels.map(Double.init)),
-                                 to: dir.appendingPathComponent("labels.npy"))
+        try FeatureFile.writeNpy(
+            NumericArray(shape: [count, 3, 4, 4], dtype: .float32, values: values), to: dir.appendingPathComponent("images.npy"))
+        try FeatureFile.writeNpy(
+            NumericArray(shape: [count], dtype: .int64, values: labels.map(Double.init)),
+            to: dir.appendingPathComponent("labels.npy"))
         return dir
     }
 

@@ -32,10 +32,12 @@ do {
     let dump = URL(fileURLWithPath: arguments[1])
     let manifest = try HubManifest.load(URL(fileURLWithPath: config.hub!))
     let student = try HubModel(hub: manifest, name: config.target!)
-    let data = try TuneData.open(URL(fileURLWithPath: config.data!), validationFraction: config.split.validationFraction,
-                                 seed: UInt64(config.split.seed))
-    let trainer = try Trainer(config: config, student: student, train: data.train, validation: data.validation,
-                              methodTerms: [], output: URL(fileURLWithPath: config.out), distributed: group)
+    let data = try TuneData.open(
+        URL(fileURLWithPath: config.data!), validationFraction: config.split.validationFraction,
+        seed: UInt64(config.split.seed))
+    let trainer = try Trainer(
+        config: config, student: student, train: data.train, validation: data.validation,
+        methodTerms: [], output: URL(fileURLWithPath: config.out), distributed: group)
     var steps = 0
     let stopAfter = option("--stop-after", in: arguments), dieAfter = option("--die-after", in: arguments)
     trainer.shouldStop = {

@@ -64,7 +64,9 @@ import Torch
     @Test func batchNormTrainAndEvalDiffer() throws {
         let net = try NetworkBuilder.make(.cnn(widths: [4], depth: 1), imageSize: 8, classes: 2, seed: 2)
         let x = try input(4)
-        func runningMean() throws -> [Float] { try net.namedBuffers().first { $0.name == "stage0_block0.bn_running_mean" }!.tensor.toArray(of: Float.self) }
+        func runningMean() throws -> [Float] {
+            try net.namedBuffers().first { $0.name == "stage0_block0.bn_running_mean" }!.tensor.toArray(of: Float.self)
+        }
         try net.eval()
         let evalOut = try withNoGrad { try net.run(method: "features", [.tensor(x)]).tensor() }
         #expect(try runningMean() == [0, 0, 0, 0])

@@ -14,13 +14,16 @@ enum TinyZoo {
     /// builds in well under a second.
     static func plan(models: Int = 2) -> ZooPlan {
         let source = TestTasks.orientation(train: 8, test: 2, identity: 31)
-        let target = TaskSpec(name: "target", summary: "tiny target", labelFactors: [.orientation, .colour],
-                              classCodes: [[0, 0], [2, 0], [0, 2], [2, 2]], trainPerClass: 5, testPerClass: 5, identity: 32)
+        let target = TaskSpec(
+            name: "target", summary: "tiny target", labelFactors: [.orientation, .colour],
+            classCodes: [[0, 0], [2, 0], [0, 2], [2, 2]], trainPerClass: 5, testPerClass: 5, identity: 32)
         let all = [
-            ZooModelSpec(name: "tiny-cnn", architecture: .cnn(widths: [4, 8], depth: 1), source: "orient",
-                         training: PretrainingOptions(epochs: 1, batchSize: 16)),
-            ZooModelSpec(name: "tiny-mlp", architecture: .mlp(hidden: [16]), source: "orient",
-                         training: PretrainingOptions(epochs: 1, batchSize: 16)),
+            ZooModelSpec(
+                name: "tiny-cnn", architecture: .cnn(widths: [4, 8], depth: 1), source: "orient",
+                training: PretrainingOptions(epochs: 1, batchSize: 16)),
+            ZooModelSpec(
+                name: "tiny-mlp", architecture: .mlp(hidden: [16]), source: "orient",
+                training: PretrainingOptions(epochs: 1, batchSize: 16)),
         ]
         return ZooPlan(size: "tiny", imageSize: 8, sources: [source], target: target, models: Array(all.prefix(models)))
     }
@@ -66,8 +69,10 @@ struct StopBuild: Error {}
 
         // The target is a dataset the extraction workflow reads, end to end through the cache.
         #expect(try DatasetLoader.open(built.target, split: .train).count == 20)
-        let result = try ExtractJob.run(ExtractConfiguration(hub: built.hub, data: built.target, split: .test,
-                                                             cacheDirectory: dir.appendingPathComponent("cache")), progress: TinyZoo.silent)
+        let result = try ExtractJob.run(
+            ExtractConfiguration(
+                hub: built.hub, data: built.target, split: .test,
+                cacheDirectory: dir.appendingPathComponent("cache")), progress: TinyZoo.silent)
         #expect(result.failed.isEmpty)
         #expect(result.models.map(\.rows) == [20, 20])
     }
@@ -94,8 +99,9 @@ struct StopBuild: Error {}
         let dir = try makeTempDir()
         defer { cleanup(dir) }
         #expect(throws: StopBuild.self) {
-            try ZooBuilder.build(plan: TinyZoo.plan(), seed: 1, directory: dir, progress: TinyZoo.silent, workers: 1,
-                                 hooks: ZooBuildHooks(afterModel: { _ in throw StopBuild() }))
+            try ZooBuilder.build(
+                plan: TinyZoo.plan(), seed: 1, directory: dir, progress: TinyZoo.silent, workers: 1,
+                hooks: ZooBuildHooks(afterModel: { _ in throw StopBuild() }))
         }
         #expect(ZooManifest.read(from: dir) == nil)
         let first = dir.appendingPathComponent("hub/tiny-cnn.pt")

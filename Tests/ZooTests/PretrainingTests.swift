@@ -12,8 +12,10 @@ import Torch
         let net = try NetworkBuilder.make(.cnn(widths: [8, 8], depth: 1), imageSize: 8, classes: 6, seed: 1)
         let before = try Pretrainer.accuracy(net, on: task.test)
         var losses = [Double]()
-        let summary = try Pretrainer.train(net, task: task, options: PretrainingOptions(epochs: 4, batchSize: 16, learningRate: 1e-2),
-                                           seed: 2, name: "t") { _, _, loss in losses.append(loss) }
+        let summary = try Pretrainer.train(
+            net, task: task, options: PretrainingOptions(epochs: 4, batchSize: 16, learningRate: 1e-2),
+            seed: 2, name: "t"
+        ) { _, _, loss in losses.append(loss) }
         #expect(losses.count == 4)
         #expect(losses.last! < losses.first! * 0.8)
         #expect(summary.steps == 4 * ((180 + 15) / 16))

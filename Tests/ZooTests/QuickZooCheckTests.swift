@@ -18,8 +18,10 @@ import Support
         defer { cleanup(dir) }
         let built = try ZooBuilder.build(size: size, seed: 0, directory: dir, progress: ProgressReporter(style: .lines))
         for m in built.manifest.models {
-            print(String(format: "%-22@ %-9@ params %7d  source %.3f  probe %.3f  %.1f s", m.name, m.family, m.parameters,
-                         m.result.sourceAccuracy, m.targetProbeAccuracy, m.result.seconds))
+            print(
+                String(
+                    format: "%-22@ %-9@ params %7d  source %.3f  probe %.3f  %.1f s", m.name, m.family, m.parameters,
+                    m.result.sourceAccuracy, m.targetProbeAccuracy, m.result.seconds))
         }
         print(String(format: "build %.1f s, spread %.3f", built.seconds, built.manifest.probeSpread))
         let chance = 1 / Double(built.manifest.target.classes)

@@ -7,18 +7,21 @@ import Testing
 /// Small task specs for the tests.
 enum TestTasks {
     static func orientation(train: Int = 6, test: Int = 3, identity: UInt64 = 11) -> TaskSpec {
-        TaskSpec(name: "orient", summary: "orientation", labelFactors: [.orientation], classCodes: (0..<8).map { [$0] },
-                 trainPerClass: train, testPerClass: test, identity: identity)
+        TaskSpec(
+            name: "orient", summary: "orientation", labelFactors: [.orientation], classCodes: (0..<8).map { [$0] },
+            trainPerClass: train, testPerClass: test, identity: identity)
     }
 
     static func colour(train: Int = 40, test: Int = 10) -> TaskSpec {
-        TaskSpec(name: "colour", summary: "colour", labelFactors: [.colour], classCodes: (0..<6).map { [$0] },
-                 trainPerClass: train, testPerClass: test, identity: 12)
+        TaskSpec(
+            name: "colour", summary: "colour", labelFactors: [.colour], classCodes: (0..<6).map { [$0] },
+            trainPerClass: train, testPerClass: test, identity: 12)
     }
 
     static func glyphsOnly(classes: Int = 6, train: Int = 40, test: Int = 10) -> TaskSpec {
-        TaskSpec(name: "glyphs", summary: "glyphs", labelFactors: [], classCodes: Array(repeating: [], count: classes),
-                 specificShare: 1, glyphCount: classes, trainPerClass: train, testPerClass: test, identity: 13)
+        TaskSpec(
+            name: "glyphs", summary: "glyphs", labelFactors: [], classCodes: Array(repeating: [], count: classes),
+            specificShare: 1, glyphCount: classes, trainPerClass: train, testPerClass: test, identity: 13)
     }
 }
 
@@ -62,8 +65,9 @@ enum TestTasks {
 
     /// The label factors take the class's code; other factors vary freely.
     @Test func labelFactorsFollowTheClassCode() throws {
-        let spec = TaskSpec(name: "pair", summary: "", labelFactors: [.colour, .layout],
-                            classCodes: TaskSpec.spreadCodes([.colour, .layout], count: 9, seed: 3), trainPerClass: 20, testPerClass: 1, identity: 4)
+        let spec = TaskSpec(
+            name: "pair", summary: "", labelFactors: [.colour, .layout],
+            classCodes: TaskSpec.spreadCodes([.colour, .layout], count: 9, seed: 3), trainPerClass: 20, testPerClass: 1, identity: 4)
         let task = try TaskGenerator.generate(spec, imageSize: 10, seed: 2)
         for (latent, label) in zip(task.train.latents, task.train.labels) {
             #expect([latent.value(of: .colour), latent.value(of: .layout)] == spec.classCodes[label])
@@ -93,8 +97,9 @@ enum TestTasks {
     /// in between the share of glyph-labelled images matches the knob.
     @Test func specificShareDecidesWhatCarriesTheLabel() throws {
         func task(share: Double) throws -> GeneratedTask {
-            let spec = TaskSpec(name: "knob", summary: "", labelFactors: [.orientation], classCodes: (0..<8).map { [$0] },
-                                specificShare: share, glyphCount: 8, trainPerClass: 60, testPerClass: 40, identity: 21)
+            let spec = TaskSpec(
+                name: "knob", summary: "", labelFactors: [.orientation], classCodes: (0..<8).map { [$0] },
+                specificShare: share, glyphCount: 8, trainPerClass: 60, testPerClass: 40, identity: 21)
             return try TaskGenerator.generate(spec, imageSize: 8, seed: 3)
         }
         let shared = try task(share: 0), half = try task(share: 0.5), specific = try task(share: 1)
@@ -132,7 +137,8 @@ enum TestTasks {
             for i in 0..<task.test.count {
                 let s = stats(task.test, i)
                 let nearest = centroids.indices.min { a, b in
-                    zip(centroids[a], s).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } < zip(centroids[b], s).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+                    zip(centroids[a], s).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+                        < zip(centroids[b], s).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
                 }!
                 if nearest == task.test.labels[i] { correct += 1 }
             }

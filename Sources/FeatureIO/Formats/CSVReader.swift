@@ -59,14 +59,16 @@ enum CSVReader {
                     continue
                 }
             } else if fields.count != columns {
-                throw FeatureIOError.raggedRow(path: path, line: lineNumber, expectedColumns: columns,
-                                               foundColumns: fields.count)
+                throw FeatureIOError.raggedRow(
+                    path: path, line: lineNumber, expectedColumns: columns,
+                    foundColumns: fields.count)
             }
             for (index, field) in fields.enumerated() {
                 let cell = UnsafeRawBufferPointer(rebasing: bytes[field])
                 guard let value = parseNumber(cell) else {
-                    throw FeatureIOError.notANumber(path: path, line: lineNumber, column: index + 1,
-                                                    found: String(decoding: cell.prefix(60), as: UTF8.self))
+                    throw FeatureIOError.notANumber(
+                        path: path, line: lineNumber, column: index + 1,
+                        found: String(decoding: cell.prefix(60), as: UTF8.self))
                 }
                 values.append(value)
             }

@@ -15,8 +15,9 @@ struct NpyHeader: Equatable {
         let dict = try parser.parseTopLevelDict()
 
         guard let descrValue = dict["descr"] else {
-            throw FeatureIOError.invalidField(path: path, field: "header", expected: "a 'descr' key",
-                                              found: quoted(text.trimmingTrailingSpace()))
+            throw FeatureIOError.invalidField(
+                path: path, field: "header", expected: "a 'descr' key",
+                found: quoted(text.trimmingTrailingSpace()))
         }
         guard case .string(let descr) = descrValue else {
             throw FeatureIOError.invalidField(
@@ -26,33 +27,38 @@ struct NpyHeader: Equatable {
         let (dtype, bigEndian) = try parseDescr(descr, path: path)
 
         guard let fortranValue = dict["fortran_order"] else {
-            throw FeatureIOError.invalidField(path: path, field: "header", expected: "a 'fortran_order' key",
-                                              found: quoted(text.trimmingTrailingSpace()))
+            throw FeatureIOError.invalidField(
+                path: path, field: "header", expected: "a 'fortran_order' key",
+                found: quoted(text.trimmingTrailingSpace()))
         }
         guard case .bool(let fortran) = fortranValue else {
-            throw FeatureIOError.invalidField(path: path, field: "header field 'fortran_order'",
-                                              expected: "True or False", found: clipped(fortranValue.display))
+            throw FeatureIOError.invalidField(
+                path: path, field: "header field 'fortran_order'",
+                expected: "True or False", found: clipped(fortranValue.display))
         }
 
         guard let shapeValue = dict["shape"] else {
-            throw FeatureIOError.invalidField(path: path, field: "header", expected: "a 'shape' key",
-                                              found: quoted(text.trimmingTrailingSpace()))
+            throw FeatureIOError.invalidField(
+                path: path, field: "header", expected: "a 'shape' key",
+                found: quoted(text.trimmingTrailingSpace()))
         }
         var shape: [Int] = []
         switch shapeValue {
         case .tuple(let items):
             for item in items {
                 guard case .int(let n) = item, n >= 0 else {
-                    throw FeatureIOError.invalidField(path: path, field: "header field 'shape'",
-                                                      expected: "a tuple of non-negative integers",
-                                                      found: clipped(shapeValue.display))
+                    throw FeatureIOError.invalidField(
+                        path: path, field: "header field 'shape'",
+                        expected: "a tuple of non-negative integers",
+                        found: clipped(shapeValue.display))
                 }
                 shape.append(n)
             }
         default:
-            throw FeatureIOError.invalidField(path: path, field: "header field 'shape'",
-                                              expected: "a tuple of non-negative integers",
-                                              found: clipped(shapeValue.display))
+            throw FeatureIOError.invalidField(
+                path: path, field: "header field 'shape'",
+                expected: "a tuple of non-negative integers",
+                found: clipped(shapeValue.display))
         }
         return NpyHeader(dtype: dtype, bigEndian: bigEndian, fortranOrder: fortran, shape: shape)
     }
@@ -259,7 +265,9 @@ private struct LiteralParser {
             let c = text[position]
             if c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "-" || c == "+" || c == "_" {
                 position += 1
-            } else { break }
+            } else {
+                break
+            }
         }
         var word = String(String.UnicodeScalarView(text[start..<position]))
         switch word {

@@ -19,29 +19,34 @@ enum SafetensorsReader {
     static func parse(_ file: ByteSlice, path: String) throws -> [Tensor] {
         let r = ByteReader(bytes: file.bytes)
         guard let length64 = r.u64(0) else {
-            throw FeatureIOError.truncated(path: path, what: "the 8-byte header length", expectedBytes: 8,
-                                           foundBytes: file.count)
+            throw FeatureIOError.truncated(
+                path: path, what: "the 8-byte header length", expectedBytes: 8,
+                foundBytes: file.count)
         }
         guard length64 <= UInt64(maximumHeaderLength) else {
-            throw FeatureIOError.invalidField(path: path, field: "header length",
-                                              expected: "at most \(maximumHeaderLength) bytes", found: "\(length64)")
+            throw FeatureIOError.invalidField(
+                path: path, field: "header length",
+                expected: "at most \(maximumHeaderLength) bytes", found: "\(length64)")
         }
         let headerLength = Int(length64)
         guard let headerBytes = r.slice(8, headerLength) else {
-            throw FeatureIOError.truncated(path: path, what: "the JSON header (its length field)",
-                                           expectedBytes: 8 + headerLength, foundBytes: file.count)
+            throw FeatureIOError.truncated(
+                path: path, what: "the JSON header (its length field)",
+                expectedBytes: 8 + headerLength, foundBytes: file.count)
         }
         let json: JSONValue
         do {
             json = try JSONDecoder().decode(JSONValue.self, from: Data(headerBytes))
         } catch {
-            throw FeatureIOError.invalidField(path: path, field: "JSON header", expected: "valid JSON",
-                                              found: quotedBytes(headerBytes.prefix(40), limit: 40)
-                                                + " (" + describe(error) + ")")
+            throw FeatureIOError.invalidField(
+                path: path, field: "JSON header", expected: "valid JSON",
+                found: quotedBytes(headerBytes.prefix(40), limit: 40)
+                    + " (" + describe(error) + ")")
         }
         guard case .object(let entries) = json else {
-            throw FeatureIOError.invalidField(path: path, field: "JSON header", expected: "an object",
-                                              found: json.kind)
+            throw FeatureIOError.invalidField(
+                path: path, field: "JSON header", expected: "an object",
+                found: json.kind)
         }
         let dataStart = 8 + headerLength
         let dataSize = file.count - dataStart
@@ -49,13 +54,15 @@ enum SafetensorsReader {
         for (name, value) in entries where name != "__metadata__" {
             let field = "tensor '\(name)'"
             guard case .object(let info) = value else {
-                throw FeatureIOError.invalidField(path: path, field: field,
-                                                  expected: "an object with dtype, shape and data_offsets",
-                                                  found: value.kind)
+                throw FeatureIOError.invalidField(
+                    path: path, field: field,
+                    expected: "an object with dtype, shape and data_offsets",
+                    found: value.kind)
             }
             guard case .string(let dtypeName)? = info["dtype"] else {
-                throw FeatureIOError.invalidField(path: path, field: "\(field): dtype", expected: "a string such as \"F32\"",
-                                                  found: info["dtype"]?.kind ?? "nothing")
+                throw FeatureIOError.invalidField(
+                    path: path, field: "\(field): dtype", expected: "a string such as \"F32\"",
+                    found: info["dtype"]?.kind ?? "nothing")
             }
             guard let dtype = ElementType(safetensorsName: dtypeName) else {
                 throw FeatureIOError.invalidField(
@@ -64,30 +71,36 @@ enum SafetensorsReader {
                     found: quoted(dtypeName))
             }
             guard case .array(let dims)? = info["shape"], let shape = integers(dims), shape.allSatisfy({ $0 >= 0 }) else {
-                throw FeatureIOError.invalidField(path: path, field: "\(field): shape",
-                                                  expected: "an array of non-negative integers",
-                                                  found: info["shape"]?.kind ?? "nothing")
+                throw FeatureIOError.invalidField(
+                    path: path, field: "\(field): shape",
+                    expected: "an array of non-negative integers",
+                    found: info["shape"]?.kind ?? "nothing")
             }
             guard case .array(let offsetValues)? = info["data_offsets"], let offsets = integers(offsetValues),
-                  offsets.count == 2 else {
-                throw FeatureIOError.invalidField(path: path, field: "\(field): data_offsets",
-                                                  expected: "[begin, end] as two integers",
-                                                  found: info["data_offsets"]?.kind ?? "nothing")
+                offsets.count == 2
+            else {
+                throw FeatureIOError.invalidField(
+                    path: path, field: "\(field): data_offsets",
+                    expected: "[begin, end] as two integers",
+                    found: info["data_offsets"]?.kind ?? "nothing")
             }
             let begin = offsets[0], end = offsets[1]
             guard begin >= 0, begin <= end, end <= dataSize else {
-                throw FeatureIOError.invalidField(path: path, field: "\(field): data_offsets",
-                                                  expected: "0 <= begin <= end <= \(dataSize) (the data section size)",
-                                                  found: "[\(begin), \(end)]")
+                throw FeatureIOError.invalidField(
+                    path: path, field: "\(field): data_offsets",
+                    expected: "0 <= begin <= end <= \(dataSize) (the data section size)",
+                    found: "[\(begin), \(end)]")
             }
             guard let byteCount = checkedByteCount(shape: shape, itemSize: dtype.byteCount), byteCount == end - begin else {
                 throw FeatureIOError.invalidField(
                     path: path, field: "\(field): data_offsets",
-                    expected: "a range of \(checkedByteCount(shape: shape, itemSize: dtype.byteCount).map(String.init) ?? "?") bytes for shape \(formatShape(shape)) of \(dtypeName)",
+                    expected:
+                        "a range of \(checkedByteCount(shape: shape, itemSize: dtype.byteCount).map(String.init) ?? "?") bytes for shape \(formatShape(shape)) of \(dtypeName)",
                     found: "[\(begin), \(end)], \(end - begin) bytes")
             }
-            let array = RawArray(path: path, shape: shape, dtype: dtype, bigEndian: false, fortranOrder: false,
-                                 data: file.slice((dataStart + begin)..<(dataStart + end)))
+            let array = RawArray(
+                path: path, shape: shape, dtype: dtype, bigEndian: false, fortranOrder: false,
+                data: file.slice((dataStart + begin)..<(dataStart + end)))
             tensors.append(Tensor(name: name, array: array, begin: begin, end: end))
         }
         // File order, which is what users see from `safetensors` tooling.

@@ -3,8 +3,10 @@ import Support
 /// JSON header padded with spaces to a multiple of 8 bytes (so tensor data is aligned
 /// for readers that map the file), then each tensor's little-endian bytes in order.
 enum SafetensorsWriter {
-    static func write(_ arrays: [(String, NumericArray)], metadata: [String: String], path: String,
-                      into sink: inout some ByteSink) throws {
+    static func write(
+        _ arrays: [(String, NumericArray)], metadata: [String: String], path: String,
+        into sink: inout some ByteSink
+    ) throws {
         var seen = Set<String>()
         for (name, _) in arrays {
             guard name != "__metadata__" else {
@@ -22,9 +24,10 @@ enum SafetensorsWriter {
         var offset = 0
         for (name, array) in arrays {
             let size = array.count * array.dtype.byteCount
-            entries.append(jsonString(name) + ":{\"dtype\":\"\(array.dtype.safetensorsName)\",\"shape\":["
-                           + array.shape.map(String.init).joined(separator: ",")
-                           + "],\"data_offsets\":[\(offset),\(offset + size)]}")
+            entries.append(
+                jsonString(name) + ":{\"dtype\":\"\(array.dtype.safetensorsName)\",\"shape\":["
+                    + array.shape.map(String.init).joined(separator: ",")
+                    + "],\"data_offsets\":[\(offset),\(offset + size)]}")
             offset += size
         }
         var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)

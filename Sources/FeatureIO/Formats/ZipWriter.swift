@@ -48,8 +48,10 @@ struct ZipWriter {
         }
         try sink.write(header.bytes)
         try sink.write(payload)
-        written.append(Written(name: nameBytes, method: method, crc: crc, compressedSize: payload.count,
-                               uncompressedSize: contents.count, offset: position))
+        written.append(
+            Written(
+                name: nameBytes, method: method, crc: crc, compressedSize: payload.count,
+                uncompressedSize: contents.count, offset: position))
         position += header.bytes.count + payload.count
     }
 
@@ -70,8 +72,8 @@ struct ZipWriter {
             }
             let version: UInt16 = extra.bytes.isEmpty ? 20 : 45
             directory.u32(0x0201_4b50)
-            directory.u16(version)        // made by (MS-DOS attributes)
-            directory.u16(version)        // needed to extract
+            directory.u16(version) // made by (MS-DOS attributes)
+            directory.u16(version) // needed to extract
             directory.u16(flags(for: String(decoding: entry.name, as: UTF8.self)))
             directory.u16(entry.method)
             directory.u16(0)
@@ -81,10 +83,10 @@ struct ZipWriter {
             directory.u32(bigU ? UInt32(Self.saturated32) : UInt32(entry.uncompressedSize))
             directory.u16(UInt16(entry.name.count))
             directory.u16(UInt16(extra.bytes.count))
-            directory.u16(0)              // comment length
-            directory.u16(0)              // disk number
-            directory.u16(0)              // internal attributes
-            directory.u32(0)              // external attributes
+            directory.u16(0) // comment length
+            directory.u16(0) // disk number
+            directory.u16(0) // internal attributes
+            directory.u32(0) // external attributes
             directory.u32(bigO ? UInt32(Self.saturated32) : UInt32(entry.offset))
             directory.bytes += entry.name
             directory.bytes += extra.bytes

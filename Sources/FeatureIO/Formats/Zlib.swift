@@ -88,8 +88,11 @@ enum Zlib {
     /// Compresses `input` into a raw deflate stream (level 6, zlib's default trade-off).
     static func deflate(_ input: UnsafeRawBufferPointer) -> [UInt8]? {
         var stream = z_stream()
-        guard deflateInit2_(&stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
-                            ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
+        guard
+            deflateInit2_(
+                &stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
+                ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        else { return nil }
         defer { deflateEnd(&stream) }
         var output = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 1 << 18)

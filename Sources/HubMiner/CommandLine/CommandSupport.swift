@@ -65,7 +65,9 @@ public enum HubMinerCommand {
     public static func forwardToTorchExecutable(arguments: [String] = Array(CommandLine.arguments.dropFirst())) throws -> Never {
         let torch = ProgramExecution.sibling(named: torchExecutableName).path
         guard FileManager.default.isExecutableFile(atPath: torch) else {
-            throw ValidationError("\(arguments.first ?? "this command") runs models and needs \(torchExecutableName) next to hubminer (\(torch)); build both with `bash scripts/dev.sh build`")
+            throw ValidationError(
+                "\(arguments.first ?? "this command") runs models and needs \(torchExecutableName) next to hubminer (\(torch)); build both with `bash scripts/dev.sh build`"
+            )
         }
         let reason = ProgramExecution.replaceProcess(with: torch, arguments: [torch] + arguments)
         throw ValidationError("could not start \(torch): \(reason)")

@@ -12,12 +12,12 @@ public struct DemoOptions: CommandOptions {
         commandName: "demo",
         abstract: "Run the whole paradigm on a built-in zoo: rank, check the ranking against fine-tuning, tune, report.",
         discussion: """
-        Builds (once, cached) a zoo of small models pre-trained on generated source tasks and a target task, \
-        ranks the zoo with every metric, fine-tunes every model to get the ground truth, evaluates the metrics, \
-        tunes one student with finetune, btuning, kd and multikd, and writes RUN_DIR/report.html. \
-        Re-running reuses every finished stage. --quick takes under 2 minutes on 2 cores; the full demo under 10. \
-        --features-only ranks a generated feature set instead, with no models and no set-up.
-        """
+            Builds (once, cached) a zoo of small models pre-trained on generated source tasks and a target task, \
+            ranks the zoo with every metric, fine-tunes every model to get the ground truth, evaluates the metrics, \
+            tunes one student with finetune, btuning, kd and multikd, and writes RUN_DIR/report.html. \
+            Re-running reuses every finished stage. --quick takes under 2 minutes on 2 cores; the full demo under 10. \
+            --features-only ranks a generated feature set instead, with no models and no set-up.
+            """
     )
 
     @Flag(help: "The small zoo and one seed (under 2 minutes).")
@@ -49,7 +49,8 @@ public struct DemoOptions: CommandOptions {
 
     /// The instant demo: rank a generated feature set with LogME.
     public func rankGeneratedFeatures() throws {
-        let root = directory.map { URL(fileURLWithPath: $0) }
+        let root =
+            directory.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-demo")
         let progress = ProgressReporter(style: quiet ? .silent : nil)
         progress.log("demo: generating \(DemoFeatureSet.models.count) models' features in \(root.path)")

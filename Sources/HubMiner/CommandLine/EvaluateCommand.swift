@@ -14,7 +14,8 @@ public struct EvaluateCommand: ParsableCommand {
     @Option(help: "The JSON written by `hubminer rank --format json`. Repeat with --truth to evaluate several tasks at once (pairs in order).")
     var scores: [String] = []
 
-    @Option(help: "CSV with a 'model' column and numeric ground-truth columns; other numeric columns are reported as static baselines. One per --scores.")
+    @Option(
+        help: "CSV with a 'model' column and numeric ground-truth columns; other numeric columns are reported as static baselines. One per --scores.")
     var truth: [String] = []
 
     @Option(name: .customLong("truth-column"), help: "The ground-truth column.")
@@ -32,7 +33,9 @@ public struct EvaluateCommand: ParsableCommand {
     public func validate() throws {
         guard !scores.isEmpty, !truth.isEmpty else { throw ValidationError("--scores and --truth are both required") }
         guard scores.count == truth.count else {
-            throw ValidationError("--scores given \(scores.count) time\(scores.count == 1 ? "" : "s") and --truth \(truth.count) time\(truth.count == 1 ? "" : "s"); give them in pairs, in order")
+            throw ValidationError(
+                "--scores given \(scores.count) time\(scores.count == 1 ? "" : "s") and --truth \(truth.count) time\(truth.count == 1 ? "" : "s"); give them in pairs, in order"
+            )
         }
         // Intervals are per task; rather than ignore the option, say so.
         guard scores.count == 1 || resamples == nil else {
@@ -45,13 +48,16 @@ public struct EvaluateCommand: ParsableCommand {
         try HubMinerCommand.reportingErrors {
             let resamples = self.resamples ?? 1000
             guard resamples >= 0 else { throw ValidationError("--resamples must be 0 or more") }
-            let report = try EvaluateJob.run(scores: URL(fileURLWithPath: scores[0]), truth: URL(fileURLWithPath: truth[0]), truthColumn: truthColumn,
-                                             bootstrap: resamples > 0 ? BootstrapSettings(resamples: resamples, seed: seed) : nil)
+            let report = try EvaluateJob.run(
+                scores: URL(fileURLWithPath: scores[0]), truth: URL(fileURLWithPath: truth[0]), truthColumn: truthColumn,
+                bootstrap: resamples > 0 ? BootstrapSettings(resamples: resamples, seed: seed) : nil)
             if !report.unmatched.isEmpty {
                 FileHandle.standardError.write(Data("hubminer: not in both files, left out: \(report.unmatched.joined(separator: ", "))\n".utf8))
             }
-            try emit(try EvaluationRenderer.render(metrics: report.metrics, baselines: Set(report.baselines),
-                                                   models: report.models.count, uncertainty: report.uncertainty, as: format), to: nil)
+            try emit(
+                try EvaluationRenderer.render(
+                    metrics: report.metrics, baselines: Set(report.baselines),
+                    models: report.models.count, uncertainty: report.uncertainty, as: format), to: nil)
         }
     }
 }
@@ -62,10 +68,13 @@ extension EvaluateCommand {
         try HubMinerCommand.reportingErrors {
             let pairs = zip(scores, truth).map { (scores: URL(fileURLWithPath: $0), truth: URL(fileURLWithPath: $1)) }
             let report = try MultiTaskEvaluateJob.run(pairs: pairs, truthColumn: truthColumn) { task, unmatched in
-                FileHandle.standardError.write(Data("hubminer: task \(task + 1): not in both files, left out: \(unmatched.joined(separator: ", "))\n".utf8))
+                FileHandle.standardError.write(
+                    Data("hubminer: task \(task + 1): not in both files, left out: \(unmatched.joined(separator: ", "))\n".utf8))
             }
-            try emit(try MultiTaskRenderer.render(summary: report.summary, taskTaus: report.tasks.map(\.weightedTau),
-                                                  json: report, as: format), to: nil)
+            try emit(
+                try MultiTaskRenderer.render(
+                    summary: report.summary, taskTaus: report.tasks.map(\.weightedTau),
+                    json: report, as: format), to: nil)
         }
     }
 }

@@ -22,7 +22,9 @@ public struct ExtractionOptions: ParsableArguments {
     @Option(name: .customLong("batch-size"), help: "Samples per forward pass.")
     public var batchSize: Int = 64
 
-    @Option(name: .customLong("cache-dir"), help: "Extraction cache (default: $HUBMINER_CACHE_DIR, else $XDG_CACHE_HOME/hubminer, else ~/.cache/hubminer).")
+    @Option(
+        name: .customLong("cache-dir"),
+        help: "Extraction cache (default: $HUBMINER_CACHE_DIR, else $XDG_CACHE_HOME/hubminer, else ~/.cache/hubminer).")
     public var cacheDir: String?
 
     @Option(name: .customLong("models"), help: "Only these hub models, comma-separated.")
@@ -31,7 +33,9 @@ public struct ExtractionOptions: ParsableArguments {
     @Option(help: "cpu, cuda or auto: where the models run (auto: the first GPU when there is one, else the CPU).")
     public var device: String = "auto"
 
-    @Option(name: .customLong("torch-threads"), help: ArgumentHelp("libtorch threads (with --loader-workers; overrides the automatic split).", visibility: .hidden))
+    @Option(
+        name: .customLong("torch-threads"),
+        help: ArgumentHelp("libtorch threads (with --loader-workers; overrides the automatic split).", visibility: .hidden))
     public var torchThreads: Int?
 
     @Option(name: .customLong("loader-workers"), help: ArgumentHelp("Data-loading threads (with --torch-threads).", visibility: .hidden))
@@ -42,17 +46,21 @@ public struct ExtractionOptions: ParsableArguments {
         models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
     }
 
-    @Option(help: "last (the model's representation), all (every hidden layer as a row model@layerK), mean (the layers' mean), best (each model at its best layer). extract: anything but last writes every layer.")
+    @Option(
+        help:
+            "last (the model's representation), all (every hidden layer as a row model@layerK), mean (the layers' mean), best (each model at its best layer). extract: anything but last writes every layer."
+    )
     public var layers: LayerSelection = .last
 
     public func validate() throws {
         guard ["cpu", "cuda", "auto"].contains(device) else { throw ValidationError("--device must be cpu, cuda or auto, got '\(device)'") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if (torchThreads == nil) != (loaderWorkers == nil) { throw ValidationError("--torch-threads and --loader-workers go together") }
-        if let t = torchThreads, let w = loaderWorkers, t < 1 || w < 1 { throw ValidationError("--torch-threads and --loader-workers must be at least 1") }
+        if let t = torchThreads, let w = loaderWorkers, t < 1 || w < 1 {
+            throw ValidationError("--torch-threads and --loader-workers must be at least 1")
+        }
     }
 }
-
 
 /// The options of `extract`.
 public struct ExtractOptions: CommandOptions {
@@ -62,10 +70,10 @@ public struct ExtractOptions: CommandOptions {
         commandName: "extract",
         abstract: "Extract every hub model's features (and source probabilities) on a dataset, through the cache.",
         discussion: """
-        Writes OUT/features/<model>.npy, OUT/source_probs/<model>.npy (models with a source head) and \
-        OUT/labels.npy: rank them with `hubminer rank --features OUT/features --labels OUT/labels.npy \
-        --source-probs OUT/source_probs`.
-        """
+            Writes OUT/features/<model>.npy, OUT/source_probs/<model>.npy (models with a source head) and \
+            OUT/labels.npy: rank them with `hubminer rank --features OUT/features --labels OUT/labels.npy \
+            --source-probs OUT/source_probs`.
+            """
     )
 
     @OptionGroup public var extraction: ExtractionOptions

@@ -107,14 +107,14 @@ public struct TuneOptions: CommandOptions {
         commandName: "tune",
         abstract: "Tune a hub model on a labelled dataset with a tuning method (fine-tuning, distillation, regularisers, ...).",
         discussion: """
-        Writes OUT/config.json (the resolved configuration), OUT/log.jsonl (metrics), OUT/result.json, \
-        OUT/checkpoint/ and OUT/model/ (the tuned network as a hub entry). Interrupt with Ctrl-C to \
-        stop after a checkpoint; run the same command with --resume to continue exactly. \
-        Data-parallel: --nproc N runs N local processes, each training on 1/N of every batch \
-        (--batch-size is the global batch); --distributed joins a run described by RANK, WORLD_SIZE, \
-        MASTER_ADDR and MASTER_PORT (every rank must see the same hub, data and --out directory). \
-        Methods: \(methodNames.joined(separator: ", ")) (docs/TUNING.md describes each).
-        """
+            Writes OUT/config.json (the resolved configuration), OUT/log.jsonl (metrics), OUT/result.json, \
+            OUT/checkpoint/ and OUT/model/ (the tuned network as a hub entry). Interrupt with Ctrl-C to \
+            stop after a checkpoint; run the same command with --resume to continue exactly. \
+            Data-parallel: --nproc N runs N local processes, each training on 1/N of every batch \
+            (--batch-size is the global batch); --distributed joins a run described by RANK, WORLD_SIZE, \
+            MASTER_ADDR and MASTER_PORT (every rank must see the same hub, data and --out directory). \
+            Methods: \(methodNames.joined(separator: ", ")) (docs/TUNING.md describes each).
+            """
     )
 
     @Option(help: "The hub directory.")
@@ -222,9 +222,9 @@ public struct ZooBuildOptions: CommandOptions {
         commandName: "build",
         abstract: "Generate the tasks and pre-train the zoo's models (cached: a second run reuses them).",
         discussion: """
-        Writes DIR/hub (TorchScript models with cards, usable as --hub), DIR/target (the target task, usable as \
-        --data), DIR/sources/<task> and DIR/zoo.json. An interrupted build resumes, keeping finished models.
-        """
+            Writes DIR/hub (TorchScript models with cards, usable as --hub), DIR/target (the target task, usable as \
+            --data), DIR/sources/<task> and DIR/zoo.json. An interrupted build resumes, keeping finished models.
+            """
     )
 
     @Option(help: "The zoo directory (default: <cache>/zoo/quick or <cache>/zoo/full).")
@@ -236,7 +236,10 @@ public struct ZooBuildOptions: CommandOptions {
     @Option(help: "Seed of the tasks and the initial weights.")
     public var seed: UInt64 = 0
 
-    @Option(name: .customLong("cache-dir"), help: "Cache directory holding the default zoo location (default: $HUBMINER_CACHE_DIR, else $XDG_CACHE_HOME/hubminer, else ~/.cache/hubminer).")
+    @Option(
+        name: .customLong("cache-dir"),
+        help:
+            "Cache directory holding the default zoo location (default: $HUBMINER_CACHE_DIR, else $XDG_CACHE_HOME/hubminer, else ~/.cache/hubminer).")
     public var cacheDir: String?
 
     @Option(help: "Cores to use: models trained at once, one core each (default: all).")
@@ -245,8 +248,10 @@ public struct ZooBuildOptions: CommandOptions {
     @Flag(help: "No progress on stderr.")
     public var quiet = false
 
-    @Option(help: ArgumentHelp("A zoo plan as JSON (tasks, models, image size) instead of a built-in size; for tests and experiments.",
-                               visibility: .hidden))
+    @Option(
+        help: ArgumentHelp(
+            "A zoo plan as JSON (tasks, models, image size) instead of a built-in size; for tests and experiments.",
+            visibility: .hidden))
     public var plan: String?
 
     public func validate() throws {

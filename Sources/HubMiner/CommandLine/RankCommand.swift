@@ -16,23 +16,26 @@ public struct RankOptions: CommandOptions {
         commandName: "rank",
         abstract: "Rank models from their feature files with LogME and other transferability metrics.",
         discussion: """
-        --features holds one file per model (.npy, .npz, .safetensors or .csv); the file's \
-        stem is the model's name and its N x D matrix the model's features on the N \
-        labelled samples, in the same order as --labels.
+            --features holds one file per model (.npy, .npz, .safetensors or .csv); the file's \
+            stem is the model's name and its N x D matrix the model's features on the N \
+            labelled samples, in the same order as --labels.
 
-        Or give --hub and --data: every hub model's features (and source probabilities) \
-        are extracted on the dataset through the cache (--cache-dir), then ranked with \
-        the dataset's labels. With --nproc N (or --distributed), each process extracts \
-        every model on its own block of samples, without the cache, and the statistics \
-        are summed across processes.
-        """
+            Or give --hub and --data: every hub model's features (and source probabilities) \
+            are extracted on the dataset through the cache (--cache-dir), then ranked with \
+            the dataset's labels. With --nproc N (or --distributed), each process extracts \
+            every model on its own block of samples, without the cache, and the statistics \
+            are summed across processes.
+            """
     )
 
     @Option(help: "Directory with one feature file per model.")
     public var features: String?
 
-    @Option(parsing: .upToNextOption,
-            help: "Shard directories written by `hubminer stats`: each model's shards are merged (the statistics add) and ranked with the metrics that run on statistics.")
+    @Option(
+        parsing: .upToNextOption,
+        help:
+            "Shard directories written by `hubminer stats`: each model's shards are merged (the statistics add) and ranked with the metrics that run on statistics."
+    )
     public var stats: [String] = []
 
     @Option(help: "Labels: N class ids, N or N x K regression targets, or N x C 0/1 multi-label indicators.")
@@ -78,7 +81,10 @@ public struct RankOptions: CommandOptions {
 
     @OptionGroup public var output: OutputOptions
 
-    @Flag(help: "Run as one process of a multi-process ranking described by RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT: rows (or, with --hub, the samples each rank extracts) split across processes, statistics all-reduced, metrics that run on statistics only; rank 0 prints the result.")
+    @Flag(
+        help:
+            "Run as one process of a multi-process ranking described by RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT: rows (or, with --hub, the samples each rank extracts) split across processes, statistics all-reduced, metrics that run on statistics only; rank 0 prints the result."
+    )
     public var distributed = false
 
     @Option(help: "Start N local processes of a multi-process ranking (each runs with --distributed) and print rank 0's result.")
@@ -96,7 +102,8 @@ public struct RankOptions: CommandOptions {
         }
         if isDistributed { return try validateDistributed() }
         let fromFiles = features != nil || labels != nil || sourceProbs != nil || key != nil || labelKey != nil
-        let fromHub = extraction.hub != nil || extraction.data != nil || extraction.split != nil
+        let fromHub =
+            extraction.hub != nil || extraction.data != nil || extraction.split != nil
             || extraction.cacheDir != nil || extraction.models != nil
         if !stats.isEmpty {
             guard !fromFiles && !fromHub else {
@@ -142,7 +149,8 @@ public struct RankOptions: CommandOptions {
             guard extraction.hub != nil, extraction.data != nil else { throw ValidationError("--hub and --data go together") }
             guard task == .classification else { throw ValidationError("--hub ranks on the dataset's class labels: --task must be classification") }
             guard extraction.cacheDir == nil else {
-                throw ValidationError("\(flag) with --hub extracts each rank's samples in memory and neither reads nor writes the cache: leave out --cache-dir")
+                throw ValidationError(
+                    "\(flag) with --hub extracts each rank's samples in memory and neither reads nor writes the cache: leave out --cache-dir")
             }
         } else {
             guard features != nil, labels != nil else {
@@ -203,7 +211,8 @@ public struct RankOptions: CommandOptions {
         if listingEachFailure {
             for f in result.failed { FileHandle.standardError.write(Data("hubminer: \(f.name): \(f.error)\n".utf8)) }
         } else {
-            FileHandle.standardError.write(Data("hubminer: \(result.failed.count) model(s) skipped: \(result.failed.map(\.name).joined(separator: ", "))\n".utf8))
+            FileHandle.standardError.write(
+                Data("hubminer: \(result.failed.count) model(s) skipped: \(result.failed.map(\.name).joined(separator: ", "))\n".utf8))
         }
         throw ExitCode.failure
     }

@@ -11,10 +11,10 @@ public struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write a run directory's results as one self-contained HTML page (charts as inline SVG).",
         discussion: """
-        RUN_DIR holds any of run.json, ranking.json (rank --format json), ground_truth.json, \
-        evaluation.json (evaluate --format json) and tuning/<method>/seed-<n>/ (config.json, \
-        log.jsonl, result.json); a missing part is shown as not run. See docs/REPORT.md.
-        """
+            RUN_DIR holds any of run.json, ranking.json (rank --format json), ground_truth.json, \
+            evaluation.json (evaluate --format json) and tuning/<method>/seed-<n>/ (config.json, \
+            log.jsonl, result.json); a missing part is shown as not run. See docs/REPORT.md.
+            """
     )
 
     @Argument(help: "The run directory.")

@@ -10,13 +10,13 @@ public struct StatsCommand: ParsableCommand {
         commandName: "stats",
         abstract: "Write each model's sufficient statistics over a shard of rows, for `rank --stats`.",
         discussion: """
-        Streams every feature file in row chunks (bounded memory) and writes \
-        OUT/<model>.stats.npz: N, the feature sums, FᵀF, YᵀF, YᵀY and the moments the \
-        statistics metrics need (docs/STATS.md). Shards of the same labels file (--rows \
-        A:B over the same --labels) merge by addition in `hubminer rank --stats OUT1 OUT2 ...`, \
-        which gives the same scores as ranking the whole data. --class-grams adds the \
-        per-class Gram matrices (C·D² numbers) that TransRate and GBC need.
-        """
+            Streams every feature file in row chunks (bounded memory) and writes \
+            OUT/<model>.stats.npz: N, the feature sums, FᵀF, YᵀF, YᵀY and the moments the \
+            statistics metrics need (docs/STATS.md). Shards of the same labels file (--rows \
+            A:B over the same --labels) merge by addition in `hubminer rank --stats OUT1 OUT2 ...`, \
+            which gives the same scores as ranking the whole data. --class-grams adds the \
+            per-class Gram matrices (C·D² numbers) that TransRate and GBC need.
+            """
     )
 
     @Option(help: "A feature file, or a directory with one feature file per model.")

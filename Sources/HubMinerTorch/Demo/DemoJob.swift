@@ -21,8 +21,10 @@ package struct DemoConfiguration: Sendable {
     package var student: String?
     package var threads: Int
 
-    package init(plan: DemoPlan, seed: UInt64 = 0, runDirectory: URL? = nil, cacheDirectory: URL, student: String? = nil,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    package init(
+        plan: DemoPlan, seed: UInt64 = 0, runDirectory: URL? = nil, cacheDirectory: URL, student: String? = nil,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) {
         self.plan = plan
         self.seed = seed
         self.runDirectory = runDirectory
@@ -56,8 +58,10 @@ package struct DemoConfiguration: Sendable {
 /// when its output already exists, so an interrupted demo resumes where it stopped;
 /// tuning runs resume from their own checkpoints.
 package enum DemoJob {
-    package static func run(_ config: DemoConfiguration, progress: ProgressReporter = ProgressReporter(),
-                           shouldStop: @escaping () -> Bool = { false }) throws -> DemoSummary {
+    package static func run(
+        _ config: DemoConfiguration, progress: ProgressReporter = ProgressReporter(),
+        shouldStop: @escaping () -> Bool = { false }
+    ) throws -> DemoSummary {
         var timings: [(stage: String, seconds: Double)] = []
         func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
             let start = Date()
@@ -72,9 +76,11 @@ package enum DemoJob {
             try ZooBuilder.build(plan: config.plan.zoo, seed: config.seed, directory: zooDirectory, progress: progress)
         }
         let fingerprint = config.plan.fingerprint(zoo: zoo.manifest.fingerprint)
-        let run = config.runDirectory
-            ?? DemoConfiguration.defaultRunDirectory(plan: config.plan, seed: config.seed, fingerprint: fingerprint,
-                                                     cacheDirectory: config.cacheDirectory)
+        let run =
+            config.runDirectory
+            ?? DemoConfiguration.defaultRunDirectory(
+                plan: config.plan, seed: config.seed, fingerprint: fingerprint,
+                cacheDirectory: config.cacheDirectory)
         try claim(run, fingerprint: fingerprint)
         progress.log("demo: run directory \(run.path)")
 
@@ -83,11 +89,13 @@ package enum DemoJob {
         let ranking: RankingResult = try timed("rank") {
             if let saved = try? readRanking(rankingURL) { progress.log("demo: ranking reused from \(rankingURL.path)"); return saved }
             progress.log("demo: extracting features and ranking \(zoo.manifest.models.count) models with every metric")
-            let extract = ExtractConfiguration(hub: zoo.hub, data: zoo.target, split: .train, batchSize: 100,
-                                               cacheDirectory: config.cacheDirectory,
-                                               threads: config.threads)
-            var rank = RankConfiguration(featuresDirectory: run, labelsFile: run, metrics: MetricRegistry.all,
-                                         skipInapplicableMetrics: true, threads: config.threads)
+            let extract = ExtractConfiguration(
+                hub: zoo.hub, data: zoo.target, split: .train, batchSize: 100,
+                cacheDirectory: config.cacheDirectory,
+                threads: config.threads)
+            var rank = RankConfiguration(
+                featuresDirectory: run, labelsFile: run, metrics: MetricRegistry.all,
+                skipInapplicableMetrics: true, threads: config.threads)
             rank.logME = LogME()
             let (result, _) = try HubRankJob.run(extract: extract, rank: rank, progress: progress)
             try writeAtomically(Data(try RankingRenderer.render(result, as: .json).utf8), to: rankingURL)
@@ -101,10 +109,11 @@ package enum DemoJob {
             var out = [String: Double]()
             progress.log("demo: fine-tuning each of \(byLogME.count) models on the target (the ground truth)")
             for (i, model) in byLogME.enumerated() {
-                let result = try tune(config, hub: zoo.hub, data: zoo.target, student: model, method: "finetune", teachers: [],
-                                      seed: config.plan.seeds[0], epochs: config.plan.groundTruthEpochs,
-                                      out: run.appendingPathComponent("ground_truth").appendingPathComponent(model),
-                                      label: "ground truth \(i + 1)/\(byLogME.count) \(model)", progress: progress, shouldStop: shouldStop)
+                let result = try tune(
+                    config, hub: zoo.hub, data: zoo.target, student: model, method: "finetune", teachers: [],
+                    seed: config.plan.seeds[0], epochs: config.plan.groundTruthEpochs,
+                    out: run.appendingPathComponent("ground_truth").appendingPathComponent(model),
+                    label: "ground truth \(i + 1)/\(byLogME.count) \(model)", progress: progress, shouldStop: shouldStop)
                 out[model] = result.best
             }
             return out
@@ -114,8 +123,9 @@ package enum DemoJob {
         // 4. How well each metric predicted the ground truth.
         let evaluation: [String: RankingQuality] = try timed("evaluate") {
             let report = try EvaluateJob.run(scores: rankingURL, truth: run.appendingPathComponent("ground_truth.csv"), truthColumn: "top1")
-            let json = try EvaluationRenderer.render(metrics: report.metrics, baselines: Set(report.baselines),
-                                                     models: report.models.count, as: .json)
+            let json = try EvaluationRenderer.render(
+                metrics: report.metrics, baselines: Set(report.baselines),
+                models: report.models.count, as: .json)
             try writeAtomically(Data(json.utf8), to: run.appendingPathComponent("evaluation.json"))
             return report.metrics
         }
@@ -134,15 +144,17 @@ package enum DemoJob {
             for method in config.plan.methods {
                 var accuracy = DemoSummary.MethodAccuracy(method: method, best: [], last: [])
                 for seed in config.plan.seeds {
-                    let (hub, names): (URL, [String]) = switch method {
-                    case "kd": (teacherHub, [tunedName(teachers[0])])
-                    case "multikd": (teacherHub, teachers.map(tunedName))
-                    default: (zoo.hub, [])
-                    }
-                    let result = try tune(config, hub: hub, data: zoo.target, student: student, method: method, teachers: names,
-                                          seed: seed, epochs: config.plan.tuningEpochs,
-                                          out: run.appendingPathComponent("tuning").appendingPathComponent(method).appendingPathComponent("seed-\(seed)"),
-                                          label: "\(method) seed \(seed)", progress: progress, shouldStop: shouldStop, export: false)
+                    let (hub, names): (URL, [String]) =
+                        switch method {
+                        case "kd": (teacherHub, [tunedName(teachers[0])])
+                        case "multikd": (teacherHub, teachers.map(tunedName))
+                        default: (zoo.hub, [])
+                        }
+                    let result = try tune(
+                        config, hub: hub, data: zoo.target, student: student, method: method, teachers: names,
+                        seed: seed, epochs: config.plan.tuningEpochs,
+                        out: run.appendingPathComponent("tuning").appendingPathComponent(method).appendingPathComponent("seed-\(seed)"),
+                        label: "\(method) seed \(seed)", progress: progress, shouldStop: shouldStop, export: false)
                     accuracy.best.append(result.best)
                     accuracy.last.append(result.last)
                 }
@@ -155,8 +167,9 @@ package enum DemoJob {
         let report = run.appendingPathComponent("report.html")
         let page = ReportRenderer.render(try RunDirectory.load(run.path))
         try writeAtomically(Data(page.utf8), to: report)
-        return DemoSummary(runDirectory: run, report: report, ranking: ranking, groundTruth: groundTruth, evaluation: evaluation,
-                           student: student, teachers: teachers, tuning: tuning, timings: timings)
+        return DemoSummary(
+            runDirectory: run, report: report, ranking: ranking, groundTruth: groundTruth, evaluation: evaluation,
+            student: student, teachers: teachers, tuning: tuning, timings: timings)
     }
 
     static let fingerprintFile = "demo-fingerprint.txt"
@@ -189,9 +202,11 @@ package enum DemoJob {
 
     /// One tuning run, reused when its result exists and resumed from its checkpoint
     /// when it was interrupted.
-    static func tune(_ config: DemoConfiguration, hub: URL, data: URL, student: String, method: String, teachers: [String],
-                     seed: Int, epochs: Int, out: URL, label: String, progress: ProgressReporter,
-                     shouldStop: @escaping () -> Bool, export: Bool = true) throws -> RunOutcome {
+    static func tune(
+        _ config: DemoConfiguration, hub: URL, data: URL, student: String, method: String, teachers: [String],
+        seed: Int, epochs: Int, out: URL, label: String, progress: ProgressReporter,
+        shouldStop: @escaping () -> Bool, export: Bool = true
+    ) throws -> RunOutcome {
         let resultURL = out.appendingPathComponent("result.json")
         if let saved = try? readOutcome(resultURL) {
             progress.log("demo: \(label): reused (best top-1 \(String(format: "%.3f", saved.best)))")
@@ -215,16 +230,20 @@ package enum DemoJob {
         tune.export.enabled = export
         tune.export.name = tunedName(student)
         let resume = FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint").path)
-        let result = try TuneJob.run(config: tune, source: "demo", resume: resume,
-                                     progress: DemoTrainingProgress(progress, label: label), shouldStop: shouldStop)
-        progress.log("demo: \(label): best top-1 \(String(format: "%.3f", result.best.top1)), last \(String(format: "%.3f", result.last.top1)), \(String(format: "%.1f", result.seconds)) s")
+        let result = try TuneJob.run(
+            config: tune, source: "demo", resume: resume,
+            progress: DemoTrainingProgress(progress, label: label), shouldStop: shouldStop)
+        progress.log(
+            "demo: \(label): best top-1 \(String(format: "%.3f", result.best.top1)), last \(String(format: "%.3f", result.last.top1)), \(String(format: "%.1f", result.seconds)) s"
+        )
         return RunOutcome(best: result.best.top1, last: result.last.top1)
     }
 
     static func readOutcome(_ url: URL) throws -> RunOutcome {
         let object = try JSONSerialization.jsonObject(with: try Data(contentsOf: url)) as? [String: Any]
         guard let best = (object?["best"] as? [String: Any])?["top1"] as? Double,
-              let last = (object?["last"] as? [String: Any])?["top1"] as? Double else {
+            let last = (object?["last"] as? [String: Any])?["top1"] as? Double
+        else {
             throw DemoError.unreadable(file: url.path, reason: "no best.top1 / last.top1")
         }
         return RunOutcome(best: best, last: last)
@@ -240,8 +259,9 @@ package enum DemoJob {
         for m in models { csv += "\(m),\(truth[m]!)\n" }
         try writeAtomically(Data(csv.utf8), to: run.appendingPathComponent("ground_truth.csv"))
         let json: [String: Any] = ["metric": "top1", "models": truth]
-        try writeAtomically(try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]),
-                            to: run.appendingPathComponent("ground_truth.json"))
+        try writeAtomically(
+            try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]),
+            to: run.appendingPathComponent("ground_truth.json"))
     }
 
     /// A hub holding the student (linked from the zoo) and the teachers' fine-tuned
@@ -264,8 +284,10 @@ package enum DemoJob {
         return hub
     }
 
-    static func writeRunInfo(_ config: DemoConfiguration, zoo: BuiltZoo, student: String, teachers: [String],
-                             timings: [(stage: String, seconds: Double)], to run: URL) throws {
+    static func writeRunInfo(
+        _ config: DemoConfiguration, zoo: BuiltZoo, student: String, teachers: [String],
+        timings: [(stage: String, seconds: Double)], to run: URL
+    ) throws {
         let plan = config.plan
         let info: [String: Any] = [
             "title": "HubMiner demo (\(plan.name))",
@@ -280,8 +302,9 @@ package enum DemoJob {
             ] as [String: Any],
             "timings": timings.map { ["stage": $0.stage, "seconds": $0.seconds] as [String: Any] },
         ]
-        try writeAtomically(try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys]),
-                            to: run.appendingPathComponent("run.json"))
+        try writeAtomically(
+            try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys]),
+            to: run.appendingPathComponent("run.json"))
     }
 }
 

@@ -20,8 +20,10 @@ package struct DemoPlan: Sendable, Equatable {
     /// Teachers for B-Tuning and multi-teacher KD.
     package var teacherCount: Int
 
-    package init(name: String, zoo: ZooPlan, groundTruthEpochs: Int, tuningEpochs: Int, batchSize: Int = 32,
-                learningRate: Double = 0.01, seeds: [Int], methods: [String] = DemoPlan.defaultMethods, teacherCount: Int = 3) {
+    package init(
+        name: String, zoo: ZooPlan, groundTruthEpochs: Int, tuningEpochs: Int, batchSize: Int = 32,
+        learningRate: Double = 0.01, seeds: [Int], methods: [String] = DemoPlan.defaultMethods, teacherCount: Int = 3
+    ) {
         self.name = name
         self.zoo = zoo
         self.groundTruthEpochs = groundTruthEpochs
@@ -36,8 +38,10 @@ package struct DemoPlan: Sendable, Equatable {
     /// Everything that changes the demo's results, as text: a run directory made
     /// for another plan or zoo must not be reused.
     package func fingerprint(zoo zooFingerprint: String) -> String {
-        [name, zooFingerprint, "\(groundTruthEpochs)", "\(tuningEpochs)", "\(batchSize)", "\(learningRate)",
-         seeds.map(String.init).joined(separator: ","), methods.joined(separator: ","), "\(teacherCount)"].joined(separator: "|")
+        [
+            name, zooFingerprint, "\(groundTruthEpochs)", "\(tuningEpochs)", "\(batchSize)", "\(learningRate)",
+            seeds.map(String.init).joined(separator: ","), methods.joined(separator: ","), "\(teacherCount)",
+        ].joined(separator: "|")
     }
 
     package static let defaultMethods = ["finetune", "btuning", "kd", "multikd"]
@@ -47,7 +51,8 @@ package struct DemoPlan: Sendable, Equatable {
         case .quick:
             return DemoPlan(name: "quick", zoo: ZooCatalogue.plan(.quick), groundTruthEpochs: 30, tuningEpochs: 30, learningRate: 0.01, seeds: [0])
         case .full:
-            return DemoPlan(name: "full", zoo: ZooCatalogue.plan(.full), groundTruthEpochs: 30, tuningEpochs: 30, learningRate: 0.01, seeds: [0, 1, 2])
+            return DemoPlan(
+                name: "full", zoo: ZooCatalogue.plan(.full), groundTruthEpochs: 30, tuningEpochs: 30, learningRate: 0.01, seeds: [0, 1, 2])
         }
     }
 }

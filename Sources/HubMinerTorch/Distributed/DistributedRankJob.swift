@@ -34,14 +34,18 @@ package enum DistributedRankJob {
         package let gatherSeconds: Double
     }
 
-    package static func run(_ config: DistributedRankConfiguration, group: ProcessGroup,
-                           progress: ProgressReporter = ProgressReporter()) throws -> Outcome {
+    package static func run(
+        _ config: DistributedRankConfiguration, group: ProcessGroup,
+        progress: ProgressReporter = ProgressReporter()
+    ) throws -> Outcome {
         // Notes about left-out metrics once, from rank 0, not once per process.
-        let metrics = try StatsRankJob.statisticsMetrics(config.metrics, logME: config.logME,
-                                                         skipUnsupportedMetrics: config.skipUnsupportedMetrics,
-                                                         progress: group.rank == 0 ? progress : ProgressReporter(style: .silent))
+        let metrics = try StatsRankJob.statisticsMetrics(
+            config.metrics, logME: config.logME,
+            skipUnsupportedMetrics: config.skipUnsupportedMetrics,
+            progress: group.rank == 0 ? progress : ProgressReporter(style: .silent))
         let metricNames = metrics.map(\.name)
-        let inputs: any RankInputs = try config.hubExtraction.map { try HubExtractionInputs($0, cores: config.threads) }
+        let inputs: any RankInputs =
+            try config.hubExtraction.map { try HubExtractionInputs($0, cores: config.threads) }
             ?? FeatureFileInputs(config)
         let names = inputs.modelNames
         let targets = inputs.targets
@@ -55,8 +59,9 @@ package enum DistributedRankJob {
         // Every rank sees the same broken cards: reported once, by rank 0.
         var failures = group.rank == 0 ? inputs.knownFailures : []
         var accumulateSeconds = 0.0, reduceSeconds = 0.0
-        progress.begin("rank (rank \(group.rank) of \(group.worldSize), rows \(rows.lowerBound)..<\(rows.upperBound))",
-                       total: names.count, unit: "models")
+        progress.begin(
+            "rank (rank \(group.rank) of \(group.worldSize), rows \(rows.lowerBound)..<\(rows.upperBound))",
+            total: names.count, unit: "models")
         try BLASRuntime.withThreadCount(config.threads) {
             for (index, name) in names.enumerated() {
                 let started = Date()
@@ -110,11 +115,15 @@ package enum DistributedRankJob {
         for failure in everyRank.flatMap(\.failed) { reasons[failure.name, default: []].append(failure.error) }
         let allFailed = reasons.keys.sorted().map { ModelFailure(name: $0, error: reasons[$0]!.joined(separator: "; ")) }
         if allScored.isEmpty { throw StatisticsFileError.everyModelFailed(allFailed.map { "\($0.name): \($0.error)" }) }
-        let result = group.rank != 0 ? nil : RankingResult(
-            task: targets.task, metric: metricNames[0], metricNames: metricNames,
-            models: RankingResult.ranked(allScored, metricNames: metricNames), failed: allFailed, labelWarnings: targets.warnings)
-        return Outcome(result: result, valuesAllReduced: exchange.valuesAllReduced, accumulateSeconds: accumulateSeconds,
-                       reduceSeconds: reduceSeconds, scoreSeconds: scoreSeconds, gatherSeconds: gatherSeconds)
+        let result =
+            group.rank != 0
+            ? nil
+            : RankingResult(
+                task: targets.task, metric: metricNames[0], metricNames: metricNames,
+                models: RankingResult.ranked(allScored, metricNames: metricNames), failed: allFailed, labelWarnings: targets.warnings)
+        return Outcome(
+            result: result, valuesAllReduced: exchange.valuesAllReduced, accumulateSeconds: accumulateSeconds,
+            reduceSeconds: reduceSeconds, scoreSeconds: scoreSeconds, gatherSeconds: gatherSeconds)
     }
 }
 

@@ -37,7 +37,8 @@ struct HubExtractionInputs: RankInputs {
         var split: DatasetSplit?
         if let name = source.split {
             guard let parsed = DatasetSplit(rawValue: name) else {
-                throw HubError.invalidArgument("--split is '\(name)'; expected one of \(DatasetSplit.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw HubError.invalidArgument(
+                    "--split is '\(name)'; expected one of \(DatasetSplit.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             split = parsed
         }
@@ -52,7 +53,8 @@ struct HubExtractionInputs: RankInputs {
         targets = try TargetEncoder.encodeClasses(labels)
 
         let heavy = ((try? DatasetLoader.detect(source.data)) ?? .imageFolder) == .imageFolder
-        threads = source.torchThreads.map { ExtractionThreads(torch: $0, loaderWorkers: source.loaderWorkers ?? 1) }
+        threads =
+            source.torchThreads.map { ExtractionThreads(torch: $0, loaderWorkers: source.loaderWorkers ?? 1) }
             ?? ExtractionThreads.plan(cores: cores, heavyDecoding: heavy)
         threads.apply()
     }
@@ -62,22 +64,29 @@ struct HubExtractionInputs: RankInputs {
         let extractor = try FeatureExtractor(entry: entry)
         // A rank without rows still contributes (zero) statistics of the right width.
         guard !rows.isEmpty else {
-            return FeatureStatistics(modelName: entry.name, featureDimension: try extractor.probe().dimension,
-                                     targets: targets, classGrams: classGrams)
+            return FeatureStatistics(
+                modelName: entry.name, featureDimension: try extractor.probe().dimension,
+                targets: targets, classGrams: classGrams)
         }
         let block = SubsetDataset(base: dataset, indices: Array(rows))
-        let loader = DataLoader(dataset: block, batchSize: source.batchSize, transform: entry.card.transform(),
-                                shuffle: false, seed: 0, prefetch: max(2, 2 * threads.loaderWorkers), workers: threads.loaderWorkers)
+        let loader = DataLoader(
+            dataset: block, batchSize: source.batchSize, transform: entry.card.transform(),
+            shuffle: false, seed: 0, prefetch: max(2, 2 * threads.loaderWorkers), workers: threads.loaderWorkers)
         var statistics: FeatureStatistics?
         var next = rows.lowerBound
         try loader.forEachBatch(epoch: 0) { batch in
             let out = try extractor.extract(values: batch.values, shape: batch.shape)
             if statistics == nil {
-                statistics = FeatureStatistics(modelName: entry.name, featureDimension: out.dimension, targets: targets,
-                                               classGrams: classGrams)
+                statistics = FeatureStatistics(
+                    modelName: entry.name, featureDimension: out.dimension, targets: targets,
+                    classGrams: classGrams)
             }
             guard out.dimension == statistics?.featureDimension, out.rows == batch.shape[0] else {
-                throw HubError.modelFailed(model: entry.name, message: "output changed shape between batches (\(out.rows) x \(out.dimension) for a batch of \(batch.shape[0]); first batch had width \(statistics?.featureDimension ?? 0))")
+                throw HubError.modelFailed(
+                    model: entry.name,
+                    message:
+                        "output changed shape between batches (\(out.rows) x \(out.dimension) for a batch of \(batch.shape[0]); first batch had width \(statistics?.featureDimension ?? 0))"
+                )
             }
             // Float32 features widened to float64, as reading the cache's float32 file does.
             let features = Matrix(rows: out.rows, columns: out.dimension, storage: out.features.map(Double.init))
@@ -89,13 +98,16 @@ struct HubExtractionInputs: RankInputs {
             next += out.rows
         }
         guard let statistics, next == rows.upperBound else {
-            throw HubError.modelFailed(model: entry.name, message: "extracted \(next - rows.lowerBound) rows for the \(rows.count) samples \(rows.lowerBound)..<\(rows.upperBound)")
+            throw HubError.modelFailed(
+                model: entry.name,
+                message: "extracted \(next - rows.lowerBound) rows for the \(rows.count) samples \(rows.lowerBound)..<\(rows.upperBound)")
         }
         return statistics
     }
 
     func wholeOrigin(ofModel index: Int) -> ShardOrigin {
-        ShardOrigin(file: entries[index].modelFile.lastPathComponent, fileBytes: nil, fileRows: targets.sampleCount,
-                    rows: 0..<targets.sampleCount)
+        ShardOrigin(
+            file: entries[index].modelFile.lastPathComponent, fileBytes: nil, fileRows: targets.sampleCount,
+            rows: 0..<targets.sampleCount)
     }
 }

@@ -6,8 +6,10 @@ package enum LocalRanks {
     /// The arguments each rank runs with: `arguments` (this command's, without the
     /// program) minus `--nproc N`, plus `--distributed`, plus `--threads` sharing
     /// this machine's cores when the user gave none.
-    package static func rankArguments(_ arguments: [String], processCount: Int,
-                                     cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> [String] {
+    package static func rankArguments(
+        _ arguments: [String], processCount: Int,
+        cores: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> [String] {
         var out = [String]()
         var skipNext = false
         for argument in arguments {
@@ -29,8 +31,9 @@ package enum LocalRanks {
     /// - Returns: the exit status to end with: 0, or the first failed rank's
     ///   (128 + signal for a rank killed by a signal), after printing which ranks failed.
     package static func run(processCount: Int, arguments: [String], timeLimit: Double = 7 * 24 * 3600) throws -> Int32 {
-        let launcher = Launcher(arguments: rankArguments(arguments, processCount: processCount), processCount: processCount,
-                                timeLimit: timeLimit, standardOutputRank: 0)
+        let launcher = Launcher(
+            arguments: rankArguments(arguments, processCount: processCount), processCount: processCount,
+            timeLimit: timeLimit, standardOutputRank: 0)
         let result = try launcher.start()
         guard let first = result.failed.first else { return 0 }
         FileHandle.standardError.write(Data("hubminer: \(DistributedError.ranksFailed(result.failed))\n".utf8))

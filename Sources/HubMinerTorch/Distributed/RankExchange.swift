@@ -21,7 +21,9 @@ final class RankExchange {
         }
         for (rank, theirs) in all.enumerated() where theirs != mine {
             throw RankExchangeError.inputsDiffer(
-                rank: rank, detail: "rank \(group.rank) sees \(models.count) models and \(samples) labels, rank \(rank) sees \(Int(theirs[0])) models and \(Int(theirs[1])) labels"
+                rank: rank,
+                detail:
+                    "rank \(group.rank) sees \(models.count) models and \(samples) labels, rank \(rank) sees \(Int(theirs[0])) models and \(Int(theirs[1])) labels"
                     + (theirs[0] == mine[0] ? " (different model names)" : ""))
         }
     }
@@ -36,7 +38,8 @@ final class RankExchange {
         guard header[0] == 0, let statistics else { return false }
         let p = Double(group.worldSize)
         guard header[1] == p * Double(statistics.featureDimension), header[2] == p * Double(statistics.flatLength) else {
-            throw RankExchangeError.inputsDiffer(rank: group.rank, detail: "\(model): ranks read different feature dimensions (this rank: \(statistics.featureDimension))")
+            throw RankExchangeError.inputsDiffer(
+                rank: group.rank, detail: "\(model): ranks read different feature dimensions (this rank: \(statistics.featureDimension))")
         }
         return true
     }

@@ -32,17 +32,19 @@ struct FeatureFileInputs: RankInputs {
     }
 
     func statistics(ofModel index: Int, rows: Range<Int>, classGrams: Bool) throws -> FeatureStatistics {
-        let statsConfig = StatsConfiguration(features: config.features, labelsFile: config.labelsFile, task: config.task,
-                                             featureKey: config.featureKey, labelKey: config.labelKey, rows: rows,
-                                             outputDirectory: config.features, classGrams: classGrams,
-                                             chunkRows: config.chunkRows)
+        let statsConfig = StatsConfiguration(
+            features: config.features, labelsFile: config.labelsFile, task: config.task,
+            featureKey: config.featureKey, labelKey: config.labelKey, rows: rows,
+            outputDirectory: config.features, classGrams: classGrams,
+            chunkRows: config.chunkRows)
         return try StatsJob.accumulate(files[index], rows: rows, targets: targets, config: statsConfig)
     }
 
     func wholeOrigin(ofModel index: Int) -> ShardOrigin {
         let file = files[index]
         let bytes = (try? FileManager.default.attributesOfItem(atPath: file.url.path)[.size] as? NSNumber)?.intValue
-        return ShardOrigin(file: file.url.lastPathComponent, fileBytes: bytes, fileRows: targets.sampleCount,
-                           rows: 0..<targets.sampleCount)
+        return ShardOrigin(
+            file: file.url.lastPathComponent, fileBytes: bytes, fileRows: targets.sampleCount,
+            rows: 0..<targets.sampleCount)
     }
 }

@@ -34,8 +34,9 @@ extension ExtractJob {
         var models = [ExtractedModel]()
         for entry in selection.entries {
             do {
-                models += try layersOfOne(entry, dataset: dataset, fingerprint: fingerprint, config: config, cache: cache,
-                                          threads: threads, progress: progress)
+                models += try layersOfOne(
+                    entry, dataset: dataset, fingerprint: fingerprint, config: config, cache: cache,
+                    threads: threads, progress: progress)
             } catch let error as HubError {
                 failed.append(ModelFailure(name: entry.name, error: error.description))
                 progress.log("\(entry.name) skipped: \(error)")
@@ -45,23 +46,29 @@ extension ExtractJob {
             }
         }
         if let out = config.outputDirectory { try export(models, labels: labels, to: out) }
-        return ExtractionResult(models: models, failed: failed, labels: labels, classNames: dataset.classNames,
-                                datasetFingerprint: fingerprint, threads: threads)
+        return ExtractionResult(
+            models: models, failed: failed, labels: labels, classNames: dataset.classNames,
+            datasetFingerprint: fingerprint, threads: threads)
     }
 
-    static func layersOfOne(_ entry: HubEntry, dataset: any Dataset, fingerprint: String, config: ExtractConfiguration,
-                            cache: FeatureCache, threads: ExtractionThreads, progress: ProgressReporter) throws -> [ExtractedModel] {
+    static func layersOfOne(
+        _ entry: HubEntry, dataset: any Dataset, fingerprint: String, config: ExtractConfiguration,
+        cache: FeatureCache, threads: ExtractionThreads, progress: ProgressReporter
+    ) throws -> [ExtractedModel] {
         let started = Date()
         let isText = entry.card.input.kind == .tokens
         guard isText == (dataset.kind == .text) else {
-            throw HubError.modelFailed(model: entry.name, message: isText
-                ? "a text model needs a text dataset (CSV, TSV or JSON Lines with a text column), not \(dataset.kind.rawValue) samples"
-                : "a text dataset needs text models (input.kind tokens); this one takes \(entry.card.input.kind.rawValue) input")
+            throw HubError.modelFailed(
+                model: entry.name,
+                message: isText
+                    ? "a text model needs a text dataset (CSV, TSV or JSON Lines with a text column), not \(dataset.kind.rawValue) samples"
+                    : "a text dataset needs text models (input.kind tokens); this one takes \(entry.card.input.kind.rawValue) input")
         }
         let tokenizer = isText ? ";tokenizer=" + (try TextInput(entry: entry).digest()) : ""
-        let base = FeatureCache.key(modelDigest: try entry.contentDigest(), datasetFingerprint: fingerprint,
-                                    representation: "layers;hints=" + (entry.card.hints?.summary ?? "-") + tokenizer,
-                                    transform: entry.card.transformDescription)
+        let base = FeatureCache.key(
+            modelDigest: try entry.contentDigest(), datasetFingerprint: fingerprint,
+            representation: "layers;hints=" + (entry.card.hints?.summary ?? "-") + tokenizer,
+            transform: entry.card.transformDescription)
         func layerKey(_ k: Int) -> String { SHA256.hex(base + ";layer=\(k)") }
         let indexKey = SHA256.hex(base + ";layers")
 
@@ -71,9 +78,11 @@ extension ExtractJob {
             var hits = [ExtractedModel]()
             for k in widths.indices {
                 guard case .hit(let layer) = try cache.lookup(key: layerKey(k)), layer.rows == dataset.count else { break }
-                hits.append(ExtractedModel(name: LayerSelection.rowName(model: entry.name, layer: k), featuresURL: layer.featuresURL,
-                                           probabilitiesURL: nil, rows: layer.rows, columns: layer.columns, fromCache: true,
-                                           seconds: 0, samplesPerSecond: nil, invalidation: nil))
+                hits.append(
+                    ExtractedModel(
+                        name: LayerSelection.rowName(model: entry.name, layer: k), featuresURL: layer.featuresURL,
+                        probabilitiesURL: nil, rows: layer.rows, columns: layer.columns, fromCache: true,
+                        seconds: 0, samplesPerSecond: nil, invalidation: nil))
             }
             if hits.count == widths.count, !hits.isEmpty {
                 progress.log("\(entry.name): \(hits.count) layers from the cache")
@@ -82,8 +91,9 @@ extension ExtractJob {
         }
 
         let extractor = try FeatureExtractor(entry: entry)
-        let loader = DataLoader(dataset: dataset, batchSize: config.batchSize, transform: entry.card.transform(),
-                                shuffle: false, seed: 0, prefetch: max(2, 2 * threads.loaderWorkers), workers: threads.loaderWorkers)
+        let loader = DataLoader(
+            dataset: dataset, batchSize: config.batchSize, transform: entry.card.transform(),
+            shuffle: false, seed: 0, prefetch: max(2, 2 * threads.loaderWorkers), workers: threads.loaderWorkers)
         var layers = [[Float]]()
         var widths = [Int]()
         var rows = 0
@@ -107,7 +117,8 @@ extension ExtractJob {
                 layers = Array(repeating: [], count: parts.count)
             }
             guard parts.map(\.dimension) == widths else {
-                throw HubError.modelFailed(model: entry.name, message: "layer widths changed between batches (\(widths) then \(parts.map(\.dimension)))")
+                throw HubError.modelFailed(
+                    model: entry.name, message: "layer widths changed between batches (\(widths) then \(parts.map(\.dimension)))")
             }
             for (k, part) in parts.enumerated() { layers[k] += part.values }
             rows += batch.count
@@ -120,16 +131,20 @@ extension ExtractJob {
         var out = [ExtractedModel]()
         for (k, values) in layers.enumerated() {
             let array = NumericArray(shape: [rows, widths[k]], dtype: .float32, values: values.map(Double.init))
-            let stored = try cache.store(key: layerKey(k), model: LayerSelection.rowName(model: entry.name, layer: k), features: array, probabilities: nil)
-            out.append(ExtractedModel(name: LayerSelection.rowName(model: entry.name, layer: k), featuresURL: stored.featuresURL,
-                                      probabilitiesURL: nil, rows: rows, columns: widths[k], fromCache: false,
-                                      seconds: Date().timeIntervalSince(started),
-                                      samplesPerSecond: Double(rows) / max(Date().timeIntervalSince(extractStart), 1e-9), invalidation: nil))
+            let stored = try cache.store(
+                key: layerKey(k), model: LayerSelection.rowName(model: entry.name, layer: k), features: array, probabilities: nil)
+            out.append(
+                ExtractedModel(
+                    name: LayerSelection.rowName(model: entry.name, layer: k), featuresURL: stored.featuresURL,
+                    probabilitiesURL: nil, rows: rows, columns: widths[k], fromCache: false,
+                    seconds: Date().timeIntervalSince(started),
+                    samplesPerSecond: Double(rows) / max(Date().timeIntervalSince(extractStart), 1e-9), invalidation: nil))
         }
         // the index last: a run killed before it re-extracts rather than trusting a partial set
-        _ = try cache.store(key: indexKey, model: entry.name + "@layers",
-                            features: NumericArray(shape: [1, widths.count], dtype: .float32, values: widths.map(Double.init)),
-                            probabilities: nil)
+        _ = try cache.store(
+            key: indexKey, model: entry.name + "@layers",
+            features: NumericArray(shape: [1, widths.count], dtype: .float32, values: widths.map(Double.init)),
+            probabilities: nil)
         return out
     }
 }

@@ -32,10 +32,12 @@ package struct ExtractConfiguration: Sendable {
     /// but `.last` to `LayerRankJob`).
     package var layers: LayerSelection = .last
 
-    package init(hub: URL, data: URL, split: DatasetSplit? = nil, batchSize: Int = 64,
-                cacheDirectory: URL = FeatureCache.defaultDirectory(), models: [String]? = nil,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount, threadPlan: ExtractionThreads? = nil,
-                outputDirectory: URL? = nil) {
+    package init(
+        hub: URL, data: URL, split: DatasetSplit? = nil, batchSize: Int = 64,
+        cacheDirectory: URL = FeatureCache.defaultDirectory(), models: [String]? = nil,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount, threadPlan: ExtractionThreads? = nil,
+        outputDirectory: URL? = nil
+    ) {
         self.hub = hub
         self.data = data
         self.split = split
@@ -85,8 +87,10 @@ package enum ExtractJob {
     /// A model that fails (broken file, wrong card, wrong output rank) is recorded and
     /// skipped. Each finished model is committed to the cache before the next starts,
     /// so an interrupted run keeps them.
-    package static func run(_ config: ExtractConfiguration, progress: ProgressReporter = ProgressReporter(),
-                           hooks: ExtractHooks = ExtractHooks()) throws -> ExtractionResult {
+    package static func run(
+        _ config: ExtractConfiguration, progress: ProgressReporter = ProgressReporter(),
+        hooks: ExtractHooks = ExtractHooks()
+    ) throws -> ExtractionResult {
         guard config.batchSize >= 1 else { throw HubError.invalidArgument("--batch-size must be at least 1") }
         let manifest = try HubManifest.load(config.hub)
         let selection = try manifest.selecting(config.models)
@@ -115,8 +119,9 @@ package enum ExtractJob {
         var models = [ExtractedModel]()
         for entry in entries {
             do {
-                let model = try extractOne(entry, dataset: dataset, fingerprint: fingerprint, config: config, cache: cache,
-                                           threads: threads, progress: progress)
+                let model = try extractOne(
+                    entry, dataset: dataset, fingerprint: fingerprint, config: config, cache: cache,
+                    threads: threads, progress: progress)
                 models.append(model)
                 try hooks.afterModel?(model)
             } catch let error as HubError {
@@ -128,34 +133,41 @@ package enum ExtractJob {
             }
         }
         if let out = config.outputDirectory { try export(models, labels: labels, to: out) }
-        return ExtractionResult(models: models, failed: failed, labels: labels, classNames: dataset.classNames,
-                                datasetFingerprint: fingerprint, threads: threads)
+        return ExtractionResult(
+            models: models, failed: failed, labels: labels, classNames: dataset.classNames,
+            datasetFingerprint: fingerprint, threads: threads)
     }
 
-    static func extractOne(_ entry: HubEntry, dataset: any Dataset, fingerprint: String, config: ExtractConfiguration, cache: FeatureCache,
-                           threads: ExtractionThreads, progress: ProgressReporter) throws -> ExtractedModel {
+    static func extractOne(
+        _ entry: HubEntry, dataset: any Dataset, fingerprint: String, config: ExtractConfiguration, cache: FeatureCache,
+        threads: ExtractionThreads, progress: ProgressReporter
+    ) throws -> ExtractedModel {
         let started = Date()
         let isText = entry.card.input.kind == .tokens
         guard isText == (dataset.kind == .text) else {
-            throw HubError.modelFailed(model: entry.name, message: isText
-                ? "a text model needs a text dataset (CSV, TSV or JSON Lines with a text column), not \(dataset.kind.rawValue) samples"
-                : "a text dataset needs text models (input.kind tokens); this one takes \(entry.card.input.kind.rawValue) input")
+            throw HubError.modelFailed(
+                model: entry.name,
+                message: isText
+                    ? "a text model needs a text dataset (CSV, TSV or JSON Lines with a text column), not \(dataset.kind.rawValue) samples"
+                    : "a text dataset needs text models (input.kind tokens); this one takes \(entry.card.input.kind.rawValue) input")
         }
         let digest = try entry.contentDigest()
         // text: the token ids depend on the tokenizer files and the truncation length too
         let tokenizer = isText ? ";tokenizer=" + (try TextInput(entry: entry).digest()) : ""
-        let key = FeatureCache.key(modelDigest: digest, datasetFingerprint: fingerprint,
-                                   representation: entry.card.representation.cacheDescription
-                                       + ";head=" + (entry.card.sourceHead?.summary ?? "-") + tokenizer,
-                                   transform: entry.card.transformDescription)
+        let key = FeatureCache.key(
+            modelDigest: digest, datasetFingerprint: fingerprint,
+            representation: entry.card.representation.cacheDescription
+                + ";head=" + (entry.card.sourceHead?.summary ?? "-") + tokenizer,
+            transform: entry.card.transformDescription)
         var invalidation: String?
         switch try cache.lookup(key: key) {
         case .hit(let cached):
             if cached.rows == dataset.count {
                 progress.log("\(entry.name): features from the cache (\(cached.rows) x \(cached.columns))")
-                return ExtractedModel(name: entry.name, featuresURL: cached.featuresURL, probabilitiesURL: cached.probabilitiesURL,
-                                      rows: cached.rows, columns: cached.columns, fromCache: true,
-                                      seconds: Date().timeIntervalSince(started), samplesPerSecond: nil, invalidation: nil)
+                return ExtractedModel(
+                    name: entry.name, featuresURL: cached.featuresURL, probabilitiesURL: cached.probabilitiesURL,
+                    rows: cached.rows, columns: cached.columns, fromCache: true,
+                    seconds: Date().timeIntervalSince(started), samplesPerSecond: nil, invalidation: nil)
             }
             try cache.remove(key: key)
             invalidation = "cached entry has \(cached.rows) rows for \(dataset.count) samples"
@@ -167,8 +179,9 @@ package enum ExtractJob {
         if let invalidation { progress.log("\(entry.name): cache entry dropped (\(invalidation)); re-extracting") }
 
         let extractor = try FeatureExtractor(entry: entry, device: config.device)
-        let loader = DataLoader(dataset: dataset, batchSize: config.batchSize, transform: entry.card.transform(),
-                                shuffle: false, seed: 0, prefetch: max(2, 2 * threads.loaderWorkers), workers: threads.loaderWorkers)
+        let loader = DataLoader(
+            dataset: dataset, batchSize: config.batchSize, transform: entry.card.transform(),
+            shuffle: false, seed: 0, prefetch: max(2, 2 * threads.loaderWorkers), workers: threads.loaderWorkers)
         var features = [Float]()
         var probabilities: [Float]?
         var dimension = 0
@@ -177,7 +190,9 @@ package enum ExtractJob {
         let extractStart = Date()
         progress.begin(entry.name, total: loader.batchCount, unit: "batches")
         try loader.forEachBatch(epoch: 0) { batch in
-            let out = isText ? try extractor.extract(texts: batch.texts)
+            let out =
+                isText
+                ? try extractor.extract(texts: batch.texts)
                 : try extractor.extract(values: batch.values, shape: batch.shape)
             if rows == 0 {
                 dimension = out.dimension
@@ -205,9 +220,10 @@ package enum ExtractJob {
         let featureArray = NumericArray(shape: [rows, dimension], dtype: .float32, values: features.map(Double.init))
         let probabilityArray = probabilities.map { NumericArray(shape: [rows, sourceClasses], dtype: .float32, values: $0.map(Double.init)) }
         let stored = try cache.store(key: key, model: entry.name, features: featureArray, probabilities: probabilityArray)
-        return ExtractedModel(name: entry.name, featuresURL: stored.featuresURL, probabilitiesURL: stored.probabilitiesURL,
-                              rows: rows, columns: dimension, fromCache: false, seconds: Date().timeIntervalSince(started),
-                              samplesPerSecond: Double(rows) / max(seconds, 1e-9), invalidation: invalidation)
+        return ExtractedModel(
+            name: entry.name, featuresURL: stored.featuresURL, probabilitiesURL: stored.probabilitiesURL,
+            rows: rows, columns: dimension, fromCache: false, seconds: Date().timeIntervalSince(started),
+            samplesPerSecond: Double(rows) / max(seconds, 1e-9), invalidation: invalidation)
     }
 
     /// Copies the features into the layout `rank --features/--labels/--source-probs` reads.

@@ -9,13 +9,14 @@ extension ExtractionOptions {
     /// The extraction these options ask for; `output` is where `extract` writes the files.
     package func configuration(threads: Int, output: URL? = nil) throws -> ExtractConfiguration {
         guard let hub, let data else { throw ValidationError("--hub and --data go together") }
-        var configuration = ExtractConfiguration(hub: URL(fileURLWithPath: hub), data: URL(fileURLWithPath: data), split: split,
-                                    batchSize: batchSize,
-                                    cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory(),
-                                    models: modelList,
-                                    threads: threads,
-                                    threadPlan: torchThreads.map { ExtractionThreads(torch: $0, loaderWorkers: loaderWorkers ?? 1) },
-                                    outputDirectory: output)
+        var configuration = ExtractConfiguration(
+            hub: URL(fileURLWithPath: hub), data: URL(fileURLWithPath: data), split: split,
+            batchSize: batchSize,
+            cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory(),
+            models: modelList,
+            threads: threads,
+            threadPlan: torchThreads.map { ExtractionThreads(torch: $0, loaderWorkers: loaderWorkers ?? 1) },
+            outputDirectory: output)
         // `--device cuda` without a GPU fails here, with what is missing.
         configuration.device = try (DeviceChoice(rawValue: device) ?? .auto).resolve()
         configuration.layers = layers
@@ -46,7 +47,9 @@ extension HubAddOptions {
         var input = InputSpec()
         if let inputSize {
             let dims = try inputSize.split(separator: ",").map {
-                guard let v = Int($0.trimmingCharacters(in: .whitespaces)), v > 0 else { throw ValidationError("--input-size: '\($0)' is not a positive integer") }
+                guard let v = Int($0.trimmingCharacters(in: .whitespaces)), v > 0 else {
+                    throw ValidationError("--input-size: '\($0)' is not a positive integer")
+                }
                 return v
             }
             switch dims.count {
@@ -62,10 +65,11 @@ extension HubAddOptions {
         guard let pool = RepresentationSpec.Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be none, avg, max or flatten") }
         let s = try stage(representation, option: "--representation")
         let ext = URL(fileURLWithPath: model).pathExtension
-        return ModelCard(name: name, file: name + "." + (ext.isEmpty ? "pt" : ext), input: input,
-                         representation: RepresentationSpec(method: s.method, submodule: s.submodule, pooling: pool),
-                         sourceHead: try sourceHead.map { try stage($0, option: "--source-head") },
-                         metadata: Metadata(sourceDataset: sourceDataset, license: license))
+        return ModelCard(
+            name: name, file: name + "." + (ext.isEmpty ? "pt" : ext), input: input,
+            representation: RepresentationSpec(method: s.method, submodule: s.submodule, pooling: pool),
+            sourceHead: try sourceHead.map { try stage($0, option: "--source-head") },
+            metadata: Metadata(sourceDataset: sourceDataset, license: license))
     }
 }
 
@@ -74,8 +78,9 @@ package enum ExtractRenderer {
     package static func render(_ result: ExtractionResult) -> String {
         var lines = ["model\tsource\trows\tcolumns\tseconds\tsamples/s"]
         for m in result.models {
-            lines.append("\(m.name)\t\(m.fromCache ? "cache" : "extracted")\t\(m.rows)\t\(m.columns)\t"
-                + String(format: "%.2f\t%@", m.seconds, m.samplesPerSecond.map { String(format: "%.0f", $0) } ?? "-"))
+            lines.append(
+                "\(m.name)\t\(m.fromCache ? "cache" : "extracted")\t\(m.rows)\t\(m.columns)\t"
+                    + String(format: "%.2f\t%@", m.seconds, m.samplesPerSecond.map { String(format: "%.0f", $0) } ?? "-"))
         }
         return lines.joined(separator: "\n") + "\n"
     }

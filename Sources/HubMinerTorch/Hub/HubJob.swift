@@ -20,8 +20,10 @@ package struct HubModelReport: Codable, Sendable, Equatable {
     /// Set by `inspect`: "ok", or the problem.
     package var status: String
 
-    package init(name: String, file: String, parameters: Int? = nil, sourceDataset: String? = nil, license: String? = nil,
-                featureDimension: Int? = nil, sourceClasses: Int? = nil, hints: String? = nil, status: String) {
+    package init(
+        name: String, file: String, parameters: Int? = nil, sourceDataset: String? = nil, license: String? = nil,
+        featureDimension: Int? = nil, sourceClasses: Int? = nil, hints: String? = nil, status: String
+    ) {
         self.name = name
         self.file = file
         self.parameters = parameters
@@ -61,10 +63,11 @@ package enum HubJob {
         var out = [HubModelReport]()
         for entry in manifest.entries where only == nil || entry.name == only {
             let card = entry.card
-            var row = HubModelReport(name: entry.name, file: card.file, parameters: card.metadata.parameters,
-                                     sourceDataset: card.metadata.sourceDataset, license: card.metadata.license,
-                                     featureDimension: card.metadata.featureDimension, sourceClasses: card.metadata.sourceClasses,
-                                     hints: card.hints?.summary, status: probe ? "ok" : "-")
+            var row = HubModelReport(
+                name: entry.name, file: card.file, parameters: card.metadata.parameters,
+                sourceDataset: card.metadata.sourceDataset, license: card.metadata.license,
+                featureDimension: card.metadata.featureDimension, sourceClasses: card.metadata.sourceClasses,
+                hints: card.hints?.summary, status: probe ? "ok" : "-")
             if probe {
                 do {
                     let extractor = try FeatureExtractor(entry: entry)
@@ -122,9 +125,10 @@ package enum HubJob {
         // which `hub list` reports, never a card pointing at a partial file.
         try writeAtomically(try Data(contentsOf: model), to: target)
         try writeAtomically(try HubManifest.encodeCard(final), to: cardURL)
-        return HubModelReport(name: final.name, file: final.file, parameters: final.metadata.parameters,
-                              sourceDataset: final.metadata.sourceDataset, license: final.metadata.license,
-                              featureDimension: dimension, sourceClasses: classes, status: "added")
+        return HubModelReport(
+            name: final.name, file: final.file, parameters: final.metadata.parameters,
+            sourceDataset: final.metadata.sourceDataset, license: final.metadata.license,
+            featureDimension: dimension, sourceClasses: classes, status: "added")
     }
 }
 
@@ -139,19 +143,25 @@ package enum HubRenderer {
         case .csv:
             var lines = ["name,file,parameters,source_dataset,feature_dimension,source_classes,hints,status"]
             for r in rows {
-                let fields = [r.name, r.file, r.parameters.map(String.init) ?? "", r.sourceDataset ?? "",
-                              r.featureDimension.map(String.init) ?? "", r.sourceClasses.map(String.init) ?? "", r.hints ?? "", r.status]
-                lines.append(fields.map { $0.contains(",") || $0.contains("\"") ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }
-                    .joined(separator: ","))
+                let fields = [
+                    r.name, r.file, r.parameters.map(String.init) ?? "", r.sourceDataset ?? "",
+                    r.featureDimension.map(String.init) ?? "", r.sourceClasses.map(String.init) ?? "", r.hints ?? "", r.status,
+                ]
+                lines.append(
+                    fields.map { $0.contains(",") || $0.contains("\"") ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }
+                        .joined(separator: ","))
             }
             return lines.joined(separator: "\n") + "\n"
         case .table:
-            var table = TextTable(headers: ["model", "file", "params", "source data", "dim", "classes", "hints", "status"],
-                                  alignments: [.left, .left, .right, .left, .right, .right, .left, .left])
+            var table = TextTable(
+                headers: ["model", "file", "params", "source data", "dim", "classes", "hints", "status"],
+                alignments: [.left, .left, .right, .left, .right, .right, .left, .left])
             for r in rows {
-                table.append([r.name, r.file, r.parameters.map(String.init) ?? "-", r.sourceDataset ?? "-",
-                              r.featureDimension.map(String.init) ?? "-", r.sourceClasses.map(String.init) ?? "-",
-                              r.hints ?? "-", r.status])
+                table.append([
+                    r.name, r.file, r.parameters.map(String.init) ?? "-", r.sourceDataset ?? "-",
+                    r.featureDimension.map(String.init) ?? "-", r.sourceClasses.map(String.init) ?? "-",
+                    r.hints ?? "-", r.status,
+                ])
             }
             return table.rendered()
         }

@@ -14,9 +14,11 @@ import Support
 package enum HubRankJob {
     /// `rank` supplies the metrics and ranking options; its feature, label and
     /// source-probability locations are replaced by the run directory's.
-    package static func run(extract: ExtractConfiguration, rank: RankConfiguration,
-                           progress: ProgressReporter = ProgressReporter(),
-                           hooks: ExtractHooks = ExtractHooks()) throws -> (RankingResult, ExtractionResult) {
+    package static func run(
+        extract: ExtractConfiguration, rank: RankConfiguration,
+        progress: ProgressReporter = ProgressReporter(),
+        hooks: ExtractHooks = ExtractHooks()
+    ) throws -> (RankingResult, ExtractionResult) {
         if extract.layers != .last { return try LayerRankJob.run(extract: extract, rank: rank, selection: extract.layers, progress: progress) }
         let extraction = try ExtractJob.run(extract, progress: progress, hooks: hooks)
         guard !extraction.models.isEmpty else {
@@ -31,8 +33,9 @@ package enum HubRankJob {
         let withProbabilities = extraction.models.contains { $0.probabilitiesURL != nil }
         if withProbabilities { try FileManager.default.createDirectory(at: probs, withIntermediateDirectories: true) }
         for model in extraction.models {
-            try FileManager.default.createSymbolicLink(at: features.appendingPathComponent(model.name + ".npy"),
-                                                       withDestinationURL: model.featuresURL)
+            try FileManager.default.createSymbolicLink(
+                at: features.appendingPathComponent(model.name + ".npy"),
+                withDestinationURL: model.featuresURL)
             if let p = model.probabilitiesURL {
                 try FileManager.default.createSymbolicLink(at: probs.appendingPathComponent(model.name + ".npy"), withDestinationURL: p)
             }

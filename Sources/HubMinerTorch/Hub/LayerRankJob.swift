@@ -11,8 +11,10 @@ import Ranking
 /// mean of a model's layers as the row `model@mean` (`mean`; the layers must share
 /// a width). `last` is `HubRankJob`'s ordinary path.
 package enum LayerRankJob {
-    package static func run(extract: ExtractConfiguration, rank: RankConfiguration, selection: LayerSelection,
-                           progress: ProgressReporter = ProgressReporter()) throws -> (RankingResult, ExtractionResult) {
+    package static func run(
+        extract: ExtractConfiguration, rank: RankConfiguration, selection: LayerSelection,
+        progress: ProgressReporter = ProgressReporter()
+    ) throws -> (RankingResult, ExtractionResult) {
         let extraction = try ExtractJob.runLayers(extract, progress: progress)
         guard !extraction.models.isEmpty else {
             for f in extraction.failed { progress.log("\(f.name): \(f.error)") }
@@ -26,8 +28,9 @@ package enum LayerRankJob {
         switch selection {
         case .last, .all, .best:
             for layer in extraction.models where selection != .last || isLast(layer.name, in: extraction.models) {
-                try FileManager.default.createSymbolicLink(at: features.appendingPathComponent(layer.name + ".npy"),
-                                                           withDestinationURL: layer.featuresURL)
+                try FileManager.default.createSymbolicLink(
+                    at: features.appendingPathComponent(layer.name + ".npy"),
+                    withDestinationURL: layer.featuresURL)
             }
         case .mean:
             var byModel = [String: [ExtractedModel]]()
@@ -40,7 +43,8 @@ package enum LayerRankJob {
             for model in order {
                 let layers = byModel[model] ?? []
                 guard Set(layers.map(\.columns)).count == 1 else {
-                    failed.append(ModelFailure(name: model, error: "\(model): the layer mean needs layers of one width (found \(layers.map(\.columns)))"))
+                    failed.append(
+                        ModelFailure(name: model, error: "\(model): the layer mean needs layers of one width (found \(layers.map(\.columns)))"))
                     continue
                 }
                 var sum = [Double]()
@@ -48,8 +52,9 @@ package enum LayerRankJob {
                     let values = try FeatureFile.readArray(at: layer.featuresURL).values
                     sum = sum.isEmpty ? values : zip(sum, values).map(+)
                 }
-                let mean = NumericArray(shape: [layers[0].rows, layers[0].columns], dtype: .float32,
-                                        values: sum.map { $0 / Double(layers.count) })
+                let mean = NumericArray(
+                    shape: [layers[0].rows, layers[0].columns], dtype: .float32,
+                    values: sum.map { $0 / Double(layers.count) })
                 try FeatureFile.writeNpy(mean, to: features.appendingPathComponent(model + "@mean.npy"))
             }
         }

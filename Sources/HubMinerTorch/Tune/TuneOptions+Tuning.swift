@@ -42,9 +42,10 @@ extension TuneOptions {
         let interrupt = InterruptRequest()
         interrupt.install()
         do {
-            let result = try TuneJob.run(config: base.applying(overrides()), source: config ?? "command line", resume: resume,
-                                         progress: ProgressReporter(style: quiet || !isWriter ? .silent : nil),
-                                         shouldStop: { interrupt.isRequested }, distributed: group)
+            let result = try TuneJob.run(
+                config: base.applying(overrides()), source: config ?? "command line", resume: resume,
+                progress: ProgressReporter(style: quiet || !isWriter ? .silent : nil),
+                shouldStop: { interrupt.isRequested }, distributed: group)
             if isWriter { try emit(TuneRenderer.render(result, as: format), to: nil) }
         } catch let stop as TrainingInterrupted {
             FileHandle.standardError.write(Data("hubminer: \(stop)\n".utf8))

@@ -53,11 +53,14 @@ extension EvaluationError {
     /// equal lengths, at least two models, only finite values. Lengths are
     /// checked first so that a mismatch is reported as such even when one
     /// side is also short.
-    static func validate(_ first: [Double], as firstName: Input,
-                         _ second: [Double], as secondName: Input) throws(EvaluationError) {
+    static func validate(
+        _ first: [Double], as firstName: Input,
+        _ second: [Double], as secondName: Input
+    ) throws(EvaluationError) {
         guard first.count == second.count else {
-            throw .lengthMismatch(first: firstName, firstCount: first.count,
-                                  second: secondName, secondCount: second.count)
+            throw .lengthMismatch(
+                first: firstName, firstCount: first.count,
+                second: secondName, secondCount: second.count)
         }
         guard first.count >= 2 else {
             throw .tooFewModels(count: first.count)
@@ -68,7 +71,9 @@ extension EvaluationError {
 
     private static func requireFinite(_ values: [Double], as name: Input) throws(EvaluationError) {
         for (index, value) in values.enumerated() where !value.isFinite {
-            let kind: NonFiniteKind = value.isNaN ? .nan
+            let kind: NonFiniteKind =
+                value.isNaN
+                ? .nan
                 : (value > 0 ? .positiveInfinity : .negativeInfinity)
             throw .nonFiniteValue(name, index: index, kind: kind)
         }

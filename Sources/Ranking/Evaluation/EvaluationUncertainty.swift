@@ -79,16 +79,19 @@ public struct RankingUncertainty: Sendable, Codable, Equatable {
 /// for the point statistics and their tie rules).
 public enum EvaluationUncertainty {
     /// Everything in `RankingUncertainty` for one score against the truth.
-    public static func evaluate(scores: [Double], truth: [Double], settings: BootstrapSettings = BootstrapSettings(),
-                                recallCutoffs: [Int] = [1, 3]) throws(EvaluationError) -> RankingUncertainty {
+    public static func evaluate(
+        scores: [Double], truth: [Double], settings: BootstrapSettings = BootstrapSettings(),
+        recallCutoffs: [Int] = [1, 3]
+    ) throws(EvaluationError) -> RankingUncertainty {
         try EvaluationError.validate(scores, as: .scores, truth, as: .truth)
         let pools = try modelPoolBootstrap(scores: scores, truth: truth, settings: settings)
         let loo = leaveOneModelOut(scores: scores, truth: truth)
         var recall = [String: Double]()
         for k in recallCutoffs { recall[String(k)] = try recallAtK(scores: scores, truth: truth, k: k) }
-        return RankingUncertainty(weightedTau: pools.weightedTau, regretTop1: pools.regretTop1,
-                                  leaveOneOutMin: loo.min(), leaveOneOutMax: loo.max(),
-                                  recallAt: recall, weightedPearson: try weightedPearson(scores: scores, truth: truth))
+        return RankingUncertainty(
+            weightedTau: pools.weightedTau, regretTop1: pools.regretTop1,
+            leaveOneOutMin: loo.min(), leaveOneOutMax: loo.max(),
+            recallAt: recall, weightedPearson: try weightedPearson(scores: scores, truth: truth))
     }
 
     /// The model indices of each bootstrap resample of a pool of `count` models:
@@ -102,8 +105,11 @@ public enum EvaluationUncertainty {
     /// Weighted tau and top-1 regret over model pools resampled with replacement
     /// (models drawn twice count twice, as the bootstrap of a pool of models
     /// drawn from a larger hub assumes).
-    public static func modelPoolBootstrap(scores: [Double], truth: [Double], settings: BootstrapSettings = BootstrapSettings())
-        throws(EvaluationError) -> (weightedTau: BootstrapInterval, regretTop1: BootstrapInterval) {
+    public static func modelPoolBootstrap(
+        scores: [Double], truth: [Double], settings: BootstrapSettings = BootstrapSettings()
+    )
+        throws(EvaluationError) -> (weightedTau: BootstrapInterval, regretTop1: BootstrapInterval)
+    {
         try EvaluationError.validate(scores, as: .scores, truth, as: .truth)
         try settings.validate()
         var taus = [Double?](), regrets = [Double?]()
@@ -112,8 +118,10 @@ public enum EvaluationUncertainty {
             taus.append(WeightedTau.averagedHyperbolic(s, t))
             regrets.append(try RankingEvaluation.regretTop1(scores: s, truth: t))
         }
-        return (interval(estimate: WeightedTau.averagedHyperbolic(scores, truth), values: taus, settings: settings),
-                interval(estimate: try RankingEvaluation.regretTop1(scores: scores, truth: truth), values: regrets, settings: settings))
+        return (
+            interval(estimate: WeightedTau.averagedHyperbolic(scores, truth), values: taus, settings: settings),
+            interval(estimate: try RankingEvaluation.regretTop1(scores: scores, truth: truth), values: regrets, settings: settings)
+        )
     }
 
     /// Weighted tau and top-1 regret over resampled *target samples*: each of
@@ -121,9 +129,12 @@ public enum EvaluationUncertainty {
     /// is handed to `scoresFor`, which re-scores every model on those samples (in
     /// the order of `truth`). The interval shows how much the ranking depends on
     /// which target samples were labelled.
-    public static func targetSampleBootstrap(sampleCount: Int, truth: [Double], settings: BootstrapSettings = BootstrapSettings(),
-                                             fullScores: [Double], scoresFor: ([Int]) throws -> [Double])
-        throws -> (weightedTau: BootstrapInterval, regretTop1: BootstrapInterval) {
+    public static func targetSampleBootstrap(
+        sampleCount: Int, truth: [Double], settings: BootstrapSettings = BootstrapSettings(),
+        fullScores: [Double], scoresFor: ([Int]) throws -> [Double]
+    )
+        throws -> (weightedTau: BootstrapInterval, regretTop1: BootstrapInterval)
+    {
         try EvaluationError.validate(fullScores, as: .scores, truth, as: .truth)
         try settings.validate()
         guard sampleCount >= 1 else { throw EvaluationError.invalidSetting(name: "sampleCount", value: "\(sampleCount)", expected: "at least 1") }
@@ -134,8 +145,10 @@ public enum EvaluationUncertainty {
             taus.append(WeightedTau.averagedHyperbolic(s, truth))
             regrets.append(try RankingEvaluation.regretTop1(scores: s, truth: truth))
         }
-        return (interval(estimate: WeightedTau.averagedHyperbolic(fullScores, truth), values: taus, settings: settings),
-                interval(estimate: try RankingEvaluation.regretTop1(scores: fullScores, truth: truth), values: regrets, settings: settings))
+        return (
+            interval(estimate: WeightedTau.averagedHyperbolic(fullScores, truth), values: taus, settings: settings),
+            interval(estimate: try RankingEvaluation.regretTop1(scores: fullScores, truth: truth), values: regrets, settings: settings)
+        )
     }
 
     /// Recall@k: the share of the score's top k picks (score ties broken
@@ -194,11 +207,12 @@ public enum EvaluationUncertainty {
     static func interval(estimate: Double?, values: [Double?], settings: BootstrapSettings) -> BootstrapInterval {
         let defined = values.compactMap { $0 }.sorted()
         let tail = (1 - settings.level) / 2
-        return BootstrapInterval(estimate: estimate,
-                                 lower: defined.isEmpty ? nil : quantile(sorted: defined, tail),
-                                 upper: defined.isEmpty ? nil : quantile(sorted: defined, 1 - tail),
-                                 level: settings.level, resamples: settings.resamples,
-                                 undefinedResamples: values.count - defined.count)
+        return BootstrapInterval(
+            estimate: estimate,
+            lower: defined.isEmpty ? nil : quantile(sorted: defined, tail),
+            upper: defined.isEmpty ? nil : quantile(sorted: defined, 1 - tail),
+            level: settings.level, resamples: settings.resamples,
+            undefinedResamples: values.count - defined.count)
     }
 }
 
@@ -241,7 +255,7 @@ public struct MultiTaskSummary: Sendable, Codable, Equatable {
             }
             // Undefined taus rank below every defined one.
             let keys = taus.map { $0 ?? -.infinity }
-            let ranks = RankCorrelation.averageRanks(keys.map { -$0 })   // 1 = highest tau
+            let ranks = RankCorrelation.averageRanks(keys.map { -$0 }) // 1 = highest tau
             for i in 0..<m { rankSum[i] += ranks[i] }
             let best = keys.max()!
             if best > -.infinity {
@@ -253,9 +267,10 @@ public struct MultiTaskSummary: Sendable, Codable, Equatable {
         let n = Double(weightedTaus.count)
         tasks = weightedTaus.count
         entries = (0..<m).map { i in
-            Entry(name: candidates[i].name, meanRank: rankSum[i] / n, winRate: wins[i] / n,
-                  meanWeightedTau: tauCount[i] > 0 ? tauSum[i] / Double(tauCount[i]) : nil,
-                  isBaseline: candidates[i].isBaseline)
+            Entry(
+                name: candidates[i].name, meanRank: rankSum[i] / n, winRate: wins[i] / n,
+                meanWeightedTau: tauCount[i] > 0 ? tauSum[i] / Double(tauCount[i]) : nil,
+                isBaseline: candidates[i].isBaseline)
         }
     }
 }

@@ -25,9 +25,11 @@ public struct RankingQuality: Sendable, Codable, Equatable {
     /// One sentence per undefined statistic or tie that affected a top-k pick.
     public var notes: [String]
 
-    public init(weightedTau: Double?, kendallTau: Double?, spearman: Double?, pearson: Double?,
-                relativeTop1: Double?, relativeTop3: Double?,
-                regretTop1: Double, relativeRegretTop1: Double?, notes: [String]) {
+    public init(
+        weightedTau: Double?, kendallTau: Double?, spearman: Double?, pearson: Double?,
+        relativeTop1: Double?, relativeTop3: Double?,
+        regretTop1: Double, relativeRegretTop1: Double?, notes: [String]
+    ) {
         self.weightedTau = weightedTau
         self.kendallTau = kendallTau
         self.spearman = spearman

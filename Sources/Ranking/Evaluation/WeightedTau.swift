@@ -15,7 +15,7 @@ enum WeightedTau {
     /// (y, x). `nil` when either side is constant (scipy returns NaN).
     static func averagedHyperbolic(_ x: [Double], _ y: [Double]) -> Double? {
         guard let byX = ranked(primary: x, secondary: y, weigher: hyperbolic),
-              let byY = ranked(primary: y, secondary: x, weigher: hyperbolic)
+            let byY = ranked(primary: y, secondary: x, weigher: hyperbolic)
         else { return nil }
         return (byX + byY) / 2
     }
@@ -32,8 +32,10 @@ enum WeightedTau {
     ///
     /// - Returns: `nil` when `primary` or `secondary` is constant, where the
     ///   denominator is zero.
-    static func ranked(primary x: [Double], secondary y: [Double],
-                       weigher: (Int) -> Double) -> Double? {
+    static func ranked(
+        primary x: [Double], secondary y: [Double],
+        weigher: (Int) -> Double
+    ) -> Double? {
         let n = x.count
         precondition(n == y.count && n >= 2, "validated by the public entry points")
         // A constant side makes one factor of the denominator zero.

@@ -30,8 +30,8 @@ struct SpectralProblem {
     let targetSquares: Double
     /// The least-squares residual |y - F F⁺ y|², exactly 0 when F has rank N.
     let residual: Double
-    let sampleCount: Int        // N
-    let dimension: Int          // D
+    let sampleCount: Int // N
+    let dimension: Int // D
 }
 
 /// The maximised evidence of one column and the hyper-parameters reaching it.
@@ -108,8 +108,9 @@ struct EvidenceMaximizer {
         // The alpha/beta -> infinity limit: w = 0, y pure noise, beta = N / yᵀy.
         let infiniteRatioLimit = n / 2 * log(n / p.targetSquares) + constant
         func noSignal(after iterations: Int) -> ColumnEvidence {
-            ColumnEvidence(evidencePerSample: infiniteRatioLimit / n, alpha: .infinity, beta: n / p.targetSquares,
-                           iterations: iterations, status: .noSignal, t: [Double](repeating: 0, count: p.s.count))
+            ColumnEvidence(
+                evidencePerSample: infiniteRatioLimit / n, alpha: .infinity, beta: n / p.targetSquares,
+                iterations: iterations, status: .noSignal, t: [Double](repeating: 0, count: p.s.count))
         }
         if r == 0 || signal == 0 { return noSignal(after: 0) }
 
@@ -210,8 +211,9 @@ struct EvidenceMaximizer {
             alpha = lambda * beta
         }
         let t = p.s.indices.map { p.s[$0] > 0 ? p.z[$0] / (p.s[$0] + lambda) : 0 }
-        return ColumnEvidence(evidencePerSample: best / n, alpha: alpha, beta: beta,
-                              iterations: iterations, status: status, t: t, refinedBySearch: refined)
+        return ColumnEvidence(
+            evidencePerSample: best / n, alpha: alpha, beta: beta,
+            iterations: iterations, status: status, t: t, refinedBySearch: refined)
     }
 
     /// The maximiser of a unimodal function on [lo, hi], searched in log space to a
@@ -222,8 +224,11 @@ struct EvidenceMaximizer {
         var x1 = b - ratio * (b - a), x2 = a + ratio * (b - a)
         var f1 = f(exp(x1)), f2 = f(exp(x2))
         while b - a > 1e-12 * Swift.max(1, abs(a)) {
-            if f1 < f2 { a = x1; x1 = x2; f1 = f2; x2 = a + ratio * (b - a); f2 = f(exp(x2)) }
-            else { b = x2; x2 = x1; f2 = f1; x1 = b - ratio * (b - a); f1 = f(exp(x1)) }
+            if f1 < f2 {
+                a = x1; x1 = x2; f1 = f2; x2 = a + ratio * (b - a); f2 = f(exp(x2))
+            } else {
+                b = x2; x2 = x1; f2 = f1; x1 = b - ratio * (b - a); f1 = f(exp(x1))
+            }
         }
         return exp((a + b) / 2)
     }
@@ -244,7 +249,7 @@ struct EvidenceMaximizer {
         let n = Double(p.sampleCount), d = Double(p.dimension)
         let epsilon = 1e-5
         // Keep the directions the reference keeps: non-zero singular values.
-        let kept = p.s.indices.filter { p.s[$0] > 1e-20 }   // singular value > 1e-10
+        let kept = p.s.indices.filter { p.s[$0] > 1e-20 } // singular value > 1e-10
         let sigma = kept.map { p.s[$0] }
         let x2 = kept.map { p.z[$0] * p.z[$0] / p.s[$0] }
         let resX2 = p.targetSquares - x2.reduce(0, +)
@@ -273,12 +278,14 @@ struct EvidenceMaximizer {
         let nullTerms = Swift.max(Swift.min(p.sampleCount, p.dimension) - sigma.count, 0)
         var logDet = Double(nullTerms) * log(alpha)
         for s in sigma { logDet += log(alpha + beta * s) }
-        let evidence = d / 2 * log(alpha) + n / 2 * log(beta) - 0.5 * logDet
+        let evidence =
+            d / 2 * log(alpha) + n / 2 * log(beta) - 0.5 * logDet
             - beta / 2 * res2 - alpha / 2 * m2 - n / 2 * log(2 * Double.pi)
         // The reference's posterior mean uses the ratio at the start of the last iteration.
         var tVec = [Double](repeating: 0, count: p.s.count)
         for i in kept { tVec[i] = p.z[i] / (t + p.s[i]) }
-        return ColumnEvidence(evidencePerSample: evidence / n, alpha: alpha, beta: beta, iterations: iterations,
-                              status: iterations < 11 ? .converged : .notConverged, t: tVec)
+        return ColumnEvidence(
+            evidencePerSample: evidence / n, alpha: alpha, beta: beta, iterations: iterations,
+            status: iterations < 11 ? .converged : .notConverged, t: tVec)
     }
 }

@@ -30,8 +30,10 @@ public struct LogME: Sendable, Codable, Hashable {
     /// Iteration cap per column.
     public var maxIterations: Int
     public var compatibility: Compatibility
-    public init(tolerance: Double = 1e-8, maxIterations: Int = 10_000,
-                compatibility: Compatibility = .exact) {
+    public init(
+        tolerance: Double = 1e-8, maxIterations: Int = 10_000,
+        compatibility: Compatibility = .exact
+    ) {
         self.tolerance = tolerance
         self.maxIterations = maxIterations
         self.compatibility = compatibility
@@ -51,9 +53,10 @@ public struct LogME: Sendable, Codable, Hashable {
             // The matrix is already in memory: one pass over it, no row copies (chunked
             // accumulation is for data read in pieces, through `LogMEStatistics`).
             var stats = LogMEStatistics(featureDimension: features.columns, targetCount: targets.columnCount)
-            try stats.accumulate(features: features, targets: targets.matrix,
-                                 classIndices: targets.task == .classification ? targets.encodedLabels : nil,
-                                 checkFinite: false)
+            try stats.accumulate(
+                features: features, targets: targets.matrix,
+                classIndices: targets.task == .classification ? targets.encodedLabels : nil,
+                checkFinite: false)
             return try fit(statistics: stats, columnNames: targets.columnNames, warnings: targets.warnings)
         }
         return try fitBySVD(features: features, targets: targets)
@@ -78,9 +81,10 @@ public struct LogME: Sendable, Codable, Hashable {
         var notes = warnings
         let constant = statistics.constantFeatureColumns()
         if !constant.isEmpty { notes.append(Self.describeConstantColumns(constant, dimension: d)) }
-        return try solve(eigenvalues: s, projections: z, basis: .factorization(eigen), rankTolerance: rankTolerance,
-                         targetSquares: statistics.targetSquares, sampleCount: statistics.sampleCount,
-                         dimension: d, columnNames: columnNames, notes: notes, route: .gram)
+        return try solve(
+            eigenvalues: s, projections: z, basis: .factorization(eigen), rankTolerance: rankTolerance,
+            targetSquares: statistics.targetSquares, sampleCount: statistics.sampleCount,
+            dimension: d, columnNames: columnNames, notes: notes, route: .gram)
     }
 
     // MARK: - Implementation
@@ -100,19 +104,23 @@ public struct LogME: Sendable, Codable, Hashable {
         let constant = Self.constantColumns(of: features)
         if !constant.isEmpty { notes.append(Self.describeConstantColumns(constant, dimension: d)) }
         notes.append("N = \(n) <= D = \(d): thin SVD route; \(d - r) eigenvalues of FᵀF are zero and enter the log-determinant")
-        return try solve(eigenvalues: s, projections: z, basis: .rows(svd.rightTransposed),
-                         rankTolerance: sigmaTolerance * sigmaTolerance, targetSquares: squares,
-                         sampleCount: n, dimension: d, columnNames: targets.columnNames, notes: notes, route: .svd)
+        return try solve(
+            eigenvalues: s, projections: z, basis: .rows(svd.rightTransposed),
+            rankTolerance: sigmaTolerance * sigmaTolerance, targetSquares: squares,
+            sampleCount: n, dimension: d, columnNames: targets.columnNames, notes: notes, route: .svd)
     }
 
-    private func solve(eigenvalues s: [Double], projections z: Matrix, basis: SpectralBasis, rankTolerance: Double,
-                       targetSquares: [Double], sampleCount: Int, dimension: Int,
-                       columnNames: [String]?, notes: [String], route: LogMEFit.Route) throws -> LogMEFit {
+    private func solve(
+        eigenvalues s: [Double], projections z: Matrix, basis: SpectralBasis, rankTolerance: Double,
+        targetSquares: [Double], sampleCount: Int, dimension: Int,
+        columnNames: [String]?, notes: [String], route: LogMEFit.Route
+    ) throws -> LogMEFit {
         let k = z.rows
         let rank = s.filter { $0 > rankTolerance }.count
         let kept = s.map { $0 > rankTolerance ? $0 : 0 }
-        let maximizer = EvidenceMaximizer(tolerance: tolerance, maxIterations: maxIterations,
-                                          scan: compatibility == .exact ? ProfileScan(eigenvalues: kept) : nil)
+        let maximizer = EvidenceMaximizer(
+            tolerance: tolerance, maxIterations: maxIterations,
+            scan: compatibility == .exact ? ProfileScan(eigenvalues: kept) : nil)
         var columns = [ColumnEvidence]()
         columns.reserveCapacity(k)
         for col in 0..<k {
@@ -124,11 +132,13 @@ public struct LogME: Sendable, Codable, Hashable {
             // zeros (the paper schedule still counts them in its log-determinant).
             for i in sc.indices where sc[i] <= rankTolerance { sc[i] = 0; zc[i] = 0 }
             if compatibility == .exact {
-                residual = Self.leastSquaresResidual(s: sc, z: zc, targetSquares: targetSquares[col],
-                                                     fullRowRank: route == .svd && rank == sampleCount)
+                residual = Self.leastSquaresResidual(
+                    s: sc, z: zc, targetSquares: targetSquares[col],
+                    fullRowRank: route == .svd && rank == sampleCount)
             }
-            let problem = SpectralProblem(s: sc, z: zc, targetSquares: targetSquares[col], residual: residual,
-                                          sampleCount: sampleCount, dimension: dimension)
+            let problem = SpectralProblem(
+                s: sc, z: zc, targetSquares: targetSquares[col], residual: residual,
+                sampleCount: sampleCount, dimension: dimension)
             columns.append(compatibility == .paper ? maximizer.maximizePaperSchedule(problem) : maximizer.maximize(problem))
         }
         // Posterior means back in feature space: M = T · basis   (K x D)
@@ -137,8 +147,9 @@ public struct LogME: Sendable, Codable, Hashable {
         return LogMEFit(
             score: columns.map(\.evidencePerSample).reduce(0, +) / Double(Swift.max(k, 1)),
             columns: zip(columns.indices, columns).map { i, c in
-                LogMEFit.Column(name: columnNames?[i] ?? "column \(i)", evidence: c.evidencePerSample, alpha: c.alpha,
-                                beta: c.beta, iterations: c.iterations, status: c.status, refinedBySearch: c.refinedBySearch)
+                LogMEFit.Column(
+                    name: columnNames?[i] ?? "column \(i)", evidence: c.evidencePerSample, alpha: c.alpha,
+                    beta: c.beta, iterations: c.iterations, status: c.status, refinedBySearch: c.refinedBySearch)
             },
             posteriorMean: means, sampleCount: sampleCount, dimension: dimension, rank: rank,
             eigenvalues: s, basis: basis, route: route, compatibility: compatibility, notes: notes)
@@ -192,6 +203,7 @@ public struct LogME: Sendable, Codable, Hashable {
 
     static func describeConstantColumns(_ columns: [Int], dimension: Int) -> String {
         let shown = columns.prefix(8).map(String.init).joined(separator: ", ")
-        return "\(columns.count) of \(dimension) feature columns are constant (\(shown)\(columns.count > 8 ? ", ..." : "")); they act as an intercept or, when zero, add nothing"
+        return
+            "\(columns.count) of \(dimension) feature columns are constant (\(shown)\(columns.count > 8 ? ", ..." : "")); they act as an intercept or, when zero, add nothing"
     }
 }

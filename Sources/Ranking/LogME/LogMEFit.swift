@@ -58,10 +58,14 @@ public struct LogMEFit: Sendable {
             out.append("\(c) column\(c == 1 ? "" : "s") did not converge within the iteration cap")
         }
         if let c = counts[.interpolates] {
-            out.append("\(c) column\(c == 1 ? "" : "s") fit exactly by the features: the evidence has no finite maximum; scored at alpha/beta = 1e-12 x the largest eigenvalue of FᵀF")
+            out.append(
+                "\(c) column\(c == 1 ? "" : "s") fit exactly by the features: the evidence has no finite maximum; scored at alpha/beta = 1e-12 x the largest eigenvalue of FᵀF"
+            )
         }
         if let c = counts[.zeroRatioLimit] {
-            out.append("\(c) column\(c == 1 ? "" : "s") with the supremum of the evidence at alpha/beta -> 0 (features of rank N fit any target); scored at that limit")
+            out.append(
+                "\(c) column\(c == 1 ? "" : "s") with the supremum of the evidence at alpha/beta -> 0 (features of rank N fit any target); scored at that limit"
+            )
         }
         if let c = counts[.noSignal] {
             out.append("\(c) column\(c == 1 ? "" : "s") with no linear signal in the features: scored at the alpha -> infinity limit")

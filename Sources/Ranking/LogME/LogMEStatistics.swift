@@ -33,8 +33,10 @@ public struct LogMEStatistics: Sendable {
     }
 
     /// Statistics read back from a file (see `FeatureStatistics`); every shape is checked.
-    public init(sampleCount: Int, gramUpper: Matrix, targetFeatureProducts: Matrix, targetSquares: [Double],
-                featureSums: [Double]) throws {
+    public init(
+        sampleCount: Int, gramUpper: Matrix, targetFeatureProducts: Matrix, targetSquares: [Double],
+        featureSums: [Double]
+    ) throws {
         let d = gramUpper.rows, k = targetFeatureProducts.rows
         func bad(_ name: String, _ found: String, _ expected: String) -> RankingError {
             .invalidOption(name: name, value: found, expected: expected)
@@ -62,8 +64,10 @@ public struct LogMEStatistics: Sendable {
     ///   multiply-adds); the result is the same.
     /// - Throws: `RankingError` on a shape mismatch or a non-finite feature.
     /// - Parameter checkFinite: false only when the caller has already checked.
-    public mutating func accumulate(features: Matrix, targets: Matrix, classIndices: [Int]? = nil, rowOffset: Int = 0,
-                                    checkFinite: Bool = true) throws {
+    public mutating func accumulate(
+        features: Matrix, targets: Matrix, classIndices: [Int]? = nil, rowOffset: Int = 0,
+        checkFinite: Bool = true
+    ) throws {
         guard features.columns == featureDimension else { throw RankingError.dimensionMismatch(expected: featureDimension, found: features.columns) }
         guard targets.rows == features.rows else { throw RankingError.lengthMismatch(features: features.rows, labels: targets.rows) }
         guard targets.columns == targetCount else {
@@ -118,7 +122,9 @@ public struct LogMEStatistics: Sendable {
 
     /// Adds the statistics of a disjoint set of samples.
     public mutating func merge(_ other: LogMEStatistics) throws {
-        guard other.featureDimension == featureDimension else { throw RankingError.dimensionMismatch(expected: featureDimension, found: other.featureDimension) }
+        guard other.featureDimension == featureDimension else {
+            throw RankingError.dimensionMismatch(expected: featureDimension, found: other.featureDimension)
+        }
         guard other.targetCount == targetCount else {
             throw RankingError.invalidOption(name: "targets", value: "\(other.targetCount) columns", expected: "\(targetCount) columns")
         }

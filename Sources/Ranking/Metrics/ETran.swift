@@ -68,7 +68,8 @@ public struct ETran: TransferabilityMetric {
         let f = try input.requireFeatures(for: name)
         let n = f.rows, d = f.columns
         guard n == input.targets.sampleCount else {
-            throw MetricError.shapeMismatch(metric: name, what: "features", expected: "\(input.targets.sampleCount) rows (one per label)", found: "\(n) x \(d)")
+            throw MetricError.shapeMismatch(
+                metric: name, what: "features", expected: "\(input.targets.sampleCount) rows (one per label)", found: "\(n) x \(d)")
         }
         guard n >= 2 else { throw MetricError.degenerate(metric: name, reason: "needs at least 2 samples, got \(n)") }
         guard d >= 1 else { throw MetricError.degenerate(metric: name, reason: "the features have no columns") }
@@ -116,7 +117,7 @@ public struct ETran: TransferabilityMetric {
     func ldaTerm(_ f: Matrix, labels: [Int], classCount c: Int) throws -> Double {
         let n = f.rows, d = f.columns
         let stats = ClassStatistics(features: f, labels: labels, classCount: c)
-        var logits = try f.multiplied(by: stats.means, transposingOther: true)   // N x C
+        var logits = try f.multiplied(by: stats.means, transposingOther: true) // N x C
         for cls in 0..<c {
             var norm = 0.0
             for j in 0..<d { norm += stats.means[cls, j] * stats.means[cls, j] }
@@ -134,9 +135,9 @@ public struct ETran: TransferabilityMetric {
         let svd = try metricLinalg(name, "SVD of the features") { try f.thinSVD() }
         let cut = (svd.singularValues.first ?? 0) * Double(max(f.rows, f.columns)) * Double.ulpOfOne
         let kept = svd.singularValues.indices.filter { svd.singularValues[$0] > cut }
-        let u = svd.left.columns(at: kept)                                           // N x r
-        let projection = try u.multiplied(by: y, transposingSelf: true)              // r x K
-        let fitted = try u.multiplied(by: projection)                                // N x K
+        let u = svd.left.columns(at: kept) // N x r
+        let projection = try u.multiplied(by: y, transposingSelf: true) // r x K
+        let fitted = try u.multiplied(by: projection) // N x K
         var sum = 0.0
         for i in y.storage.indices { let e = fitted.storage[i] - y.storage[i]; sum += e * e }
         return -sum / Double(y.storage.count)

@@ -95,7 +95,7 @@ public final class FeatureAnalysis: @unchecked Sendable {
     public func principalComponents(_ components: Int) throws -> Matrix {
         let e = try covarianceEigen()
         let k = max(1, min(components, dimension))
-        let top = Array((dimension - k)..<dimension).reversed()   // descending variance
+        let top = Array((dimension - k)..<dimension).reversed() // descending variance
         let directions = e.vectors.rows(at: Array(top))
         return try centered.multiplied(by: directions, transposingOther: true)
     }
@@ -116,7 +116,7 @@ public final class FeatureAnalysis: @unchecked Sendable {
         }
         let k = max(1, min(components, dimension))
         var selection = Matrix(rows: k, columns: dimension)
-        for r in 0..<k { selection[r, dimension - 1 - r] = 1 }   // descending variance
+        for r in 0..<k { selection[r, dimension - 1 - r] = 1 } // descending variance
         let directions = try factorization.combine(selection)
         return try centered.multiplied(by: directions, transposingOther: true)
     }

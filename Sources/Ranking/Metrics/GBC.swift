@@ -127,7 +127,8 @@ public struct GBC: TransferabilityMetric {
                 }
             }
         }
-        return MetricResult(score: try requireFinite(-total, metric: name, what: "GBC"),
-                            details: ["components": Double(k), "min_bhattacharyya_distance": minDistance])
+        return MetricResult(
+            score: try requireFinite(-total, metric: name, what: "GBC"),
+            details: ["components": Double(k), "min_bhattacharyya_distance": minDistance])
     }
 }

@@ -67,11 +67,13 @@ public struct HScore: TransferabilityMetric {
         }
         var warnings = [String]()
         if dropped > 0 {
-            warnings.append("feature covariance is singular: \(dropped) of \(dimension) eigenvalues at or below \(cutoff) were dropped (pseudo-inverse)")
+            warnings.append(
+                "feature covariance is singular: \(dropped) of \(dimension) eigenvalues at or below \(cutoff) were dropped (pseudo-inverse)")
         }
-        return MetricResult(score: try requireFinite(score, metric: name, what: "the H-score"),
-                            details: ["rank": Double(dimension - dropped), "cutoff": cutoff],
-                            warnings: warnings)
+        return MetricResult(
+            score: try requireFinite(score, metric: name, what: "the H-score"),
+            details: ["rank": Double(dimension - dropped), "cutoff": cutoff],
+            warnings: warnings)
     }
 }
 
@@ -79,13 +81,16 @@ public struct HScore: TransferabilityMetric {
 /// covariance: entry k is Σ_c (n_c/N) (v_k · (μ_c − μ))².
 func betweenClassSpectrum(_ data: ClassifiedFeatures, eigen: SymmetricEigen) throws -> [Double] {
     let stats = data.analysis.classStatistics(labels: data.labels, classCount: data.classCount)
-    return try betweenClassSpectrum(classMeans: stats.means, counts: stats.counts, mean: data.analysis.mean,
-                                    sampleCount: data.sampleCount, eigen: eigen)
+    return try betweenClassSpectrum(
+        classMeans: stats.means, counts: stats.counts, mean: data.analysis.mean,
+        sampleCount: data.sampleCount, eigen: eigen)
 }
 
 /// The same from the class means (C x D), class counts and the global mean.
-func betweenClassSpectrum(classMeans: Matrix, counts: [Int], mean: [Double], sampleCount: Int,
-                          eigen: SymmetricEigen) throws -> [Double] {
+func betweenClassSpectrum(
+    classMeans: Matrix, counts: [Int], mean: [Double], sampleCount: Int,
+    eigen: SymmetricEigen
+) throws -> [Double] {
     let d = classMeans.columns, n = Double(sampleCount), classCount = classMeans.rows
     var centred = classMeans
     for c in 0..<classCount {

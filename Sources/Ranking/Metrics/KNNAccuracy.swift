@@ -65,17 +65,21 @@ public struct KNNAccuracy: TransferabilityMetric {
         var warnings = [String]()
         let neighbours = min(k, n - 1)
         if neighbours < k { warnings.append("k = \(k) but only \(n - 1) other samples; using k = \(neighbours)") }
-        let predictions = try Self.predict(features: features, labels: labels, classCount: classCount,
-                                           k: neighbours, distance: distance, blockRows: blockRows)
+        let predictions = try Self.predict(
+            features: features, labels: labels, classCount: classCount,
+            k: neighbours, distance: distance, blockRows: blockRows)
         if distance == .cosine {
             let d = features.columns
             let zeroRows = (0..<n).filter { r in (0..<d).allSatisfy { features[r, $0] == 0 } }.count
-            if zeroRows > 0 { warnings.append("\(zeroRows) all-zero feature row\(zeroRows == 1 ? "" : "s") (no cosine direction): similarity 0 to every sample") }
+            if zeroRows > 0 {
+                warnings.append("\(zeroRows) all-zero feature row\(zeroRows == 1 ? "" : "s") (no cosine direction): similarity 0 to every sample")
+            }
         }
         let correct = zip(predictions, labels).filter { $0 == $1 }.count
-        return MetricResult(score: Double(correct) / Double(n),
-                            details: ["k": Double(neighbours), "correct": Double(correct)],
-                            warnings: warnings)
+        return MetricResult(
+            score: Double(correct) / Double(n),
+            details: ["k": Double(neighbours), "correct": Double(correct)],
+            warnings: warnings)
     }
 
     /// Leave-one-out predictions (class indices).

@@ -50,10 +50,13 @@ public struct LEEP: TransferabilityMetric {
         let (value, clamped) = SourceProbabilities.leep(theta, labels: labels, classCount: classCount)
         var warnings = [String]()
         if clamped > 0 {
-            warnings.append("\(clamped) sample\(clamped == 1 ? "" : "s") had an expected label probability below 1e-300 (underflow); clamped to 1e-300 before the logarithm")
+            warnings.append(
+                "\(clamped) sample\(clamped == 1 ? "" : "s") had an expected label probability below 1e-300 (underflow); clamped to 1e-300 before the logarithm"
+            )
         }
-        return MetricResult(score: value,
-                            details: ["source_classes": Double(theta.columns), "clamped_samples": Double(clamped)],
-                            warnings: warnings)
+        return MetricResult(
+            score: value,
+            details: ["source_classes": Double(theta.columns), "clamped_samples": Double(clamped)],
+            warnings: warnings)
     }
 }

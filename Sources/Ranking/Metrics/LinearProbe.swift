@@ -38,8 +38,10 @@ public struct LinearProbe: TransferabilityMetric {
     public var maxIterations: Int
     public var seed: UInt64
 
-    public init(inverseRegularization: Double = 1, validationFraction: Double = 0.2, tolerance: Double = 1e-4,
-                maxIterations: Int = 100, seed: UInt64 = 0) {
+    public init(
+        inverseRegularization: Double = 1, validationFraction: Double = 0.2, tolerance: Double = 1e-4,
+        maxIterations: Int = 100, seed: UInt64 = 0
+    ) {
         self.inverseRegularization = inverseRegularization
         self.validationFraction = validationFraction
         self.tolerance = tolerance
@@ -57,10 +59,12 @@ public struct LinearProbe: TransferabilityMetric {
             throw MetricError.invalidParameter(metric: name, name: "validationFraction", value: "\(validationFraction)", expected: "in (0, 1)")
         }
         guard tolerance >= 0, maxIterations >= 1 else {
-            throw MetricError.invalidParameter(metric: name, name: "tolerance/maxIterations", value: "\(tolerance)/\(maxIterations)", expected: ">= 0 / >= 1")
+            throw MetricError.invalidParameter(
+                metric: name, name: "tolerance/maxIterations", value: "\(tolerance)/\(maxIterations)", expected: ">= 0 / >= 1")
         }
         guard features.rows == labels.count else {
-            throw MetricError.shapeMismatch(metric: name, what: "features", expected: "\(labels.count) rows", found: "\(features.rows) x \(features.columns)")
+            throw MetricError.shapeMismatch(
+                metric: name, what: "features", expected: "\(labels.count) rows", found: "\(features.rows) x \(features.columns)")
         }
         if let bad = features.firstNonFinite() {
             throw MetricError.degenerate(metric: name, reason: "feature (\(bad.row), \(bad.column)) is not finite")
@@ -75,19 +79,23 @@ public struct LinearProbe: TransferabilityMetric {
         let yTrain = train.map { labels[$0] }, yValidation = validation.map { labels[$0] }
         let model = SoftmaxRegression(x: xTrain, labels: yTrain, classCount: classCount, inverseRegularization: inverseRegularization)
         let solution = model.minimize(tolerance: tolerance, maxIterations: maxIterations)
-        let (validationAccuracy, validationLogLikelihood) = try Self.evaluate(solution.theta, x: xValidation, labels: yValidation, classCount: classCount)
+        let (validationAccuracy, validationLogLikelihood) = try Self.evaluate(
+            solution.theta, x: xValidation, labels: yValidation, classCount: classCount)
         let (trainAccuracy, _) = try Self.evaluate(solution.theta, x: xTrain, labels: yTrain, classCount: classCount)
         var warnings = [String]()
         if !solution.converged {
-            warnings.append("L-BFGS stopped after \(solution.iterations) iterations with gradient norm \(solution.gradientNorm) (tolerance \(tolerance))")
+            warnings.append(
+                "L-BFGS stopped after \(solution.iterations) iterations with gradient norm \(solution.gradientNorm) (tolerance \(tolerance))")
         }
-        return MetricResult(score: validationAccuracy, details: [
-            "validation_log_likelihood": validationLogLikelihood,
-            "iterations": Double(solution.iterations),
-            "gradient_norm": solution.gradientNorm,
-            "train_accuracy": trainAccuracy,
-            "validation_samples": Double(validation.count),
-        ], warnings: warnings)
+        return MetricResult(
+            score: validationAccuracy,
+            details: [
+                "validation_log_likelihood": validationLogLikelihood,
+                "iterations": Double(solution.iterations),
+                "gradient_norm": solution.gradientNorm,
+                "train_accuracy": trainAccuracy,
+                "validation_samples": Double(validation.count),
+            ], warnings: warnings)
     }
 
     /// Accuracy (argmax, ties to the lower class) and mean log-probability of the

@@ -10,9 +10,12 @@ extension LogME: TransferabilityMetric {
     public func score(_ input: MetricInput) throws -> MetricResult {
         let fit = try self.fit(features: input.requireFeatures(for: name), targets: input.targets)
         let converged = fit.columns.filter { $0.status == .converged }.count
-        return MetricResult(score: fit.score,
-                            details: ["columns": Double(fit.columns.count), "converged_columns": Double(converged),
-                                      "rank": Double(fit.rank)],
-                            warnings: fit.warnings)
+        return MetricResult(
+            score: fit.score,
+            details: [
+                "columns": Double(fit.columns.count), "converged_columns": Double(converged),
+                "rank": Double(fit.rank),
+            ],
+            warnings: fit.warnings)
     }
 }

@@ -2,8 +2,10 @@
 public enum MetricRegistry {
     /// In the order they are listed and printed.
     public static var all: [any TransferabilityMetric] {
-        [LogME(), HScore(), ShrinkageHScore(), TransRate(), GBC(), SFDA(), NCTI(),
-         NLEEP(), PARC(), KNNAccuracy(), LinearProbe(), ETran(), LEEP(), NCE()]
+        [
+            LogME(), HScore(), ShrinkageHScore(), TransRate(), GBC(), SFDA(), NCTI(),
+            NLEEP(), PARC(), KNNAccuracy(), LinearProbe(), ETran(), LEEP(), NCE(),
+        ]
     }
 
     public static var names: [String] { all.map(\.name) }

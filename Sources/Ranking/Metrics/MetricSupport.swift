@@ -21,8 +21,9 @@ extension MetricInput {
         let features = try requireFeatures(for: metric)
         let analysis = try requireAnalysis(for: metric)
         guard labels.count == features.rows else {
-            throw MetricError.shapeMismatch(metric: metric, what: "features", expected: "\(labels.count) rows (one per label)",
-                                            found: "\(features.rows) x \(features.columns)")
+            throw MetricError.shapeMismatch(
+                metric: metric, what: "features", expected: "\(labels.count) rows (one per label)",
+                found: "\(features.rows) x \(features.columns)")
         }
         guard features.rows >= 2 else { throw MetricError.degenerate(metric: metric, reason: "needs at least 2 samples, got \(features.rows)") }
         guard features.columns >= 1 else { throw MetricError.degenerate(metric: metric, reason: "the features have no columns") }
@@ -35,7 +36,8 @@ extension MetricInput {
             counts[label] += 1
         }
         if let empty = counts.firstIndex(of: 0) {
-            throw MetricError.degenerate(metric: metric, reason: "class \(targets.classes.indices.contains(empty) ? targets.classes[empty] : empty) has no samples")
+            throw MetricError.degenerate(
+                metric: metric, reason: "class \(targets.classes.indices.contains(empty) ? targets.classes[empty] : empty) has no samples")
         }
         if let (r, c) = features.firstNonFinite() {
             throw MetricError.degenerate(metric: metric, reason: "feature (\(r), \(c)) is \(features[r, c]); features must be finite")

@@ -65,7 +65,8 @@ public struct NCTI: TransferabilityMetric {
 
     public func score(_ input: MetricInput) throws -> MetricResult {
         guard components >= 1, shrinkageComponents >= 1 else {
-            throw MetricError.invalidParameter(metric: name, name: "components", value: "\(components), \(shrinkageComponents)", expected: "integers >= 1")
+            throw MetricError.invalidParameter(
+                metric: name, name: "components", value: "\(components), \(shrinkageComponents)", expected: "integers >= 1")
         }
         guard minimumShrinkage > 0, minimumShrinkage < 1 else {
             throw MetricError.invalidParameter(metric: name, name: "minimumShrinkage", value: "\(minimumShrinkage)", expected: "a number in (0, 1)")
@@ -80,7 +81,8 @@ public struct NCTI: TransferabilityMetric {
         let k = Swift.min(components, data.dimension, n, rank)
         let z = try metricLinalg(name, "PCA") { try data.analysis.principalComponents(k) }
         let eigen = try metricLinalg(name, "PCA") { try data.analysis.covarianceEigen() }
-        let explained = eigen.values.reversed().prefix(Swift.min(shrinkageComponents, k))
+        let explained =
+            eigen.values.reversed().prefix(Swift.min(shrinkageComponents, k))
             .reduce(0.0) { $0 + Swift.max($1, 0) } * Double(n) / Double(n - 1)
         let shrinkage = Swift.max(exp(-explained), minimumShrinkage)
         let useShrinkage = shrinkage > minimumShrinkage
@@ -102,7 +104,7 @@ public struct NCTI: TransferabilityMetric {
         let g = try metricLinalg(name, "LDA eigenproblem (S_B, S_W)") { try sb.generalizedSymmetricEigen(swModel) }
         let m = Swift.min(c - 1, k)
         let directions = g.vectors.rows(at: Array(((k - m)..<k).reversed()))
-        let low = try z.multiplied(by: directions, transposingOther: true)   // N x m, centred because z is
+        let low = try z.multiplied(by: directions, transposingOther: true) // N x m, centred because z is
         let seli = try metricLinalg(name, "nuclear norm") { try low.singularValues() }.reduce(0, +)
 
         // Posteriors of the LDA with all k directions (w_c = S_W⁻¹ μ_c).
@@ -127,13 +129,16 @@ public struct NCTI: TransferabilityMetric {
         let vc = log(nuclearSum)
 
         let provisional = seli + ncc - vc
-        return MetricResult(score: try requireFinite(provisional, metric: name, what: "NCTI"),
-                            details: ["seli": try requireFinite(seli, metric: name, what: "seli"),
-                                      "ncc": try requireFinite(ncc, metric: name, what: "ncc"),
-                                      "vc": try requireFinite(vc, metric: name, what: "vc"),
-                                      "shrinkage": useShrinkage ? shrinkage : 0,
-                                      "components": Double(k)],
-                            warnings: ["ncti: the score is provisional until normalised across the candidate models"])
+        return MetricResult(
+            score: try requireFinite(provisional, metric: name, what: "NCTI"),
+            details: [
+                "seli": try requireFinite(seli, metric: name, what: "seli"),
+                "ncc": try requireFinite(ncc, metric: name, what: "ncc"),
+                "vc": try requireFinite(vc, metric: name, what: "vc"),
+                "shrinkage": useShrinkage ? shrinkage : 0,
+                "components": Double(k),
+            ],
+            warnings: ["ncti: the score is provisional until normalised across the candidate models"])
     }
 
     /// NCTI = seli' + ncc' − vc' with each term min-max scaled over `raw`.

@@ -40,8 +40,10 @@ public struct NLEEP: TransferabilityMetric {
     public var maxIterations: Int
     public var seed: UInt64
 
-    public init(varianceFraction: Double = 0.8, componentsPerClass: Int = 5, tolerance: Double = 1e-3,
-                regularization: Double = 1e-6, maxIterations: Int = 100, seed: UInt64 = 0) {
+    public init(
+        varianceFraction: Double = 0.8, componentsPerClass: Int = 5, tolerance: Double = 1e-3,
+        regularization: Double = 1e-6, maxIterations: Int = 100, seed: UInt64 = 0
+    ) {
         self.varianceFraction = varianceFraction
         self.componentsPerClass = componentsPerClass
         self.tolerance = tolerance
@@ -60,7 +62,8 @@ public struct NLEEP: TransferabilityMetric {
             throw MetricError.invalidParameter(metric: name, name: "componentsPerClass", value: "\(componentsPerClass)", expected: ">= 1")
         }
         guard analysis.sampleCount == labels.count else {
-            throw MetricError.shapeMismatch(metric: name, what: "features", expected: "\(labels.count) rows", found: "\(analysis.sampleCount) x \(analysis.dimension)")
+            throw MetricError.shapeMismatch(
+                metric: name, what: "features", expected: "\(labels.count) rows", found: "\(analysis.sampleCount) x \(analysis.dimension)")
         }
         if let bad = analysis.features.firstNonFinite() {
             throw MetricError.degenerate(metric: name, reason: "feature (\(bad.row), \(bad.column)) is not finite")
@@ -74,8 +77,9 @@ public struct NLEEP: TransferabilityMetric {
             warnings.append("\(components) mixture components requested for \(n) samples; using \(n)")
             components = n
         }
-        let mixture = GaussianMixture(components: components, tolerance: tolerance, regularization: regularization,
-                                      maxIterations: maxIterations, seed: seed)
+        let mixture = GaussianMixture(
+            components: components, tolerance: tolerance, regularization: regularization,
+            maxIterations: maxIterations, seed: seed)
         let fit: GaussianMixture.Fit
         do { fit = try mixture.fit(reduced) } catch let failure as GaussianMixture.Failure {
             throw MetricError.degenerate(metric: name, reason: failure.description)
@@ -85,14 +89,18 @@ public struct NLEEP: TransferabilityMetric {
         }
         let (value, clamped) = SourceProbabilities.leep(fit.responsibilities, labels: labels, classCount: classCount)
         if clamped > 0 {
-            warnings.append("\(clamped) sample\(clamped == 1 ? "" : "s") had an expected label probability below 1e-300; clamped before the logarithm")
+            warnings.append(
+                "\(clamped) sample\(clamped == 1 ? "" : "s") had an expected label probability below 1e-300; clamped before the logarithm")
         }
-        return MetricResult(score: value, details: [
-            "pca_components": Double(kept),
-            "mixture_components": Double(components),
-            "em_iterations": Double(fit.iterations),
-            "mixture_mean_log_likelihood": fit.meanLogLikelihood,
-            "mean_expected_probability": SourceProbabilities.meanExpectedProbability(fit.responsibilities, labels: labels, classCount: classCount),
-        ], warnings: warnings)
+        return MetricResult(
+            score: value,
+            details: [
+                "pca_components": Double(kept),
+                "mixture_components": Double(components),
+                "em_iterations": Double(fit.iterations),
+                "mixture_mean_log_likelihood": fit.meanLogLikelihood,
+                "mean_expected_probability": SourceProbabilities.meanExpectedProbability(
+                    fit.responsibilities, labels: labels, classCount: classCount),
+            ], warnings: warnings)
     }
 }

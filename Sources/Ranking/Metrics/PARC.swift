@@ -70,7 +70,8 @@ public struct PARC: TransferabilityMetric {
             throw MetricError.invalidParameter(metric: name, name: "maxSamples", value: "\(maxSamples)", expected: ">= 2")
         }
         guard analysis.sampleCount == allLabels.count else {
-            throw MetricError.shapeMismatch(metric: name, what: "features", expected: "\(allLabels.count) rows", found: "\(analysis.sampleCount) x \(analysis.dimension)")
+            throw MetricError.shapeMismatch(
+                metric: name, what: "features", expected: "\(allLabels.count) rows", found: "\(analysis.sampleCount) x \(analysis.dimension)")
         }
         if let bad = analysis.features.firstNonFinite() {
             throw MetricError.degenerate(metric: name, reason: "feature (\(bad.row), \(bad.column)) is not finite")
@@ -104,14 +105,21 @@ public struct PARC: TransferabilityMetric {
         Self.standardizeColumns(&reduced)
         let constantRows = Self.normalizeRows(&reduced)
         if constantRows > 0 {
-            warnings.append("\(constantRows) sample\(constantRows == 1 ? " has" : "s have") a constant reduced feature row (no Pearson correlation); treated as uncorrelated with every other sample")
+            warnings.append(
+                "\(constantRows) sample\(constantRows == 1 ? " has" : "s have") a constant reduced feature row (no Pearson correlation); treated as uncorrelated with every other sample"
+            )
         }
         guard let value = try Self.rankCorrelation(normalizedRows: reduced, labels: labels) else {
-            throw MetricError.degenerate(metric: name, reason: "the pair distances or the label pairs are all equal (every pair in the same class, every pair in different classes, or identical features); Spearman's correlation is undefined")
+            throw MetricError.degenerate(
+                metric: name,
+                reason:
+                    "the pair distances or the label pairs are all equal (every pair in the same class, every pair in different classes, or identical features); Spearman's correlation is undefined"
+            )
         }
-        return MetricResult(score: 100 * value,
-                            details: ["pca_components": Double(reduced.columns), "samples_scored": Double(labels.count)],
-                            warnings: warnings)
+        return MetricResult(
+            score: 100 * value,
+            details: ["pca_components": Double(reduced.columns), "samples_scored": Double(labels.count)],
+            warnings: warnings)
     }
 
     /// Gives each principal component scikit-learn's sign (`svd_flip` on the
@@ -122,7 +130,7 @@ public struct PARC: TransferabilityMetric {
     static func applySignConvention(_ reduced: inout Matrix, eigen: SymmetricEigen) {
         let d = eigen.vectors.columns, k = reduced.columns
         for c in 0..<k {
-            let direction = d - 1 - c    // components are in descending variance
+            let direction = d - 1 - c // components are in descending variance
             var best = 0.0
             for j in 0..<d where abs(eigen.vectors[direction, j]) > abs(best) { best = eigen.vectors[direction, j] }
             if best < 0 { for i in 0..<reduced.rows { reduced[i, c] = -reduced[i, c] } }
@@ -217,7 +225,7 @@ public struct PARC: TransferabilityMetric {
         low.sort()
         high.sort()
         var a = 0, b = 0
-        var position = 0.0          // ranks assigned so far
+        var position = 0.0 // ranks assigned so far
         var sumHighRanks = 0.0
         var sumSquaredRanks = 0.0
         while a < low.count || b < high.count {

@@ -35,8 +35,10 @@ public struct PotentialEnergyDescent: Sendable, Equatable {
     public var stdFloor: Double
     public var maxSteps: Int
 
-    public init(timeStep: Double = 0.1, nsigma: Double = 0.6, exitRatio: Double = 0.5, constant: Double = 1,
-                stdFloor: Double = 1e-3, maxSteps: Int = 6) {
+    public init(
+        timeStep: Double = 0.1, nsigma: Double = 0.6, exitRatio: Double = 0.5, constant: Double = 1,
+        stdFloor: Double = 1e-3, maxSteps: Int = 6
+    ) {
         self.timeStep = timeStep
         self.nsigma = nsigma
         self.exitRatio = exitRatio
@@ -50,10 +52,12 @@ public struct PotentialEnergyDescent: Sendable, Equatable {
     ///   standardise the simulation (default: `features` themselves).
     public func apply(features: Matrix, labels: [Int], classCount: Int, reference: Matrix? = nil) throws -> (features: Matrix, steps: Int) {
         guard timeStep > 0, nsigma.isFinite, exitRatio >= 0, constant >= 0, stdFloor > 0, maxSteps >= 0 else {
-            throw MetricError.invalidParameter(metric: "ped", name: "settings", value: "\(self)", expected: "positive time step and floor, non-negative ratio, constant and steps")
+            throw MetricError.invalidParameter(
+                metric: "ped", name: "settings", value: "\(self)", expected: "positive time step and floor, non-negative ratio, constant and steps")
         }
         guard labels.count == features.rows else {
-            throw MetricError.shapeMismatch(metric: "ped", what: "features", expected: "\(labels.count) rows", found: "\(features.rows) x \(features.columns)")
+            throw MetricError.shapeMismatch(
+                metric: "ped", what: "features", expected: "\(labels.count) rows", found: "\(features.rows) x \(features.columns)")
         }
         guard labels.allSatisfy({ $0 >= 0 && $0 < classCount }) else {
             throw MetricError.degenerate(metric: "ped", reason: "a label is outside 0..<\(classCount)")
@@ -63,7 +67,8 @@ public struct PotentialEnergyDescent: Sendable, Equatable {
         }
         let base = reference ?? features
         guard base.columns == features.columns, base.rows >= 1 else {
-            throw MetricError.shapeMismatch(metric: "ped", what: "reference features", expected: "N' x \(features.columns)", found: "\(base.rows) x \(base.columns)")
+            throw MetricError.shapeMismatch(
+                metric: "ped", what: "reference features", expected: "N' x \(features.columns)", found: "\(base.rows) x \(base.columns)")
         }
         let d = features.columns
         var mean = [Double](repeating: 0, count: d), std = [Double](repeating: 0, count: d)

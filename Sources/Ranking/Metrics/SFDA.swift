@@ -56,8 +56,10 @@ public struct SFDA: TransferabilityMetric {
     /// generalised eigenproblem; `nil` keeps all D through the equivalent solve.
     public var discriminantComponents: Int?
 
-    public init(shrinkageRate: Double = 5, minimumShrinkage: Double = 1e-10,
-                powerIterations: Int? = 3, discriminantComponents: Int? = nil) {
+    public init(
+        shrinkageRate: Double = 5, minimumShrinkage: Double = 1e-10,
+        powerIterations: Int? = 3, discriminantComponents: Int? = nil
+    ) {
         self.shrinkageRate = shrinkageRate
         self.minimumShrinkage = minimumShrinkage
         self.powerIterations = powerIterations
@@ -72,10 +74,11 @@ public struct SFDA: TransferabilityMetric {
 
         // Pass 1 on the original features (class means and S_T shared).
         let stats1 = data.analysis.classStatistics(labels: labels, classCount: c)
-        let first = try fitPredict(features: data.features, stats: stats1, totalScatter: data.analysis.covariance,
-                                   labels: labels, shrinkage: nil)
+        let first = try fitPredict(
+            features: data.features, stats: stats1, totalScatter: data.analysis.covariance,
+            labels: labels, shrinkage: nil)
         var prob = first.probabilities
-        softmaxRows(&prob)   // the reference's "soften the probability"
+        softmaxRows(&prob) // the reference's "soften the probability"
 
         // ConfMix on a copy: the caller's features stay untouched.
         var otherMeans = Matrix(rows: c, columns: d)
@@ -94,8 +97,9 @@ public struct SFDA: TransferabilityMetric {
         // Pass 2 on the mixed features with pass 1's λ.
         let stats2 = ClassStatistics(features: mixed, labels: labels, classCount: c)
         let mixedAnalysis = FeatureAnalysis(features: mixed)
-        let second = try fitPredict(features: mixed, stats: stats2, totalScatter: mixedAnalysis.covariance,
-                                    labels: labels, shrinkage: first.shrinkage)
+        let second = try fitPredict(
+            features: mixed, stats: stats2, totalScatter: mixedAnalysis.covariance,
+            labels: labels, shrinkage: first.shrinkage)
         var total = 0.0, logTotal = 0.0, firstTotal = 0.0
         for r in 0..<n {
             let p = second.probabilities[r, labels[r]]
@@ -104,10 +108,13 @@ public struct SFDA: TransferabilityMetric {
             firstTotal += first.probabilities[r, labels[r]]
         }
         let score = total / Double(n)
-        return MetricResult(score: try requireFinite(score, metric: name, what: "SFDA"),
-                            details: ["shrinkage": first.shrinkage,
-                                      "mean_log_probability": logTotal / Double(n),
-                                      "first_pass_score": firstTotal / Double(n)])
+        return MetricResult(
+            score: try requireFinite(score, metric: name, what: "SFDA"),
+            details: [
+                "shrinkage": first.shrinkage,
+                "mean_log_probability": logTotal / Double(n),
+                "first_pass_score": firstTotal / Double(n),
+            ])
     }
 
     private func validateParameters() throws {
@@ -118,16 +125,20 @@ public struct SFDA: TransferabilityMetric {
             throw MetricError.invalidParameter(metric: name, name: "minimumShrinkage", value: "\(minimumShrinkage)", expected: "a number in [0, 1]")
         }
         if let p = powerIterations, p < 1 {
-            throw MetricError.invalidParameter(metric: name, name: "powerIterations", value: "\(p)", expected: "an integer >= 1, or nil for the exact eigenvalue")
+            throw MetricError.invalidParameter(
+                metric: name, name: "powerIterations", value: "\(p)", expected: "an integer >= 1, or nil for the exact eigenvalue")
         }
         if let k = discriminantComponents, k < 1 {
-            throw MetricError.invalidParameter(metric: name, name: "discriminantComponents", value: "\(k)", expected: "an integer >= 1, or nil for all")
+            throw MetricError.invalidParameter(
+                metric: name, name: "discriminantComponents", value: "\(k)", expected: "an integer >= 1, or nil for all")
         }
     }
 
     /// One regularised-FDA fit and its class probabilities on the same features.
-    func fitPredict(features: Matrix, stats: ClassStatistics, totalScatter: Matrix, labels: [Int],
-                    shrinkage fixed: Double?) throws -> (probabilities: Matrix, shrinkage: Double) {
+    func fitPredict(
+        features: Matrix, stats: ClassStatistics, totalScatter: Matrix, labels: [Int],
+        shrinkage fixed: Double?
+    ) throws -> (probabilities: Matrix, shrinkage: Double) {
         let n = features.rows, d = features.columns, c = stats.counts.count
         // S_W = (1/N) Σ_i (x_i − μ_{y_i})(x_i − μ_{y_i})ᵀ = Σ_c (n_c/N) cov_c.
         var within = features
@@ -138,26 +149,28 @@ public struct SFDA: TransferabilityMetric {
         for i in sw.storage.indices { sw.storage[i] /= Double(n) }
 
         let lambda: Double
-        if let fixed { lambda = fixed } else {
+        if let fixed {
+            lambda = fixed
+        } else {
             let top = try largestEigenvalue(sw)
             lambda = Swift.max(exp(-shrinkageRate * top), minimumShrinkage)
         }
         let swShrunk = shrunk(sw, lambda)
-        let coefficients: Matrix   // C x D: w_c in rows
+        let coefficients: Matrix // C x D: w_c in rows
         if let requested = discriminantComponents {
             let k = Swift.min(requested, d)
             let sb = shrunk(totalScatter, lambda).subtracting(swShrunk)
             let g = try metricLinalg(name, "generalised eigenproblem (S_B, S_W)") { try sb.generalizedSymmetricEigen(swShrunk) }
-            let top = g.vectors.rows(at: Array(((d - k)..<d).reversed()))          // k x D, descending
-            let projectedMeans = try stats.means.multiplied(by: top, transposingOther: true)   // C x k
-            coefficients = try projectedMeans.multiplied(by: top)                  // C x D
+            let top = g.vectors.rows(at: Array(((d - k)..<d).reversed())) // k x D, descending
+            let projectedMeans = try stats.means.multiplied(by: top, transposingOther: true) // C x k
+            coefficients = try projectedMeans.multiplied(by: top) // C x D
         } else {
             let solved = try metricLinalg(name, "within-class scatter solve") {
-                try swShrunk.solvePositiveDefinite(stats.means.transposed())        // D x C
+                try swShrunk.solvePositiveDefinite(stats.means.transposed()) // D x C
             }
             coefficients = solved.transposed()
         }
-        var logits = try features.multiplied(by: coefficients, transposingOther: true)   // N x C
+        var logits = try features.multiplied(by: coefficients, transposingOther: true) // N x C
         for cls in 0..<c {
             var quad = 0.0
             for j in 0..<d { quad += stats.means[cls, j] * coefficients[cls, j] }

@@ -43,8 +43,10 @@ public struct ShrinkageHScore: TransferabilityMetric {
 
     /// The score from the covariance's eigendecomposition, the Ledoit-Wolf shrinkage
     /// and the between-class spectrum (in-memory and sufficient-statistics paths).
-    func score(eigen: SymmetricEigen, shrinkage lw: (shrinkage: Double, mu: Double), between: [Double],
-               sampleCount: Int, dimension: Int) throws -> MetricResult {
+    func score(
+        eigen: SymmetricEigen, shrinkage lw: (shrinkage: Double, mu: Double), between: [Double],
+        sampleCount: Int, dimension: Int
+    ) throws -> MetricResult {
         guard lw.mu > 0 else {
             throw MetricError.degenerate(metric: name, reason: "the features have zero variance (every sample is the same point)")
         }
@@ -63,8 +65,9 @@ public struct ShrinkageHScore: TransferabilityMetric {
         if dropped > 0 {
             warnings.append("Ledoit-Wolf shrinkage is 0 and the covariance is singular: \(dropped) eigenvalues dropped (pseudo-inverse)")
         }
-        return MetricResult(score: try requireFinite(score, metric: name, what: "the shrinkage H-score"),
-                            details: ["shrinkage": alpha, "mu": lw.mu], warnings: warnings)
+        return MetricResult(
+            score: try requireFinite(score, metric: name, what: "the shrinkage H-score"),
+            details: ["shrinkage": alpha, "mu": lw.mu], warnings: warnings)
     }
 }
 
@@ -85,8 +88,10 @@ func ledoitWolfShrinkage(_ analysis: FeatureAnalysis) -> (shrinkage: Double, mu:
 
 /// The same from the covariance S (1/N) and Σ_i ‖f_i − μ‖⁴, which sufficient
 /// statistics also give (`FeatureStatistics.centredFourthMomentSum`).
-func ledoitWolfShrinkage(covariance cov: Matrix, centredFourthMomentSum fourth: Double,
-                         sampleCount n: Int) -> (shrinkage: Double, mu: Double) {
+func ledoitWolfShrinkage(
+    covariance cov: Matrix, centredFourthMomentSum fourth: Double,
+    sampleCount n: Int
+) -> (shrinkage: Double, mu: Double) {
     let d = cov.rows
     var trace = 0.0, frob = 0.0
     for i in 0..<d { trace += cov[i, i] }

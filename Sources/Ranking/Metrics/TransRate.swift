@@ -69,14 +69,16 @@ public struct TransRate: TransferabilityMetric {
             within += weight * rate
         }
         let score = total - within
-        return MetricResult(score: try requireFinite(score, metric: name, what: "TransRate"),
-                            details: ["rate": total, "rate_given_class": within, "epsilon": epsilon])
+        return MetricResult(
+            score: try requireFinite(score, metric: name, what: "TransRate"),
+            details: ["rate": total, "rate_given_class": within, "epsilon": epsilon])
     }
 
     /// ½ logdet(I + s(rows) · gramScale · gram), `gram` being ZᵀZ or ZZᵀ of a block
     /// of `rows` samples of dimension `dimension`.
     func codingRate(gram: Matrix, gramScale: Double, rows: Int, dimension: Int) throws -> Double {
-        let perSample = convention == .paper
+        let perSample =
+            convention == .paper
             ? Double(dimension) / (Double(rows) * epsilon * epsilon)
             : 1.0 / (Double(rows) * epsilon)
         let scale = perSample * gramScale

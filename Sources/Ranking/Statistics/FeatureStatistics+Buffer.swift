@@ -44,8 +44,9 @@ extension FeatureStatistics {
     public func replacingValues(with buffer: [Double], origins: [ShardOrigin]) throws -> FeatureStatistics {
         let d = featureDimension, k = targetCount
         guard buffer.count == flatLength else {
-            throw StatisticsError.malformed(what: "flat statistics of \(modelName)", found: "\(buffer.count) values",
-                                            expected: "\(flatLength) for D = \(d), K = \(k)")
+            throw StatisticsError.malformed(
+                what: "flat statistics of \(modelName)", found: "\(buffer.count) values",
+                expected: "\(flatLength) for D = \(d), K = \(k)")
         }
         let n = buffer[0]
         guard n >= 0, n == n.rounded(), n < 0x1p53 else {
@@ -69,11 +70,13 @@ extension FeatureStatistics {
         let fourth = take(1)[0]
         let weighted = take(d)
         let classGrams = classGramsUpper.map { $0.map { _ in takeUpper() } }
-        let logme = try LogMEStatistics(sampleCount: Int(n), gramUpper: gram, targetFeatureProducts: products,
-                                        targetSquares: squares, featureSums: sums)
-        return try FeatureStatistics(modelName: modelName, task: task, classes: classes, columnNames: columnNames, logme: logme,
-                                     targetGram: targetGram, normFourthSum: fourth, normWeightedSums: weighted,
-                                     classGramsUpper: classGrams, origins: origins)
+        let logme = try LogMEStatistics(
+            sampleCount: Int(n), gramUpper: gram, targetFeatureProducts: products,
+            targetSquares: squares, featureSums: sums)
+        return try FeatureStatistics(
+            modelName: modelName, task: task, classes: classes, columnNames: columnNames, logme: logme,
+            targetGram: targetGram, normFourthSum: fourth, normWeightedSums: weighted,
+            classGramsUpper: classGrams, origins: origins)
     }
 
     private static func appendUpper(_ m: Matrix, to out: inout [Double]) {

@@ -79,12 +79,15 @@ public struct FeatureStatistics: Sendable {
     /// Empty statistics for `targets`' task and columns (their class list, so every
     /// shard built from the same labels file agrees on it).
     public init(modelName: String, featureDimension: Int, targets: EncodedTargets, classGrams: Bool = false) {
-        self.init(modelName: modelName, task: targets.task, classes: targets.classes, columnNames: targets.columnNames,
-                  featureDimension: featureDimension, classGrams: classGrams)
+        self.init(
+            modelName: modelName, task: targets.task, classes: targets.classes, columnNames: targets.columnNames,
+            featureDimension: featureDimension, classGrams: classGrams)
     }
 
-    public init(modelName: String, task: TaskKind, classes: [Int], columnNames: [String], featureDimension: Int,
-                classGrams: Bool = false) {
+    public init(
+        modelName: String, task: TaskKind, classes: [Int], columnNames: [String], featureDimension: Int,
+        classGrams: Bool = false
+    ) {
         self.modelName = modelName
         self.task = task
         self.classes = classes
@@ -94,15 +97,18 @@ public struct FeatureStatistics: Sendable {
         targetGram = Matrix(rows: k, columns: k)
         normFourthSum = 0
         normWeightedSums = [Double](repeating: 0, count: featureDimension)
-        classGramsUpper = classGrams && task == .classification
+        classGramsUpper =
+            classGrams && task == .classification
             ? Array(repeating: Matrix(rows: featureDimension, columns: featureDimension), count: classes.count) : nil
         origins = []
     }
 
     /// Statistics read back from a file; shapes are checked against each other.
-    public init(modelName: String, task: TaskKind, classes: [Int], columnNames: [String], logme: LogMEStatistics,
-                targetGram: Matrix, normFourthSum: Double, normWeightedSums: [Double], classGramsUpper: [Matrix]?,
-                origins: [ShardOrigin]) throws {
+    public init(
+        modelName: String, task: TaskKind, classes: [Int], columnNames: [String], logme: LogMEStatistics,
+        targetGram: Matrix, normFourthSum: Double, normWeightedSums: [Double], classGramsUpper: [Matrix]?,
+        origins: [ShardOrigin]
+    ) throws {
         let k = logme.targetCount, d = logme.featureDimension
         func bad(_ what: String, _ found: String, _ expected: String) -> StatisticsError {
             .malformed(what: what, found: found, expected: expected)
@@ -113,7 +119,8 @@ public struct FeatureStatistics: Sendable {
         guard normWeightedSums.count == d else { throw bad("Σ‖f‖²f", "\(normWeightedSums.count) values", "\(d)") }
         if let grams = classGramsUpper {
             guard task == .classification, grams.count == classes.count,
-                  grams.allSatisfy({ $0.rows == d && $0.columns == d }) else {
+                grams.allSatisfy({ $0.rows == d && $0.columns == d })
+            else {
                 throw bad("per-class Gram matrices", "\(grams.count)", "\(classes.count) matrices of \(d) x \(d) for a classification target")
             }
         }
@@ -144,8 +151,9 @@ public struct FeatureStatistics: Sendable {
             throw RankingError.lengthMismatch(features: features.rows, labels: rows.count)
         }
         guard targets.task == task, targets.columnCount == targetCount else {
-            throw RankingError.invalidOption(name: "targets", value: "\(targets.task.rawValue), \(targets.columnCount) columns",
-                                             expected: "\(task.rawValue), \(targetCount) columns")
+            throw RankingError.invalidOption(
+                name: "targets", value: "\(targets.task.rawValue), \(targets.columnCount) columns",
+                expected: "\(task.rawValue), \(targetCount) columns")
         }
         let y = targets.matrix.rows(rows)
         let labels = task == .classification ? Array(targets.encodedLabels[rows]) : nil
@@ -154,8 +162,9 @@ public struct FeatureStatistics: Sendable {
         if let bad = features.firstNonFinite() {
             throw RankingError.nonFiniteFeature(row: rows.lowerBound + bad.row, column: bad.column, value: features[bad.row, bad.column])
         }
-        try logme.accumulate(features: features, targets: y, classIndices: labels, rowOffset: rows.lowerBound,
-                             checkFinite: false)
+        try logme.accumulate(
+            features: features, targets: y, classIndices: labels, rowOffset: rows.lowerBound,
+            checkFinite: false)
         accumulateMoments(features)
         if let labels {
             for (c, _) in classes.enumerated() { targetGram[c, c] = logme.targetSquares[c] }
@@ -222,7 +231,9 @@ public struct FeatureStatistics: Sendable {
         }
         for a in origins {
             for b in other.origins where a.isSameFile(as: b) && a.rows.overlaps(b.rows) {
-                throw refuse("both hold rows \(Swift.max(a.start, b.start))..<\(Swift.min(a.end, b.end)) of \(a.file) (the same shard twice, or overlapping --rows)")
+                throw refuse(
+                    "both hold rows \(Swift.max(a.start, b.start))..<\(Swift.min(a.end, b.end)) of \(a.file) (the same shard twice, or overlapping --rows)"
+                )
             }
         }
         try logme.merge(other.logme)
@@ -255,7 +266,8 @@ public struct FeatureStatistics: Sendable {
     }
 
     private static func list(_ ids: [Int]) -> String {
-        ids.count <= 10 ? "[\(ids.map(String.init).joined(separator: ", "))]" : "[\(ids.prefix(10).map(String.init).joined(separator: ", ")), ...] (\(ids.count))"
+        ids.count <= 10
+            ? "[\(ids.map(String.init).joined(separator: ", "))]" : "[\(ids.prefix(10).map(String.init).joined(separator: ", ")), ...] (\(ids.count))"
     }
 
     // MARK: - Derived moments

@@ -19,15 +19,18 @@ extension StatisticsMetric {
 public enum StatisticsMetrics {
     /// Why each registered metric that is not a `StatisticsMetric` needs the samples.
     public static let unsupportedReasons: [String: String] = [
-        "sfda": "its second pass moves every sample towards the other classes' means by that sample's own predicted probability (ConfMix) and its score is the mean per-sample probability; both need the samples",
-        "ncti": "its ncc and vc terms are built from per-sample LDA posteriors (a mean of softmax outputs, nuclear norms of per-class posterior matrices), which are not functions of the moments",
+        "sfda":
+            "its second pass moves every sample towards the other classes' means by that sample's own predicted probability (ConfMix) and its score is the mean per-sample probability; both need the samples",
+        "ncti":
+            "its ncc and vc terms are built from per-sample LDA posteriors (a mean of softmax outputs, nuclear norms of per-class posterior matrices), which are not functions of the moments",
         "nleep": "it fits a Gaussian mixture to the samples by EM and averages per-sample log-likelihoods",
         "parc": "it correlates the N x N matrices of pairwise sample correlations of features and labels",
         "knn": "it needs every sample's nearest neighbours",
         "linear_probe": "it trains a logistic regression by L-BFGS on a seeded split of the samples (no closed form in the moments)",
         "leep": "it averages the log of a per-sample mixture of source-class probabilities",
         "etran": "its energy term averages the lowest per-sample log-sum-exp energies and its lda term per-sample softmax probabilities",
-        "nce": "it reads per-sample source-class probabilities (their argmax contingency table with the labels would be a sufficient statistic, but the statistics files hold features only)",
+        "nce":
+            "it reads per-sample source-class probabilities (their argmax contingency table with the labels would be a sufficient statistic, but the statistics files hold features only)",
     ]
 
     /// `metrics` as statistics metrics, or an error naming the first that is not one
@@ -37,7 +40,8 @@ public enum StatisticsMetrics {
             if let m = metric as? any StatisticsMetric { return m }
             throw StatisticsError.unsupportedMetric(
                 name: metric.name,
-                reason: (unsupportedReasons[metric.name] ?? "it needs the samples") + "; metrics on statistics: " + supportedNames.joined(separator: ", "))
+                reason: (unsupportedReasons[metric.name] ?? "it needs the samples") + "; metrics on statistics: "
+                    + supportedNames.joined(separator: ", "))
         }
     }
 
@@ -65,10 +69,13 @@ extension LogME: StatisticsMetric {
     public func score(statistics: FeatureStatistics) throws -> MetricResult {
         let fit = try self.fit(statistics: statistics.logme, columnNames: statistics.columnNames)
         let converged = fit.columns.filter { $0.status == .converged }.count
-        return MetricResult(score: fit.score,
-                            details: ["columns": Double(fit.columns.count), "converged_columns": Double(converged),
-                                      "rank": Double(fit.rank)],
-                            warnings: fit.warnings)
+        return MetricResult(
+            score: fit.score,
+            details: [
+                "columns": Double(fit.columns.count), "converged_columns": Double(converged),
+                "rank": Double(fit.rank),
+            ],
+            warnings: fit.warnings)
     }
 }
 
@@ -79,8 +86,9 @@ extension HScore: StatisticsMetric {
             throw MetricError.invalidParameter(metric: name, name: "relativeCutoff", value: "\(c)", expected: "a number in [0, 1)")
         }
         let eigen = try metricLinalg(name, "covariance eigendecomposition") { try s.covariance.symmetricEigen() }
-        let between = try betweenClassSpectrum(classMeans: s.classMeans, counts: s.classCounts, mean: s.mean,
-                                               sampleCount: s.sampleCount, eigen: eigen)
+        let between = try betweenClassSpectrum(
+            classMeans: s.classMeans, counts: s.classCounts, mean: s.mean,
+            sampleCount: s.sampleCount, eigen: eigen)
         return try score(eigen: eigen, between: between, sampleCount: s.sampleCount, dimension: s.featureDimension)
     }
 }
@@ -91,8 +99,9 @@ extension ShrinkageHScore: StatisticsMetric {
         let cov = s.covariance
         let eigen = try metricLinalg(name, "covariance eigendecomposition") { try cov.symmetricEigen() }
         let lw = ledoitWolfShrinkage(covariance: cov, centredFourthMomentSum: s.centredFourthMomentSum, sampleCount: s.sampleCount)
-        let between = try betweenClassSpectrum(classMeans: s.classMeans, counts: s.classCounts, mean: s.mean,
-                                               sampleCount: s.sampleCount, eigen: eigen)
+        let between = try betweenClassSpectrum(
+            classMeans: s.classMeans, counts: s.classCounts, mean: s.mean,
+            sampleCount: s.sampleCount, eigen: eigen)
         return try score(eigen: eigen, shrinkage: lw, between: between, sampleCount: s.sampleCount, dimension: s.featureDimension)
     }
 }
@@ -113,15 +122,17 @@ extension TransRate: StatisticsMetric {
         var within = 0.0
         for (c, count) in s.classCounts.enumerated() where count > 0 {
             let scatter = try s.classScatterAroundGlobalMean(c)
-            let rate = count >= d
+            let rate =
+                count >= d
                 ? try codingRate(gram: scatter, gramScale: 1, rows: count, dimension: d)
                 : try lowRankCodingRate(scatter: scatter, rows: count)
             let weight = convention == .paper ? Double(count) / Double(n) : 1.0 / Double(s.classes.count)
             within += weight * rate
         }
         let score = total - within
-        return MetricResult(score: try requireFinite(score, metric: name, what: "TransRate"),
-                            details: ["rate": total, "rate_given_class": within, "epsilon": epsilon])
+        return MetricResult(
+            score: try requireFinite(score, metric: name, what: "TransRate"),
+            details: ["rate": total, "rate_given_class": within, "epsilon": epsilon])
     }
 }
 
@@ -133,7 +144,8 @@ extension TransRate {
     /// the top n_c eigenvalues of Z_cᵀZ_c: those are the ones summed here.
     func lowRankCodingRate(scatter: Matrix, rows: Int) throws -> Double {
         let d = scatter.rows
-        let perSample = convention == .paper
+        let perSample =
+            convention == .paper
             ? Double(d) / (Double(rows) * epsilon * epsilon)
             : 1.0 / (Double(rows) * epsilon)
         let values = try metricLinalg(name, "class scatter eigenvalues") { try scatter.symmetricEigen() }.values
@@ -159,16 +171,16 @@ extension GBC: StatisticsMetric {
         let factorization = try metricLinalg(name, "PCA") { try SymmetricEigenFactorization(s.covariance) }
         var selection = Matrix(rows: k, columns: d)
         for r in 0..<k { selection[r, d - 1 - r] = 1 }
-        let directions = try factorization.combine(selection)   // k x D
+        let directions = try factorization.combine(selection) // k x D
         // Class means of the centred projection: (μ_c − μ)·v_j.
         var centredMeans = s.classMeans
         let mu = s.mean
         for cls in 0..<c { for j in 0..<d { centredMeans.storage[cls * d + j] -= mu[j] } }
-        let means = try centredMeans.multiplied(by: directions, transposingOther: true)   // C x k
+        let means = try centredMeans.multiplied(by: directions, transposingOther: true) // C x k
         // Per-class variance along v_j: v_jᵀ cov_c v_j, floored as in `score`.
         var variances = Matrix(rows: c, columns: k)
         for cls in 0..<c {
-            let projected = try directions.multiplied(by: try s.classCovariance(cls))   // k x D
+            let projected = try directions.multiplied(by: try s.classCovariance(cls)) // k x D
             for j in 0..<k {
                 var v = 0.0
                 for t in 0..<d { v += projected[j, t] * directions[j, t] }

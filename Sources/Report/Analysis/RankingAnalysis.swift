@@ -43,8 +43,10 @@ public struct RankingAnalysis: Sendable {
 
     /// Weighted tau per metric for the bar chart: every entry of evaluation.json
     /// (baselines included) when there is one, else the values computed here.
-    public static func tauEntries(ranking: RankingResult?, analysis: RankingAnalysis?,
-                                  evaluation: [String: RankingQuality]?) -> [(name: String, tau: Double?, baseline: Bool)] {
+    public static func tauEntries(
+        ranking: RankingResult?, analysis: RankingAnalysis?,
+        evaluation: [String: RankingQuality]?
+    ) -> [(name: String, tau: Double?, baseline: Bool)] {
         let ranked = Set(ranking?.metricNames ?? [])
         var entries: [(name: String, tau: Double?, baseline: Bool)]
         if let evaluation {

@@ -41,8 +41,9 @@ public struct TuningAnalysis: Sendable {
         let lossByIteration = logs.contains { !$0.steps.isEmpty }
         self.lossByIteration = lossByIteration
         let lossPoints: [[(x: Double, loss: [String: Double])]] = logs.map { log in
-            lossByIteration ? log.steps.map { (Double($0.iteration), $0.loss) }
-                            : log.epochs.map { (Double($0.epoch), $0.trainLoss) }
+            lossByIteration
+                ? log.steps.map { (Double($0.iteration), $0.loss) }
+                : log.epochs.map { (Double($0.epoch), $0.trainLoss) }
         }
         let terms = Set(lossPoints.flatMap { $0.flatMap(\.loss.keys) })
         // "total" first, then the terms by name; with a single term the total is

@@ -15,8 +15,10 @@ public struct BarChart: Sendable {
         /// Lower and upper bound of the value's interval; drawn only when both are
         /// finite, lower <= upper and the bar has a finite value.
         public var interval: (lower: Double, upper: Double)?
-        public init(label: String, value: Double?, color: String? = nil, tooltip: String? = nil,
-                    interval: (lower: Double, upper: Double)? = nil) {
+        public init(
+            label: String, value: Double?, color: String? = nil, tooltip: String? = nil,
+            interval: (lower: Double, upper: Double)? = nil
+        ) {
             self.label = label
             self.value = value
             self.color = color
@@ -27,7 +29,8 @@ public struct BarChart: Sendable {
         /// The interval when it can be drawn.
         var drawableInterval: (lower: Double, upper: Double)? {
             guard let value, value.isFinite, let interval, interval.lower.isFinite, interval.upper.isFinite,
-                  interval.lower <= interval.upper else { return nil }
+                interval.lower <= interval.upper
+            else { return nil }
             return interval
         }
     }
@@ -51,7 +54,8 @@ public struct BarChart: Sendable {
 
     public func rendered(id: String) -> String {
         // The axis covers the intervals too, so an error bar is never clipped.
-        let values = bars.compactMap(\.value).filter(\.isFinite)
+        let values =
+            bars.compactMap(\.value).filter(\.isFinite)
             + bars.compactMap(\.drawableInterval).flatMap { [$0.lower, $0.upper] }
         let labelWidth = min(260, (bars.map { TextMetrics.width($0.label, size: 11) }.max() ?? 0) + 14)
         let legendHeight = legend.map { $0.height(width: width - labelWidth - 30) + 6 } ?? 0
@@ -76,8 +80,9 @@ public struct BarChart: Sendable {
             }
             let end = scale(value)
             let color = bar.color ?? (value < 0 ? Palette.negative : Palette.positive)
-            canvas.rect(x: min(zero, end), y: rowTop + 4, width: abs(end - zero), height: rowHeight - 8, fill: color,
-                        className: "bar", title: bar.tooltip ?? "\(bar.label): \(NumberText.fixed(value, decimals: valueDecimals))")
+            canvas.rect(
+                x: min(zero, end), y: rowTop + 4, width: abs(end - zero), height: rowHeight - 8, fill: color,
+                className: "bar", title: bar.tooltip ?? "\(bar.label): \(NumberText.fixed(value, decimals: valueDecimals))")
             // The value text starts past the error bar, if any, as well as the bar.
             var outerLeft = end, outerRight = end
             if let interval = bar.drawableInterval {

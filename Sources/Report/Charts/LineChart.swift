@@ -78,8 +78,9 @@ public struct LineChart: Sendable {
         Axes.drawX(xScale, frame: frame, title: xTitle, on: &canvas)
         Axes.drawY(yScale, frame: frame, title: yTitle, on: &canvas, unit: yUnit)
         if finite.isEmpty {
-            canvas.text("no values", x: frame.left + frame.width / 2, y: frame.top + frame.height / 2, anchor: .middle,
-                        fill: Palette.mutedText, className: "missing")
+            canvas.text(
+                "no values", x: frame.left + frame.width / 2, y: frame.top + frame.height / 2, anchor: .middle,
+                fill: Palette.mutedText, className: "missing")
         }
         // Bands first, so every line stays visible on top of them.
         for s in series {
@@ -93,12 +94,14 @@ public struct LineChart: Sendable {
         }
         for s in series {
             for run in Self.segments(s.samples) {
-                canvas.polyline(run.map { (xScale($0.x), yScale($0.y)) }, stroke: s.color, dash: s.dash, className: "series",
-                                title: s.name)
+                canvas.polyline(
+                    run.map { (xScale($0.x), yScale($0.y)) }, stroke: s.color, dash: s.dash, className: "series",
+                    title: s.name)
                 if markers || run.count == 1 {
                     for sample in run {
-                        canvas.circle(cx: xScale(sample.x), cy: yScale(sample.y), r: 3, fill: s.color, className: "marker",
-                                      title: tooltip?(s, sample) ?? "\(s.name): \(NumberText.short(sample.y)) at \(NumberText.short(sample.x))")
+                        canvas.circle(
+                            cx: xScale(sample.x), cy: yScale(sample.y), r: 3, fill: s.color, className: "marker",
+                            title: tooltip?(s, sample) ?? "\(s.name): \(NumberText.short(sample.y)) at \(NumberText.short(sample.x))")
                     }
                 }
             }

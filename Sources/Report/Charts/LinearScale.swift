@@ -89,9 +89,11 @@ public struct LinearScale: Sendable, Equatable {
     ///   - minimumStep: the smallest tick step allowed (1 for counts such as epochs).
     ///   - padding: a fraction of the data's span added on both sides first, so
     ///     marks at the extremes do not sit on the frame (scatters).
-    public static func nice(covering values: [Double], including: [Double] = [], range: (Double, Double),
-                            tickCount: Int = 5, fixed: ClosedRange<Double>? = nil, minimumStep: Double = 0,
-                            padding: Double = 0) -> LinearScale {
+    public static func nice(
+        covering values: [Double], including: [Double] = [], range: (Double, Double),
+        tickCount: Int = 5, fixed: ClosedRange<Double>? = nil, minimumStep: Double = 0,
+        padding: Double = 0
+    ) -> LinearScale {
         let finite = (values + including).filter(\.isFinite)
         var lo = finite.min() ?? 0, hi = finite.max() ?? 1
         if padding > 0, hi > lo {

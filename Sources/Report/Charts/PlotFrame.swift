@@ -17,15 +17,20 @@ public struct PlotFrame: Sendable {
     }
 
     /// A horizontal scale over this frame's width.
-    public func xScale(covering values: [Double], including: [Double] = [], tickCount: Int = 5,
-                       fixed: ClosedRange<Double>? = nil, minimumStep: Double = 0, padding: Double = 0) -> LinearScale {
-        .nice(covering: values, including: including, range: (left, right), tickCount: tickCount, fixed: fixed,
-              minimumStep: minimumStep, padding: padding)
+    public func xScale(
+        covering values: [Double], including: [Double] = [], tickCount: Int = 5,
+        fixed: ClosedRange<Double>? = nil, minimumStep: Double = 0, padding: Double = 0
+    ) -> LinearScale {
+        .nice(
+            covering: values, including: including, range: (left, right), tickCount: tickCount, fixed: fixed,
+            minimumStep: minimumStep, padding: padding)
     }
 
     /// A vertical scale over this frame's height (larger values higher up).
-    public func yScale(covering values: [Double], including: [Double] = [], tickCount: Int = 5,
-                       fixed: ClosedRange<Double>? = nil) -> LinearScale {
+    public func yScale(
+        covering values: [Double], including: [Double] = [], tickCount: Int = 5,
+        fixed: ClosedRange<Double>? = nil
+    ) -> LinearScale {
         .nice(covering: values, including: including, range: (bottom, top), tickCount: tickCount, fixed: fixed)
     }
 }
@@ -34,8 +39,10 @@ public struct PlotFrame: Sendable {
 public enum Axes {
     /// Draws the horizontal axis at the frame's bottom, vertical gridlines at each
     /// tick, tick labels below, and `title` under them.
-    public static func drawX(_ scale: LinearScale, frame: PlotFrame, title: String?, on canvas: inout SVGCanvas,
-                             gridlines: Bool = true, unit: Double = 1) {
+    public static func drawX(
+        _ scale: LinearScale, frame: PlotFrame, title: String?, on canvas: inout SVGCanvas,
+        gridlines: Bool = true, unit: Double = 1
+    ) {
         let ticks = scale.ticks
         // Thin the labels when they would touch: keep every k-th.
         let labels = ticks.map { scale.tickLabel($0, unit: unit) }
@@ -56,8 +63,10 @@ public enum Axes {
 
     /// Draws the vertical axis at the frame's left, horizontal gridlines, tick
     /// labels to the left and `title` rotated along the axis.
-    public static func drawY(_ scale: LinearScale, frame: PlotFrame, title: String?, on canvas: inout SVGCanvas,
-                             unit: Double = 1) {
+    public static func drawY(
+        _ scale: LinearScale, frame: PlotFrame, title: String?, on canvas: inout SVGCanvas,
+        unit: Double = 1
+    ) {
         var widest = 0.0
         for tick in scale.ticks {
             let y = scale(tick)

@@ -64,9 +64,10 @@ public struct ScatterChart: Sendable {
         if let fit = Self.leastSquares(plotted.map { ($0.x, $0.y) }) {
             let xs = plotted.map(\.x)
             let x0 = xs.min()!, x1 = xs.max()!
-            canvas.polyline([(xScale(x0), yScale(fit.intercept + fit.slope * x0)), (xScale(x1), yScale(fit.intercept + fit.slope * x1))],
-                            stroke: Palette.trend, width: 1.5, dash: "5 4", className: "trend",
-                            title: "least-squares trend: slope \(NumberText.short(fit.slope))")
+            canvas.polyline(
+                [(xScale(x0), yScale(fit.intercept + fit.slope * x0)), (xScale(x1), yScale(fit.intercept + fit.slope * x1))],
+                stroke: Palette.trend, width: 1.5, dash: "5 4", className: "trend",
+                title: "least-squares trend: slope \(NumberText.short(fit.slope))")
         }
 
         var placed: [Box] = []
@@ -84,8 +85,10 @@ public struct ScatterChart: Sendable {
             // Beside the point first, then shifted up or down, away from the label
             // it would cover (so labels keep their points' vertical order), then
             // above or below it.
-            let beside = [Box(x: mark.x + 7, y: mark.y - h / 2 - 1, width: w, height: h),
-                          Box(x: mark.x - 7 - w, y: mark.y - h / 2 - 1, width: w, height: h)]
+            let beside = [
+                Box(x: mark.x + 7, y: mark.y - h / 2 - 1, width: w, height: h),
+                Box(x: mark.x - 7 - w, y: mark.y - h / 2 - 1, width: w, height: h),
+            ]
             let blocking = placed.filter { box in beside.contains { $0.overlaps(box) } }
             let away: Double = blocking.isEmpty || blocking.map { $0.y + $0.height / 2 }.reduce(0, +) / Double(blocking.count) < mark.y ? 1 : -1
             var candidates = [(box: Box, shifted: Bool)]()
@@ -96,22 +99,26 @@ public struct ScatterChart: Sendable {
             candidates.append((Box(x: mark.x - w / 2, y: mark.y + 8, width: w, height: h), false))
             // Labels may run into the right margin, never over the axes.
             let inside = Box(x: frame.left + 2, y: frame.top - 4, width: width - frame.left - 4, height: frame.height + 2)
-            guard let spot = candidates.first(where: { c in
-                inside.contains(c.box) && !placed.contains(where: c.box.overlaps)
-                    && !pointBoxes.contains(where: c.box.overlaps)
-            }) else { continue }
+            guard
+                let spot = candidates.first(where: { c in
+                    inside.contains(c.box) && !placed.contains(where: c.box.overlaps)
+                        && !pointBoxes.contains(where: c.box.overlaps)
+                })
+            else { continue }
             placed.append(spot.box)
             if spot.shifted {
                 // A leader line says which point a shifted label belongs to.
                 let toRight = spot.box.x > mark.x
-                canvas.line(mark.x + (toRight ? 5 : -5), mark.y, toRight ? spot.box.x - 1 : spot.box.x + spot.box.width + 1,
-                            spot.box.y + h / 2, stroke: Palette.mutedText, width: 0.9, className: "leader")
+                canvas.line(
+                    mark.x + (toRight ? 5 : -5), mark.y, toRight ? spot.box.x - 1 : spot.box.x + spot.box.width + 1,
+                    spot.box.y + h / 2, stroke: Palette.mutedText, width: 0.9, className: "leader")
             }
             canvas.text(mark.point.label, x: spot.box.x, y: spot.box.y + h - 2, size: 10, fill: Palette.mutedText, className: "point-label")
         }
         if dropped > 0 {
-            canvas.text("\(dropped) point\(dropped == 1 ? "" : "s") with no finite value left out", x: frame.left,
-                        y: height - 4, size: 10, fill: Palette.negative)
+            canvas.text(
+                "\(dropped) point\(dropped == 1 ? "" : "s") with no finite value left out", x: frame.left,
+                y: height - 4, size: 10, fill: Palette.negative)
         }
         return canvas.rendered(id: id, label: title)
     }

@@ -23,8 +23,11 @@ public enum HTML {
     public static func idFragment(_ text: String) -> String {
         var out = ""
         for scalar in text.lowercased().unicodeScalars {
-            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) { out.unicodeScalars.append(scalar) }
-            else if !out.hasSuffix("-") { out += "-" }
+            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
+                out.unicodeScalars.append(scalar)
+            } else if !out.hasSuffix("-") {
+                out += "-"
+            }
         }
         while out.hasSuffix("-") { out.removeLast() }
         return out.isEmpty ? "x" : out

@@ -31,9 +31,11 @@ extension ReportPage {
             out += "<tr>" + Self.cells(row) + "</tr>\n"
         }
         out += "</tbody></table></div>\n"
-        var notes = ["Ranked by \(HTML.escape(MetricTitle.of(result.metric))) (task: \(HTML.escape(result.task.rawValue)))"
-            + (result.models.first.map { ", N = \($0.diagnostics.samples)" } ?? "") + "; higher scores are better for every metric"
-            + (metrics.count > 1 ? "; each metric's own rank in parentheses" : "") + ". Highlighted: each column's best."]
+        var notes = [
+            "Ranked by \(HTML.escape(MetricTitle.of(result.metric))) (task: \(HTML.escape(result.task.rawValue)))"
+                + (result.models.first.map { ", N = \($0.diagnostics.samples)" } ?? "") + "; higher scores are better for every metric"
+                + (metrics.count > 1 ? "; each metric's own rank in parentheses" : "") + ". Highlighted: each column's best."
+        ]
         if truth == nil { notes.append("No fine-tuned accuracy column: ground_truth.json is missing.") }
         if !result.labelWarnings.isEmpty { notes.append("Labels: " + HTML.escape(result.labelWarnings.joined(separator: "; "))) }
         for model in result.models where !model.diagnostics.warnings.isEmpty {
@@ -55,9 +57,10 @@ extension ReportPage {
         var charts = [String]()
         for metric in ranking.metrics {
             let tau = metric.weightedTau.map { NumberText.fixed($0, decimals: 3) } ?? "n/a"
-            var chart = ScatterChart(title: "\(MetricTitle.of(metric.name)) · weighted τ = \(tau)",
-                                     xTitle: "\(MetricTitle.of(metric.name)) score", yTitle: truthColumn,
-                                     points: metric.pairs.map { ScatterChart.Point(label: $0.model, x: $0.score, y: $0.truth) })
+            var chart = ScatterChart(
+                title: "\(MetricTitle.of(metric.name)) · weighted τ = \(tau)",
+                xTitle: "\(MetricTitle.of(metric.name)) score", yTitle: truthColumn,
+                points: metric.pairs.map { ScatterChart.Point(label: $0.model, x: $0.score, y: $0.truth) })
             chart.width = 390
             chart.height = 300
             if fraction { chart.yUnit = 100 }
@@ -67,15 +70,20 @@ extension ReportPage {
             }
             charts.append("<figure>" + chart.rendered(id: ids.id("chart-scatter", metric.name)) + "</figure>")
         }
-        return section("scatter", "<div class=\"grid\">\n" + charts.joined(separator: "\n") + "\n</div>",
-                       lead: "Each point is a model. A good metric puts the points on a rising line, above all at the top right (the models one would pick). The dashed line is the least-squares fit.")
+        return section(
+            "scatter", "<div class=\"grid\">\n" + charts.joined(separator: "\n") + "\n</div>",
+            lead:
+                "Each point is a model. A good metric puts the points on a rising line, above all at the top right (the models one would pick). The dashed line is the least-squares fit."
+        )
     }
 
     /// Weighted tau of every metric (and every baseline of evaluation.json), best first.
     mutating func tauSection() -> String {
         let entries = RankingAnalysis.tauEntries(ranking: run.ranking, analysis: ranking, evaluation: run.evaluation)
         guard run.evaluation != nil || (ranking != nil && run.groundTruth != nil), !entries.isEmpty else {
-            return section("tau", Self.notRun("evaluation (evaluation.json is missing, and the ranking and ground truth it could be computed from are incomplete)"))
+            return section(
+                "tau",
+                Self.notRun("evaluation (evaluation.json is missing, and the ranking and ground truth it could be computed from are incomplete)"))
         }
         var chart = BarChart(
             title: "Weighted Kendall τ between score and fine-tuned accuracy",
@@ -84,11 +92,15 @@ extension ReportPage {
                 // evaluation.json's bootstrap interval of weighted tau, when it has one.
                 let bootstrap = run.evaluationUncertainty?[e.name]?.weightedTau
                 let interval = bootstrap.flatMap { b in b.lower.flatMap { lo in b.upper.map { hi in (lower: lo, upper: hi) } } }
-                let intervalText = interval.map { ", \(Int((bootstrap!.level * 100).rounded()))% interval [\(NumberText.fixed($0.lower, decimals: 4)), \(NumberText.fixed($0.upper, decimals: 4))]" } ?? ""
-                return BarChart.Bar(label: MetricTitle.of(e.name) + (e.baseline ? " (baseline)" : ""), value: e.tau,
-                                    color: e.baseline ? Palette.neutral : nil,
-                                    tooltip: "\(e.name): weighted τ = \(e.tau.map { NumberText.fixed($0, decimals: 4) } ?? "undefined")" + intervalText,
-                                    interval: interval)
+                let intervalText =
+                    interval.map {
+                        ", \(Int((bootstrap!.level * 100).rounded()))% interval [\(NumberText.fixed($0.lower, decimals: 4)), \(NumberText.fixed($0.upper, decimals: 4))]"
+                    } ?? ""
+                return BarChart.Bar(
+                    label: MetricTitle.of(e.name) + (e.baseline ? " (baseline)" : ""), value: e.tau,
+                    color: e.baseline ? Palette.neutral : nil,
+                    tooltip: "\(e.name): weighted τ = \(e.tau.map { NumberText.fixed($0, decimals: 4) } ?? "undefined")" + intervalText,
+                    interval: interval)
             },
             fixedDomain: -1...1)
         chart.width = 1000
@@ -102,10 +114,13 @@ extension ReportPage {
         let source = run.evaluation != nil ? "evaluation.json (hubminer evaluate)" : "ranking.json and ground_truth.json"
         var intervals = ""
         if let any = run.evaluationUncertainty?.values.first(where: { $0.weightedTau.lower != nil }) {
-            intervals = " Error bars: \(Int((any.weightedTau.level * 100).rounded()))% bootstrap percentile intervals of weighted τ over \(any.weightedTau.resamples) resampled model pools."
+            intervals =
+                " Error bars: \(Int((any.weightedTau.level * 100).rounded()))% bootstrap percentile intervals of weighted τ over \(any.weightedTau.resamples) resampled model pools."
         }
-        return section("tau", "<figure>" + chart.rendered(id: "chart-tau") + "</figure>\n"
-                       + "<p class=\"note\">From \(HTML.escape(source)).\(intervals) Weighted τ (Vigna's hyperbolic weighting, as scipy's weightedtau) counts agreement near the top of the ranking more than agreement among the weak models.</p>",
-                       lead: "How well each metric's ranking matches the ranking by fine-tuned accuracy.")
+        return section(
+            "tau",
+            "<figure>" + chart.rendered(id: "chart-tau") + "</figure>\n"
+                + "<p class=\"note\">From \(HTML.escape(source)).\(intervals) Weighted τ (Vigna's hyperbolic weighting, as scipy's weightedtau) counts agreement near the top of the ranking more than agreement among the weak models.</p>",
+            lead: "How well each metric's ranking matches the ranking by fine-tuned accuracy.")
     }
 }

@@ -20,7 +20,8 @@ extension ReportPage {
         if !configs.isEmpty {
             out += "<h3>Tuning configurations</h3>\n"
             for (method, seed, config) in configs.sorted(by: { $0.0 < $1.0 }) {
-                out += "<details><summary>\(HTML.escape(method)) (seed-\(seed)/config.json)</summary>\n<pre>\(HTML.escape(config.prettyPrinted()))</pre></details>\n"
+                out +=
+                    "<details><summary>\(HTML.escape(method)) (seed-\(seed)/config.json)</summary>\n<pre>\(HTML.escape(config.prettyPrinted()))</pre></details>\n"
             }
         }
         return section("configuration", out)
@@ -32,26 +33,34 @@ extension ReportPage {
         if let timings = run.run?.timings, !timings.isEmpty {
             let total = timings.map(\.seconds).filter(\.isFinite).reduce(0, +)
             let longest = timings.map(\.seconds).filter(\.isFinite).max() ?? 0
-            out += "<div class=\"table-wrap\"><table class=\"data\" id=\"table-timings\">\n<thead><tr><th class=\"text\">stage</th>"
+            out +=
+                "<div class=\"table-wrap\"><table class=\"data\" id=\"table-timings\">\n<thead><tr><th class=\"text\">stage</th>"
                 + "<th>time</th><th>share</th><th class=\"text bar-cell\"></th></tr></thead>\n<tbody>\n"
             for t in timings {
                 let share = total > 0 && t.seconds.isFinite ? t.seconds / total : 0
                 // Bars scale to the longest stage so short stages stay visible.
                 let width = longest > 0 && t.seconds.isFinite ? max(0, t.seconds / longest * 100) : 0
-                out += "<tr>" + Self.cells([
-                    (HTML.escape(t.stage), true, false), (Self.seconds(t.seconds), false, false),
-                    (NumberText.fixed(share * 100, decimals: 1) + " %", false, false),
-                    ("<span style=\"width: \(NumberText.fixed(width, decimals: 1))%\"></span>", true, false),
-                ]) + "</tr>\n"
+                out +=
+                    "<tr>"
+                    + Self.cells([
+                        (HTML.escape(t.stage), true, false), (Self.seconds(t.seconds), false, false),
+                        (NumberText.fixed(share * 100, decimals: 1) + " %", false, false),
+                        ("<span style=\"width: \(NumberText.fixed(width, decimals: 1))%\"></span>", true, false),
+                    ]) + "</tr>\n"
             }
-            out += "<tr>" + Self.cells([("<b>total</b>", true, false), ("<b>\(Self.seconds(total))</b>", false, false),
-                                         ("", false, false), ("", true, false)]) + "</tr>\n</tbody></table></div>\n"
+            out +=
+                "<tr>"
+                + Self.cells([
+                    ("<b>total</b>", true, false), ("<b>\(Self.seconds(total))</b>", false, false),
+                    ("", false, false), ("", true, false),
+                ]) + "</tr>\n</tbody></table></div>\n"
         } else {
             out += Self.notRun(run.run == nil ? "run description (run.json is missing)" : "stage timings (run.json has no timings)") + "\n"
         }
         let tuned = tuning.filter { $0.seconds != nil }
         if !tuned.isEmpty {
-            out += "<p class=\"note\">One tuning run takes on average: "
+            out +=
+                "<p class=\"note\">One tuning run takes on average: "
                 + tuned.map { "\(HTML.escape($0.method)) \(Self.seconds($0.seconds!.mean))" }.joined(separator: ", ") + ".</p>"
         }
         return section("timings", out)

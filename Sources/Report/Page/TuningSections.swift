@@ -7,11 +7,12 @@ extension ReportPage {
         var out = ""
         let withCurves = tuning.filter { !$0.valTop1.isEmpty }
         if withCurves.count > 1 {
-            var all = LineChart(title: "Validation top-1 by method (mean over seeds, band = min–max)", xTitle: "epoch",
-                                yTitle: "val top-1 (%)",
-                                series: withCurves.enumerated().map { i, t in
-                                    LineChart.Series(name: t.method, samples: t.valTop1, color: Palette.color(i), dash: Palette.dash(i))
-                                })
+            var all = LineChart(
+                title: "Validation top-1 by method (mean over seeds, band = min–max)", xTitle: "epoch",
+                yTitle: "val top-1 (%)",
+                series: withCurves.enumerated().map { i, t in
+                    LineChart.Series(name: t.method, samples: t.valTop1, color: Palette.color(i), dash: Palette.dash(i))
+                })
             all.width = 1180
             all.height = 340
             all.markers = true
@@ -23,30 +24,41 @@ extension ReportPage {
             out += "<div class=\"method\" id=\"\(ids.id("method", t.method))\">\n<h3>\(HTML.escape(t.method))</h3>\n"
             var facts = ["\(t.seeds) seed\(t.seeds == 1 ? "" : "s")", "\(t.finished.count) finished"]
             if !t.termWeights.isEmpty {
-                facts.append("loss = " + t.termWeights.keys.sorted().map { "\(NumberText.compact(t.termWeights[$0]!))·\($0)" }.joined(separator: " + "))
+                facts.append(
+                    "loss = " + t.termWeights.keys.sorted().map { "\(NumberText.compact(t.termWeights[$0]!))·\($0)" }.joined(separator: " + "))
             }
-            if t.incompleteLogs > 0 { facts.append("\(t.incompleteLogs) log\(t.incompleteLogs == 1 ? "" : "s") still being written (last line left out)") }
+            if t.incompleteLogs > 0 {
+                facts.append("\(t.incompleteLogs) log\(t.incompleteLogs == 1 ? "" : "s") still being written (last line left out)")
+            }
             out += "<p class=\"weights\">\(HTML.escape(facts.joined(separator: " · ")))</p>\n"
             guard !t.lossCurves.isEmpty || !t.valTop1.isEmpty else {
                 out += Self.notRun("training log (no log.jsonl with step or epoch events)") + "\n</div>\n"
                 continue
             }
-            var loss = LineChart(title: "\(t.method): loss terms (unweighted)", xTitle: t.lossByIteration ? "iteration" : "epoch",
-                                 yTitle: "loss",
-                                 series: t.lossCurves.enumerated().map { i, c in
-                                     LineChart.Series(name: c.term, samples: c.samples, color: Palette.color(i), dash: Palette.dash(i))
-                                 })
+            var loss = LineChart(
+                title: "\(t.method): loss terms (unweighted)", xTitle: t.lossByIteration ? "iteration" : "epoch",
+                yTitle: "loss",
+                series: t.lossCurves.enumerated().map { i, c in
+                    LineChart.Series(name: c.term, samples: c.samples, color: Palette.color(i), dash: Palette.dash(i))
+                })
             loss.width = 580
             loss.markers = !t.lossByIteration
-            var accuracy = LineChart(title: "\(t.method): top-1 per epoch", xTitle: "epoch", yTitle: "top-1 (%)",
-                                     series: [LineChart.Series(name: "validation", samples: t.valTop1, color: Palette.color(0))]
-                                         + (t.trainTop1.isEmpty ? [] : [LineChart.Series(name: "train", samples: t.trainTop1,
-                                                                                            color: Palette.color(1), dash: "6 3")]))
+            var accuracy = LineChart(
+                title: "\(t.method): top-1 per epoch", xTitle: "epoch", yTitle: "top-1 (%)",
+                series: [LineChart.Series(name: "validation", samples: t.valTop1, color: Palette.color(0))]
+                    + (t.trainTop1.isEmpty
+                        ? []
+                        : [
+                            LineChart.Series(
+                                name: "train", samples: t.trainTop1,
+                                color: Palette.color(1), dash: "6 3")
+                        ]))
             accuracy.width = 580
             accuracy.markers = true
             accuracy.yUnit = 100
             accuracy.tooltip = Self.accuracyTooltip
-            out += "<div class=\"grid two\">\n<figure>" + loss.rendered(id: ids.id("chart-loss", t.method)) + "</figure>\n<figure>"
+            out +=
+                "<div class=\"grid two\">\n<figure>" + loss.rendered(id: ids.id("chart-loss", t.method)) + "</figure>\n<figure>"
                 + accuracy.rendered(id: ids.id("chart-acc", t.method)) + "</figure>\n</div>\n</div>\n"
         }
         return section("training", out, lead: "Lines are means over seeds; the shaded band spans the lowest to the highest seed.")
@@ -67,7 +79,8 @@ extension ReportPage {
         let bestBest = best(tuning.map { $0.bestTop1?.mean }), bestLast = best(tuning.map { $0.lastTop1?.mean })
         let bestTop5 = best(tuning.map { $0.bestTop5?.mean })
         let showTop5 = tuning.contains { $0.bestTop5 != nil }
-        var out = "<div class=\"table-wrap\"><table class=\"data\" id=\"table-accuracy\">\n<thead><tr><th class=\"text\">method</th>"
+        var out =
+            "<div class=\"table-wrap\"><table class=\"data\" id=\"table-accuracy\">\n<thead><tr><th class=\"text\">method</th>"
             + "<th>seeds</th><th>best top-1 (%)</th><th>last top-1 (%)</th>" + (showTop5 ? "<th>best top-5 (%)</th>" : "")
             + "<th>best epoch</th><th>vs \(HTML.escape(options.baselineMethod)) (points)</th><th>time per run</th></tr></thead>\n<tbody>\n"
         for t in tuning {
@@ -75,7 +88,9 @@ extension ReportPage {
             if let baseline, let mean = t.bestTop1?.mean, t.method != options.baselineMethod {
                 let d = (mean - baseline) * 100
                 gain = "<span class=\"\(d >= 0 ? "good" : "bad")\">\(d >= 0 ? "+" : "−")\(NumberText.fixed(abs(d), decimals: 2))</span>"
-            } else { gain = "–" }
+            } else {
+                gain = "–"
+            }
             var row: [(text: String, isText: Bool, best: Bool)] = [
                 (HTML.escape(t.method), true, false),
                 ("\(t.finished.count)" + (t.finished.count < t.seeds ? " of \(t.seeds)" : ""), false, false),
@@ -88,7 +103,8 @@ extension ReportPage {
             row.append((t.seconds.map { Self.seconds($0.mean) } ?? "–", false, false))
             out += "<tr>" + Self.cells(row) + "</tr>\n"
         }
-        out += "</tbody></table></div>\n<p class=\"note\">Mean ± sample standard deviation (n − 1) over the finished seeds; "
+        out +=
+            "</tbody></table></div>\n<p class=\"note\">Mean ± sample standard deviation (n − 1) over the finished seeds; "
             + "“best” is the epoch with the highest validation top-1, “last” the final epoch. Highlighted: each column's best.</p>"
         let unfinished = run.tuning.flatMap { m in m.seeds.filter { $0.result == nil }.map { "\(m.method)/seed-\($0.seed)" } }
         if !unfinished.isEmpty {

@@ -41,8 +41,9 @@ struct FieldReader {
         self.line = line
         self.path = path
         guard case .object(let members) = value else {
-            throw RunDirectoryError.field(file: file, line: line, field: path.isEmpty ? "(top level)" : path,
-                                          expected: "an object", found: value.kind)
+            throw RunDirectoryError.field(
+                file: file, line: line, field: path.isEmpty ? "(top level)" : path,
+                expected: "an object", found: value.kind)
         }
         self.members = members
     }

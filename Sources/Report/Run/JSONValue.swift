@@ -17,13 +17,21 @@ public indirect enum JSONValue: Sendable, Equatable, Decodable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Int64.self) { self = .integer(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
     }
 
     /// Parses one JSON document.
@@ -66,9 +74,10 @@ public indirect enum JSONValue: Sendable, Equatable, Decodable {
             return "[\n" + items.map { inner + $0.prettyPrinted(indent: inner) }.joined(separator: ",\n") + "\n\(indent)]"
         case .object(let members):
             guard !members.isEmpty else { return "{}" }
-            return "{\n" + members.keys.sorted().map { key in
-                inner + jsonString(key) + ": " + members[key]!.prettyPrinted(indent: inner)
-            }.joined(separator: ",\n") + "\n\(indent)}"
+            return "{\n"
+                + members.keys.sorted().map { key in
+                    inner + jsonString(key) + ": " + members[key]!.prettyPrinted(indent: inner)
+                }.joined(separator: ",\n") + "\n\(indent)}"
         }
     }
 

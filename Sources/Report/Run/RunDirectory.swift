@@ -18,8 +18,10 @@ public struct RunDirectory: Sendable {
     /// By method name.
     public var tuning: [TuningMethodRuns]
 
-    public init(path: String, run: RunInfo? = nil, ranking: RankingResult? = nil, groundTruth: GroundTruth? = nil,
-                evaluation: [String: RankingQuality]? = nil, tuning: [TuningMethodRuns] = []) {
+    public init(
+        path: String, run: RunInfo? = nil, ranking: RankingResult? = nil, groundTruth: GroundTruth? = nil,
+        evaluation: [String: RankingQuality]? = nil, tuning: [TuningMethodRuns] = []
+    ) {
         self.path = path
         self.run = run
         self.ranking = ranking
@@ -116,8 +118,9 @@ struct RunFileReader {
         case let .valueNotFound(type, context):
             return .field(file: file, line: nil, field: path(context.codingPath), expected: describe(type), found: "null")
         case let .dataCorrupted(context):
-            return .field(file: file, line: nil, field: path(context.codingPath), expected: "a valid value",
-                          found: "an invalid one (\(context.debugDescription))")
+            return .field(
+                file: file, line: nil, field: path(context.codingPath), expected: "a valid value",
+                found: "an invalid one (\(context.debugDescription))")
         @unknown default:
             return .invalidJSON(file: file, line: nil, reason: "\(error)")
         }
@@ -141,7 +144,10 @@ struct RunFileReader {
     static func reason(_ error: any Error) -> String {
         if case let DecodingError.dataCorrupted(context) = error {
             if let underlying = context.underlyingError as NSError?,
-               let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
+                let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String
+            {
+                return detail
+            }
             return context.debugDescription
         }
         return "\(error)"
@@ -158,12 +164,15 @@ struct RunFileReader {
                 guard name.hasPrefix("seed-"), let n = Int(name.dropFirst(5)) else { return nil }
                 return (n, name)
             }.sorted { $0.0 < $1.0 }
-            return TuningMethodRuns(method: method, seeds: try seeds.map { seed, name in
-                let dir = "tuning/\(method)/\(name)"
-                let config = try data("\(dir)/config.json").map { try parse($0, file: display("\(dir)/config.json"), line: nil) }
-                return TuningSeedRun(seed: seed, config: config, log: try log("\(dir)/log.jsonl"),
-                                     result: try object("\(dir)/result.json").map(TuningResult.init))
-            })
+            return TuningMethodRuns(
+                method: method,
+                seeds: try seeds.map { seed, name in
+                    let dir = "tuning/\(method)/\(name)"
+                    let config = try data("\(dir)/config.json").map { try parse($0, file: display("\(dir)/config.json"), line: nil) }
+                    return TuningSeedRun(
+                        seed: seed, config: config, log: try log("\(dir)/log.jsonl"),
+                        result: try object("\(dir)/result.json").map(TuningResult.init))
+                })
         }
     }
 

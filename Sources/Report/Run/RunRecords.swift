@@ -18,7 +18,8 @@ public struct RunInfo: Sendable, Equatable {
         hub = try r.optionalString("hub")
         task = try r.optionalString("task")
         config = r.optional("config")
-        if let config, case .object = config {} else if let config {
+        if let config, case .object = config {
+        } else if let config {
             throw r.error("config", expected: "an object", found: config)
         }
         timings = try r.objects("timings", required: false).map {

@@ -24,9 +24,11 @@ public struct DemoSummary: Sendable {
     public var tuning: [MethodAccuracy]
     public var timings: [(stage: String, seconds: Double)]
 
-    public init(runDirectory: URL, report: URL, ranking: RankingResult, groundTruth: [String: Double],
-                evaluation: [String: RankingQuality], student: String, teachers: [String], tuning: [MethodAccuracy],
-                timings: [(stage: String, seconds: Double)]) {
+    public init(
+        runDirectory: URL, report: URL, ranking: RankingResult, groundTruth: [String: Double],
+        evaluation: [String: RankingQuality], student: String, teachers: [String], tuning: [MethodAccuracy],
+        timings: [(stage: String, seconds: Double)]
+    ) {
         self.runDirectory = runDirectory
         self.report = report
         self.ranking = ranking
@@ -65,10 +67,12 @@ public enum DemoSummaryRenderer {
             let gain = baseline.map { String(format: "%+.3f", mean(m.best) - $0) } ?? "-"
             tuning.append([m.method, spread(m.best), spread(m.last), m.method == "finetune" ? "" : gain])
         }
-        out += "\nTuning \(s.student) (teachers: \(s.teachers.joined(separator: ", "))), mean ± std over \(s.tuning.first?.best.count ?? 0) seed(s):\n"
+        out +=
+            "\nTuning \(s.student) (teachers: \(s.teachers.joined(separator: ", "))), mean ± std over \(s.tuning.first?.best.count ?? 0) seed(s):\n"
         out += tuning.rendered() + "\n"
         let total = s.timings.reduce(0) { $0 + $1.seconds }
-        out += "\n" + s.timings.map { "\($0.stage) \(String(format: "%.1f", $0.seconds)) s" }.joined(separator: ", ")
+        out +=
+            "\n" + s.timings.map { "\($0.stage) \(String(format: "%.1f", $0.seconds)) s" }.joined(separator: ", ")
             + String(format: "; total %.1f s\n", total)
         out += "Report: \(s.report.path)\n"
         return out

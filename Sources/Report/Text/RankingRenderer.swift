@@ -35,7 +35,8 @@ public enum RankingRenderer {
             row += ["\(m.diagnostics.dimension)", String(format: "%.3f", m.seconds), summarize(m.diagnostics)]
             table.append(row)
         }
-        var out = "task: \(result.task.rawValue), ranked by \(title(result.metric)), \(result.models.count) model\(result.models.count == 1 ? "" : "s")"
+        var out =
+            "task: \(result.task.rawValue), ranked by \(title(result.metric)), \(result.models.count) model\(result.models.count == 1 ? "" : "s")"
         if let n = result.models.first?.diagnostics.samples { out += ", N = \(n)" }
         out += "\n\n" + table.rendered()
         if !result.labelWarnings.isEmpty {
@@ -57,8 +58,10 @@ public enum RankingRenderer {
     static func summarize(_ d: ModelDiagnostics) -> String {
         var parts = [String]()
         if let logme = d.logme {
-            for (status, label) in [("not_converged", "not converged"), ("interpolates", "exact fit"),
-                                    ("zero_ratio_limit", "limit a/b->0"), ("no_signal", "no signal")] {
+            for (status, label) in [
+                ("not_converged", "not converged"), ("interpolates", "exact fit"),
+                ("zero_ratio_limit", "limit a/b->0"), ("no_signal", "no signal"),
+            ] {
                 if let c = logme.statuses[status] { parts.append("\(c) \(label)") }
             }
         }
@@ -83,11 +86,16 @@ public enum RankingRenderer {
         for m in result.models {
             var row = [String(m.rank), CSVField.escape(m.name), String(m.score)]
             for metric in result.metricNames {
-                if let s = m.metrics[metric] { row += [String(s.score), String(s.rank), String(format: "%.6f", s.seconds)] }
-                else { row += ["", "", ""] }
+                if let s = m.metrics[metric] {
+                    row += [String(s.score), String(s.rank), String(format: "%.6f", s.seconds)]
+                } else {
+                    row += ["", "", ""]
+                }
             }
-            row += [String(m.diagnostics.dimension), String(m.diagnostics.samples), String(format: "%.6f", m.seconds),
-                    CSVField.escape(m.diagnostics.warnings.joined(separator: "; "))]
+            row += [
+                String(m.diagnostics.dimension), String(m.diagnostics.samples), String(format: "%.6f", m.seconds),
+                CSVField.escape(m.diagnostics.warnings.joined(separator: "; ")),
+            ]
             lines.append(row.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

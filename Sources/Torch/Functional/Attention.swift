@@ -9,8 +9,10 @@ extension Functional {
     ///   may attend; or a float tensor added to the scores.
     /// - isCausal: query i attends to keys 0...i only (with no mask).
     /// - scale: nil means 1/√E.
-    public static func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, mask: Tensor? = nil,
-                                                 isCausal: Bool = false, scale: Double? = nil) throws -> Tensor {
+    public static func scaledDotProductAttention(
+        query: Tensor, key: Tensor, value: Tensor, mask: Tensor? = nil,
+        isCausal: Bool = false, scale: Double? = nil
+    ) throws -> Tensor {
         try query.withHandle { q in
             try key.withHandle { k in
                 try value.withHandle { v in

@@ -35,8 +35,10 @@ public enum Functional {
     }
 
     /// 2-D convolution of (N, C, H, W) input with (out, C/groups, kH, kW) weights.
-    public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Size2 = 1,
-                              padding: Size2 = 0, dilation: Size2 = 1, groups: Int = 1) throws -> Tensor {
+    public static func conv2d(
+        _ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Size2 = 1,
+        padding: Size2 = 0, dilation: Size2 = 1, groups: Int = 1
+    ) throws -> Tensor {
         let s = stride.values, p = padding.values, d = dilation.values
         return try x.withHandle { xh in
             try weight.withHandle { wh in
@@ -50,9 +52,11 @@ public enum Functional {
     /// Batch normalisation over dimension 1. In training mode the batch statistics
     /// normalise and the running statistics (if given) are updated in place with
     /// `momentum`; in eval mode the running statistics normalise.
-    public static func batchNorm(_ x: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor? = nil,
-                                 bias: Tensor? = nil, training: Bool, momentum: Double = 0.1,
-                                 eps: Double = 1e-5) throws -> Tensor {
+    public static func batchNorm(
+        _ x: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor? = nil,
+        bias: Tensor? = nil, training: Bool, momentum: Double = 0.1,
+        eps: Double = 1e-5
+    ) throws -> Tensor {
         try x.withHandle { xh in
             try withOptionalHandle(weight) { wh in
                 try withOptionalHandle(bias) { bh in
@@ -70,8 +74,10 @@ public enum Functional {
 
     /// Layer normalisation over the trailing `normalizedShape` dimensions (the same
     /// in training and eval: it keeps no running statistics).
-    public static func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
-                                 eps: Double = 1e-5) throws -> Tensor {
+    public static func layerNorm(
+        _ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
+        eps: Double = 1e-5
+    ) throws -> Tensor {
         let shape = normalizedShape.map { Int64($0) }
         return try x.withHandle { xh in
             try withOptionalHandle(weight) { wh in
@@ -90,15 +96,19 @@ public enum Functional {
     }
 
     /// Max pooling; `stride` defaults to the kernel size, as in PyTorch.
-    public static func maxPool2d(_ x: Tensor, kernelSize: Size2, stride: Size2? = nil, padding: Size2 = 0,
-                                 ceilMode: Bool = false) throws -> Tensor {
+    public static func maxPool2d(
+        _ x: Tensor, kernelSize: Size2, stride: Size2? = nil, padding: Size2 = 0,
+        ceilMode: Bool = false
+    ) throws -> Tensor {
         let k = kernelSize.values, s = (stride ?? kernelSize).values, p = padding.values
         return try x.derive("maxPool2d") { ht_nn_max_pool2d($0, k, s, p, ceilMode ? 1 : 0, $1) }
     }
 
     /// Average pooling; `stride` defaults to the kernel size.
-    public static func avgPool2d(_ x: Tensor, kernelSize: Size2, stride: Size2? = nil, padding: Size2 = 0,
-                                 ceilMode: Bool = false, countIncludePad: Bool = true) throws -> Tensor {
+    public static func avgPool2d(
+        _ x: Tensor, kernelSize: Size2, stride: Size2? = nil, padding: Size2 = 0,
+        ceilMode: Bool = false, countIncludePad: Bool = true
+    ) throws -> Tensor {
         let k = kernelSize.values, s = (stride ?? kernelSize).values, p = padding.values
         return try x.derive("avgPool2d") {
             ht_nn_avg_pool2d($0, k, s, p, ceilMode ? 1 : 0, countIncludePad ? 1 : 0, $1)
@@ -130,8 +140,10 @@ public enum Functional {
     }
 
     /// Row-wise p-norm distance ‖a - b + eps‖ₚ (`torch.nn.functional.pairwise_distance`).
-    public static func pairwiseDistance(_ a: Tensor, _ b: Tensor, p: Double = 2, eps: Double = 1e-6,
-                                        keepDim: Bool = false) throws -> Tensor {
+    public static func pairwiseDistance(
+        _ a: Tensor, _ b: Tensor, p: Double = 2, eps: Double = 1e-6,
+        keepDim: Bool = false
+    ) throws -> Tensor {
         try a.withHandle { ah in
             try b.withHandle { bh in
                 try Tensor.make("pairwiseDistance") { ht_nn_pairwise_distance(ah, bh, p, eps, keepDim ? 1 : 0, $0) }

@@ -25,9 +25,11 @@ public enum Loss {
     /// Cross-entropy of unnormalised `logits` (N, C[, ...]) against `targets`: int64
     /// class indices (N[, ...]) or class probabilities shaped like `logits`.
     /// `labelSmoothing` mixes the targets with the uniform distribution.
-    public static func crossEntropy(_ logits: Tensor, _ targets: Tensor, weight: Tensor? = nil,
-                                    reduction: Reduction = .mean, ignoreIndex: Int = -100,
-                                    labelSmoothing: Double = 0) throws -> Tensor {
+    public static func crossEntropy(
+        _ logits: Tensor, _ targets: Tensor, weight: Tensor? = nil,
+        reduction: Reduction = .mean, ignoreIndex: Int = -100,
+        labelSmoothing: Double = 0
+    ) throws -> Tensor {
         try logits.withHandle { lh in
             try targets.withHandle { th in
                 try withOptionalHandle(weight) { wh in
@@ -40,8 +42,10 @@ public enum Loss {
     }
 
     /// Negative log-likelihood of log-probabilities against int64 class indices.
-    public static func nll(_ logProbs: Tensor, _ targets: Tensor, weight: Tensor? = nil,
-                           reduction: Reduction = .mean, ignoreIndex: Int = -100) throws -> Tensor {
+    public static func nll(
+        _ logProbs: Tensor, _ targets: Tensor, weight: Tensor? = nil,
+        reduction: Reduction = .mean, ignoreIndex: Int = -100
+    ) throws -> Tensor {
         try logProbs.withHandle { lh in
             try targets.withHandle { th in
                 try withOptionalHandle(weight) { wh in
@@ -62,16 +66,20 @@ public enum Loss {
     }
 
     /// Huber-style loss: quadratic below `beta`, linear above.
-    public static func smoothL1(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean,
-                                beta: Double = 1) throws -> Tensor {
+    public static func smoothL1(
+        _ input: Tensor, _ target: Tensor, reduction: Reduction = .mean,
+        beta: Double = 1
+    ) throws -> Tensor {
         try pair(input, target, "smoothL1") { ht_loss_smooth_l1($0, $1, reduction.code, beta, $2) }
     }
 
     /// KL(target ‖ input) with `input` as log-probabilities (the student's
     /// `logSoftmax`) and `target` as probabilities, or log-probabilities when
     /// `logTarget` (as `torch.nn.functional.kl_div`).
-    public static func klDivergence(_ input: Tensor, _ target: Tensor, reduction: KLReduction = .batchMean,
-                                    logTarget: Bool = false) throws -> Tensor {
+    public static func klDivergence(
+        _ input: Tensor, _ target: Tensor, reduction: KLReduction = .batchMean,
+        logTarget: Bool = false
+    ) throws -> Tensor {
         let code: Int32
         switch reduction {
         case .none: code = Int32(HT_REDUCTION_NONE)
@@ -86,8 +94,10 @@ public enum Loss {
     }
 
     /// Binary cross-entropy of logits against targets in [0, 1].
-    public static func binaryCrossEntropyWithLogits(_ logits: Tensor, _ targets: Tensor,
-                                                    reduction: Reduction = .mean) throws -> Tensor {
+    public static func binaryCrossEntropyWithLogits(
+        _ logits: Tensor, _ targets: Tensor,
+        reduction: Reduction = .mean
+    ) throws -> Tensor {
         try pair(logits, targets, "binaryCrossEntropyWithLogits") { ht_loss_bce_with_logits($0, $1, reduction.code, $2) }
     }
 

@@ -17,9 +17,11 @@ public final class Adam: Optimizer {
         /// AdamW: decay the weights directly instead of adding to the gradient.
         public var decoupledWeightDecay: Bool
 
-        public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8,
-                    weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false,
-                    decoupledWeightDecay: Bool = false) {
+        public init(
+            learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8,
+            weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false,
+            decoupledWeightDecay: Bool = false
+        ) {
             self.learningRate = learningRate
             self.beta1 = beta1
             self.beta2 = beta2
@@ -31,10 +33,13 @@ public final class Adam: Optimizer {
         }
 
         /// `torch.optim.AdamW`'s defaults (weight decay 0.01).
-        public static func adamW(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
-                                 eps: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false) -> Options {
-            Options(learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
-                    amsgrad: amsgrad, decoupledWeightDecay: true)
+        public static func adamW(
+            learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
+            eps: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false
+        ) -> Options {
+            Options(
+                learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
+                amsgrad: amsgrad, decoupledWeightDecay: true)
         }
     }
 
@@ -52,7 +57,8 @@ public final class Adam: Optimizer {
 
     public init(_ groups: [ParameterGroup], options: Options = Options()) throws {
         guard options.learningRate >= 0, options.eps >= 0,
-              (0..<1).contains(options.beta1), (0..<1).contains(options.beta2) else {
+            (0..<1).contains(options.beta1), (0..<1).contains(options.beta2)
+        else {
             throw TorchError.invalidArgument(operation: "Adam", message: "invalid hyperparameters \(options)")
         }
         self.options = options
@@ -82,10 +88,12 @@ public final class Adam: Optimizer {
                 let step = slot.step + 1
                 try withExtendedLifetime(slot.maxExpAvgSq) {
                     try withHandles([p, grad, m, v]) { h in
-                        try check("\(kind).step", ht_optim_adam_update(
-                            h[0], h[1], h[2], h[3], slot.maxExpAvgSq?.handle, Int64(step), group.learningRate,
-                            options.beta1, options.beta2, options.eps, group.weightDecay, options.amsgrad ? 1 : 0,
-                            options.decoupledWeightDecay ? 1 : 0, options.maximize ? 1 : 0))
+                        try check(
+                            "\(kind).step",
+                            ht_optim_adam_update(
+                                h[0], h[1], h[2], h[3], slot.maxExpAvgSq?.handle, Int64(step), group.learningRate,
+                                options.beta1, options.beta2, options.eps, group.weightDecay, options.amsgrad ? 1 : 0,
+                                options.decoupledWeightDecay ? 1 : 0, options.maximize ? 1 : 0))
                     }
                 }
                 slot.step = step
@@ -103,9 +111,10 @@ public final class Adam: Optimizer {
                 if let t = slot.maxExpAvgSq { copies["\(gi).\(pi).max_exp_avg_sq"] = try t.clone() }
             }
         }
-        return OptimizerState(kind: kind, learningRates: groups.map(\.learningRate),
-                              initialLearningRates: groups.map(\.initialLearningRate),
-                              stepCounts: slots.map { $0.map(\.step) }, buffers: copies)
+        return OptimizerState(
+            kind: kind, learningRates: groups.map(\.learningRate),
+            initialLearningRates: groups.map(\.initialLearningRate),
+            stepCounts: slots.map { $0.map(\.step) }, buffers: copies)
     }
 
     public func load(_ state: OptimizerState) throws {

@@ -63,8 +63,9 @@ public struct OptimizerState {
     /// tensor holds the metadata as UTF-8 JSON (uint8) and the rest the buffers.
     public func save(to path: String) throws {
         let keys = buffers.keys.sorted()
-        let metadata = Metadata(kind: kind, learningRates: learningRates, initialLearningRates: initialLearningRates,
-                                stepCounts: stepCounts, keys: keys)
+        let metadata = Metadata(
+            kind: kind, learningRates: learningRates, initialLearningRates: initialLearningRates,
+            stepCounts: stepCounts, keys: keys)
         let json = try JSONEncoder().encode(metadata)
         var tensors = [try Tensor([UInt8](json))]
         for key in keys {
@@ -88,14 +89,16 @@ public struct OptimizerState {
             throw TorchError.invalidArgument(operation: "OptimizerState.load", message: "\(path): unreadable metadata (\(error))")
         }
         guard metadata.keys.count == tensors.count - 1 else {
-            throw TorchError.invalidArgument(operation: "OptimizerState.load",
-                                             message: "\(path): \(metadata.keys.count) keys but \(tensors.count - 1) tensors")
+            throw TorchError.invalidArgument(
+                operation: "OptimizerState.load",
+                message: "\(path): \(metadata.keys.count) keys but \(tensors.count - 1) tensors")
         }
         var buffers = [String: Tensor]()
         for (key, tensor) in zip(metadata.keys, tensors.dropFirst()) { buffers[key] = tensor }
-        return OptimizerState(kind: metadata.kind, learningRates: metadata.learningRates,
-                              initialLearningRates: metadata.initialLearningRates,
-                              stepCounts: metadata.stepCounts, buffers: buffers)
+        return OptimizerState(
+            kind: metadata.kind, learningRates: metadata.learningRates,
+            initialLearningRates: metadata.initialLearningRates,
+            stepCounts: metadata.stepCounts, buffers: buffers)
     }
 }
 
@@ -131,9 +134,11 @@ extension Optimizer {
         }
         let counts = groups.map(\.parameters.count)
         guard state.stepCounts.map(\.count) == counts, state.learningRates.count == counts.count,
-              state.initialLearningRates.count == counts.count else {
-            throw TorchError.invalidArgument(operation: "\(kind).load",
-                                             message: "state has groups of sizes \(state.stepCounts.map(\.count)), optimiser has \(counts)")
+            state.initialLearningRates.count == counts.count
+        else {
+            throw TorchError.invalidArgument(
+                operation: "\(kind).load",
+                message: "state has groups of sizes \(state.stepCounts.map(\.count)), optimiser has \(counts)")
         }
     }
 

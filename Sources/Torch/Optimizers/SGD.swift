@@ -16,8 +16,10 @@ public final class SGD: Optimizer {
         public var nesterov: Bool
         public var maximize: Bool
 
-        public init(learningRate: Double, momentum: Double = 0, dampening: Double = 0, weightDecay: Double = 0,
-                    nesterov: Bool = false, maximize: Bool = false) {
+        public init(
+            learningRate: Double, momentum: Double = 0, dampening: Double = 0, weightDecay: Double = 0,
+            nesterov: Bool = false, maximize: Bool = false
+        ) {
             self.learningRate = learningRate
             self.momentum = momentum
             self.dampening = dampening
@@ -61,9 +63,11 @@ public final class SGD: Optimizer {
                 try withExtendedLifetime(existing) {
                     try p.withHandle { ph in
                         try grad.withHandle { gh in
-                            try check("SGD.step", ht_optim_sgd_update(
-                                ph, gh, &buffer, group.learningRate, options.momentum, options.dampening,
-                                group.weightDecay, options.nesterov ? 1 : 0, options.maximize ? 1 : 0))
+                            try check(
+                                "SGD.step",
+                                ht_optim_sgd_update(
+                                    ph, gh, &buffer, group.learningRate, options.momentum, options.dampening,
+                                    group.weightDecay, options.nesterov ? 1 : 0, options.maximize ? 1 : 0))
                         }
                     }
                 }
@@ -79,9 +83,10 @@ public final class SGD: Optimizer {
                 if let b { copies["\(gi).\(pi).momentum_buffer"] = try b.clone() }
             }
         }
-        return OptimizerState(kind: "SGD", learningRates: groups.map(\.learningRate),
-                              initialLearningRates: groups.map(\.initialLearningRate),
-                              stepCounts: buffers.map { $0.map { $0 == nil ? 0 : 1 } }, buffers: copies)
+        return OptimizerState(
+            kind: "SGD", learningRates: groups.map(\.learningRate),
+            initialLearningRates: groups.map(\.initialLearningRate),
+            stepCounts: buffers.map { $0.map { $0 == nil ? 0 : 1 } }, buffers: copies)
     }
 
     public func load(_ state: OptimizerState) throws {

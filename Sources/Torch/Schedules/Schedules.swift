@@ -75,7 +75,8 @@ public struct WarmupSchedule<Main: LearningRateSchedule>: LearningRateSchedule {
         self.main = main
     }
     public func learningRate(at step: Int, initial: Double) -> Double {
-        step < warmup.steps ? warmup.learningRate(at: step, initial: initial)
+        step < warmup.steps
+            ? warmup.learningRate(at: step, initial: initial)
             : main.learningRate(at: step - warmup.steps, initial: initial)
     }
 }

@@ -30,18 +30,22 @@ public struct BTuningOptions: Sendable, Equatable {
         var result = BTuningOptions()
         result.temperature = try options.double("temperature", default: result.temperature)
         guard result.temperature > 0 else {
-            throw TuningError.invalidConfiguration(file: source, field: "method_options.temperature", message: "expected a positive number, got \(result.temperature)")
+            throw TuningError.invalidConfiguration(
+                file: source, field: "method_options.temperature", message: "expected a positive number, got \(result.temperature)")
         }
         result.lambda = try options.double("lambda", default: result.lambda)
         guard result.lambda >= 0 else {
-            throw TuningError.invalidConfiguration(file: source, field: "method_options.lambda", message: "expected a number >= 0, got \(result.lambda)")
+            throw TuningError.invalidConfiguration(
+                file: source, field: "method_options.lambda", message: "expected a number >= 0, got \(result.lambda)")
         }
-        let projection = try options.string("projection", default: result.projection.rawValue,
-                                            allowed: ProjectionChoice.allCases.map(\.rawValue))
+        let projection = try options.string(
+            "projection", default: result.projection.rawValue,
+            allowed: ProjectionChoice.allCases.map(\.rawValue))
         result.projection = ProjectionChoice(rawValue: projection)!
         result.degenerateGrowth = try options.double("degenerate_growth", default: result.degenerateGrowth)
         guard result.degenerateGrowth > 0 else {
-            throw TuningError.invalidConfiguration(file: source, field: "method_options.degenerate_growth", message: "expected a positive number, got \(result.degenerateGrowth)")
+            throw TuningError.invalidConfiguration(
+                file: source, field: "method_options.degenerate_growth", message: "expected a positive number, got \(result.degenerateGrowth)")
         }
         result.teachers = try MethodRequirements.teacherList(options, context)
         if result.teachers.isEmpty {
@@ -69,8 +73,11 @@ enum BTuningBuilder {
             throw TuningError.model(name: context.student.name, message: "LogME on its pre-trained training features failed: \(error)")
         }
         guard student.projection.featureDimension == context.student.featureDimension else {
-            throw TuningError.model(name: context.student.name,
-                                    message: "training features have \(student.projection.featureDimension) columns but the model reports feature dimension \(context.student.featureDimension)")
+            throw TuningError.model(
+                name: context.student.name,
+                message:
+                    "training features have \(student.projection.featureDimension) columns but the model reports feature dimension \(context.student.featureDimension)"
+            )
         }
 
         // Teachers: explicit, or the top k of the LogME ranking.
@@ -85,8 +92,9 @@ enum BTuningBuilder {
             let ranking = TeacherSelection.rank(candidates, keep: k, context: context, targets: targets)
             warnings += ranking.skipped.map { "btuning: \($0)" }
             guard !ranking.selected.isEmpty else {
-                throw TuningError.incompatible(method: context.method,
-                                               message: "no hub model could be scored by LogME: \(ranking.skipped.joined(separator: "; "))")
+                throw TuningError.incompatible(
+                    method: context.method,
+                    message: "no hub model could be scored by LogME: \(ranking.skipped.joined(separator: "; "))")
             }
             if ranking.selected.count < k {
                 warnings.append("btuning: only \(ranking.selected.count) of the \(k) teachers asked for could be scored")
@@ -95,18 +103,22 @@ enum BTuningBuilder {
             teachers = ranking.selected
         }
         let pi = TeacherWeights.softmax(scores: teachers.map(\.score), temperature: options.temperature)
-        notes.append("btuning: teachers and weights pi = softmax(LogME / \(TeacherSelection.format(options.temperature))): "
-                     + zip(teachers, pi).map { "\($0.name) \(TeacherSelection.format($1, digits: 3))" }.joined(separator: ", "))
+        notes.append(
+            "btuning: teachers and weights pi = softmax(LogME / \(TeacherSelection.format(options.temperature))): "
+                + zip(teachers, pi).map { "\($0.name) \(TeacherSelection.format($1, digits: 3))" }.joined(separator: ", "))
 
         // The target Σ pi_k f_k m_kᵀ on the training split, in float64.
         let target64 = try weightedTarget(teachers.map { ($0.features, $0.scored.projection) }, weights: pi)
         guard target64.shape == [context.trainingLabels.count, student.projection.classCount] else {
-            throw TuningError.incompatible(method: context.method, message: "teachers' target has shape \(target64.shape), expected [\(context.trainingLabels.count), \(student.projection.classCount)]")
+            throw TuningError.incompatible(
+                method: context.method,
+                message: "teachers' target has shape \(target64.shape), expected [\(context.trainingLabels.count), \(student.projection.classCount)]")
         }
 
         // Is the frozen projection degenerate?
-        let reach = try ProjectionReach.measure(features: try studentFeatures.toMatrix(), posteriorMean: student.projection.mean,
-                                                target: try target64.toMatrix())
+        let reach = try ProjectionReach.measure(
+            features: try studentFeatures.toMatrix(), posteriorMean: student.projection.mean,
+            target: try target64.toMatrix())
         let degenerate = reach.isDegenerate(growthThreshold: options.degenerateGrowth)
         let projection: BTuningTerm.Projection
         switch options.projection {
@@ -122,20 +134,24 @@ enum BTuningBuilder {
             case .frozen: action = "keeping it frozen as asked (projection: frozen); a learnable projection avoids the blow-up"
             case .learnable: action = "using the learnable projection as asked"
             }
-            warnings.append("btuning: the student's LogME projection m_s is degenerate (\(measured); thresholds: growth \(TeacherSelection.format(options.degenerateGrowth)), unreachable share \(ProjectionReach.unreachableThreshold)): a frozen f_s m_sᵀ can only match the teachers by blowing up the features; \(action)")
+            warnings.append(
+                "btuning: the student's LogME projection m_s is degenerate (\(measured); thresholds: growth \(TeacherSelection.format(options.degenerateGrowth)), unreachable share \(ProjectionReach.unreachableThreshold)): a frozen f_s m_sᵀ can only match the teachers by blowing up the features; \(action)"
+            )
         } else {
             notes.append("btuning: \(measured); projection: \(projection.rawValue)")
         }
 
         // Cache the target when inputs are not augmented; otherwise keep the teachers.
         let cached: Tensor? = context.augmented ? nil : try target64.to(.float32)
-        let live: [BTuningTerm.LiveTeacher] = context.augmented
+        let live: [BTuningTerm.LiveTeacher] =
+            context.augmented
             ? zip(teachers, pi).map { BTuningTerm.LiveTeacher(teacher: Teacher($0.runner), projection: $0.scored.projection, weight: $1) }
             : []
         let featureScale = try studentFeatures.to(.float64).square().sum(dim: 1).mean().sqrt().item()
-        return try BTuningTerm(weight: options.lambda, projection: projection, studentMean: student.projection, featureScale: featureScale,
-                               cachedTarget: cached, liveTeachers: live, teacherNames: teachers.map(\.name),
-                               teacherWeights: pi, reach: reach, notes: notes, warnings: warnings)
+        return try BTuningTerm(
+            weight: options.lambda, projection: projection, studentMean: student.projection, featureScale: featureScale,
+            cachedTarget: cached, liveTeachers: live, teacherNames: teachers.map(\.name),
+            teacherWeights: pi, reach: reach, notes: notes, warnings: warnings)
     }
 
     /// Σ_k weights_k · features_k m_kᵀ, each projection through `PosteriorProjection`, float64 [N, C].

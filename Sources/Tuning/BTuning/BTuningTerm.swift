@@ -41,9 +41,11 @@ public final class BTuningTerm: LossTermNotes {
     /// The degenerate-projection measure on the training split (nil when not measured).
     public let reach: ProjectionReach?
 
-    init(weight: Double, projection: Projection, studentMean: PosteriorProjection, featureScale: Double, cachedTarget: Tensor?,
-         liveTeachers: [LiveTeacher], teacherNames: [String], teacherWeights: [Double],
-         reach: ProjectionReach?, notes: [String], warnings: [String]) throws {
+    init(
+        weight: Double, projection: Projection, studentMean: PosteriorProjection, featureScale: Double, cachedTarget: Tensor?,
+        liveTeachers: [LiveTeacher], teacherNames: [String], teacherWeights: [Double],
+        reach: ProjectionReach?, notes: [String], warnings: [String]
+    ) throws {
         self.weight = weight
         self.projectionKind = projection
         self.featureScale = featureScale > 0 && featureScale.isFinite ? featureScale : 1
@@ -72,8 +74,9 @@ public final class BTuningTerm: LossTermNotes {
         let prediction = try PosteriorProjection.apply(step.student.features, posteriorMean: try studentPosteriorMean())
         let target = try self.target(for: step)
         guard target.shape == prediction.shape else {
-            throw TuningError.incompatible(method: "btuning",
-                                           message: "student projection has shape \(prediction.shape) but the teachers' target has \(target.shape)")
+            throw TuningError.incompatible(
+                method: "btuning",
+                message: "student projection has shape \(prediction.shape) but the teachers' target has \(target.shape)")
         }
         return try Loss.mse(prediction, target.to(prediction.dtype))
     }
@@ -83,13 +86,15 @@ public final class BTuningTerm: LossTermNotes {
         if !step.augmented, let cachedTarget {
             let n = cachedTarget.shape[0]
             if let bad = step.indices.first(where: { $0 < 0 || $0 >= n }) {
-                throw TuningError.incompatible(method: "btuning", message: "dataset index \(bad) outside the \(n) training samples the target was computed for")
+                throw TuningError.incompatible(
+                    method: "btuning", message: "dataset index \(bad) outside the \(n) training samples the target was computed for")
             }
             return try cachedTarget.indexSelect(dim: 0, step.indices)
         }
         guard !liveTeachers.isEmpty else {
-            throw TuningError.incompatible(method: "btuning",
-                                           message: "an augmented batch arrived, but the run was set up without augmentation, so the teachers were not kept")
+            throw TuningError.incompatible(
+                method: "btuning",
+                message: "an augmented batch arrived, but the run was set up without augmentation, so the teachers were not kept")
         }
         return try withNoGrad {
             var sum: Tensor?

@@ -34,8 +34,9 @@ public struct PosteriorProjection {
     public static func apply(_ features: Tensor, posteriorMean: Tensor) throws -> Tensor {
         let f = features.shape, m = posteriorMean.shape
         guard f.count == 2, m.count == 2, f[1] == m[1] else {
-            throw TorchError.shapeMismatch(operation: "posterior projection (features [B, D] with posterior mean [C, D])",
-                                           expected: [f.first ?? -1, m.count == 2 ? m[1] : -1], actual: f)
+            throw TorchError.shapeMismatch(
+                operation: "posterior projection (features [B, D] with posterior mean [C, D])",
+                expected: [f.first ?? -1, m.count == 2 ? m[1] : -1], actual: f)
         }
         let weights = posteriorMean.dtype == features.dtype ? posteriorMean : try posteriorMean.to(features.dtype)
         return try features.matmul(weights.t())
@@ -58,8 +59,10 @@ public struct LogMEScoredModel {
 
     /// Fits LogME on a model's training features [N, D] (any float dtype, converted
     /// to float64 once) against the encoded training labels.
-    public static func fit(name: String, features: Tensor, targets: EncodedTargets,
-                           estimator: LogME = LogME()) throws -> LogMEScoredModel {
+    public static func fit(
+        name: String, features: Tensor, targets: EncodedTargets,
+        estimator: LogME = LogME()
+    ) throws -> LogMEScoredModel {
         let matrix = try features.detach().toMatrix()
         let fit = try estimator.fit(features: matrix, targets: targets)
         return LogMEScoredModel(name: name, score: fit.score, projection: try PosteriorProjection(mean: fit.posteriorMean), fit: fit)

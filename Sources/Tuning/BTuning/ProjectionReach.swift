@@ -43,8 +43,9 @@ public struct ProjectionReach: Sendable, Equatable {
     ///   - target: the teachers' target T (N x C).
     public static func measure(features: Matrix, posteriorMean: Matrix, target: Matrix) throws -> ProjectionReach {
         let n = features.rows, c = posteriorMean.rows
-        precondition(features.columns == posteriorMean.columns && target.rows == n && target.columns == c,
-                     "ProjectionReach: shapes do not match")
+        precondition(
+            features.columns == posteriorMean.columns && target.rows == n && target.columns == c,
+            "ProjectionReach: shapes do not match")
         let prediction = try features.multiplied(by: posteriorMean, transposingOther: true)
         var gap = target
         for i in gap.storage.indices { gap.storage[i] -= prediction.storage[i] }

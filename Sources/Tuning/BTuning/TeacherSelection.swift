@@ -35,13 +35,16 @@ public enum TeacherSelection {
     }
 
     /// A model's training features [N, D] as float32 without gradient, checked against the labels.
-    public static func trainingFeatures(of runner: any ModelRunner, context: MethodContext,
-                                        needs: OutputNeeds = []) throws -> ModelOutputs {
+    public static func trainingFeatures(
+        of runner: any ModelRunner, context: MethodContext,
+        needs: OutputNeeds = []
+    ) throws -> ModelOutputs {
         var outputs = try context.trainingOutputs(runner, needs)
         let shape = outputs.features.shape
         guard shape.count == 2, shape[0] == context.trainingLabels.count else {
-            throw TuningError.model(name: runner.name,
-                                    message: "training features have shape \(shape); expected [\(context.trainingLabels.count), D] (one row per training label)")
+            throw TuningError.model(
+                name: runner.name,
+                message: "training features have shape \(shape); expected [\(context.trainingLabels.count), D] (one row per training label)")
         }
         outputs.features = try outputs.features.detach().to(.float32)
         outputs.sourceLogits = try outputs.sourceLogits?.detach().to(.float32)
@@ -69,8 +72,9 @@ public enum TeacherSelection {
     /// The hub's models other than the student, in the hub's (name) order.
     public static func candidates(_ context: MethodContext) throws -> [String] {
         guard let hub = context.hub else {
-            throw TuningError.incompatible(method: context.method,
-                                           message: "no hub to rank teachers from; name the teachers explicitly (method_options.teachers or --teachers)")
+            throw TuningError.incompatible(
+                method: context.method,
+                message: "no hub to rank teachers from; name the teachers explicitly (method_options.teachers or --teachers)")
         }
         return hub.entries.map(\.name).filter { $0 != context.student.name }
     }
@@ -85,7 +89,9 @@ public enum TeacherSelection {
             let listed = available.isEmpty ? "none" : available.joined(separator: ", ")
             throw TuningError.invalidConfiguration(
                 file: source, field: "method_options.\(field)",
-                message: "\(k) teachers asked for, but the hub has only \(available.count) model\(available.count == 1 ? "" : "s") besides the target '\(context.student.name)' (\(listed))")
+                message:
+                    "\(k) teachers asked for, but the hub has only \(available.count) model\(available.count == 1 ? "" : "s") besides the target '\(context.student.name)' (\(listed))"
+            )
         }
         return k
     }
@@ -95,8 +101,10 @@ public enum TeacherSelection {
     /// costs the memory of k + 1 models' features. A model that fails to load, to
     /// produce features or to fit, or that `reject` turns down (returning the
     /// reason), is skipped and listed in `skipped`.
-    public static func rank(_ candidates: [String], keep k: Int, context: MethodContext, targets: EncodedTargets,
-                            reject: (any ModelRunner) -> String? = { _ in nil }) -> TeacherRanking {
+    public static func rank(
+        _ candidates: [String], keep k: Int, context: MethodContext, targets: EncodedTargets,
+        reject: (any ModelRunner) -> String? = { _ in nil }
+    ) -> TeacherRanking {
         var best: [ScoredTeacher] = []
         var scores: [(name: String, score: Double)] = []
         var skipped: [String] = []
@@ -131,8 +139,9 @@ public enum TeacherSelection {
         var seen = Set<String>()
         for name in names {
             guard name != context.student.name else {
-                throw TuningError.invalidConfiguration(file: context.options.source, field: field,
-                                                       message: "'\(name)' is the model being tuned; it cannot be its own teacher")
+                throw TuningError.invalidConfiguration(
+                    file: context.options.source, field: field,
+                    message: "'\(name)' is the model being tuned; it cannot be its own teacher")
             }
             guard seen.insert(name).inserted else {
                 throw TuningError.invalidConfiguration(file: context.options.source, field: field, message: "'\(name)' is named twice")

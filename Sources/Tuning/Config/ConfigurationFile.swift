@@ -27,8 +27,9 @@ public enum ConfigurationFile {
         do {
             return try JSONDecoder().decode(TuneConfiguration.self, from: json)
         } catch let error as StrictDecoding.UnknownField {
-            throw TuningError.invalidConfiguration(file: file, field: error.path,
-                                                   message: "unknown field (allowed here: \(error.known.joined(separator: ", ")))")
+            throw TuningError.invalidConfiguration(
+                file: file, field: error.path,
+                message: "unknown field (allowed here: \(error.known.joined(separator: ", ")))")
         } catch let DecodingError.typeMismatch(type, context) {
             throw TuningError.invalidConfiguration(file: file, field: path(context.codingPath), message: "expected \(describe(type))")
         } catch let DecodingError.valueNotFound(type, context) {
@@ -70,8 +71,9 @@ public enum ConfigurationFile {
             var out = [String: Any]()
             for (key, item) in map {
                 guard let name = key.base as? String else {
-                    throw TuningError.invalidConfiguration(file: file, field: path.isEmpty ? "-" : path.joined(separator: "."),
-                                                           message: "key \(key.base) is not a string")
+                    throw TuningError.invalidConfiguration(
+                        file: file, field: path.isEmpty ? "-" : path.joined(separator: "."),
+                        message: "key \(key.base) is not a string")
                 }
                 out[name] = try jsonCompatible(item, file: file, path: path + [name])
             }
@@ -82,8 +84,9 @@ public enum ConfigurationFile {
             return value
         default:
             if let number = value as? NSNumber { return number }
-            throw TuningError.invalidConfiguration(file: file, field: path.joined(separator: "."),
-                                                   message: "unsupported YAML value '\(value)' (use a number, string, boolean, list or mapping)")
+            throw TuningError.invalidConfiguration(
+                file: file, field: path.joined(separator: "."),
+                message: "unsupported YAML value '\(value)' (use a number, string, boolean, list or mapping)")
         }
     }
 

@@ -89,9 +89,13 @@ extension TuneConfiguration {
         if let lr = c.optimizer.lr, !(lr > 0) || !lr.isFinite { throw fail("optimizer.lr", "must be a positive number, got \(lr)") }
         if let wd = c.optimizer.weightDecay, !(wd >= 0) || !wd.isFinite { throw fail("optimizer.weight_decay", "must be non-negative, got \(wd)") }
         let mult = optimizer.backboneLrMultiplier
-        if !(mult >= 0) || !mult.isFinite { throw fail("optimizer.backbone_lr_multiplier", "must be non-negative (0 freezes the backbone), got \(mult)") }
+        if !(mult >= 0) || !mult.isFinite {
+            throw fail("optimizer.backbone_lr_multiplier", "must be non-negative (0 freezes the backbone), got \(mult)")
+        }
         if !(0..<1).contains(optimizer.momentum) { throw fail("optimizer.momentum", "must be in [0, 1), got \(optimizer.momentum)") }
-        if !adamw && optimizer.nesterov && optimizer.momentum == 0 { throw fail("optimizer.nesterov", "Nesterov momentum needs optimizer.momentum > 0") }
+        if !adamw && optimizer.nesterov && optimizer.momentum == 0 {
+            throw fail("optimizer.nesterov", "Nesterov momentum needs optimizer.momentum > 0")
+        }
         if !(0..<1).contains(optimizer.beta1) { throw fail("optimizer.beta1", "must be in [0, 1), got \(optimizer.beta1)") }
         if !(0..<1).contains(optimizer.beta2) { throw fail("optimizer.beta2", "must be in [0, 1), got \(optimizer.beta2)") }
         if !(optimizer.eps > 0) { throw fail("optimizer.eps", "must be positive, got \(optimizer.eps)") }

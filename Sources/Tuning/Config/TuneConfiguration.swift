@@ -115,13 +115,19 @@ public struct OptionValue: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) { value = .bool(b) }
-        else if let x = try? c.decode(Double.self) { value = .number(x) }
-        else if let s = try? c.decode(String.self) { value = .string(s) }
-        else if let list = try? c.decode([OptionValue].self) { value = .list(list.map(\.value)) }
-        else {
-            throw DecodingError.typeMismatch(OptionValue.self, DecodingError.Context(
-                codingPath: decoder.codingPath, debugDescription: "expected a number, string, boolean or list"))
+        if let b = try? c.decode(Bool.self) {
+            value = .bool(b)
+        } else if let x = try? c.decode(Double.self) {
+            value = .number(x)
+        } else if let s = try? c.decode(String.self) {
+            value = .string(s)
+        } else if let list = try? c.decode([OptionValue].self) {
+            value = .list(list.map(\.value))
+        } else {
+            throw DecodingError.typeMismatch(
+                OptionValue.self,
+                DecodingError.Context(
+                    codingPath: decoder.codingPath, debugDescription: "expected a number, string, boolean or list"))
         }
     }
 
@@ -137,8 +143,12 @@ public struct OptionValue: Codable, Sendable, Equatable {
 
     /// A command-line value: `true`/`false`, a number, else a string.
     public init(parsing text: String) {
-        if text == "true" || text == "false" { value = .bool(text == "true") }
-        else if let x = Double(text), x.isFinite { value = .number(x) }
-        else { value = .string(text) }
+        if text == "true" || text == "false" {
+            value = .bool(text == "true")
+        } else if let x = Double(text), x.isFinite {
+            value = .number(x)
+        } else {
+            value = .string(text)
+        }
     }
 }

@@ -60,8 +60,10 @@ public struct TrainingStep {
     /// Global optimiser step, from 0.
     public var iteration: Int
 
-    public init(inputs: Tensor, labels: Tensor, indices: [Int], augmented: Bool, student: ModelOutputs,
-                logits: Tensor, classCount: Int, epoch: Int = 0, iteration: Int = 0) {
+    public init(
+        inputs: Tensor, labels: Tensor, indices: [Int], augmented: Bool, student: ModelOutputs,
+        logits: Tensor, classCount: Int, epoch: Int = 0, iteration: Int = 0
+    ) {
         self.inputs = inputs
         self.labels = labels
         self.indices = indices

@@ -52,7 +52,8 @@ public final class Teacher {
                 source.append(s)
             }
         }
-        return ModelOutputs(features: try Tensor.stack(features, dim: 0),
-                            sourceLogits: needs.contains(.sourceLogits) ? try Tensor.stack(source, dim: 0) : nil)
+        return ModelOutputs(
+            features: try Tensor.stack(features, dim: 0),
+            sourceLogits: needs.contains(.sourceLogits) ? try Tensor.stack(source, dim: 0) : nil)
     }
 }

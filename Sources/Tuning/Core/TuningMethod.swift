@@ -44,11 +44,13 @@ public struct MethodContext {
     /// For messages: "tune.json" or "command line".
     public var configSource: String
 
-    public init(method: String, student: any ModelRunner, studentParameters: [(name: String, tensor: Tensor)],
-                initialParameters: [String: Tensor], classCount: Int, options: MethodOptions, teacherNames: [String],
-                hub: HubManifest?, loadModel: @escaping (String) throws -> any ModelRunner,
-                trainingOutputs: @escaping (any ModelRunner, OutputNeeds) throws -> ModelOutputs,
-                trainingLabels: [Int], augmented: Bool, configSource: String) {
+    public init(
+        method: String, student: any ModelRunner, studentParameters: [(name: String, tensor: Tensor)],
+        initialParameters: [String: Tensor], classCount: Int, options: MethodOptions, teacherNames: [String],
+        hub: HubManifest?, loadModel: @escaping (String) throws -> any ModelRunner,
+        trainingOutputs: @escaping (any ModelRunner, OutputNeeds) throws -> ModelOutputs,
+        trainingLabels: [Int], augmented: Bool, configSource: String
+    ) {
         self.method = method
         self.student = student
         self.studentParameters = studentParameters
@@ -123,8 +125,9 @@ public final class MethodOptions {
             throw TuningError.invalidConfiguration(file: source, field: field(key), message: "expected a string, got \(other)")
         }
         if let allowed, !allowed.contains(s) {
-            throw TuningError.invalidConfiguration(file: source, field: field(key),
-                                                   message: "'\(s)' is not one of \(allowed.joined(separator: ", "))")
+            throw TuningError.invalidConfiguration(
+                file: source, field: field(key),
+                message: "'\(s)' is not one of \(allowed.joined(separator: ", "))")
         }
         resolved[key] = .string(s)
         return s

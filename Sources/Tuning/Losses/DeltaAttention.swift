@@ -19,8 +19,10 @@ public enum DeltaAttention {
     ///   - labels: N target ids in 0..<classCount.
     ///   - steps: full-batch Adam steps fitting the linear head (zero start).
     /// - Returns: [D] float32 weights summing to 1.
-    public static func channelWeights(features: Tensor, labels: [Int], classCount: Int, steps: Int = 100,
-                                      learningRate: Double = 0.01, softmaxTemperature: Double = 5) throws -> Tensor {
+    public static func channelWeights(
+        features: Tensor, labels: [Int], classCount: Int, steps: Int = 100,
+        learningRate: Double = 0.01, softmaxTemperature: Double = 5
+    ) throws -> Tensor {
         let op = "DeltaAttention.channelWeights"
         try LossChecks.rank(features, 2, "features", op)
         let n = features.shape[0], d = features.shape[1]

@@ -45,8 +45,10 @@ public enum Distillation {
     /// has a single class, so NCKD is exactly 0 (and its gradient too), never NaN.
     /// The student's binary log-probabilities come from a log-sum-exp, so a
     /// confident student does not produce log(0).
-    public static func dkdParts(student: Tensor, teacher: Tensor, labels: Tensor,
-                                temperature: Double) throws -> (targetClass: Tensor, nonTargetClass: Tensor) {
+    public static func dkdParts(
+        student: Tensor, teacher: Tensor, labels: Tensor,
+        temperature: Double
+    ) throws -> (targetClass: Tensor, nonTargetClass: Tensor) {
         let op = "Distillation.dkd"
         try LossChecks.rank(student, 2, "student logits", op)
         try LossChecks.sameShape(student, teacher, "logits", op)
@@ -69,14 +71,16 @@ public enum Distillation {
         let t = try teacher.detach() / temperature
         let studentLog = try s.logSoftmax(dim: 1)
         let teacherProb = try t.softmax(dim: 1)
-        let studentBinary = try Tensor.cat([
-            try studentLog.gather(dim: 1, targetIndex),
-            try studentLog.gather(dim: 1, otherIndex).logsumexp(dims: [1], keepDim: true),
-        ], dim: 1)
-        let teacherBinary = try Tensor.cat([
-            try teacherProb.gather(dim: 1, targetIndex),
-            try teacherProb.gather(dim: 1, otherIndex).sum(dim: 1, keepDim: true),
-        ], dim: 1)
+        let studentBinary = try Tensor.cat(
+            [
+                try studentLog.gather(dim: 1, targetIndex),
+                try studentLog.gather(dim: 1, otherIndex).logsumexp(dims: [1], keepDim: true),
+            ], dim: 1)
+        let teacherBinary = try Tensor.cat(
+            [
+                try teacherProb.gather(dim: 1, targetIndex),
+                try teacherProb.gather(dim: 1, otherIndex).sum(dim: 1, keepDim: true),
+            ], dim: 1)
         let t2 = temperature * temperature
         let tckd = try Loss.klDivergence(studentBinary, teacherBinary, reduction: .batchMean) * t2
         let studentOther = try s.gather(dim: 1, otherIndex).logSoftmax(dim: 1)
@@ -87,8 +91,10 @@ public enum Distillation {
 
     /// Decoupled KD: alpha · TCKD + beta · NCKD (mdistiller's `dkd_loss`; its
     /// defaults are alpha 1, beta 8, T 4). See `dkdParts`.
-    public static func dkd(student: Tensor, teacher: Tensor, labels: Tensor, alpha: Double, beta: Double,
-                           temperature: Double) throws -> Tensor {
+    public static func dkd(
+        student: Tensor, teacher: Tensor, labels: Tensor, alpha: Double, beta: Double,
+        temperature: Double
+    ) throws -> Tensor {
         let parts = try dkdParts(student: student, teacher: teacher, labels: labels, temperature: temperature)
         return try parts.targetClass * alpha + parts.nonTargetClass * beta
     }

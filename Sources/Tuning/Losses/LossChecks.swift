@@ -6,22 +6,25 @@ import Torch
 enum LossChecks {
     static func rank(_ t: Tensor, _ expected: Int, _ what: String, _ operation: String) throws {
         guard t.rank == expected else {
-            throw TorchError.invalidArgument(operation: operation,
-                                             message: "\(what) must have rank \(expected), got shape \(t.shape)")
+            throw TorchError.invalidArgument(
+                operation: operation,
+                message: "\(what) must have rank \(expected), got shape \(t.shape)")
         }
     }
 
     static func sameShape(_ a: Tensor, _ b: Tensor, _ what: String, _ operation: String) throws {
         guard a.shape == b.shape else {
-            throw TorchError.invalidArgument(operation: operation,
-                                             message: "\(what) differ in shape: student \(a.shape), teacher \(b.shape)")
+            throw TorchError.invalidArgument(
+                operation: operation,
+                message: "\(what) differ in shape: student \(a.shape), teacher \(b.shape)")
         }
     }
 
     static func sameBatch(_ a: Tensor, _ b: Tensor, _ operation: String) throws {
         guard a.rank >= 1, b.rank >= 1, a.shape[0] == b.shape[0] else {
-            throw TorchError.invalidArgument(operation: operation,
-                                             message: "student and teacher batches differ: \(a.shape) vs \(b.shape)")
+            throw TorchError.invalidArgument(
+                operation: operation,
+                message: "student and teacher batches differ: \(a.shape) vs \(b.shape)")
         }
     }
 
@@ -34,8 +37,9 @@ enum LossChecks {
     /// Class ids of a [B] int64 label tensor, each checked to be in 0..<classes.
     static func labels(_ labels: Tensor, batch: Int, classes: Int, _ operation: String) throws -> [Int] {
         guard labels.shape == [batch], labels.dtype == .int64 else {
-            throw TorchError.invalidArgument(operation: operation,
-                                             message: "labels must be int64 of shape [\(batch)], got \(labels.dtype) \(labels.shape)")
+            throw TorchError.invalidArgument(
+                operation: operation,
+                message: "labels must be int64 of shape [\(batch)], got \(labels.dtype) \(labels.shape)")
         }
         let ids = try labels.toArray(of: Int64.self).map(Int.init)
         if let bad = ids.first(where: { !(0..<classes).contains($0) }) {

@@ -12,8 +12,9 @@ public enum Regularisers {
     public static func l2sp(parameters: [Tensor], initial: [Tensor]) throws -> Tensor {
         let op = "Regularisers.l2sp"
         guard parameters.count == initial.count, !parameters.isEmpty else {
-            throw TorchError.invalidArgument(operation: op,
-                                             message: "needs one starting value per parameter, got \(parameters.count) parameters and \(initial.count) starting values")
+            throw TorchError.invalidArgument(
+                operation: op,
+                message: "needs one starting value per parameter, got \(parameters.count) parameters and \(initial.count) starting values")
         }
         var total: Tensor? = nil
         for (i, (w, w0)) in zip(parameters, initial).enumerated() {
@@ -91,8 +92,9 @@ public enum Regularisers {
         try LossChecks.rank(student, 2, "student source logits", op)
         try LossChecks.sameShape(student, original, "source logits", op)
         try LossChecks.positive(temperature, "temperature", op)
-        return try Loss.klDivergence((student / temperature).logSoftmax(dim: 1),
-                                     (original.detach() / temperature).softmax(dim: 1), reduction: .batchMean)
+        return try Loss.klDivergence(
+            (student / temperature).logSoftmax(dim: 1),
+            (original.detach() / temperature).softmax(dim: 1), reduction: .batchMean)
     }
 
     /// Co-Tuning (You et al. 2020, "Co-Tuning for Transfer Learning"): the student's
@@ -106,8 +108,9 @@ public enum Regularisers {
         try LossChecks.rank(sourceLogits, 2, "source logits", op)
         try LossChecks.rank(relationship, 2, "relationship", op)
         guard relationship.shape[1] == sourceLogits.shape[1] else {
-            throw TorchError.invalidArgument(operation: op,
-                                             message: "relationship has \(relationship.shape[1]) source classes but the logits \(sourceLogits.shape[1])")
+            throw TorchError.invalidArgument(
+                operation: op,
+                message: "relationship has \(relationship.shape[1]) source classes but the logits \(sourceLogits.shape[1])")
         }
         _ = try LossChecks.labels(labels, batch: sourceLogits.shape[0], classes: relationship.shape[0], op)
         let targets = try relationship.detach().to(sourceLogits.dtype).indexSelect(dim: 0, labels)

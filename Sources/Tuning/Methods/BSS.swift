@@ -10,8 +10,9 @@ public enum BSSMethod: TuningMethod {
         let eta = try MethodRequirements.double(context, "eta", default: 0.001, .nonNegative)
         let k = try MethodRequirements.int(context, "k", default: 1, minimum: 1)
         guard k <= context.student.featureDimension else {
-            throw TuningError.invalidConfiguration(file: context.options.source, field: "method_options.k",
-                                                   message: "must be at most the feature dimension \(context.student.featureDimension), got \(k)")
+            throw TuningError.invalidConfiguration(
+                file: context.options.source, field: "method_options.k",
+                message: "must be at most the feature dimension \(context.student.featureDimension), got \(k)")
         }
         return [BSSTerm(k: k, weight: eta)]
     }

@@ -5,7 +5,8 @@
 /// softmax(LogME / t). See docs/tuning/btuning.md.
 public enum BTuningMethod: TuningMethod {
     public static let name = "btuning"
-    public static let summary = "B-Tuning: match the student's LogME projection to the LogME-weighted projections of the top-K hub models (any architecture)"
+    public static let summary =
+        "B-Tuning: match the student's LogME projection to the LogME-weighted projections of the top-K hub models (any architecture)"
 
     public static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         [try BTuningBuilder.build(context)]

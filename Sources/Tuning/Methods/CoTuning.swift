@@ -18,11 +18,13 @@ public enum CoTuningMethod: TuningMethod {
             throw TuningError.model(name: pretrained.name, message: "gave no source-head logits on the training split")
         }
         guard logits.rank == 2, logits.shape[1] == studentClasses else {
-            throw TuningError.incompatible(method: context.method,
-                                           message: "the pre-trained source logits have shape \(logits.shape) but the student's source head has \(studentClasses) classes")
+            throw TuningError.incompatible(
+                method: context.method,
+                message: "the pre-trained source logits have shape \(logits.shape) but the student's source head has \(studentClasses) classes")
         }
-        let relationship = try CoTuningRelationship.direct(sourceLogits: logits, labels: context.trainingLabels,
-                                                           classCount: context.classCount, temperature: temperature)
+        let relationship = try CoTuningRelationship.direct(
+            sourceLogits: logits, labels: context.trainingLabels,
+            classCount: context.classCount, temperature: temperature)
         return [CoTuningTerm(relationship: relationship, weight: lambda)]
     }
 }

@@ -22,8 +22,9 @@ public enum DeltaMethod: TuningMethod {
         var weights: Tensor? = nil
         if attention == "channel" {
             let features = try context.trainingOutputs(pretrained, []).features
-            weights = try DeltaAttention.channelWeights(features: features, labels: context.trainingLabels,
-                                                        classCount: context.classCount, steps: steps)
+            weights = try DeltaAttention.channelWeights(
+                features: features, labels: context.trainingLabels,
+                classCount: context.classCount, steps: steps)
         }
         return [DeltaTerm(pretrained: Teacher(pretrained), attention: weights, weight: weight)]
     }

@@ -17,7 +17,8 @@ public enum FitNetMethod: TuningMethod {
         try MethodRequirements.requireHints(context.student, role: "student", context)
         try MethodRequirements.requireHints(teacher.runner, role: "teacher", context)
         // The live student may be in training mode: probe a frozen copy instead.
-        let studentProbe: any ModelRunner = context.student is HintShapeReporting
+        let studentProbe: any ModelRunner =
+            context.student is HintShapeReporting
             ? context.student : try MethodRequirements.pretrainedStudent(context)
         let studentShapes = try MethodRequirements.hintShapes(studentProbe, context)
         let teacherShapes = try MethodRequirements.hintShapes(teacher.runner, context)
@@ -27,8 +28,11 @@ public enum FitNetMethod: TuningMethod {
         }
         let index = try context.options.int("hint_layer", default: (count - 1) / 2)
         guard (0..<count).contains(index) else {
-            throw TuningError.invalidConfiguration(file: context.options.source, field: "method_options.hint_layer",
-                                                   message: "must be in 0..<\(count) (the student gives \(studentShapes.count) hints, teacher '\(teacher.name)' \(teacherShapes.count)), got \(index)")
+            throw TuningError.invalidConfiguration(
+                file: context.options.source, field: "method_options.hint_layer",
+                message:
+                    "must be in 0..<\(count) (the student gives \(studentShapes.count) hints, teacher '\(teacher.name)' \(teacherShapes.count)), got \(index)"
+            )
         }
         let seed = try MethodRequirements.int(context, "seed", default: 0, minimum: 0)
         let regressor = try HintRegressor(student: studentShapes[index], teacher: teacherShapes[index], generator: Generator(seed: UInt64(seed)))

@@ -10,7 +10,8 @@ public enum KDMethod: WeightsCrossEntropy {
     public static func crossEntropyWeight(_ options: MethodOptions) throws -> Double {
         let beta = try options.double("beta", default: 0.1)
         guard beta >= 0 else {
-            throw TuningError.invalidConfiguration(file: options.source, field: "method_options.beta", message: "must be zero or positive, got \(beta)")
+            throw TuningError.invalidConfiguration(
+                file: options.source, field: "method_options.beta", message: "must be zero or positive, got \(beta)")
         }
         return beta
     }

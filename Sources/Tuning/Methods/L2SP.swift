@@ -15,15 +15,17 @@ public enum L2SPMethod: TuningMethod {
         var initial: [Tensor] = []
         for (name, tensor) in context.studentParameters where tensor.requiresGrad {
             guard let start = context.initialParameters[name] else {
-                throw TuningError.incompatible(method: context.method,
-                                               message: "no pre-trained value for parameter '\(name)' of '\(context.student.name)'")
+                throw TuningError.incompatible(
+                    method: context.method,
+                    message: "no pre-trained value for parameter '\(name)' of '\(context.student.name)'")
             }
             parameters.append(tensor)
             initial.append(start)
         }
         guard !parameters.isEmpty else {
-            throw TuningError.incompatible(method: context.method,
-                                           message: "'\(context.student.name)' has no trainable backbone parameters to regularise")
+            throw TuningError.incompatible(
+                method: context.method,
+                message: "'\(context.student.name)' has no trainable backbone parameters to regularise")
         }
         return [L2SPTerm(parameters: parameters, initial: initial, weight: alpha)]
     }

@@ -14,8 +14,9 @@ public enum LwFMethod: TuningMethod {
         let original = try MethodRequirements.pretrainedStudent(context)
         let originalClasses = try MethodRequirements.requireSourceHead(original, role: "pre-trained copy of the student", context)
         guard studentClasses == originalClasses else {
-            throw TuningError.incompatible(method: context.method,
-                                           message: "the student's source head has \(studentClasses) classes but its pre-trained copy's \(originalClasses)")
+            throw TuningError.incompatible(
+                method: context.method,
+                message: "the student's source head has \(studentClasses) classes but its pre-trained copy's \(originalClasses)")
         }
         return [LwFTerm(original: Teacher(original), temperature: temperature, weight: lambda)]
     }

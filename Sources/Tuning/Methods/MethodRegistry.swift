@@ -17,8 +17,9 @@ public enum MethodRegistry {
     /// the config file or "command line", for the message.
     public static func method(named name: String, source: String = "command line") throws -> any TuningMethod.Type {
         guard let method = all.first(where: { $0.name == name }) else {
-            throw TuningError.invalidConfiguration(file: source, field: "method",
-                                                   message: "unknown method '\(name)' (known methods: \(names.sorted().joined(separator: ", ")))")
+            throw TuningError.invalidConfiguration(
+                file: source, field: "method",
+                message: "unknown method '\(name)' (known methods: \(names.sorted().joined(separator: ", ")))")
         }
         return method
     }

@@ -9,8 +9,10 @@ public enum PKTMethod: TuningMethod {
     public static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         let weight = try MethodRequirements.double(context, "weight", default: 30000, .nonNegative)
         let teacher = try MethodRequirements.singleTeacher(context)
-        return [FeatureRelationTerm(name: "pkt", teacher: teacher, weight: weight) {
-            try FeatureDistillation.pkt(student: $0, teacher: $1)
-        }]
+        return [
+            FeatureRelationTerm(name: "pkt", teacher: teacher, weight: weight) {
+                try FeatureDistillation.pkt(student: $0, teacher: $1)
+            }
+        ]
     }
 }

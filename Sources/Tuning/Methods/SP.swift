@@ -10,8 +10,10 @@ public enum SPMethod: TuningMethod {
     public static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         let weight = try MethodRequirements.double(context, "weight", default: 3000, .nonNegative)
         let teacher = try MethodRequirements.singleTeacher(context)
-        return [FeatureRelationTerm(name: "sp", teacher: teacher, weight: weight) {
-            try FeatureDistillation.similarityPreserving(student: $0, teacher: $1)
-        }]
+        return [
+            FeatureRelationTerm(name: "sp", teacher: teacher, weight: weight) {
+                try FeatureDistillation.similarityPreserving(student: $0, teacher: $1)
+            }
+        ]
     }
 }

@@ -27,11 +27,16 @@ public final class HubModel: ModelRunner {
         // Text models are extracted and ranked (texts tokenised per model), but the
         // trainer passes one float tensor per batch to the student and its teachers.
         guard entry.card.input.kind != .tokens else {
-            throw TuningError.model(name: entry.name, message: "tuning text models is not supported yet (they can be ranked and their features extracted: docs/HUB.md)")
+            throw TuningError.model(
+                name: entry.name, message: "tuning text models is not supported yet (they can be ranked and their features extracted: docs/HUB.md)")
         }
         self.entry = entry
         guard entry.card.format == .torchScript else {
-            throw TuningError.model(name: entry.name, message: "\(entry.card.file) is an AOTInductor package (.pt2), which is inference-only: tune trains TorchScript models (torch.jit.script or torch.jit.trace, saved with torch.jit.save); .pt2 models can be extracted and ranked")
+            throw TuningError.model(
+                name: entry.name,
+                message:
+                    "\(entry.card.file) is an AOTInductor package (.pt2), which is inference-only: tune trains TorchScript models (torch.jit.script or torch.jit.trace, saved with torch.jit.save); .pt2 models can be extracted and ranked"
+            )
         }
         let module = try StageRunner.loadModule(entry)
         let stages = try StageRunner(entry: entry, module: module)
@@ -40,13 +45,15 @@ public final class HubModel: ModelRunner {
         try module.eval()
         let shape = [2] + entry.card.input.sampleShape
         try stages.checkInputShape(shape)
-        let probe = { try withNoGrad { () throws -> (Int, Int?, Int) in
-            let input = try Tensor.full(shape, value: 0.5)
-            let features = try stages.representation(input)
-            let logits = try stages.sourceLogits(input: input, features: features)
-            let hints = try stages.hints(input)
-            return (features.shape[1], logits?.shape[1], hints?.count ?? 0)
-        } }
+        let probe = {
+            try withNoGrad { () throws -> (Int, Int?, Int) in
+                let input = try Tensor.full(shape, value: 0.5)
+                let features = try stages.representation(input)
+                let logits = try stages.sourceLogits(input: input, features: features)
+                let hints = try stages.hints(input)
+                return (features.shape[1], logits?.shape[1], hints?.count ?? 0)
+            }
+        }
         do {
             (featureDimension, sourceClasses, hintCount) = try probe()
         } catch let error as HubError {
@@ -56,7 +63,8 @@ public final class HubModel: ModelRunner {
 
     public convenience init(hub: HubManifest, name: String) throws {
         guard let entry = hub.entry(named: name) else {
-            throw TuningError.model(name: name, message: "not in the hub \(hub.directory.path) (models: \(hub.entries.map(\.name).joined(separator: ", ")))")
+            throw TuningError.model(
+                name: name, message: "not in the hub \(hub.directory.path) (models: \(hub.entries.map(\.name).joined(separator: ", ")))")
         }
         try self.init(entry: entry)
     }

@@ -23,33 +23,41 @@ public struct MultiKDOptions: Sendable, Equatable {
         let options = context.options
         let source = options.source
         var result = MultiKDOptions()
-        let weighting = try options.string("weighting", default: result.weighting.rawValue,
-                                           allowed: TeacherWeighting.allCases.map(\.rawValue))
+        let weighting = try options.string(
+            "weighting", default: result.weighting.rawValue,
+            allowed: TeacherWeighting.allCases.map(\.rawValue))
         result.weighting = TeacherWeighting(rawValue: weighting)!
         result.temperature = try options.double("temperature", default: result.temperature)
         guard result.temperature > 0 else {
-            throw TuningError.invalidConfiguration(file: source, field: "method_options.temperature", message: "expected a positive number, got \(result.temperature)")
+            throw TuningError.invalidConfiguration(
+                file: source, field: "method_options.temperature", message: "expected a positive number, got \(result.temperature)")
         }
         result.alpha = try options.double("alpha", default: result.alpha)
         guard result.alpha >= 0 else {
-            throw TuningError.invalidConfiguration(file: source, field: "method_options.alpha", message: "expected a number >= 0, got \(result.alpha)")
+            throw TuningError.invalidConfiguration(
+                file: source, field: "method_options.alpha", message: "expected a number >= 0, got \(result.alpha)")
         }
         if result.weighting == .logme {
             result.logmeTemperature = try options.double("logme_temperature", default: result.logmeTemperature)
             guard result.logmeTemperature > 0 else {
-                throw TuningError.invalidConfiguration(file: source, field: "method_options.logme_temperature", message: "expected a positive number, got \(result.logmeTemperature)")
+                throw TuningError.invalidConfiguration(
+                    file: source, field: "method_options.logme_temperature", message: "expected a positive number, got \(result.logmeTemperature)")
             }
         }
         result.teachers = try MethodRequirements.teacherList(options, context)
         if result.teachers.isEmpty {
             result.k = try options.int("k", default: result.k)
             guard result.k >= 2 else {
-                throw TuningError.invalidConfiguration(file: source, field: "method_options.k",
-                                                       message: "multikd needs at least 2 teachers, got k = \(result.k); use kd for one teacher")
+                throw TuningError.invalidConfiguration(
+                    file: source, field: "method_options.k",
+                    message: "multikd needs at least 2 teachers, got k = \(result.k); use kd for one teacher")
             }
         } else if result.teachers.count < 2 {
-            throw TuningError.invalidConfiguration(file: source, field: "teachers",
-                                                   message: "multikd needs at least 2 teachers, got \(result.teachers.count) (\(result.teachers.joined(separator: ", "))); use kd for one teacher")
+            throw TuningError.invalidConfiguration(
+                file: source, field: "teachers",
+                message:
+                    "multikd needs at least 2 teachers, got \(result.teachers.count) (\(result.teachers.joined(separator: ", "))); use kd for one teacher"
+            )
         }
         return result
     }
@@ -62,7 +70,8 @@ enum MultiKDBuilder {
             return "it has no source head (logits), so it cannot give the target's \(classCount) class scores"
         }
         guard classes == classCount else {
-            return "its logits have \(classes) classes but the target has \(classCount); multikd needs teachers in the target's output space (for example models fine-tuned on the target)"
+            return
+                "its logits have \(classes) classes but the target has \(classCount); multikd needs teachers in the target's output space (for example models fine-tuned on the target)"
         }
         return nil
     }
@@ -98,7 +107,9 @@ enum MultiKDBuilder {
             guard ranking.selected.count >= 2 else {
                 throw TuningError.incompatible(
                     method: context.method,
-                    message: "fewer than 2 hub models can teach in the target's output space (\(context.classCount) classes): \(ranking.selected.map(\.name).joined(separator: ", "))\(ranking.skipped.isEmpty ? "" : "; " + ranking.skipped.joined(separator: "; "))")
+                    message:
+                        "fewer than 2 hub models can teach in the target's output space (\(context.classCount) classes): \(ranking.selected.map(\.name).joined(separator: ", "))\(ranking.skipped.isEmpty ? "" : "; " + ranking.skipped.joined(separator: "; "))"
+                )
             }
             notes.append("multikd: LogME ranking of the compatible models: \(TeacherSelection.describe(ranking.scores))")
             runners = ranking.selected.map(\.runner)
@@ -111,10 +122,14 @@ enum MultiKDBuilder {
         case .logme: fixed = TeacherWeights.softmax(scores: scores!, temperature: options.logmeTemperature)
         case .entropy, .confidence: fixed = nil
         }
-        let described = fixed.map { w in zip(runners, w).map { "\($0.name) \(TeacherSelection.format($1, digits: 3))" }.joined(separator: ", ") }
+        let described =
+            fixed.map { w in zip(runners, w).map { "\($0.name) \(TeacherSelection.format($1, digits: 3))" }.joined(separator: ", ") }
             ?? "per sample (\(options.weighting.rawValue))"
-        notes.append("multikd: \(runners.count) teachers, weighting \(options.weighting.rawValue): \(described); T = \(TeacherSelection.format(options.temperature)), alpha = \(TeacherSelection.format(options.alpha))")
-        return MultiKDTerm(weight: options.alpha, temperature: options.temperature, weighting: options.weighting,
-                           teachers: runners.map { Teacher($0) }, fixedWeights: fixed, notes: notes, warnings: warnings)
+        notes.append(
+            "multikd: \(runners.count) teachers, weighting \(options.weighting.rawValue): \(described); T = \(TeacherSelection.format(options.temperature)), alpha = \(TeacherSelection.format(options.alpha))"
+        )
+        return MultiKDTerm(
+            weight: options.alpha, temperature: options.temperature, weighting: options.weighting,
+            teachers: runners.map { Teacher($0) }, fixedWeights: fixed, notes: notes, warnings: warnings)
     }
 }

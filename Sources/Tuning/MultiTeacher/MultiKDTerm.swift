@@ -16,8 +16,10 @@ public final class MultiKDTerm: LossTermNotes {
     public let notes: [String]
     public let warnings: [String]
 
-    init(weight: Double, temperature: Double, weighting: TeacherWeighting, teachers: [Teacher],
-         fixedWeights: [Double]?, notes: [String], warnings: [String]) {
+    init(
+        weight: Double, temperature: Double, weighting: TeacherWeighting, teachers: [Teacher],
+        fixedWeights: [Double]?, notes: [String], warnings: [String]
+    ) {
         self.weight = weight
         self.temperature = temperature
         self.weighting = weighting
@@ -36,8 +38,11 @@ public final class MultiKDTerm: LossTermNotes {
                 throw TuningError.model(name: teacher.name, message: "gave no source logits; multikd distils the teachers' logits")
             }
             guard logits.shape == [step.inputs.shape[0], step.classCount] else {
-                throw TuningError.incompatible(method: "multikd",
-                                               message: "teacher '\(teacher.name)' gave logits of shape \(logits.shape), expected [\(step.inputs.shape[0]), \(step.classCount)] (the target's classes)")
+                throw TuningError.incompatible(
+                    method: "multikd",
+                    message:
+                        "teacher '\(teacher.name)' gave logits of shape \(logits.shape), expected [\(step.inputs.shape[0]), \(step.classCount)] (the target's classes)"
+                )
             }
             return logits
         }
@@ -55,9 +60,10 @@ public final class MultiKDTerm: LossTermNotes {
 
     public func loss(_ step: TrainingStep) throws -> Tensor {
         let logits = try teacherLogits(step)
-        let divergences = try Tensor.stack(logits.map {
-            try Distillation.kdPerSample(student: step.logits, teacher: $0, temperature: temperature)
-        }, dim: 0)                                           // [K, B]
+        let divergences = try Tensor.stack(
+            logits.map {
+                try Distillation.kdPerSample(student: step.logits, teacher: $0, temperature: temperature)
+            }, dim: 0) // [K, B]
         let w = try weights(step, teacherLogits: logits).to(divergences.dtype)
         return try (w * divergences).sum() / Double(step.logits.shape[0])
     }

@@ -35,11 +35,12 @@ public enum MultiTeacherWeights {
         let k = teacherLogits.count
         precondition(k >= 2)
         return try withNoGrad {
-            let entropies = try Tensor.stack(teacherLogits.map { logits in
-                let logp = try logits.to(.float32).logSoftmax(dim: 1)
-                return try ((logp.exp() * logp).sum(dim: 1) * -1.0).clamp(min: 0)
-            }, dim: 0)                                   // [K, B]
-            let total = try entropies.sum(dim: 0, keepDim: true)   // [1, B]
+            let entropies = try Tensor.stack(
+                teacherLogits.map { logits in
+                    let logp = try logits.to(.float32).logSoftmax(dim: 1)
+                    return try ((logp.exp() * logp).sum(dim: 1) * -1.0).clamp(min: 0)
+                }, dim: 0) // [K, B]
+            let total = try entropies.sum(dim: 0, keepDim: true) // [1, B]
             let certain = try total.le(1e-12).expand(entropies.shape)
             let safeTotal = try total.clamp(min: 1e-12)
             let weights = try (1.0 - entropies / safeTotal) / Double(k - 1)
@@ -53,9 +54,10 @@ public enum MultiTeacherWeights {
         let k = teacherLogits.count
         precondition(k >= 2)
         return try withNoGrad {
-            let losses = try Tensor.stack(teacherLogits.map {
-                try Loss.crossEntropy($0.to(.float32), labels, reduction: .none)
-            }, dim: 0)                                   // [K, B]
+            let losses = try Tensor.stack(
+                teacherLogits.map {
+                    try Loss.crossEntropy($0.to(.float32), labels, reduction: .none)
+                }, dim: 0) // [K, B]
             return try (1.0 - losses.softmax(dim: 0)) / Double(k - 1)
         }
     }

@@ -48,8 +48,9 @@ public final class DKDTerm: LossTerm {
     }
 
     public func loss(_ step: TrainingStep) throws -> Tensor {
-        let dkd = try Distillation.dkd(student: step.logits, teacher: teacherLogits(teacher, step), labels: step.labels,
-                                       alpha: alpha, beta: beta, temperature: temperature)
+        let dkd = try Distillation.dkd(
+            student: step.logits, teacher: teacherLogits(teacher, step), labels: step.labels,
+            alpha: alpha, beta: beta, temperature: temperature)
         return try dkd * Distillation.dkdWarmupFactor(epoch: step.epoch, warmupEpochs: warmupEpochs)
     }
 }
@@ -101,14 +102,18 @@ public final class AttentionTransferTerm: LossTerm {
         let student = try studentHints(step, term: name)
         let teacherHints = try teacher.outputs(for: step, needs: .hints).hints
         guard student.count == teacherHints.count else {
-            throw TuningError.incompatible(method: name,
-                                           message: "the student gives \(student.count) hint maps and teacher '\(teacher.name)' \(teacherHints.count); attention transfer pairs them one to one")
+            throw TuningError.incompatible(
+                method: name,
+                message:
+                    "the student gives \(student.count) hint maps and teacher '\(teacher.name)' \(teacherHints.count); attention transfer pairs them one to one"
+            )
         }
         var total: Tensor? = nil
         for (i, (s, t)) in zip(student, teacherHints).enumerated() {
             guard s.rank == 4, t.rank == 4 else {
-                throw TuningError.incompatible(method: name,
-                                               message: "hint \(i) must be [B, C, H, W] maps for attention transfer; student \(s.shape), teacher '\(teacher.name)' \(t.shape)")
+                throw TuningError.incompatible(
+                    method: name,
+                    message: "hint \(i) must be [B, C, H, W] maps for attention transfer; student \(s.shape), teacher '\(teacher.name)' \(t.shape)")
             }
             let pair = try FeatureDistillation.attention(student: s, teacher: t, p: p)
             total = try total.map { try $0 + pair } ?? pair
@@ -141,8 +146,11 @@ public final class FitNetTerm: LossTerm {
         let student = try studentHints(step, term: name)
         let teacherHints = try teacher.outputs(for: step, needs: .hints).hints
         guard hintIndex < student.count, hintIndex < teacherHints.count else {
-            throw TuningError.incompatible(method: name,
-                                           message: "hint_layer \(hintIndex) is out of range: the student gives \(student.count) hint maps, teacher '\(teacher.name)' \(teacherHints.count)")
+            throw TuningError.incompatible(
+                method: name,
+                message:
+                    "hint_layer \(hintIndex) is out of range: the student gives \(student.count) hint maps, teacher '\(teacher.name)' \(teacherHints.count)"
+            )
         }
         return try FeatureDistillation.hint(regressed: regressor(student[hintIndex]), teacher: teacherHints[hintIndex])
     }

@@ -44,14 +44,16 @@ public final class HintRegressor {
             } else if sh >= th && sw >= tw {
                 kind = .convolution(kernel: Size2(1 + sh - th, 1 + sw - tw), stride: 1, padding: 0)
             } else {
-                throw TuningError.incompatible(method: op,
-                                               message: "the student hint map \(student) is smaller than the teacher's \(teacher); pick a student hint at least as large")
+                throw TuningError.incompatible(
+                    method: op,
+                    message: "the student hint map \(student) is smaller than the teacher's \(teacher); pick a student hint at least as large")
             }
         case (1, 1):
             kind = .linear
         default:
-            throw TuningError.incompatible(method: op,
-                                           message: "student hint \(student) and teacher hint \(teacher) must both be maps [C, H, W] or both vectors [C]")
+            throw TuningError.incompatible(
+                method: op,
+                message: "student hint \(student) and teacher hint \(teacher) must both be maps [C, H, W] or both vectors [C]")
         }
         let inChannels = student[0], outChannels = teacher[0]
         let kernelShape: [Int]
@@ -76,14 +78,18 @@ public final class HintRegressor {
         switch kind {
         case let .convolution(_, stride, padding):
             guard hint.rank == 4, hint.shape[1] == weight.shape[1] else {
-                throw TuningError.incompatible(method: "fitnet", message: "the student hint has shape \(hint.shape) but the regressor expects [B, \(weight.shape[1]), H, W]")
+                throw TuningError.incompatible(
+                    method: "fitnet", message: "the student hint has shape \(hint.shape) but the regressor expects [B, \(weight.shape[1]), H, W]")
             }
             let conv = try Functional.conv2d(hint, weight: weight, bias: bias, stride: Size2(stride, stride), padding: Size2(padding, padding))
-            return try Functional.batchNorm(conv, runningMean: nil, runningVar: nil, weight: normScale, bias: normShift,
-                                            training: true).relu()
+            return try Functional.batchNorm(
+                conv, runningMean: nil, runningVar: nil, weight: normScale, bias: normShift,
+                training: true
+            ).relu()
         case .linear:
             guard hint.rank == 2, hint.shape[1] == weight.shape[1] else {
-                throw TuningError.incompatible(method: "fitnet", message: "the student hint has shape \(hint.shape) but the regressor expects [B, \(weight.shape[1])]")
+                throw TuningError.incompatible(
+                    method: "fitnet", message: "the student hint has shape \(hint.shape) but the regressor expects [B, \(weight.shape[1])]")
             }
             return try Functional.linear(hint, weight: weight, bias: bias)
         }

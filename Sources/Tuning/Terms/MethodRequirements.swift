@@ -25,7 +25,9 @@ enum MethodRequirements {
         if !optionTeachers.isEmpty, !context.teacherNames.isEmpty, optionTeachers != context.teacherNames {
             throw TuningError.invalidConfiguration(
                 file: options.source, field: "method_options.teachers",
-                message: "\(optionTeachers.joined(separator: ",")) differs from the run's teachers \(context.teacherNames.joined(separator: ",")); give one list")
+                message:
+                    "\(optionTeachers.joined(separator: ",")) differs from the run's teachers \(context.teacherNames.joined(separator: ",")); give one list"
+            )
         }
         return optionTeachers.isEmpty ? context.teacherNames : optionTeachers
     }
@@ -34,8 +36,9 @@ enum MethodRequirements {
     static func singleTeacher(_ context: MethodContext) throws -> Teacher {
         guard context.teacherNames.count == 1 else {
             let got = context.teacherNames.isEmpty ? "none" : "\(context.teacherNames.count) (\(context.teacherNames.joined(separator: ", ")))"
-            throw TuningError.incompatible(method: context.method,
-                                           message: "distils from exactly one teacher, got \(got); name it with --teacher")
+            throw TuningError.incompatible(
+                method: context.method,
+                message: "distils from exactly one teacher, got \(got); name it with --teacher")
         }
         return Teacher(try context.loadModel(context.teacherNames[0]))
     }
@@ -47,15 +50,17 @@ enum MethodRequirements {
 
     static func requireHints(_ runner: any ModelRunner, role: String, _ context: MethodContext) throws {
         guard runner.supports(.hints) else {
-            throw TuningError.incompatible(method: context.method,
-                                           message: "needs hint maps from the \(role) '\(runner.name)', which has none; add a 'hints' stage to its model card")
+            throw TuningError.incompatible(
+                method: context.method,
+                message: "needs hint maps from the \(role) '\(runner.name)', which has none; add a 'hints' stage to its model card")
         }
     }
 
     static func requireSourceHead(_ runner: any ModelRunner, role: String, _ context: MethodContext) throws -> Int {
         guard runner.supports(.sourceLogits), let classes = runner.sourceClasses else {
-            throw TuningError.incompatible(method: context.method,
-                                           message: "needs the source head of the \(role) '\(runner.name)', which has none; set 'source_head' in its model card")
+            throw TuningError.incompatible(
+                method: context.method,
+                message: "needs the source head of the \(role) '\(runner.name)', which has none; set 'source_head' in its model card")
         }
         return classes
     }
@@ -65,13 +70,18 @@ enum MethodRequirements {
     static func requireTargetLogits(_ teacher: Teacher, _ context: MethodContext) throws {
         let classes = try requireSourceHead(teacher.runner, role: "teacher", context)
         guard classes == context.classCount else {
-            throw TuningError.incompatible(method: context.method,
-                                           message: "compares logits, so teacher '\(teacher.name)' must output the \(context.classCount) target classes, but its source head has \(classes) (use a teacher fine-tuned on this target, such as one `hubminer tune` exported)")
+            throw TuningError.incompatible(
+                method: context.method,
+                message:
+                    "compares logits, so teacher '\(teacher.name)' must output the \(context.classCount) target classes, but its source head has \(classes) (use a teacher fine-tuned on this target, such as one `hubminer tune` exported)"
+            )
         }
     }
 
-    static func double(_ context: MethodContext, _ key: String, default fallback: Double,
-                       _ rule: ValueRule = .positive) throws -> Double {
+    static func double(
+        _ context: MethodContext, _ key: String, default fallback: Double,
+        _ rule: ValueRule = .positive
+    ) throws -> Double {
         let value = try context.options.double(key, default: fallback)
         let ok: Bool
         switch rule {
@@ -79,8 +89,9 @@ enum MethodRequirements {
         case .nonNegative: ok = value >= 0
         }
         guard ok else {
-            throw TuningError.invalidConfiguration(file: context.options.source, field: "method_options.\(key)",
-                                                   message: "must be \(rule == .positive ? "positive" : "zero or positive"), got \(value)")
+            throw TuningError.invalidConfiguration(
+                file: context.options.source, field: "method_options.\(key)",
+                message: "must be \(rule == .positive ? "positive" : "zero or positive"), got \(value)")
         }
         return value
     }
@@ -88,8 +99,9 @@ enum MethodRequirements {
     static func int(_ context: MethodContext, _ key: String, default fallback: Int, minimum: Int) throws -> Int {
         let value = try context.options.int(key, default: fallback)
         guard value >= minimum else {
-            throw TuningError.invalidConfiguration(file: context.options.source, field: "method_options.\(key)",
-                                                   message: "must be at least \(minimum), got \(value)")
+            throw TuningError.invalidConfiguration(
+                file: context.options.source, field: "method_options.\(key)",
+                message: "must be at least \(minimum), got \(value)")
         }
         return value
     }
@@ -102,8 +114,9 @@ enum MethodRequirements {
     static func hintShapes(_ runner: any ModelRunner, _ context: MethodContext) throws -> [[Int]] {
         if let reporting = runner as? HintShapeReporting { return try reporting.hintShapes() }
         guard let card = context.hub?.entry(named: context.student.name)?.card else {
-            throw TuningError.incompatible(method: context.method,
-                                           message: "sizing from hint shapes needs the student's model card (its input size), and '\(context.student.name)' has none in the hub")
+            throw TuningError.incompatible(
+                method: context.method,
+                message: "sizing from hint shapes needs the student's model card (its input size), and '\(context.student.name)' has none in the hub")
         }
         guard card.input.kind != .tokens else {
             throw TuningError.incompatible(method: context.method, message: "hint probing supports image and tabular inputs, not tokens")

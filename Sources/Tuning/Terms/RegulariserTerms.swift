@@ -40,14 +40,18 @@ public final class DeltaTerm: LossTerm {
         let student = try studentHints(step, term: name)
         let reference = try pretrained.outputs(for: step, needs: .hints).hints
         guard student.count == reference.count else {
-            throw TuningError.incompatible(method: name,
-                                           message: "the student gives \(student.count) hint maps but its pre-trained copy '\(pretrained.name)' \(reference.count)")
+            throw TuningError.incompatible(
+                method: name,
+                message: "the student gives \(student.count) hint maps but its pre-trained copy '\(pretrained.name)' \(reference.count)")
         }
         guard let attention else { return try Regularisers.delta(student: student, pretrained: reference) }
         let width = attention.shape[0]
         guard student.contains(where: { $0.rank >= 2 && $0.shape[1] == width }) else {
-            throw TuningError.incompatible(method: name,
-                                           message: "attention weights cover \(width) channels (the representation) but no hint map has \(width) channels: \(student.map(\.shape)); use attention=uniform")
+            throw TuningError.incompatible(
+                method: name,
+                message:
+                    "attention weights cover \(width) channels (the representation) but no hint map has \(width) channels: \(student.map(\.shape)); use attention=uniform"
+            )
         }
         let weights = try student.map { map -> Tensor in
             let channels = map.rank >= 2 ? map.shape[1] : 1

@@ -131,7 +131,8 @@ struct CheckpointStore {
             throw TuningError.checkpoint(message: "\(stateURL.path) is not a checkpoint state (\(error))")
         }
         guard position.version == TrainingPosition.formatVersion else {
-            throw TuningError.checkpoint(message: "\(stateURL.path) has format version \(position.version), this program reads \(TrainingPosition.formatVersion)")
+            throw TuningError.checkpoint(
+                message: "\(stateURL.path) has format version \(position.version), this program reads \(TrainingPosition.formatVersion)")
         }
         return position
     }

@@ -16,11 +16,13 @@ public enum DataParallelError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .indivisibleBatch(what, rows, worldSize):
-            return "data-parallel tuning: \(what) has \(rows) rows, which \(worldSize) processes cannot share equally; choose a batch_size that is a multiple of the process count"
+            return
+                "data-parallel tuning: \(what) has \(rows) rows, which \(worldSize) processes cannot share equally; choose a batch_size that is a multiple of the process count"
         case let .communication(rank, worldSize, during, message):
             return "data-parallel tuning: rank \(rank) of \(worldSize) lost contact with the other processes during \(during): \(message)"
         case let .parametersDiverged(epoch, ranks):
-            return "data-parallel tuning: after epoch \(epoch) the parameters of rank(s) \(ranks.map(String.init).joined(separator: ", ")) differ from rank 0's"
+            return
+                "data-parallel tuning: after epoch \(epoch) the parameters of rank(s) \(ranks.map(String.init).joined(separator: ", ")) differ from rank 0's"
         }
     }
 }
@@ -61,8 +63,9 @@ final class DataParallel {
         static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GradientReduction {
             guard let value = environment["HUBMINER_GRADIENT_REDUCTION"], !value.isEmpty else { return .overlapping }
             guard let reduction = GradientReduction(rawValue: value) else {
-                throw DistributedError.environment(variable: "HUBMINER_GRADIENT_REDUCTION", value: value,
-                                                   expected: "'overlap' or 'after-backward'")
+                throw DistributedError.environment(
+                    variable: "HUBMINER_GRADIENT_REDUCTION", value: value,
+                    expected: "'overlap' or 'after-backward'")
             }
             return reduction
         }
@@ -84,8 +87,9 @@ final class DataParallel {
         }
         let remainder = trainCount % batch
         if !dropLast && remainder != 0 && remainder % worldSize != 0 {
-            throw DataParallelError.indivisibleBatch(what: "the last training batch (drop_last is false, \(trainCount) samples)",
-                                                     rows: remainder, worldSize: worldSize)
+            throw DataParallelError.indivisibleBatch(
+                what: "the last training batch (drop_last is false, \(trainCount) samples)",
+                rows: remainder, worldSize: worldSize)
         }
     }
 
@@ -135,8 +139,9 @@ final class DataParallel {
         } catch DistributedError.parametersDiverged(let ranks) {
             throw DataParallelError.parametersDiverged(epoch: epoch, ranks: ranks)
         } catch let error as DistributedError {
-            throw DataParallelError.communication(rank: rank, worldSize: worldSize, during: "the parameter check after epoch \(epoch)",
-                                                  message: "\(error)")
+            throw DataParallelError.communication(
+                rank: rank, worldSize: worldSize, during: "the parameter check after epoch \(epoch)",
+                message: "\(error)")
         }
     }
 

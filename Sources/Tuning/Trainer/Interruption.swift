@@ -31,7 +31,8 @@ public final class InterruptRequest: @unchecked Sendable {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [weak self] in
-                FileHandle.standardError.write(Data("\nhubminer: interrupted; finishing the current step and writing a checkpoint (interrupt again to stop at once)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("\nhubminer: interrupted; finishing the current step and writing a checkpoint (interrupt again to stop at once)\n".utf8))
                 self?.request()
             }
             source.resume()

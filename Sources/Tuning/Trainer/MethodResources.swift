@@ -39,11 +39,16 @@ final class MethodResources {
         if let model = models[name] { return model }
         guard let entry = hub.entry(named: name) else {
             let problem = hub.problems.first { $0.name == name }.map { " (its card has a problem: \($0.message))" } ?? ""
-            throw TuningError.model(name: name, message: "not in the hub \(hub.directory.path)\(problem) (models: \(hub.entries.map(\.name).joined(separator: ", ")))")
+            throw TuningError.model(
+                name: name, message: "not in the hub \(hub.directory.path)\(problem) (models: \(hub.entries.map(\.name).joined(separator: ", ")))")
         }
         let mine = student.card
         guard entry.card.input.sampleShape == mine.input.sampleShape, entry.card.transformDescription == mine.transformDescription else {
-            throw TuningError.model(name: name, message: "takes input \(entry.card.input.sampleShape) with \(entry.card.transformDescription), but the student '\(student.name)' takes \(mine.input.sampleShape) with \(mine.transformDescription); a teacher sees the student's batches, so both must take the same input")
+            throw TuningError.model(
+                name: name,
+                message:
+                    "takes input \(entry.card.input.sampleShape) with \(entry.card.transformDescription), but the student '\(student.name)' takes \(mine.input.sampleShape) with \(mine.transformDescription); a teacher sees the student's batches, so both must take the same input"
+            )
         }
         let model = try HubModel(entry: entry)
         try model.freeze()
@@ -58,11 +63,13 @@ final class MethodResources {
         let key = OutputKey(model: ObjectIdentifier(runner), needs: needs.rawValue)
         if let cached = outputs[key] { return cached.outputs }
         guard runner.supports(needs) else {
-            throw TuningError.model(name: runner.name, message: "cannot give \(needs.contains(.hints) ? "hints" : "source logits") (its card lacks the stage)")
+            throw TuningError.model(
+                name: runner.name, message: "cannot give \(needs.contains(.hints) ? "hints" : "source logits") (its card lacks the stage)")
         }
         let hubModel = runner as? HubModel
-        let loader = DataLoader(dataset: train, batchSize: batchSize, transform: (hubModel ?? student).transform,
-                                shuffle: false, seed: 0, workers: workers)
+        let loader = DataLoader(
+            dataset: train, batchSize: batchSize, transform: (hubModel ?? student).transform,
+            shuffle: false, seed: 0, workers: workers)
         var features = [Tensor]()
         var logits = [Tensor]()
         var hints = [[Tensor]]()

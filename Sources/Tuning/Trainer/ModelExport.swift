@@ -19,8 +19,10 @@ public enum ModelExport {
 
     /// Exports `model` with `head` (the live tensors are copied into the saved file).
     /// The module is left in eval mode with the head registered under a fresh name.
-    public static func export(model: HubModel, head: LinearHead, name: String, to directory: URL,
-                              description: String, sourceDataset: String?) throws -> Exported {
+    public static func export(
+        model: HubModel, head: LinearHead, name: String, to directory: URL,
+        description: String, sourceDataset: String?
+    ) throws -> Exported {
         let module = model.module
         let taken = Set(module.childNames)
         var headName = "tuned_head"
@@ -32,7 +34,8 @@ public enum ModelExport {
         try headModule.registerParameter("bias", try head.bias.detach().clone())
         // addmm is what `linear` computes for a 2-D input with a bias, so the saved
         // head gives the trainer's logits bit for bit.
-        try headModule.define("""
+        try headModule.define(
+            """
             def forward(self, x):
                 return torch.addmm(self.bias, x, self.weight.t())
             """)
@@ -43,9 +46,10 @@ public enum ModelExport {
         card.name = name
         card.file = name + ".pt"
         card.sourceHead = Stage(submodule: headName)
-        card.metadata = Metadata(parameters: try module.parameters().reduce(0) { $0 + $1.count },
-                                 sourceDataset: sourceDataset, license: model.card.metadata.license, description: description,
-                                 featureDimension: head.featureDimension, sourceClasses: head.classCount)
+        card.metadata = Metadata(
+            parameters: try module.parameters().reduce(0) { $0 + $1.count },
+            sourceDataset: sourceDataset, license: model.card.metadata.license, description: description,
+            featureDimension: head.featureDimension, sourceClasses: head.classCount)
 
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

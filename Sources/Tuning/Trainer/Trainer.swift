@@ -70,9 +70,11 @@ public final class Trainer {
     /// in train mode (or frozen with `backbone_lr_multiplier` 0). With `distributed`,
     /// this process is one rank of a data-parallel run: `batch_size` is the global
     /// batch, each rank trains on its equal shard (docs/DISTRIBUTED.md).
-    public init(config: TuneConfiguration, student: HubModel, train: any Dataset, validation: any Dataset,
-                methodTerms: [any LossTerm], output: URL, progress: any TrainingProgress = SilentProgress(),
-                distributed: ProcessGroup? = nil) throws {
+    public init(
+        config: TuneConfiguration, student: HubModel, train: any Dataset, validation: any Dataset,
+        methodTerms: [any LossTerm], output: URL, progress: any TrainingProgress = SilentProgress(),
+        distributed: ProcessGroup? = nil
+    ) throws {
         let reduction = try DataParallel.GradientReduction.fromEnvironment()
         parallel = distributed.flatMap { $0.worldSize > 1 ? DataParallel(group: $0, reduction: reduction) : nil }
         self.config = config
@@ -82,12 +84,14 @@ public final class Trainer {
         seed = UInt64(config.seed)
         classCount = train.classNames.count
         guard classCount >= 2 else {
-            throw TuningError.invalidConfiguration(file: config.data ?? "data", field: "data",
-                                                   message: "the training split has \(classCount) class(es); classification needs at least 2")
+            throw TuningError.invalidConfiguration(
+                file: config.data ?? "data", field: "data",
+                message: "the training split has \(classCount) class(es); classification needs at least 2")
         }
         guard train.count > 0, validation.count > 0 else {
-            throw TuningError.invalidConfiguration(file: config.data ?? "data", field: "data",
-                                                   message: "empty split (training \(train.count) samples, validation \(validation.count))")
+            throw TuningError.invalidConfiguration(
+                file: config.data ?? "data", field: "data",
+                message: "empty split (training \(train.count) samples, validation \(validation.count))")
         }
         head = try LinearHead(features: student.featureDimension, classes: classCount, seed: Self.derivedSeed(seed, stream: 1))
         terms = [CrossEntropyTerm(weight: config.ceWeight, labelSmoothing: config.labelSmoothing)] + methodTerms
@@ -97,8 +101,11 @@ public final class Trainer {
         }
         needs = terms.reduce(into: OutputNeeds()) { $0.formUnion($1.studentNeeds) }
         guard student.supports(needs) else {
-            throw TuningError.incompatible(method: config.method,
-                                           message: "its loss terms need \(needs.contains(.hints) ? "hints" : "source logits") from the student, but the card of '\(student.name)' has no \(needs.contains(.hints) ? "'hints' stage" : "'source_head'")")
+            throw TuningError.incompatible(
+                method: config.method,
+                message:
+                    "its loss terms need \(needs.contains(.hints) ? "hints" : "source logits") from the student, but the card of '\(student.name)' has no \(needs.contains(.hints) ? "'hints' stage" : "'source_head'")"
+            )
         }
 
         // Data: a batch larger than the split takes the whole split; dropping the last
@@ -106,15 +113,17 @@ public final class Trainer {
         let batch = Swift.min(config.batchSize, train.count)
         augmented = config.augment && student.card.input.kind == .image
         try parallel?.checkDivisible(batch: batch, trainCount: train.count, dropLast: config.dropLast)
-        trainLoader = DataLoader(dataset: train, batchSize: batch,
-                                 transform: TrainingTransforms.training(student.card, augment: config.augment, padding: config.augmentPadding),
-                                 shuffle: true, seed: seed, dropLast: config.dropLast, prefetch: 2, workers: config.workers,
-                                 shard: parallel?.shard)
+        trainLoader = DataLoader(
+            dataset: train, batchSize: batch,
+            transform: TrainingTransforms.training(student.card, augment: config.augment, padding: config.augmentPadding),
+            shuffle: true, seed: seed, dropLast: config.dropLast, prefetch: 2, workers: config.workers,
+            shard: parallel?.shard)
         // Evaluation is split by rank too (shards of each batch may be unequal or
         // empty there: only counts are summed).
-        validationLoader = DataLoader(dataset: validation, batchSize: config.batchSize,
-                                      transform: TrainingTransforms.evaluation(student.card), shuffle: false, seed: 0,
-                                      prefetch: 2, workers: config.workers, shard: parallel?.shard)
+        validationLoader = DataLoader(
+            dataset: validation, batchSize: config.batchSize,
+            transform: TrainingTransforms.evaluation(student.card), shuffle: false, seed: 0,
+            prefetch: 2, workers: config.workers, shard: parallel?.shard)
         batchesPerEpoch = trainLoader.batchCount
         if let iterations = config.iterations {
             totalIterations = iterations
@@ -130,21 +139,30 @@ public final class Trainer {
         backboneFrozen = multiplier == 0
         let backbone = try student.namedParameters().map(\.tensor)
         if backboneFrozen { try student.freeze() } else { try student.train() }
-        var groups = [ParameterGroup(backboneFrozen ? [] : backbone, name: "backbone", learningRate: lr * multiplier),
-                      ParameterGroup(head.parameters, name: "head", learningRate: lr)]
+        var groups = [
+            ParameterGroup(backboneFrozen ? [] : backbone, name: "backbone", learningRate: lr * multiplier),
+            ParameterGroup(head.parameters, name: "head", learningRate: lr),
+        ]
         let termParameters = terms.flatMap(\.trainableParameters)
         groups.append(ParameterGroup(termParameters, name: "terms", learningRate: lr))
         let wd = config.optimizer.weightDecay ?? 0
         if config.optimizer.name == "adamw" {
-            optimizer = try Adam(groups, options: .adamW(learningRate: lr, beta1: config.optimizer.beta1, beta2: config.optimizer.beta2,
-                                                         eps: config.optimizer.eps, weightDecay: wd))
+            optimizer = try Adam(
+                groups,
+                options: .adamW(
+                    learningRate: lr, beta1: config.optimizer.beta1, beta2: config.optimizer.beta2,
+                    eps: config.optimizer.eps, weightDecay: wd))
         } else {
-            optimizer = try SGD(groups, options: SGD.Options(learningRate: lr, momentum: config.optimizer.momentum,
-                                                             weightDecay: wd, nesterov: config.optimizer.nesterov))
+            optimizer = try SGD(
+                groups,
+                options: SGD.Options(
+                    learningRate: lr, momentum: config.optimizer.momentum,
+                    weightDecay: wd, nesterov: config.optimizer.nesterov))
         }
         try parallel?.prepare(trainable: (backboneFrozen ? [] : backbone) + head.parameters + termParameters)
-        scheduler = LearningRateScheduler(optimizer: optimizer,
-                                          schedule: config.schedule.make(totalIterations: totalIterations, batchesPerEpoch: batchesPerEpoch))
+        scheduler = LearningRateScheduler(
+            optimizer: optimizer,
+            schedule: config.schedule.make(totalIterations: totalIterations, batchesPerEpoch: batchesPerEpoch))
         store = CheckpointStore(directory: output.appendingPathComponent("checkpoint"))
         position = TrainingPosition(seed: seed)
     }
@@ -166,7 +184,8 @@ public final class Trainer {
         if resume {
             try restoreCheckpoint()
         } else if store.exists {
-            throw TuningError.checkpoint(message: "\(output.path) already holds a run's checkpoint; pass --resume to continue it or choose another --out")
+            throw TuningError.checkpoint(
+                message: "\(output.path) already holds a run's checkpoint; pass --resume to continue it or choose another --out")
         }
         try store.prepare()
         if isWriter {
@@ -203,10 +222,11 @@ public final class Trainer {
             position.iteration += 1
             let endOfEpoch = position.batchInEpoch == batchesPerEpoch || position.iteration == totalIterations
             if position.iteration % config.logEvery == 0 || endOfEpoch {
-                try log?.append(.object([
-                    ("event", .string("step")), ("epoch", .integer(epoch + 1)), ("iteration", .integer(position.iteration)),
-                    ("lr", .number(lr)), ("loss", .object(losses.map { ($0.0, .number($0.1)) })), ("seconds", .number(elapsed)),
-                ]))
+                try log?.append(
+                    .object([
+                        ("event", .string("step")), ("epoch", .integer(epoch + 1)), ("iteration", .integer(position.iteration)),
+                        ("lr", .number(lr)), ("loss", .object(losses.map { ($0.0, .number($0.1)) })), ("seconds", .number(elapsed)),
+                    ]))
             }
             progress.advance(String(format: "loss %.4f", losses[0].1))
             if endOfEpoch { break }
@@ -248,17 +268,19 @@ public final class Trainer {
         let labels = try Tensor(batch.labels.map(Int64.init))
         let outputs = try student.outputs(inputs, needs: needs)
         let logits = try head(outputs.features)
-        let trainingStep = TrainingStep(inputs: inputs, labels: labels, indices: batch.indices, augmented: augmented,
-                                        student: outputs, logits: logits, classCount: classCount,
-                                        epoch: epoch, iteration: position.iteration)
+        let trainingStep = TrainingStep(
+            inputs: inputs, labels: labels, indices: batch.indices, augmented: augmented,
+            student: outputs, logits: logits, classCount: classCount,
+            epoch: epoch, iteration: position.iteration)
         var total: Tensor?
         var values = [(String, Double)]()
         for term in terms {
             let value = try term.loss(trainingStep)
             let scalar = try value.item()
             guard scalar.isFinite else {
-                throw TuningError.diverged(term: term.name, iteration: position.iteration + 1,
-                                           message: "the loss is \(scalar) (lower the learning rate or the term's weight)")
+                throw TuningError.diverged(
+                    term: term.name, iteration: position.iteration + 1,
+                    message: "the loss is \(scalar) (lower the learning rate or the term's weight)")
             }
             values.append((term.name, scalar))
             let weighted = try value * term.weight
@@ -301,8 +323,9 @@ public final class Trainer {
 
     func checkLabels(_ labels: [Int], split: String) throws {
         if let bad = labels.first(where: { $0 < 0 || $0 >= classCount }) {
-            throw TuningError.invalidConfiguration(file: config.data ?? "data", field: "data",
-                                                   message: "a \(split) sample has label \(bad) (unlabelled or outside the \(classCount) classes of the training split)")
+            throw TuningError.invalidConfiguration(
+                file: config.data ?? "data", field: "data",
+                message: "a \(split) sample has label \(bad) (unlabelled or outside the \(classCount) classes of the training split)")
         }
     }
 
@@ -316,17 +339,20 @@ public final class Trainer {
         // A step can leave non-finite weights behind (the loss was finite before the
         // update): the validation loss is the first place that shows.
         if let loss = metrics.loss, !loss.isFinite {
-            throw TuningError.diverged(term: "validation", iteration: position.iteration,
-                                       message: "the validation loss is \(loss) after epoch \(epoch + 1): the weights diverged (lower the learning rate or the method's weight)")
+            throw TuningError.diverged(
+                term: "validation", iteration: position.iteration,
+                message:
+                    "the validation loss is \(loss) after epoch \(epoch + 1): the weights diverged (lower the learning rate or the method's weight)")
         }
         let totals = position.totals
         let n = Double(Swift.max(totals.samples, 1))
         let trainLoss: [(String, JSONLine)] = (["total"] + terms.map(\.name)).map { ($0, .number((totals.lossSums[$0] ?? 0) / n)) }
-        try log?.append(.object([
-            ("event", .string("epoch")), ("epoch", .integer(epoch + 1)), ("iteration", .integer(position.iteration)),
-            ("train", .object([("loss", .object(trainLoss)), ("top1", .number(Double(totals.correct) / n))])),
-            ("val", JSONLine.metrics(metrics, loss: true)), ("seconds", .number(elapsed)),
-        ]))
+        try log?.append(
+            .object([
+                ("event", .string("epoch")), ("epoch", .integer(epoch + 1)), ("iteration", .integer(position.iteration)),
+                ("train", .object([("loss", .object(trainLoss)), ("top1", .number(Double(totals.correct) / n))])),
+                ("val", JSONLine.metrics(metrics, loss: true)), ("seconds", .number(elapsed)),
+            ]))
         let record = EpochRecord(epoch: epoch + 1, iteration: position.iteration, metrics: metrics)
         position.last = record
         if position.best == nil || metrics.top1 > position.best!.metrics.top1 {
@@ -339,10 +365,12 @@ public final class Trainer {
                 position.bestNames = named.map(\.name)
             }
         }
-        progress.log(String(format: "epoch %d: train loss %.4f top-1 %.4f | val loss %.4f top-1 %.4f%@%@",
-                            epoch + 1, (totals.lossSums["total"] ?? 0) / n, Double(totals.correct) / n, metrics.loss ?? .nan, metrics.top1,
-                            metrics.top5.map { String(format: " top-5 %.4f", $0) } ?? "",
-                            metrics.meanClass.map { String(format: " mean-class %.4f", $0) } ?? ""))
+        progress.log(
+            String(
+                format: "epoch %d: train loss %.4f top-1 %.4f | val loss %.4f top-1 %.4f%@%@",
+                epoch + 1, (totals.lossSums["total"] ?? 0) / n, Double(totals.correct) / n, metrics.loss ?? .nan, metrics.top1,
+                metrics.top5.map { String(format: " top-5 %.4f", $0) } ?? "",
+                metrics.meanClass.map { String(format: " mean-class %.4f", $0) } ?? ""))
         position.epoch += 1
         position.batchInEpoch = 0
         position.totals = EpochTotals()

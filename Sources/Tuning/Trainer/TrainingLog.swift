@@ -22,7 +22,8 @@ public final class TrainingLog {
             let size = try handle.seekToEnd()
             if let keep = keepingBytes {
                 guard keep <= size else {
-                    throw TuningError.checkpoint(message: "\(url.path) has \(size) bytes but the checkpoint recorded \(keep): the log does not belong to this checkpoint")
+                    throw TuningError.checkpoint(
+                        message: "\(url.path) has \(size) bytes but the checkpoint recorded \(keep): the log does not belong to this checkpoint")
                 }
                 try handle.truncate(atOffset: keep)
                 try handle.seekToEnd()

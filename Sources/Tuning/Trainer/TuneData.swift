@@ -17,20 +17,23 @@ public struct TuneData {
         if defined.contains(.train), let held = [DatasetSplit.validation, .test].first(where: defined.contains) {
             train = try DatasetLoader.open(url, split: .train)
             validation = try DatasetLoader.open(url, split: held)
-            record = DataSplitRecord(kind: "dataset", train: "train", validation: held.rawValue,
-                                     trainSamples: train.count, validationSamples: validation.count)
+            record = DataSplitRecord(
+                kind: "dataset", train: "train", validation: held.rawValue,
+                trainSamples: train.count, validationSamples: validation.count)
         } else {
             let whole = defined.contains(.train) ? try DatasetLoader.open(url, split: .train) : try DatasetLoader.open(url, split: nil)
             let parts = try SeededSplit.subsets(of: whole, fractions: [1 - validationFraction, validationFraction], seed: seed)
             (train, validation) = (parts[0], parts[1])
-            record = DataSplitRecord(kind: "seeded", train: defined.contains(.train) ? "train" : "all", validation: "held-out",
-                                     trainSamples: train.count, validationSamples: validation.count,
-                                     validationFraction: validationFraction, seed: Int(seed))
+            record = DataSplitRecord(
+                kind: "seeded", train: defined.contains(.train) ? "train" : "all", validation: "held-out",
+                trainSamples: train.count, validationSamples: validation.count,
+                validationFraction: validationFraction, seed: Int(seed))
         }
         guard validation.classNames == train.classNames else {
-            throw DataError.invalidField(path: url.path, field: "classes",
-                                         expected: "the same classes in the training and \(record.validation) splits (\(train.classNames.count))",
-                                         found: "\(validation.classNames.count) classes in \(record.validation)")
+            throw DataError.invalidField(
+                path: url.path, field: "classes",
+                expected: "the same classes in the training and \(record.validation) splits (\(train.classNames.count))",
+                found: "\(validation.classNames.count) classes in \(record.validation)")
         }
         return TuneData(train: train, validation: validation, record: record)
     }

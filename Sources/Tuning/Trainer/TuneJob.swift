@@ -62,10 +62,12 @@ public enum TuneJob {
     /// rank reads the hub, the data and (on `resume`) the checkpoint from the same
     /// paths, which must therefore be one shared directory; only rank 0 writes
     /// `config.json`, `notes.txt`, the log, checkpoints, the export and `result.json`.
-    public static func run(config raw: TuneConfiguration, source: String, resume: Bool,
-                           progress: any TrainingProgress = SilentProgress(),
-                           shouldStop: @escaping () -> Bool = { false },
-                           distributed: ProcessGroup? = nil) throws -> TuneResult {
+    public static func run(
+        config raw: TuneConfiguration, source: String, resume: Bool,
+        progress: any TrainingProgress = SilentProgress(),
+        shouldStop: @escaping () -> Bool = { false },
+        distributed: ProcessGroup? = nil
+    ) throws -> TuneResult {
         let isWriter = (distributed?.rank ?? 0) == 0
         var config = try raw.resolved(source: source)
         let method = try MethodRegistry.method(named: config.method, source: source)
@@ -73,24 +75,29 @@ public enum TuneJob {
         let known = manifest.entries.map(\.name).joined(separator: ", ")
         guard let entry = manifest.entry(named: config.target!) else {
             let problem = manifest.problems.first { $0.name == config.target }.map { "; its card has a problem: \($0.message)" } ?? ""
-            throw TuningError.invalidConfiguration(file: source, field: "target",
-                                                   message: "no model '\(config.target!)' in the hub \(config.hub!)\(problem) (models: \(known))")
+            throw TuningError.invalidConfiguration(
+                file: source, field: "target",
+                message: "no model '\(config.target!)' in the hub \(config.hub!)\(problem) (models: \(known))")
         }
         for teacher in config.teachers where manifest.entry(named: teacher) == nil {
-            throw TuningError.invalidConfiguration(file: source, field: "teachers",
-                                                   message: "no model '\(teacher)' in the hub \(config.hub!) (models: \(known))")
+            throw TuningError.invalidConfiguration(
+                file: source, field: "teachers",
+                message: "no model '\(teacher)' in the hub \(config.hub!) (models: \(known))")
         }
         let out = URL(fileURLWithPath: config.out)
         let checkpoint = out.appendingPathComponent("checkpoint").appendingPathComponent(CheckpointStore.stateName)
         if !resume && FileManager.default.fileExists(atPath: checkpoint.path) {
-            throw TuningError.checkpoint(message: "\(out.path) already holds a run's checkpoint; pass --resume to continue it or choose another --out")
+            throw TuningError.checkpoint(
+                message: "\(out.path) already holds a run's checkpoint; pass --resume to continue it or choose another --out")
         }
 
-        let data = try TuneData.open(URL(fileURLWithPath: config.data!), validationFraction: config.split.validationFraction,
-                                     seed: UInt64(config.split.seed))
+        let data = try TuneData.open(
+            URL(fileURLWithPath: config.data!), validationFraction: config.split.validationFraction,
+            seed: UInt64(config.split.seed))
         let student = try HubModel(entry: entry)
-        let resources = MethodResources(hub: manifest, student: student, train: data.train, batchSize: config.batchSize,
-                                        workers: config.workers, source: source)
+        let resources = MethodResources(
+            hub: manifest, student: student, train: data.train, batchSize: config.batchSize,
+            workers: config.workers, source: source)
         let options = MethodOptions(config.methodOptions.mapValues(\.value), source: source)
         let parameters = try student.namedParameters()
         let context = MethodContext(
@@ -124,9 +131,10 @@ public enum TuneJob {
             config.ceWeight *= try weighting.crossEntropyWeight(options)
         }
         if let unused = options.unusedKeys.first {
-            throw TuningError.invalidConfiguration(file: source, field: "method_options.\(unused)",
-                                                   message: "method '\(config.method)' has no option '\(unused)'"
-                                                       + (options.resolved.isEmpty ? " (it takes none)" : " (its options: \(options.resolved.keys.sorted().joined(separator: ", ")))"))
+            throw TuningError.invalidConfiguration(
+                file: source, field: "method_options.\(unused)",
+                message: "method '\(config.method)' has no option '\(unused)'"
+                    + (options.resolved.isEmpty ? " (it takes none)" : " (its options: \(options.resolved.keys.sorted().joined(separator: ", ")))"))
         }
 
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
@@ -140,8 +148,9 @@ public enum TuneJob {
             try writeAtomically(Data((notes.joined(separator: "\n") + "\n").utf8), to: out.appendingPathComponent("notes.txt"))
         }
 
-        let trainer = try Trainer(config: config, student: student, train: data.train, validation: data.validation,
-                                  methodTerms: terms, output: out, progress: progress, distributed: distributed)
+        let trainer = try Trainer(
+            config: config, student: student, train: data.train, validation: data.validation,
+            methodTerms: terms, output: out, progress: progress, distributed: distributed)
         trainer.shouldStop = shouldStop
         let outcome = try trainer.run(resume: resume)
 
@@ -150,21 +159,25 @@ public enum TuneJob {
             if config.export.weights == "best" { try trainer.loadBestWeights() }
             let name = config.export.name ?? "\(entry.name)-\(config.method)"
             let record = config.export.weights == "best" ? outcome.best : outcome.last
-            let description = "\(entry.name) tuned with \(config.method) (seed \(config.seed), epoch \(record.epoch), validation top-1 "
+            let description =
+                "\(entry.name) tuned with \(config.method) (seed \(config.seed), epoch \(record.epoch), validation top-1 "
                 + String(format: "%.4f", record.metrics.top1) + ")"
-            exported = try ModelExport.export(model: student, head: trainer.head, name: name, to: out.appendingPathComponent("model"),
-                                              description: description,
-                                              sourceDataset: URL(fileURLWithPath: config.data!).lastPathComponent).directory
+            exported = try ModelExport.export(
+                model: student, head: trainer.head, name: name, to: out.appendingPathComponent("model"),
+                description: description,
+                sourceDataset: URL(fileURLWithPath: config.data!).lastPathComponent
+            ).directory
         }
 
         func epoch(_ r: EpochRecord) -> TuneEpochResult {
             TuneEpochResult(epoch: r.epoch, top1: r.metrics.top1, top5: r.metrics.top5, meanClass: r.metrics.meanClass)
         }
-        let result = TuneResult(method: config.method, model: entry.name, seed: config.seed, classes: trainer.classCount,
-                                epochs: outcome.epochs, iterations: outcome.iterations, best: epoch(outcome.best),
-                                last: epoch(outcome.last), seconds: outcome.seconds,
-                                terms: trainer.terms.map { (name: $0.name, weight: $0.weight) },
-                                outputDirectory: out, exportedModel: exported)
+        let result = TuneResult(
+            method: config.method, model: entry.name, seed: config.seed, classes: trainer.classCount,
+            epochs: outcome.epochs, iterations: outcome.iterations, best: epoch(outcome.best),
+            last: epoch(outcome.last), seconds: outcome.seconds,
+            terms: trainer.terms.map { (name: $0.name, weight: $0.weight) },
+            outputDirectory: out, exportedModel: exported)
         if isWriter {
             try writeAtomically(Data((result.json().rendered() + "\n").utf8), to: out.appendingPathComponent("result.json"))
         }
@@ -179,11 +192,15 @@ enum ConfigurationComparison {
 
     static func requireSame(saved: Data, current: Data, file: String) throws {
         guard let a = try? JSONSerialization.jsonObject(with: saved) as? [String: Any],
-              let b = try? JSONSerialization.jsonObject(with: current) as? [String: Any] else {
+            let b = try? JSONSerialization.jsonObject(with: current) as? [String: Any]
+        else {
             throw TuningError.checkpoint(message: "\(file) is not a configuration written by this program")
         }
         if let (field, old, new) = firstDifference(a, b, path: []) {
-            throw TuningError.checkpoint(message: "the run in \(URL(fileURLWithPath: file).deletingLastPathComponent().path) was started with \(field) = \(old), this command gives \(new); resume with the same settings")
+            throw TuningError.checkpoint(
+                message:
+                    "the run in \(URL(fileURLWithPath: file).deletingLastPathComponent().path) was started with \(field) = \(old), this command gives \(new); resume with the same settings"
+            )
         }
     }
 

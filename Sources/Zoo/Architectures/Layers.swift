@@ -32,7 +32,8 @@ final class LayerFactory {
         let m = try ScriptModule(name: typeName("Linear"))
         try m.registerParameter("weight", try fanInUniform([outputs, inputs], fanIn: inputs))
         try m.registerParameter("bias", try fanInUniform([outputs], fanIn: inputs))
-        try m.define("""
+        try m.define(
+            """
             def forward(self, x):
                 return torch.linear(x, self.weight, self.bias)
             """)
@@ -49,7 +50,8 @@ final class LayerFactory {
         try m.registerParameter("bn_bias", try Tensor.zeros([outputs]))
         try m.registerParameter("bn_running_mean", try Tensor.zeros([outputs]), isBuffer: true)
         try m.registerParameter("bn_running_var", try Tensor.ones([outputs]), isBuffer: true)
-        try m.define("""
+        try m.define(
+            """
             def forward(self, x):
                 y = torch.conv2d(x, self.conv_weight, None, [1, 1], [1, 1], [1, 1], 1)
                 y = torch.batch_norm(y, self.bn_weight, self.bn_bias, self.bn_running_mean, self.bn_running_var, self.training, 0.1, 1e-5, False)
@@ -63,7 +65,8 @@ final class LayerFactory {
         let m = try ScriptModule(name: typeName("LayerNorm"))
         try m.registerParameter("weight", try Tensor.ones([dim]))
         try m.registerParameter("bias", try Tensor.zeros([dim]))
-        try m.define("""
+        try m.define(
+            """
             def forward(self, x):
                 return torch.layer_norm(x, [\(dim)], self.weight, self.bias, 1e-5, False)
             """)
@@ -77,7 +80,8 @@ final class LayerFactory {
         let fanIn = 3 * patch * patch
         try m.registerParameter("weight", try fanInUniform([dim, 3, patch, patch], fanIn: fanIn))
         try m.registerParameter("bias", try fanInUniform([dim], fanIn: fanIn))
-        try m.define("""
+        try m.define(
+            """
             def forward(self, x):
                 y = torch.conv2d(x, self.weight, self.bias, [\(patch), \(patch)], [0, 0], [1, 1], 1)
                 return torch.transpose(torch.flatten(y, 2), 1, 2)
@@ -98,7 +102,8 @@ final class LayerFactory {
         try m.registerModule("fc1", try linear(dim, hidden))
         try m.registerModule("fc2", try linear(hidden, dim))
         let headDim = dim / heads
-        try m.define("""
+        try m.define(
+            """
             def forward(self, x):
                 n = x.size(0)
                 t = x.size(1)

@@ -14,8 +14,9 @@ package enum NetworkBuilder {
         case let .mlp(hidden): return try mlp(hidden: hidden, imageSize: imageSize, classes: classes, layers: layers)
         case let .cnn(widths, depth): return try cnn(widths: widths, depth: depth, classes: classes, layers: layers)
         case let .attention(patch, dim, depth, heads, ratio):
-            return try attention(patch: patch, dim: dim, depth: depth, heads: heads, mlpRatio: ratio, imageSize: imageSize,
-                                 classes: classes, layers: layers)
+            return try attention(
+                patch: patch, dim: dim, depth: depth, heads: heads, mlpRatio: ratio, imageSize: imageSize,
+                classes: classes, layers: layers)
         }
     }
 
@@ -33,7 +34,8 @@ package enum NetworkBuilder {
         }
         try net.registerModule("head", try layers.linear(inputs, classes))
         let body = hidden.indices.map { "    h = torch.relu(self.fc\($0).forward(h))\n    maps.append(h)" }.joined(separator: "\n")
-        try net.define("""
+        try net.define(
+            """
             def hints(self, x) -> List[Tensor]:
                 maps: List[Tensor] = []
                 h = torch.flatten(x, 1)
@@ -64,7 +66,8 @@ package enum NetworkBuilder {
             lines.append("    maps.append(h)")
         }
         try net.registerModule("head", try layers.linear(inputs, classes))
-        try net.define("""
+        try net.define(
+            """
             def hints(self, x) -> List[Tensor]:
                 maps: List[Tensor] = []
                 h = x
@@ -80,8 +83,10 @@ package enum NetworkBuilder {
         return net
     }
 
-    static func attention(patch: Int, dim: Int, depth: Int, heads: Int, mlpRatio: Int, imageSize: Int, classes: Int,
-                          layers: LayerFactory) throws -> ScriptModule {
+    static func attention(
+        patch: Int, dim: Int, depth: Int, heads: Int, mlpRatio: Int, imageSize: Int, classes: Int,
+        layers: LayerFactory
+    ) throws -> ScriptModule {
         let net = try ScriptModule(name: layers.typeName("ZooAttention"))
         let tokens = (imageSize / patch) * (imageSize / patch)
         try net.registerModule("patch_embed", try layers.patchEmbedding(patch: patch, dim: dim))
@@ -95,7 +100,8 @@ package enum NetworkBuilder {
         }
         try net.registerModule("norm", try layers.layerNorm(dim))
         try net.registerModule("head", try layers.linear(dim, classes))
-        try net.define("""
+        try net.define(
+            """
             def hints(self, x) -> List[Tensor]:
                 maps: List[Tensor] = []
                 h = self.patch_embed.forward(x) + self.pos_embed

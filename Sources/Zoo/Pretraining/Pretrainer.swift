@@ -48,8 +48,10 @@ package enum Pretrainer {
     /// Called after every epoch with (epochs done, epochs, mean training loss of the epoch).
     package typealias EpochObserver = (Int, Int, Double) -> Void
 
-    package static func train(_ network: ScriptModule, task: GeneratedTask, options: PretrainingOptions, seed: UInt64,
-                             name: String, onEpoch: EpochObserver? = nil) throws -> PretrainingSummary {
+    package static func train(
+        _ network: ScriptModule, task: GeneratedTask, options: PretrainingOptions, seed: UInt64,
+        name: String, onEpoch: EpochObserver? = nil
+    ) throws -> PretrainingSummary {
         guard options.epochs >= 1, options.batchSize >= 1, options.learningRate > 0 else {
             throw ZooError.invalidArgument("\(name): pre-training needs epochs >= 1, batch size >= 1 and a positive learning rate")
         }
@@ -64,8 +66,10 @@ package enum Pretrainer {
             let batchesPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
             let totalSteps = batchesPerEpoch * options.epochs
             let warmup = max(1, Int((Double(totalSteps) * options.warmupFraction).rounded()))
-            let scheduler = LearningRateScheduler(optimizer: optimizer, schedule: WarmupSchedule(
-                warmup: LinearWarmup(steps: warmup), then: CosineSchedule(period: max(1, totalSteps - warmup))))
+            let scheduler = LearningRateScheduler(
+                optimizer: optimizer,
+                schedule: WarmupSchedule(
+                    warmup: LinearWarmup(steps: warmup), then: CosineSchedule(period: max(1, totalSteps - warmup))))
             try network.train()
             var step = 0
             var lastEpochLoss = 0.0
@@ -86,7 +90,8 @@ package enum Pretrainer {
                     scheduler.step()
                     let value = try loss.item()
                     guard value.isFinite else {
-                        throw ZooError.trainingFailed(model: name, message: "the loss became \(value) at step \(step + 1) (learning rate \(options.learningRate) too high?)")
+                        throw ZooError.trainingFailed(
+                            model: name, message: "the loss became \(value) at step \(step + 1) (learning rate \(options.learningRate) too high?)")
                     }
                     epochLoss += value * Double(indices.count)
                     step += 1
@@ -97,8 +102,9 @@ package enum Pretrainer {
             try network.eval()
             for p in parameters { try p.requiresGrad(false) }
             let accuracy = try Self.accuracy(network, on: task.test)
-            return PretrainingSummary(epochs: options.epochs, steps: step, finalLoss: lastEpochLoss, sourceAccuracy: accuracy,
-                                      seconds: Date().timeIntervalSince(started))
+            return PretrainingSummary(
+                epochs: options.epochs, steps: step, finalLoss: lastEpochLoss, sourceAccuracy: accuracy,
+                seconds: Date().timeIntervalSince(started))
         } catch let error as ZooError {
             throw error
         } catch {

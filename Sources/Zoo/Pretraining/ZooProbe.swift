@@ -12,7 +12,9 @@ package enum ZooProbe {
     /// Accuracy on the test rows. `train`/`test` are N x D.
     package static func accuracy(train: Matrix, trainLabels: [Int], test: Matrix, testLabels: [Int]) throws -> Double {
         guard train.rows == trainLabels.count, test.rows == testLabels.count, train.columns == test.columns, train.rows > 0 else {
-            throw ZooError.invalidArgument("linear probe: \(train.rows)x\(train.columns) training features for \(trainLabels.count) labels, \(test.rows)x\(test.columns) test features for \(testLabels.count) labels")
+            throw ZooError.invalidArgument(
+                "linear probe: \(train.rows)x\(train.columns) training features for \(trainLabels.count) labels, \(test.rows)x\(test.columns) test features for \(testLabels.count) labels"
+            )
         }
         let classes = (trainLabels.max() ?? 0) + 1
         // Hold out every fifth row of each class to choose the ridge strength.

@@ -36,12 +36,14 @@ package enum TaskDatasetWriter {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let images = NumericArray(shape: [split.count] + split.sampleShape, dtype: .uint8, values: split.images.map(Double.init))
             try FeatureFile.writeNpy(images, to: dir.appendingPathComponent("images.npy"))
-            try FeatureFile.writeNpy(NumericArray(shape: [split.count], dtype: .int64, values: split.labels.map(Double.init)),
-                                     to: dir.appendingPathComponent("labels.npy"))
+            try FeatureFile.writeNpy(
+                NumericArray(shape: [split.count], dtype: .int64, values: split.labels.map(Double.init)),
+                to: dir.appendingPathComponent("labels.npy"))
             try writeAtomically(Data((names.joined(separator: "\n") + "\n").utf8), to: dir.appendingPathComponent("classes.txt"))
         }
-        let description = Description(generatorVersion: ZooVersion.generator, seed: seed, imageSize: task.train.imageSize,
-                                      spec: task.spec, classNames: names)
+        let description = Description(
+            generatorVersion: ZooVersion.generator, seed: seed, imageSize: task.train.imageSize,
+            spec: task.spec, classNames: names)
         try writeAtomically(try ZooJSON.encode(description), to: directory.appendingPathComponent(descriptionFile))
     }
 

@@ -32,9 +32,10 @@ package enum TaskGenerator {
             throw ZooError.invalidTask("task '\(spec.name)': image size \(imageSize) is too small (at least \(SceneRenderer.glyphSide + 3))")
         }
         let renderer = SceneRenderer(spec: spec, size: imageSize)
-        return GeneratedTask(spec: spec,
-                             train: split(.train, spec: spec, renderer: renderer, seed: seed),
-                             test: split(.test, spec: spec, renderer: renderer, seed: seed))
+        return GeneratedTask(
+            spec: spec,
+            train: split(.train, spec: spec, renderer: renderer, seed: seed),
+            test: split(.test, spec: spec, renderer: renderer, seed: seed))
     }
 
     static func split(_ split: Split, spec: TaskSpec, renderer: SceneRenderer, seed: UInt64) -> GeneratedSplit {

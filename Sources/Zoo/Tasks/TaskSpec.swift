@@ -12,8 +12,10 @@ package struct Nuisance: Codable, Sendable, Equatable {
     /// Standard deviation of the additive per-pixel Gaussian noise (0...1 scale).
     package var pixelNoise: Double
 
-    package init(translation: Double = 2, contrast: ClosedRange<Double> = 0.7...1.2,
-                background: ClosedRange<Double> = 0.35...0.65, pixelNoise: Double = 0.04) {
+    package init(
+        translation: Double = 2, contrast: ClosedRange<Double> = 0.7...1.2,
+        background: ClosedRange<Double> = 0.35...0.65, pixelNoise: Double = 0.04
+    ) {
         self.translation = translation
         self.contrast = contrast
         self.background = background
@@ -51,9 +53,11 @@ package struct TaskSpec: Codable, Sendable, Equatable {
 
     package var classCount: Int { classCodes.count }
 
-    package init(name: String, summary: String, labelFactors: [SceneFactor], classCodes: [[Int]], specificShare: Double = 0,
-                glyphCount: Int = 0, sharedAmplitude: Double = 1, specificAmplitude: Double = 1, nuisance: Nuisance = Nuisance(),
-                trainPerClass: Int, testPerClass: Int, identity: UInt64) {
+    package init(
+        name: String, summary: String, labelFactors: [SceneFactor], classCodes: [[Int]], specificShare: Double = 0,
+        glyphCount: Int = 0, sharedAmplitude: Double = 1, specificAmplitude: Double = 1, nuisance: Nuisance = Nuisance(),
+        trainPerClass: Int, testPerClass: Int, identity: UInt64
+    ) {
         self.name = name
         self.summary = summary
         self.labelFactors = labelFactors

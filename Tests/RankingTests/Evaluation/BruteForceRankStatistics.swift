@@ -15,18 +15,22 @@ enum BruteForceRankStatistics {
     /// sgn(Δx)·sgn(Δy) to the numerator, and its weight to the x-part of the
     /// denominator unless tied in x, and to the y-part unless tied in y. The
     /// result is the mean of the two rankings' values.
-    static func weightedTau(_ x: [Double], _ y: [Double],
-                            weigher: (Int) -> Double = { 1 / Double($0 + 1) }) -> Double? {
+    static func weightedTau(
+        _ x: [Double], _ y: [Double],
+        weigher: (Int) -> Double = { 1 / Double($0 + 1) }
+    ) -> Double? {
         guard let byX = weightedTau(x, y, rankedBy: x, then: y, weigher: weigher),
-              let byY = weightedTau(x, y, rankedBy: y, then: x, weigher: weigher)
+            let byY = weightedTau(x, y, rankedBy: y, then: x, weigher: weigher)
         else { return nil }
         return (byX + byY) / 2
     }
 
     /// Weighted tau for one ranking, given by the two sort keys.
-    static func weightedTau(_ x: [Double], _ y: [Double],
-                            rankedBy primary: [Double], then secondary: [Double],
-                            weigher: (Int) -> Double) -> Double? {
+    static func weightedTau(
+        _ x: [Double], _ y: [Double],
+        rankedBy primary: [Double], then secondary: [Double],
+        weigher: (Int) -> Double
+    ) -> Double? {
         let n = x.count
         let order = (0..<n).sorted {
             (primary[$0], secondary[$0], $0) > (primary[$1], secondary[$1], $1)
@@ -127,8 +131,11 @@ struct EvaluationTestRandom: RandomNumberGenerator {
 /// Loads JSON fixtures copied into the test bundle.
 enum EvaluationFixtures {
     static func load<T: Decodable>(_ type: T.Type, named name: String) throws -> T {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "json",
-                                          subdirectory: "Fixtures") else {
+        guard
+            let url = Bundle.module.url(
+                forResource: name, withExtension: "json",
+                subdirectory: "Fixtures")
+        else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Fixtures/\(name).json"])
         }
         return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))
@@ -139,20 +146,25 @@ enum EvaluationFixtures {
 /// within `tolerance` of each other (absolute; the statistics lie in [−1, 1],
 /// so a relative tolerance would only loosen the check near ±1).
 enum EvaluationCheck {
-    static func close(_ actual: Double?, _ expected: Double?, tolerance: Double,
-                      _ context: @autoclosure () -> String,
-                      sourceLocation: SourceLocation = #_sourceLocation) {
+    static func close(
+        _ actual: Double?, _ expected: Double?, tolerance: Double,
+        _ context: @autoclosure () -> String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         switch (actual, expected) {
         case (nil, nil):
             return
         case let (actual?, expected?):
-            #expect(actual.isApproximatelyEqual(to: expected, absoluteTolerance: tolerance,
-                                                relativeTolerance: 0),
-                    "\(context()): got \(actual), expected \(expected) (tolerance \(tolerance))",
-                    sourceLocation: sourceLocation)
+            #expect(
+                actual.isApproximatelyEqual(
+                    to: expected, absoluteTolerance: tolerance,
+                    relativeTolerance: 0),
+                "\(context()): got \(actual), expected \(expected) (tolerance \(tolerance))",
+                sourceLocation: sourceLocation)
         default:
-            Issue.record("\(context()): got \(String(describing: actual)), expected \(String(describing: expected))",
-                         sourceLocation: sourceLocation)
+            Issue.record(
+                "\(context()): got \(String(describing: actual)), expected \(String(describing: expected))",
+                sourceLocation: sourceLocation)
         }
     }
 }

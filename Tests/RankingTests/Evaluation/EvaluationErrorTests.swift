@@ -16,9 +16,11 @@ import Testing
     ]
 
     /// Runs `body`, expecting `error` with exactly `message`.
-    func expectError(_ expected: EvaluationError, message: String,
-                     sourceLocation: SourceLocation = #_sourceLocation,
-                     _ body: () throws(EvaluationError) -> Void) {
+    func expectError(
+        _ expected: EvaluationError, message: String,
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: () throws(EvaluationError) -> Void
+    ) {
         do {
             try body()
             Issue.record("expected \(expected), got no error", sourceLocation: sourceLocation)
@@ -33,10 +35,12 @@ import Testing
     func lengthMismatch(index: Int) {
         let (name, statistic) = Self.statistics[index]
         let isEvaluation = ["relativeTopK", "regretTop1", "evaluate"].contains(name)
-        let expected: EvaluationError = isEvaluation
+        let expected: EvaluationError =
+            isEvaluation
             ? .lengthMismatch(first: .scores, firstCount: 2, second: .truth, secondCount: 3)
             : .lengthMismatch(first: .x, firstCount: 2, second: .y, secondCount: 3)
-        let message = isEvaluation
+        let message =
+            isEvaluation
             ? "length mismatch: scores has 2 values but truth has 3"
             : "length mismatch: x has 2 values but y has 3"
         expectError(expected, message: message) { () throws(EvaluationError) in
@@ -60,16 +64,22 @@ import Testing
         let (name, statistic) = Self.statistics[index]
         let isEvaluation = ["relativeTopK", "regretTop1", "evaluate"].contains(name)
         let (first, second): (EvaluationError.Input, EvaluationError.Input) = isEvaluation ? (.scores, .truth) : (.x, .y)
-        expectError(.nonFiniteValue(second, index: 1, kind: .nan),
-                    message: "\(second.rawValue)[1] is NaN; all values must be finite") {
+        expectError(
+            .nonFiniteValue(second, index: 1, kind: .nan),
+            message: "\(second.rawValue)[1] is NaN; all values must be finite"
+        ) {
             () throws(EvaluationError) in _ = try statistic([1, 2, 3], [1, .nan, 3])
         }
-        expectError(.nonFiniteValue(first, index: 0, kind: .positiveInfinity),
-                    message: "\(first.rawValue)[0] is +infinity; all values must be finite") {
+        expectError(
+            .nonFiniteValue(first, index: 0, kind: .positiveInfinity),
+            message: "\(first.rawValue)[0] is +infinity; all values must be finite"
+        ) {
             () throws(EvaluationError) in _ = try statistic([.infinity, 2, 3], [1, 2, 3])
         }
-        expectError(.nonFiniteValue(first, index: 2, kind: .negativeInfinity),
-                    message: "\(first.rawValue)[2] is -infinity; all values must be finite") {
+        expectError(
+            .nonFiniteValue(first, index: 2, kind: .negativeInfinity),
+            message: "\(first.rawValue)[2] is -infinity; all values must be finite"
+        ) {
             () throws(EvaluationError) in _ = try statistic([1, 2, -.infinity], [1, 2, 3])
         }
     }

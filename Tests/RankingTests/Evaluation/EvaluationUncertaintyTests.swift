@@ -54,8 +54,10 @@ struct EvaluationUncertaintyTests {
     func targetSamples() throws {
         let settings = BootstrapSettings(resamples: 50, seed: 7)
         var seen = [[Int]]()
-        let result = try EvaluationUncertainty.targetSampleBootstrap(sampleCount: 30, truth: Self.truth, settings: settings,
-                                                                     fullScores: Self.scores) { samples in
+        let result = try EvaluationUncertainty.targetSampleBootstrap(
+            sampleCount: 30, truth: Self.truth, settings: settings,
+            fullScores: Self.scores
+        ) { samples in
             seen.append(samples)
             // A fake metric: the mean of the resampled sample ids shifts every score alike.
             let shift = Double(samples.reduce(0, +)) / Double(samples.count)

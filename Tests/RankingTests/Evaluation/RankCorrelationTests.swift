@@ -18,12 +18,15 @@ import Testing
             let x = random.sample(count: n, levels: xLevels)
             let y = random.sample(count: n, levels: yLevels)
             let context = "trial \(trial), x=\(x), y=\(y)"
-            EvaluationCheck.close(try RankCorrelation.kendallTauB(x, y), BruteForceRankStatistics.kendallTauB(x, y),
-                                  tolerance: Self.tolerance, "kendall " + context)
-            EvaluationCheck.close(try RankCorrelation.spearman(x, y), BruteForceRankStatistics.spearman(x, y),
-                                  tolerance: Self.tolerance, "spearman " + context)
-            EvaluationCheck.close(try RankCorrelation.pearson(x, y), BruteForceRankStatistics.pearson(x, y),
-                                  tolerance: Self.tolerance, "pearson " + context)
+            EvaluationCheck.close(
+                try RankCorrelation.kendallTauB(x, y), BruteForceRankStatistics.kendallTauB(x, y),
+                tolerance: Self.tolerance, "kendall " + context)
+            EvaluationCheck.close(
+                try RankCorrelation.spearman(x, y), BruteForceRankStatistics.spearman(x, y),
+                tolerance: Self.tolerance, "spearman " + context)
+            EvaluationCheck.close(
+                try RankCorrelation.pearson(x, y), BruteForceRankStatistics.pearson(x, y),
+                tolerance: Self.tolerance, "pearson " + context)
         }
     }
 
@@ -88,10 +91,12 @@ import Testing
             let x = random.sample(count: 10, levels: 4)
             let y = random.sample(count: 10, levels: nil)
             let negated = y.map { -$0 }
-            EvaluationCheck.close(try RankCorrelation.kendallTauB(x, negated), try RankCorrelation.kendallTauB(x, y).map { -$0 },
-                                  tolerance: 1e-15, "kendall x=\(x) y=\(y)")
-            EvaluationCheck.close(try RankCorrelation.spearman(x, negated), try RankCorrelation.spearman(x, y).map { -$0 },
-                                  tolerance: 1e-15, "spearman x=\(x) y=\(y)")
+            EvaluationCheck.close(
+                try RankCorrelation.kendallTauB(x, negated), try RankCorrelation.kendallTauB(x, y).map { -$0 },
+                tolerance: 1e-15, "kendall x=\(x) y=\(y)")
+            EvaluationCheck.close(
+                try RankCorrelation.spearman(x, negated), try RankCorrelation.spearman(x, y).map { -$0 },
+                tolerance: 1e-15, "spearman x=\(x) y=\(y)")
         }
     }
 

@@ -42,11 +42,12 @@ import Testing
         #expect(quality.weightedTau == nil && quality.kendallTau == nil)
         #expect(quality.spearman == nil && quality.pearson == nil)
         #expect(quality.regretTop1 == 30)
-        #expect(quality.notes == [
-            "scores are constant, so weighted_tau, kendall_tau, spearman and pearson are undefined",
-            "4 models tie on the score at the top-1 cut-off; the lowest-truth ones count as picked",
-            "4 models tie on the score at the top-3 cut-off; the lowest-truth ones count as picked",
-        ])
+        #expect(
+            quality.notes == [
+                "scores are constant, so weighted_tau, kendall_tau, spearman and pearson are undefined",
+                "4 models tie on the score at the top-1 cut-off; the lowest-truth ones count as picked",
+                "4 models tie on the score at the top-3 cut-off; the lowest-truth ones count as picked",
+            ])
     }
 
     @Test func constantTruthAndNonPositiveBestAreExplained() throws {
@@ -54,11 +55,12 @@ import Testing
         #expect(quality.pearson == nil && quality.relativeTop1 == nil && quality.relativeTop3 == nil)
         #expect(quality.relativeRegretTop1 == nil)
         #expect(quality.regretTop1 == 0)
-        #expect(quality.notes == [
-            "truth is constant, so weighted_tau, kendall_tau, spearman and pearson are undefined",
-            "the best truth is 0.0, not positive, so rel_top1, rel_top3 and rel_regret_top1 are undefined",
-            "only 3 models, so top-3 covers all of them and rel_top3 is 1 by construction",
-        ])
+        #expect(
+            quality.notes == [
+                "truth is constant, so weighted_tau, kendall_tau, spearman and pearson are undefined",
+                "the best truth is 0.0, not positive, so rel_top1, rel_top3 and rel_regret_top1 are undefined",
+                "only 3 models, so top-3 covers all of them and rel_top3 is 1 by construction",
+            ])
     }
 
     /// A tie inside the top-3 that does not cross the cut-off changes nothing
@@ -76,8 +78,11 @@ import Testing
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(quality)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(Set(object.keys) == ["weighted_tau", "kendall_tau", "spearman", "pearson",
-                                     "rel_top1", "rel_top3", "regret_top1", "rel_regret_top1", "notes"])
+        #expect(
+            Set(object.keys) == [
+                "weighted_tau", "kendall_tau", "spearman", "pearson",
+                "rel_top1", "rel_top3", "regret_top1", "rel_regret_top1", "notes",
+            ])
         #expect(object["weighted_tau"] is NSNull)
         #expect(object["regret_top1"] as? Double == 30)
         #expect(try JSONDecoder().decode(RankingQuality.self, from: data) == quality)
@@ -86,8 +91,11 @@ import Testing
     @Test func decodesWithMissingOptionalKeys() throws {
         let json = Data(#"{"weighted_tau": 0.5, "regret_top1": 1.5}"#.utf8)
         let quality = try JSONDecoder().decode(RankingQuality.self, from: json)
-        #expect(quality == RankingQuality(weightedTau: 0.5, kendallTau: nil, spearman: nil, pearson: nil,
-                                          relativeTop1: nil, relativeTop3: nil, regretTop1: 1.5,
-                                          relativeRegretTop1: nil, notes: []))
+        #expect(
+            quality
+                == RankingQuality(
+                    weightedTau: 0.5, kendallTau: nil, spearman: nil, pearson: nil,
+                    relativeTop1: nil, relativeTop3: nil, regretTop1: 1.5,
+                    relativeRegretTop1: nil, notes: []))
     }
 }

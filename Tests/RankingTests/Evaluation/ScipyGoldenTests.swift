@@ -38,8 +38,7 @@ import Testing
             case value(Double), text(String)
             init(from decoder: any Decoder) throws {
                 let container = try decoder.singleValueContainer()
-                if let value = try? container.decode(Double.self) { self = .value(value) }
-                else { self = .text(try container.decode(String.self)) }
+                if let value = try? container.decode(Double.self) { self = .value(value) } else { self = .text(try container.decode(String.self)) }
             }
         }
 
@@ -60,9 +59,10 @@ import Testing
         let hasTies = { (values: [Double]) in Set(values).count < values.count }
         #expect(cases.contains { hasTies($0.x) && !hasTies($0.y) })
         #expect(cases.contains { !hasTies($0.x) && hasTies($0.y) })
-        #expect(cases.contains { case_ in
-            Set(zip(case_.x, case_.y).map { "\($0)|\($1)" }).count < case_.x.count
-        }, "some case has joint ties")
+        #expect(
+            cases.contains { case_ in
+                Set(zip(case_.x, case_.y).map { "\($0)|\($1)" }).count < case_.x.count
+            }, "some case has joint ties")
         #expect(cases.contains { $0.weighted_tau == nil }, "some case has a constant side")
     }
 
@@ -70,14 +70,18 @@ import Testing
         let golden = try Self.golden.get()
         for c in golden.cases {
             let context = "case \(c.name) (scipy \(golden.scipy_version))"
-            EvaluationCheck.close(try RankCorrelation.weightedTau(c.x, c.y), c.weighted_tau,
-                                  tolerance: Self.tolerance, "weightedtau, " + context)
-            EvaluationCheck.close(try RankCorrelation.kendallTauB(c.x, c.y), c.kendall_tau_b,
-                                  tolerance: Self.tolerance, "kendalltau, " + context)
-            EvaluationCheck.close(try RankCorrelation.spearman(c.x, c.y), c.spearman,
-                                  tolerance: Self.tolerance, "spearmanr, " + context)
-            EvaluationCheck.close(try RankCorrelation.pearson(c.x, c.y), c.pearson,
-                                  tolerance: Self.tolerance, "pearsonr, " + context)
+            EvaluationCheck.close(
+                try RankCorrelation.weightedTau(c.x, c.y), c.weighted_tau,
+                tolerance: Self.tolerance, "weightedtau, " + context)
+            EvaluationCheck.close(
+                try RankCorrelation.kendallTauB(c.x, c.y), c.kendall_tau_b,
+                tolerance: Self.tolerance, "kendalltau, " + context)
+            EvaluationCheck.close(
+                try RankCorrelation.spearman(c.x, c.y), c.spearman,
+                tolerance: Self.tolerance, "spearmanr, " + context)
+            EvaluationCheck.close(
+                try RankCorrelation.pearson(c.x, c.y), c.pearson,
+                tolerance: Self.tolerance, "pearsonr, " + context)
         }
     }
 
@@ -85,10 +89,12 @@ import Testing
     /// misreading of scipy by both implementations cannot pass unnoticed.
     @Test func bruteForceMatchesScipy() throws {
         for c in try Self.golden.get().cases {
-            EvaluationCheck.close(BruteForceRankStatistics.weightedTau(c.x, c.y), c.weighted_tau,
-                                  tolerance: Self.tolerance, "weightedtau, case \(c.name)")
-            EvaluationCheck.close(BruteForceRankStatistics.kendallTauB(c.x, c.y), c.kendall_tau_b,
-                                  tolerance: Self.tolerance, "kendalltau, case \(c.name)")
+            EvaluationCheck.close(
+                BruteForceRankStatistics.weightedTau(c.x, c.y), c.weighted_tau,
+                tolerance: Self.tolerance, "weightedtau, case \(c.name)")
+            EvaluationCheck.close(
+                BruteForceRankStatistics.kendallTauB(c.x, c.y), c.kendall_tau_b,
+                tolerance: Self.tolerance, "kendalltau, case \(c.name)")
         }
     }
 
@@ -121,8 +127,10 @@ import Testing
         var checked = 0
         for (dataset, entry) in table.weighted_tau_rounded {
             guard case .value(let quoted) = entry else { continue }
-            let value = try #require(try RankCorrelation.weightedTau(table.column(table.logme, dataset),
-                                                                     table.column(table.fine_tune_accuracy, dataset)))
+            let value = try #require(
+                try RankCorrelation.weightedTau(
+                    table.column(table.logme, dataset),
+                    table.column(table.fine_tune_accuracy, dataset)))
             #expect((value * 10_000).rounded() / 10_000 == quoted, "\(dataset): \(value) rounds differently from \(quoted)")
             checked += 1
         }
@@ -134,8 +142,9 @@ import Testing
         let table = try Self.table.get()
         let scipyValues = try Self.golden.get().logme_weighted_tau
         for dataset in table.datasets {
-            let quality = try RankingEvaluation.evaluate(scores: table.column(table.logme, dataset),
-                                                         truth: table.column(table.fine_tune_accuracy, dataset))
+            let quality = try RankingEvaluation.evaluate(
+                scores: table.column(table.logme, dataset),
+                truth: table.column(table.fine_tune_accuracy, dataset))
             EvaluationCheck.close(quality.weightedTau, scipyValues[dataset], tolerance: Self.tolerance, dataset)
         }
     }

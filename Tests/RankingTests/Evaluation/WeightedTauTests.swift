@@ -23,9 +23,10 @@ import Testing
             let y = random.sample(count: n, levels: yLevels)
             let expected = BruteForceRankStatistics.weightedTau(x, y)
             if expected == nil { undefined += 1 }
-            EvaluationCheck.close(try RankCorrelation.weightedTau(x, y), expected,
-                                  tolerance: Self.tolerance,
-                                  "trial \(trial), x=\(x), y=\(y)")
+            EvaluationCheck.close(
+                try RankCorrelation.weightedTau(x, y), expected,
+                tolerance: Self.tolerance,
+                "trial \(trial), x=\(x), y=\(y)")
         }
         // Guards against the generator degenerating into constant samples.
         #expect(undefined < 30)
@@ -37,9 +38,10 @@ import Testing
         for levels in [nil, 4, 20] as [Int?] {
             let x = random.sample(count: n, levels: levels)
             let y = zip(x, random.sample(count: n, levels: levels)).map { $0 + $1 }
-            EvaluationCheck.close(try RankCorrelation.weightedTau(x, y),
-                                  BruteForceRankStatistics.weightedTau(x, y),
-                                  tolerance: Self.tolerance, "n=\(n), levels=\(String(describing: levels))")
+            EvaluationCheck.close(
+                try RankCorrelation.weightedTau(x, y),
+                BruteForceRankStatistics.weightedTau(x, y),
+                tolerance: Self.tolerance, "n=\(n), levels=\(String(describing: levels))")
         }
     }
 
@@ -105,9 +107,10 @@ import Testing
             let x = random.sample(count: 15, levels: 3)
             let y = random.sample(count: 15, levels: 3)
             let permutation = Array(0..<15).shuffled(using: &random)
-            EvaluationCheck.close(try RankCorrelation.weightedTau(permutation.map { x[$0] }, permutation.map { y[$0] }),
-                                  try RankCorrelation.weightedTau(x, y),
-                                  tolerance: Self.tolerance, "x=\(x), y=\(y), permutation=\(permutation)")
+            EvaluationCheck.close(
+                try RankCorrelation.weightedTau(permutation.map { x[$0] }, permutation.map { y[$0] }),
+                try RankCorrelation.weightedTau(x, y),
+                tolerance: Self.tolerance, "x=\(x), y=\(y), permutation=\(permutation)")
         }
     }
 

@@ -29,7 +29,9 @@ struct ETranTests {
         let normalised = metric.normalizeAcrossModels(raw)
         for i in raw.indices {
             #expect(isClose(raw[i].details["energy"] ?? .nan, energy[i], relative: 1e-9), "\(what) \(i) energy")
-            #expect(isClose(raw[i].details[term] ?? .nan, terms[i], relative: 1e-9), "\(what) \(i) \(term): \(raw[i].details[term] ?? .nan) vs \(terms[i])")
+            #expect(
+                isClose(raw[i].details[term] ?? .nan, terms[i], relative: 1e-9),
+                "\(what) \(i) \(term): \(raw[i].details[term] ?? .nan) vs \(terms[i])")
             #expect(isClose(normalised[i].score, final[i], relative: 1e-9, absolute: 1e-12), "\(what) \(i): \(normalised[i].score) vs \(final[i])")
             #expect(!normalised[i].warnings.contains { $0.contains("provisional") })
         }
@@ -40,8 +42,9 @@ struct ETranTests {
         let g = try Self.golden(), data = try RealFeatures.load()
         let metric = ETran(energyPerMille: g.real_classification.per_mille)
         let raw = try data.models.map { try metric.score(makeInput($0.matrix, data.labels)) }
-        check(raw, metric, term: "lda", energy: g.real_classification.energy, terms: g.real_classification.term,
-              final: g.real_classification.etran, "real")
+        check(
+            raw, metric, term: "lda", energy: g.real_classification.energy, terms: g.real_classification.term,
+            final: g.real_classification.etran, "real")
     }
 
     @Test("regression variant (least squares through the SVD) on real features")
@@ -50,8 +53,9 @@ struct ETranTests {
         let metric = ETran(energyPerMille: g.real_regression.per_mille)
         let targets = try TargetEncoder.encode(values: data.labels.map(Double.init), shape: [data.labels.count], task: .regression)
         let raw = try data.models.map { try metric.score(MetricInput(targets: targets, features: $0.matrix)) }
-        check(raw, metric, term: "svd", energy: g.real_regression.energy, terms: g.real_regression.term,
-              final: g.real_regression.etran, "regression")
+        check(
+            raw, metric, term: "svd", energy: g.real_regression.energy, terms: g.real_regression.term,
+            final: g.real_regression.etran, "regression")
     }
 
     @Test("default 5 per mille on N = 400")

@@ -79,9 +79,11 @@ struct GBCTests {
         for spread in [0.2, 1.0, 10.0] {
             var rng = TestRandom(seed: 4)
             let labels = (0..<60).map { $0 % 3 }
-            let f = Matrix(rows: 60, columns: 3, fillingRows: { r, row in
-                for j in 0..<3 { row[j] = (j == labels[r] ? spread : 0) + rng.normal() }
-            })
+            let f = Matrix(
+                rows: 60, columns: 3,
+                fillingRows: { r, row in
+                    for j in 0..<3 { row[j] = (j == labels[r] ? spread : 0) + rng.normal() }
+                })
             let s = try GBC().score(makeInput(f, labels)).score
             #expect(s > previous)
             #expect(s <= 0)

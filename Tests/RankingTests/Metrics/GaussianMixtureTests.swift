@@ -105,8 +105,9 @@ struct GaussianMixtureTests {
 
     @Test("E-step log-densities match a direct evaluation")
     func density() throws {
-        let params = GaussianMixture.Parameters(weights: [0.3, 0.7], means: Matrix([[0, 0], [1, 2]]),
-                                                covariances: [Matrix([[2, 0.5], [0.5, 1]]), Matrix([[1, 0], [0, 3]])])
+        let params = GaussianMixture.Parameters(
+            weights: [0.3, 0.7], means: Matrix([[0, 0], [1, 2]]),
+            covariances: [Matrix([[2, 0.5], [0.5, 1]]), Matrix([[1, 0], [0, 3]])])
         let x = Matrix([[0.5, -1], [2, 2]])
         let logp = try GaussianMixture(components: 2).weightedLogDensities(x, params)
         for i in 0..<2 {
@@ -132,8 +133,9 @@ struct GaussianMixtureTests {
         for i in 0..<40 { resp[i, i % 8] = 1 }
         let structured = try mixture.mStep(x, responsibilities: resp)
         #expect(structured.factors.allSatisfy { $0 != nil })
-        let dense = GaussianMixture.Parameters(weights: structured.weights, means: structured.means,
-                                               covariances: structured.covariances)
+        let dense = GaussianMixture.Parameters(
+            weights: structured.weights, means: structured.means,
+            covariances: structured.covariances)
         let a = try mixture.weightedLogDensities(x, structured)
         let b = try mixture.weightedLogDensities(x, dense)
         for (u, v) in zip(a.storage, b.storage) { #expect(isClose(u, v, relative: 1e-7), "\(u) vs \(v)") }

@@ -48,7 +48,7 @@ struct HScoreTests {
         let (f, labels) = makeClassificationProblem(n: 70, d: 5, classes: 3, seed: 12)
         var rng = TestRandom(seed: 77)
         var a = rng.gaussianMatrix(rows: 5, columns: 5, scale: 0.3)
-        for i in 0..<5 { a[i, i] += 1 }   // well conditioned
+        for i in 0..<5 { a[i, i] += 1 } // well conditioned
         var mapped = try f.multiplied(by: a)
         for r in 0..<mapped.rows { for j in 0..<5 { mapped[r, j] += Double(j) * 10 - 3 } }
         let base = try HScore().score(makeInput(f, labels)).score
@@ -59,10 +59,12 @@ struct HScoreTests {
     @Test func singularCovarianceUsesPseudoInverseAndWarns() throws {
         let (f, labels) = makeClassificationProblem(n: 50, d: 4, classes: 3, seed: 9)
         // A duplicated column adds no information: the pseudo-inverse score is unchanged.
-        let duplicated = Matrix(rows: f.rows, columns: 5, fillingRows: { r, row in
-            for j in 0..<4 { row[j] = f[r, j] }
-            row[4] = f[r, 0]
-        })
+        let duplicated = Matrix(
+            rows: f.rows, columns: 5,
+            fillingRows: { r, row in
+                for j in 0..<4 { row[j] = f[r, j] }
+                row[4] = f[r, 0]
+            })
         let base = try HScore().score(makeInput(f, labels))
         let dup = try HScore().score(makeInput(duplicated, labels))
         #expect(isClose(base.score, dup.score, relative: 1e-8), "\(base.score) vs \(dup.score)")

@@ -43,7 +43,7 @@ struct LinearProbeTests {
         }
         var squares = 0.0
         for t in 0..<12 { squares += theta[t] * theta[t] }
-        let penalty = squares / 40   // ‖W‖² / (2 C N) with C = 2, N = 10
+        let penalty = squares / 40 // ‖W‖² / (2 C N) with C = 2, N = 10
         #expect(isClose(model.objective(theta).value, loss / 10 + penalty, relative: 1e-13))
     }
 
@@ -59,7 +59,7 @@ struct LinearProbeTests {
         for (a, b) in zip(solution.theta.prefix(3 * d), try g.doubles("coef")) { #expect(abs(a - b) < 1e-6, "\(a) vs \(b)") }
         let intercepts = Array(solution.theta.suffix(3))
         let mean = intercepts.reduce(0, +) / 3
-        #expect(abs(mean) < 1e-10)   // Σ b = 0 is kept from the zero start
+        #expect(abs(mean) < 1e-10) // Σ b = 0 is kept from the zero start
         for (a, b) in zip(intercepts, try g.doubles("intercept")) { #expect(abs(a - b) < 1e-6) }
         let (accuracy, _) = try LinearProbe.evaluate(solution.theta, x: x, labels: labels, classCount: 3)
         #expect(isClose(accuracy, try g.double("train_accuracy"), relative: 1e-14))
@@ -86,7 +86,7 @@ struct LinearProbeTests {
         #expect(Set(train).isDisjoint(with: validation))
         #expect(train.count + validation.count == labels.count)
         #expect(Set(validation.map { labels[$0] }) == [0, 1, 2])
-        #expect(validation.count == 3 + 3 + 3)   // round(0.2 * 17) + round(0.2 * 17) + round(0.2 * 16)
+        #expect(validation.count == 3 + 3 + 3) // round(0.2 * 17) + round(0.2 * 17) + round(0.2 * 16)
         let again = LinearProbe.stratifiedSplit(labels: labels, classCount: 4, fraction: 0.2, seed: 4)
         #expect(again.0 == train && again.1 == validation)
     }

@@ -117,8 +117,9 @@ struct MetricConformanceTests {
         }
     }
 
-    @Test("identical models get identical scores, also after normalising across the zoo; runs are deterministic and leave inputs alone",
-          arguments: MetricRegistry.names)
+    @Test(
+        "identical models get identical scores, also after normalising across the zoo; runs are deterministic and leave inputs alone",
+        arguments: MetricRegistry.names)
     func duplicatesAndDeterminism(name: String) throws {
         let metric = try #require(MetricRegistry.all.first { $0.name == name })
         let problems = try Self.problems(for: metric)
@@ -132,10 +133,13 @@ struct MetricConformanceTests {
         #expect(input.sourceProbabilities == (metric.inputs.contains(.features) ? nil : copy))
         // A zoo holding the same model twice and another one.
         var zoo = [a, b]
-        if problems.count > 1 { zoo.append(try metric.score(Self.input(metric, problems[1].data.rows(at: Array(0..<problems[1].data.rows)), problems[1].labels))) }
+        if problems.count > 1 {
+            zoo.append(try metric.score(Self.input(metric, problems[1].data.rows(at: Array(0..<problems[1].data.rows)), problems[1].labels)))
+        }
         let normalised = metric.normalizeAcrossModels(zoo)
         #expect(normalised.count == zoo.count)
-        #expect(normalised[0].score == normalised[1].score, "\(metric.name): duplicated models scored \(normalised[0].score) and \(normalised[1].score)")
+        #expect(
+            normalised[0].score == normalised[1].score, "\(metric.name): duplicated models scored \(normalised[0].score) and \(normalised[1].score)")
     }
 
     @Test("bad inputs are typed errors, never a crash or a NaN", arguments: MetricRegistry.names)
@@ -163,9 +167,10 @@ struct MetricConformanceTests {
         if !metric.tasks.contains(.regression) {
             let regression = try regressionTargets(p.data.rows)
             #expect(throws: MetricError.unsupportedTask(metric: metric.name, task: .regression)) {
-                try metric.score(metric.inputs.contains(.features)
-                                 ? MetricInput(targets: regression, features: p.data)
-                                 : MetricInput(targets: regression, sourceProbabilities: p.data))
+                try metric.score(
+                    metric.inputs.contains(.features)
+                        ? MetricInput(targets: regression, features: p.data)
+                        : MetricInput(targets: regression, sourceProbabilities: p.data))
             }
         }
     }

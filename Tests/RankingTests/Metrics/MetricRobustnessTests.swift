@@ -41,7 +41,9 @@ struct MetricRobustnessTests {
         let labels = (0..<12).map { $0 % 2 }
         let onehot = Matrix(rows: 12, columns: 3) { _, row in row[1] = 1 }
         let uniform = Matrix(rows: 12, columns: 3, repeating: 1.0 / 3)
-        let peaked = Matrix(rows: 12, columns: 3) { r, row in row[0] = 1 - 2e-300; row[1] = 1e-300; row[2] = 1e-300 }
+        let peaked = Matrix(rows: 12, columns: 3) { r, row in
+            row[0] = 1 - 2e-300; row[1] = 1e-300; row[2] = 1e-300
+        }
         for metric in [LEEP(), NCE()] as [any TransferabilityMetric] {
             for (theta, what) in [(onehot, "one-hot"), (uniform, "uniform"), (peaked, "peaked")] {
                 let input = try probabilityInput(theta, labels)

@@ -103,7 +103,7 @@ enum MetricContract {
         var bad = f
         bad[4, 1] = .nan
         #expect(throws: MetricError.self) { try metric.score(makeInput(bad, labels)) }
-        #expect(throws: MetricError.self) { try metric.score(makeInput(f.rows(0..<20), labels)) }   // 20 rows, 30 labels
+        #expect(throws: MetricError.self) { try metric.score(makeInput(f.rows(0..<20), labels)) } // 20 rows, 30 labels
         #expect(throws: MetricError.degenerate(metric: metric.name, reason: "the features have no columns")) {
             try metric.score(makeInput(Matrix(rows: 30, columns: 0), labels))
         }

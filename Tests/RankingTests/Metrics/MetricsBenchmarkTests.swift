@@ -42,7 +42,7 @@ struct MetricsBenchmarkTests {
         }
         let metrics: [any TransferabilityMetric] = [KNNAccuracy(), PARC(), LinearProbe(), NLEEP()]
         for metric in metrics {
-            let input = MetricInput(targets: targets, features: features)   // fresh cache: PCA counted
+            let input = MetricInput(targets: targets, features: features) // fresh cache: PCA counted
             let clock = ContinuousClock()
             var result: MetricResult?
             let elapsed = try clock.measure { result = try metric.score(input) }

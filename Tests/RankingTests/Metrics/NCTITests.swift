@@ -27,7 +27,9 @@ struct NCTITests {
         var v = Plain.matVec(inv, zip(means[1], means[0]).map { $0 - $1 })
         let norm = Plain.dot(v, Plain.matVec(sw, v)).squareRoot()
         v = v.map { $0 / norm }
-        let seli = rows.reduce(0.0) { acc, r in let p = Plain.dot(v, zip(r, m).map { $0 - $1 }); return acc + p * p }.squareRoot()
+        let seli = rows.reduce(0.0) { acc, r in
+            let p = Plain.dot(v, zip(r, m).map { $0 - $1 }); return acc + p * p
+        }.squareRoot()
         let w = means.map { Plain.matVec(inv, $0) }
         var probs = [[Double]]()
         for r in rows {
@@ -70,7 +72,7 @@ struct NCTITests {
     @Test(arguments: [UInt64(1), UInt64(2)])
     func bruteForceBinary(seed: UInt64) throws {
         let (f, labels) = makeClassificationProblem(n: 40, d: 3, classes: 2, seed: seed, noise: 1.0)
-        let big = Matrix(rows: f.rows, columns: f.columns, storage: f.storage.map { $0 * 6 })   // shrinkage at its floor
+        let big = Matrix(rows: f.rows, columns: f.columns, storage: f.storage.map { $0 * 6 }) // shrinkage at its floor
         let r = try NCTI().score(makeInput(big, labels))
         #expect(r.details["shrinkage"] == 0)
         let expected = Self.bruteForceBinary(big, labels)
@@ -81,7 +83,9 @@ struct NCTITests {
 
     @Test func normalisationIsMinMaxPerTerm() {
         let raw = [(1.0, 0.5, 2.0), (3.0, 0.7, 2.5), (2.0, 0.9, 3.0)].map { s, n, v in
-            MetricResult(score: s + n - v, details: ["seli": s, "ncc": n, "vc": v], warnings: ["ncti: the score is provisional until normalised across the candidate models"])
+            MetricResult(
+                score: s + n - v, details: ["seli": s, "ncc": n, "vc": v],
+                warnings: ["ncti: the score is provisional until normalised across the candidate models"])
         }
         let out = NCTI().normalizeAcrossModels(raw)
         // seli' = [0, 1, .5], ncc' = [0, .5, 1], vc' = [0, .5, 1].

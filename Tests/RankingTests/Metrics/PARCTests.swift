@@ -134,9 +134,11 @@ struct PARCTests {
         // A constant reduced row (all features equal): warned and scored, not NaN.
         var constant = rng.gaussianMatrix(rows: 12, columns: 3)
         for j in 0..<3 { constant[0, j] = 2 }
-        let r = try PARC(dimensions: nil).score(featureInput(Matrix(rows: 12, columns: 3) { i, row in
-            for j in 0..<3 { row[j] = i == 0 ? 0 : constant[i, j] }
-        }, (0..<12).map { $0 % 2 }))
+        let r = try PARC(dimensions: nil).score(
+            featureInput(
+                Matrix(rows: 12, columns: 3) { i, row in
+                    for j in 0..<3 { row[j] = i == 0 ? 0 : constant[i, j] }
+                }, (0..<12).map { $0 % 2 }))
         #expect(r.score.isFinite)
     }
 }

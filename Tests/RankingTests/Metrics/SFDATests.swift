@@ -74,7 +74,9 @@ struct SFDATests {
         for c in cases {
             let components = c.params["discriminantComponents"]?.number.map { Int($0) }
             let r = try SFDA(discriminantComponents: components).score(golden.input(c.dataset))
-            #expect(isClose(r.score, c.score, relative: goldenTolerance), "\(c.dataset) \(String(describing: components)): \(r.score) vs numpy \(c.score)")
+            #expect(
+                isClose(r.score, c.score, relative: goldenTolerance), "\(c.dataset) \(String(describing: components)): \(r.score) vs numpy \(c.score)"
+            )
             #expect(isClose(r.details["shrinkage"] ?? .nan, c.details["shrinkage"] ?? 0, relative: goldenTolerance))
         }
     }

@@ -69,9 +69,11 @@ struct ShrinkageHScoreTests {
         // Householder reflection I − 2vvᵀ/‖v‖², times 3.
         let v = [1.0, -2.0, 0.5, 3.0]
         let vv = Plain.dot(v, v)
-        let h = Matrix(rows: 4, columns: 4, fillingRows: { i, row in
-            for j in 0..<4 { row[j] = 3 * ((i == j ? 1 : 0) - 2 * v[i] * v[j] / vv) }
-        })
+        let h = Matrix(
+            rows: 4, columns: 4,
+            fillingRows: { i, row in
+                for j in 0..<4 { row[j] = 3 * ((i == j ? 1 : 0) - 2 * v[i] * v[j] / vv) }
+            })
         let base = try ShrinkageHScore().score(makeInput(f, labels))
         let other = try ShrinkageHScore().score(makeInput(try f.multiplied(by: h), labels))
         #expect(isClose(base.score, other.score, relative: 1e-9))

@@ -39,8 +39,9 @@ struct NullDirectionRegressionTests {
             let wide = try paper.fit(features: small, targets: smallTargets).score
             let widePadded = try paper.fit(features: small.appendingZeroColumns(golden.zero_columns), targets: smallTargets).score
             #expect(isClose(wide, g.logme_paper_small, relative: 1e-9), "\(m.name) N <= D: \(wide) vs \(g.logme_paper_small)")
-            #expect(isClose(widePadded, g.logme_paper_small_zero_columns, relative: 1e-9),
-                    "\(m.name) N <= D + zeros: \(widePadded) vs \(g.logme_paper_small_zero_columns)")
+            #expect(
+                isClose(widePadded, g.logme_paper_small_zero_columns, relative: 1e-9),
+                "\(m.name) N <= D + zeros: \(widePadded) vs \(g.logme_paper_small_zero_columns)")
         }
     }
 
@@ -69,8 +70,10 @@ struct NullDirectionRegressionTests {
             #expect(isClose(result.score, g.parc, relative: 1e-6), "\(m.name): \(result.score) vs \(g.parc)")
             // The reference as-is breaks label ties by rounding noise (docs/metrics/parc.md).
             #expect(abs(result.score - g.parc_reference_as_is) < 0.5)
-            for (what, variant) in [("x3", f.scaled(by: 3)), ("reversed columns", f.reversingColumns()),
-                                    ("zero columns", f.appendingZeroColumns(golden.zero_columns))] {
+            for (what, variant) in [
+                ("x3", f.scaled(by: 3)), ("reversed columns", f.reversingColumns()),
+                ("zero columns", f.appendingZeroColumns(golden.zero_columns)),
+            ] {
                 let other = try PARC().score(makeInput(variant, data.labels)).score
                 #expect(isClose(other, result.score, relative: 1e-9), "\(m.name) \(what): \(other) vs \(result.score)")
             }

@@ -5,8 +5,11 @@ import Testing
 
 /// Random classification data with class structure, an offset mean and a few
 /// correlated columns, so every moment matters.
-func statisticsProblem(samples n: Int = 240, dimension d: Int = 12, classes c: Int = 4, seed: UInt64 = 7)
-    -> (features: Matrix, targets: EncodedTargets) {
+func statisticsProblem(
+    samples n: Int = 240, dimension d: Int = 12, classes c: Int = 4, seed: UInt64 = 7
+)
+    -> (features: Matrix, targets: EncodedTargets)
+{
     var rng = TestRandom(seed: seed)
     let labels = (0..<n).map { i in i < c ? i : rng.int(below: c) }
     var f = rng.gaussianMatrix(rows: n, columns: d)
@@ -19,8 +22,10 @@ func statisticsProblem(samples n: Int = 240, dimension d: Int = 12, classes c: I
 }
 
 /// Statistics of `rows` of the data, read `chunk` rows at a time.
-func shardStatistics(_ f: Matrix, _ t: EncodedTargets, rows: Range<Int>, chunk: Int = 1000, file: String = "m.npy",
-                     classGrams: Bool = true) throws -> FeatureStatistics {
+func shardStatistics(
+    _ f: Matrix, _ t: EncodedTargets, rows: Range<Int>, chunk: Int = 1000, file: String = "m.npy",
+    classGrams: Bool = true
+) throws -> FeatureStatistics {
     var s = FeatureStatistics(modelName: "m", featureDimension: f.columns, targets: t, classGrams: classGrams)
     var start = rows.lowerBound
     while start < rows.upperBound {
@@ -39,8 +44,10 @@ func maxRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
 }
 
 func allArrays(_ s: FeatureStatistics) -> [[Double]] {
-    [s.logme.gramUpper.storage, s.logme.targetFeatureProducts.storage, s.logme.targetSquares, s.logme.featureSums,
-     s.targetGram.storage, [s.normFourthSum], s.normWeightedSums, (s.classGramsUpper ?? []).flatMap(\.storage)]
+    [
+        s.logme.gramUpper.storage, s.logme.targetFeatureProducts.storage, s.logme.targetSquares, s.logme.featureSums,
+        s.targetGram.storage, [s.normFourthSum], s.normWeightedSums, (s.classGramsUpper ?? []).flatMap(\.storage),
+    ]
 }
 
 @Suite("Feature statistics: accumulation, merging, compatibility")
@@ -88,7 +95,8 @@ struct FeatureStatisticsTests {
         let (f, t) = statisticsProblem()
         let base = try shardStatistics(f, t, rows: 0..<100)
         // Different D.
-        let narrow = try shardStatistics(Matrix(rows: f.rows, columns: 5, fillingRows: { r, row in for j in 0..<5 { row[j] = f[r, j] } }), t, rows: 100..<200)
+        let narrow = try shardStatistics(
+            Matrix(rows: f.rows, columns: 5, fillingRows: { r, row in for j in 0..<5 { row[j] = f[r, j] } }), t, rows: 100..<200)
         #expect(throws: StatisticsError.self) { try FeatureStatistics.merged([("a.stats.npz", base), ("b.stats.npz", narrow)]) }
         do {
             _ = try FeatureStatistics.merged([("a.stats.npz", base), ("b.stats.npz", narrow)])
@@ -99,14 +107,20 @@ struct FeatureStatisticsTests {
         // Different label set: labels re-encoded from another file with one class fewer.
         let otherLabels = try TargetEncoder.encodeClasses(t.encodedLabels.map { $0 % 3 })
         let relabelled = try shardStatistics(f, otherLabels, rows: 100..<200)
-        #expect(throws: StatisticsError.self) { var s = base; try s.merge(relabelled) }
+        #expect(throws: StatisticsError.self) {
+            var s = base; try s.merge(relabelled)
+        }
         // Another model.
         var other = FeatureStatistics(modelName: "other", featureDimension: f.columns, targets: t, classGrams: true)
         try other.accumulate(features: f.rows(100..<200), targets: t, rows: 100..<200)
-        #expect(throws: StatisticsError.self) { var s = base; try s.merge(other) }
+        #expect(throws: StatisticsError.self) {
+            var s = base; try s.merge(other)
+        }
         // Without per-class Gram matrices.
         let plain = try shardStatistics(f, t, rows: 100..<200, classGrams: false)
-        #expect(throws: StatisticsError.self) { var s = base; try s.merge(plain) }
+        #expect(throws: StatisticsError.self) {
+            var s = base; try s.merge(plain)
+        }
     }
 
     @Test("the same shard twice, or overlapping rows of one file, is refused; other files may share row numbers")

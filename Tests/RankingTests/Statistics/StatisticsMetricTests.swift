@@ -16,22 +16,27 @@ struct StatisticsMetricTests {
         return try FeatureStatistics.merged(shards.reversed())
     }
 
-    @Test("every statistics metric: merged shards give the whole data's in-memory score to 1e-9", arguments: [
-        (240, 12, 4, UInt64(7)), (90, 30, 3, UInt64(11)), (400, 6, 2, UInt64(3)),
-    ])
+    @Test(
+        "every statistics metric: merged shards give the whole data's in-memory score to 1e-9",
+        arguments: [
+            (240, 12, 4, UInt64(7)), (90, 30, 3, UInt64(11)), (400, 6, 2, UInt64(3)),
+        ])
     func wholeEqualsMerged(samples: Int, dimension: Int, classes: Int, seed: UInt64) throws {
         let (f, t) = statisticsProblem(samples: samples, dimension: dimension, classes: classes, seed: seed)
         let merged = try mergedShards(f, t)
         let whole = try FeatureStatistics(modelName: "m", features: f, targets: t, classGrams: true)
-        let metrics: [any StatisticsMetric] = [LogME(), HScore(), ShrinkageHScore(), TransRate(),
-                                               TransRate(convention: .referenceCode), GBC(), GBC(components: 4),
-                                               GBC(covariance: .spherical)]
+        let metrics: [any StatisticsMetric] = [
+            LogME(), HScore(), ShrinkageHScore(), TransRate(),
+            TransRate(convention: .referenceCode), GBC(), GBC(components: 4),
+            GBC(covariance: .spherical),
+        ]
         for metric in metrics {
             let memory = try metric.score(MetricInput(targets: t, features: f))
             let fromMerged = try metric.score(statistics: merged)
             let fromWhole = try metric.score(statistics: whole)
             #expect(isClose(memory.score, fromMerged.score, relative: 1e-9), "\(metric.name): \(memory.score) vs \(fromMerged.score)")
-            #expect(isClose(fromWhole.score, fromMerged.score, relative: 1e-9), "\(metric.name): whole \(fromWhole.score) vs merged \(fromMerged.score)")
+            #expect(
+                isClose(fromWhole.score, fromMerged.score, relative: 1e-9), "\(metric.name): whole \(fromWhole.score) vs merged \(fromMerged.score)")
             #expect(memory.score.isFinite)
         }
     }

@@ -14,8 +14,7 @@ enum BruteForceEvidence {
             for j in 0...i {
                 var sum = a[i][j]
                 for k in 0..<j { sum -= l[i][k] * l[j][k] }
-                if i == j { precondition(sum > 0, "not positive definite"); l[i][i] = sum.squareRoot() }
-                else { l[i][j] = sum / l[j][j] }
+                if i == j { precondition(sum > 0, "not positive definite"); l[i][i] = sum.squareRoot() } else { l[i][j] = sum / l[j][j] }
             }
         }
         return l
@@ -57,7 +56,8 @@ enum BruteForceEvidence {
             rss += (y[r] - pred) * (y[r] - pred)
         }
         let mm = m.reduce(0) { $0 + $1 * $1 }
-        let value = Double(d) / 2 * log(alpha) + Double(n) / 2 * log(beta) - beta / 2 * rss - alpha / 2 * mm
+        let value =
+            Double(d) / 2 * log(alpha) + Double(n) / 2 * log(beta) - beta / 2 * rss - alpha / 2 * mm
             - 0.5 * logDetA - Double(n) / 2 * log(2 * .pi)
         return (value, m)
     }
@@ -95,8 +95,11 @@ enum BruteForceEvidence {
         var x1 = hi - ratio * (hi - lo), x2 = lo + ratio * (hi - lo)
         var f1 = profile(features: f, y: y, logLambda: x1).value, f2 = profile(features: f, y: y, logLambda: x2).value
         while hi - lo > 1e-11 {
-            if f1 < f2 { lo = x1; x1 = x2; f1 = f2; x2 = lo + ratio * (hi - lo); f2 = profile(features: f, y: y, logLambda: x2).value }
-            else { hi = x2; x2 = x1; f2 = f1; x1 = hi - ratio * (hi - lo); f1 = profile(features: f, y: y, logLambda: x1).value }
+            if f1 < f2 {
+                lo = x1; x1 = x2; f1 = f2; x2 = lo + ratio * (hi - lo); f2 = profile(features: f, y: y, logLambda: x2).value
+            } else {
+                hi = x2; x2 = x1; f2 = f1; x1 = hi - ratio * (hi - lo); f1 = profile(features: f, y: y, logLambda: x1).value
+            }
         }
         let p = profile(features: f, y: y, logLambda: (lo + hi) / 2)
         return (p.value / Double(f.rows), p.alpha, p.beta)

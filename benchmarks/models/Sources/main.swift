@@ -66,7 +66,9 @@ do {
     print("sentences: \(rows), padded length \(length), batch \(batch), threads \(threads)")
     print("checkpoint load: \(String(format: "%.2f", loadSeconds)) s")
     print("max relative difference per embedding (max-norm): \(String(format: "%.2e", worst)) (tolerance 1e-4)")
-    print("embedding time, best of 3: HubMiner \(String(format: "%.3f", swiftSeconds)) s, sentence-transformers \(String(format: "%.3f", pythonSeconds)) s, ratio \(String(format: "%.2f", swiftSeconds / pythonSeconds))")
+    print(
+        "embedding time, best of 3: HubMiner \(String(format: "%.3f", swiftSeconds)) s, sentence-transformers \(String(format: "%.3f", pythonSeconds)) s, ratio \(String(format: "%.2f", swiftSeconds / pythonSeconds))"
+    )
 
     // texts in, embeddings out: HubMiner's tokenizer + extraction vs encode()
     let sentencesURL = reference.deletingLastPathComponent().appendingPathComponent("minilm_sentences.json")
@@ -99,7 +101,9 @@ do {
     }
     let textSeconds = textTimes.min()!
     print("texts in (HubMiner's tokenizer vs encode()): max relative difference \(String(format: "%.2e", textWorst)) (tolerance 1e-4)")
-    print("end-to-end time (tokenise + embed), best of 3: HubMiner \(String(format: "%.3f", textSeconds)) s, sentence-transformers encode() \(String(format: "%.3f", encodeSeconds)) s, ratio \(String(format: "%.2f", textSeconds / encodeSeconds))")
+    print(
+        "end-to-end time (tokenise + embed), best of 3: HubMiner \(String(format: "%.3f", textSeconds)) s, sentence-transformers encode() \(String(format: "%.3f", encodeSeconds)) s, ratio \(String(format: "%.2f", textSeconds / encodeSeconds))"
+    )
     exit(worst < 1e-4 && textWorst < 1e-4 ? 0 : 1)
 } catch {
     FileHandle.standardError.write(Data("ModelsBenchmark: \(error)\n".utf8))

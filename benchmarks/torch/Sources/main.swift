@@ -142,6 +142,9 @@ default:
         mlp = (min(mlp.wall, m.wall), min(mlp.cpu, m.cpu))
         cnn = (min(cnn.wall, c.wall), min(cnn.cpu, c.cpu))
     }
-    print(String(format: "{\"side\": \"swift\", \"threads\": %d, \"blas_core\": \"%@\", \"mlp_step_ms\": %.3f, \"cnn_step_ms\": %.3f, \"mlp_cpu_ms\": %.3f, \"cnn_cpu_ms\": %.3f}",
-                 TorchRuntime.threadCount, BLASRuntime.coreName, mlp.wall * 1000, cnn.wall * 1000, mlp.cpu * 1000, cnn.cpu * 1000))
+    print(
+        String(
+            format:
+                "{\"side\": \"swift\", \"threads\": %d, \"blas_core\": \"%@\", \"mlp_step_ms\": %.3f, \"cnn_step_ms\": %.3f, \"mlp_cpu_ms\": %.3f, \"cnn_cpu_ms\": %.3f}",
+            TorchRuntime.threadCount, BLASRuntime.coreName, mlp.wall * 1000, cnn.wall * 1000, mlp.cpu * 1000, cnn.cpu * 1000))
 }

@@ -88,9 +88,11 @@ public struct GaussianMixture: Sendable {
     public var responsibilityCutoff: Double
     public var seed: UInt64
 
-    public init(components: Int, tolerance: Double = 1e-3, regularization: Double = 1e-6,
-                maxIterations: Int = 100, kmeansIterations: Int = 300, kmeansTolerance: Double = 1e-4,
-                responsibilityCutoff: Double = 1e-12, seed: UInt64 = 0) {
+    public init(
+        components: Int, tolerance: Double = 1e-3, regularization: Double = 1e-6,
+        maxIterations: Int = 100, kmeansIterations: Int = 300, kmeansTolerance: Double = 1e-4,
+        responsibilityCutoff: Double = 1e-12, seed: UInt64 = 0
+    ) {
         self.components = components
         self.tolerance = tolerance
         self.regularization = regularization
@@ -109,7 +111,8 @@ public struct GaussianMixture: Sendable {
         public var description: String {
             switch self {
             case let .tooFewSamples(n, k): return "a mixture of \(k) components needs at least \(k) samples, got \(n)"
-            case let .illDefinedCovariance(k): return "component \(k) has an ill-defined covariance (not positive definite even after regularisation); increase the regularisation"
+            case let .illDefinedCovariance(k):
+                return "component \(k) has an ill-defined covariance (not positive definite even after regularisation); increase the regularisation"
             case let .invalidParameters(what): return "invalid mixture parameters: \(what)"
             }
         }
@@ -130,9 +133,11 @@ public struct GaussianMixture: Sendable {
     public func fit(_ x: Matrix, initial: Parameters) throws -> Fit {
         try validate(x)
         guard initial.weights.count == components, initial.means.rows == components,
-              initial.means.columns == x.columns, initial.covariances.count == components,
-              initial.covariances.allSatisfy({ $0.rows == x.columns && $0.columns == x.columns }) else {
-            throw Failure.invalidParameters("expected \(components) weights, \(components) x \(x.columns) means and \(components) covariances of order \(x.columns)")
+            initial.means.columns == x.columns, initial.covariances.count == components,
+            initial.covariances.allSatisfy({ $0.rows == x.columns && $0.columns == x.columns })
+        else {
+            throw Failure.invalidParameters(
+                "expected \(components) weights, \(components) x \(x.columns) means and \(components) covariances of order \(x.columns)")
         }
         return try em(x, from: initial)
     }
@@ -162,8 +167,9 @@ public struct GaussianMixture: Sendable {
             if abs(lowerBound - previous) < tolerance { converged = true; break }
         }
         let (finalMean, finalResp) = try eStep(x, params)
-        return Fit(parameters: params, iterations: iterations, converged: converged, lowerBounds: bounds,
-                   responsibilities: finalResp, meanLogLikelihood: finalMean)
+        return Fit(
+            parameters: params, iterations: iterations, converged: converged, lowerBounds: bounds,
+            responsibilities: finalResp, meanLogLikelihood: finalMean)
     }
 
     /// The weighted log-densities log(w_k N(x_i | μ_k, Σ_k)) (N x K).
@@ -219,7 +225,7 @@ public struct GaussianMixture: Sendable {
                 let r = factor.basis.rows
                 var projections = Matrix(rows: b, columns: r)
                 accumulateProduct(block, factor.basis, into: &projections, transposingRight: true)
-                accumulateProduct(projections, factor.basis, into: &block, scale: -1)   // residuals
+                accumulateProduct(projections, factor.basis, into: &block, scale: -1) // residuals
                 let inverseRidge = 1 / factor.regularization
                 let inverseEigen = factor.eigenvalues.map { 1 / $0 }
                 let base = bases[index]
@@ -320,9 +326,10 @@ public struct GaussianMixture: Sendable {
                 // Few samples: keep the scatter's eigenbasis from a thin SVD of the
                 // n_active x d weighted rows, so the E-step costs O(N·d·n_active).
                 let svd = try scaled.thinSVD()
-                factors[k] = LowRankCovariance(basis: svd.rightTransposed,
-                                               eigenvalues: svd.singularValues.map { $0 * $0 / nk[k] + regularization },
-                                               regularization: regularization)
+                factors[k] = LowRankCovariance(
+                    basis: svd.rightTransposed,
+                    eigenvalues: svd.singularValues.map { $0 * $0 / nk[k] + regularization },
+                    regularization: regularization)
             }
         }
         let totalWeight = nk.reduce(0, +)
@@ -357,7 +364,9 @@ public struct GaussianMixture: Sendable {
         let n = x.rows, d = x.columns, kCount = components
         var rng = SeededGenerator(seed: seed)
         let rowNorms: [Double] = x.storage.withUnsafeBufferPointer { xs in
-            (0..<n).map { i in var s = 0.0; for j in 0..<d { s += xs[i * d + j] * xs[i * d + j] }; return s }
+            (0..<n).map { i in
+                var s = 0.0; for j in 0..<d { s += xs[i * d + j] * xs[i * d + j] }; return s
+            }
         }
         // Seeding.
         var centreIndices = [rng.int(below: n)]

@@ -10,10 +10,10 @@ import Linalg
 /// with L-BFGS. Starting from zero keeps Σ_k b_k = 0 (every gradient's intercept
 /// part sums to 0), which fixes the intercepts' shift freedom as scikit-learn does.
 struct SoftmaxRegression {
-    let x: Matrix          // N x D
-    let labels: [Int]      // 0..<K
+    let x: Matrix // N x D
+    let labels: [Int] // 0..<K
     let classCount: Int
-    let inverseRegularization: Double   // C
+    let inverseRegularization: Double // C
 
     var parameterCount: Int { classCount * (x.columns + 1) }
 
@@ -90,7 +90,7 @@ struct SoftmaxRegression {
             }
             var direction = q.map { -$0 }
             var slope = dot(g, direction)
-            if !(slope < 0) {   // not a descent direction: restart from steepest descent
+            if !(slope < 0) { // not a descent direction: restart from steepest descent
                 sList.removeAll(); yList.removeAll(); rhoList.removeAll()
                 direction = g.map { -$0 }
                 slope = dot(g, direction)
@@ -118,7 +118,8 @@ struct SoftmaxRegression {
             if (previous - f) / max(abs(previous), abs(f), 1) <= 64 * Double.ulpOfOne { break }
         }
         let gradientNorm = infNorm(g)
-        return Solution(theta: theta, iterations: iterations, converged: gradientNorm <= tolerance,
-                        gradientNorm: gradientNorm, value: f)
+        return Solution(
+            theta: theta, iterations: iterations, converged: gradientNorm <= tolerance,
+            gradientNorm: gradientNorm, value: f)
     }
 }

@@ -11,13 +11,15 @@ enum SourceProbabilities {
     /// sum to 1 only up to about S·6e-8, so exact equality would reject real data.
     static func validate(_ theta: Matrix, sampleCount: Int, tolerance: Double, metric: String) throws {
         guard theta.rows == sampleCount else {
-            throw MetricError.shapeMismatch(metric: metric, what: "source probabilities",
-                                            expected: "\(sampleCount) x S (one row per labelled sample)",
-                                            found: "\(theta.rows) x \(theta.columns)")
+            throw MetricError.shapeMismatch(
+                metric: metric, what: "source probabilities",
+                expected: "\(sampleCount) x S (one row per labelled sample)",
+                found: "\(theta.rows) x \(theta.columns)")
         }
         guard theta.columns >= 1 else {
-            throw MetricError.shapeMismatch(metric: metric, what: "source probabilities",
-                                            expected: "\(sampleCount) x S with S >= 1", found: "\(theta.rows) x 0")
+            throw MetricError.shapeMismatch(
+                metric: metric, what: "source probabilities",
+                expected: "\(sampleCount) x S with S >= 1", found: "\(theta.rows) x 0")
         }
         let s = theta.columns
         try theta.storage.withUnsafeBufferPointer { p in
@@ -30,7 +32,9 @@ enum SourceProbabilities {
                 var sum = 0.0
                 for j in 0..<s {
                     let v = p[r * s + j]
-                    guard v.isFinite else { throw MetricError.invalidSourceProbabilities(row: r, reason: "has a non-finite entry (\(v)) in column \(j)") }
+                    guard v.isFinite else {
+                        throw MetricError.invalidSourceProbabilities(row: r, reason: "has a non-finite entry (\(v)) in column \(j)")
+                    }
                     guard v >= 0 else { throw MetricError.invalidSourceProbabilities(row: r, reason: "has a negative entry (\(v)) in column \(j)") }
                     sum += v
                 }
