@@ -15,40 +15,11 @@ import Ranking
 /// are the layers, named `model@layerK` (K = 0 for the embedding output / stem).
 extension ExtractJob {
     package static func runLayers(_ config: ExtractConfiguration, progress: ProgressReporter = ProgressReporter()) throws -> ExtractionResult {
-        guard config.batchSize >= 1 else { throw HubError.invalidArgument("--batch-size must be at least 1") }
-        let manifest = try HubManifest.load(config.hub)
-        let selection = try manifest.selecting(config.models)
-        var failed = selection.problems.map { ModelFailure(name: $0.name, error: $0.message) }
-        let dataset = try DatasetLoader.open(config.data, split: config.split)
-        guard dataset.count > 0 else { throw HubError.invalidArgument("\(config.data.path): the dataset has no samples") }
-        let labels = try dataset.labels().enumerated().map { i, label -> Int in
-            guard let label else { throw HubError.invalidArgument("\(config.data.path): sample \(i) has no label (ranking needs labelled data)") }
-            return label
+        try runEach(config, progress: progress, hooks: ExtractHooks()) { entry, dataset, fingerprint, cache, threads in
+            try layersOfOne(
+                entry, dataset: dataset, fingerprint: fingerprint, config: config, cache: cache,
+                threads: threads, progress: progress)
         }
-        let fingerprint = dataset.fingerprint
-        let heavy = ((try? DatasetLoader.detect(config.data)) ?? .imageFolder) == .imageFolder
-        let threads = config.threadPlan ?? ExtractionThreads.plan(cores: config.threads, heavyDecoding: heavy)
-        threads.apply()
-        let cache = try FeatureCache(directory: config.cacheDirectory)
-        _ = try cache.removeOrphans()
-        var models = [ExtractedModel]()
-        for entry in selection.entries {
-            do {
-                models += try layersOfOne(
-                    entry, dataset: dataset, fingerprint: fingerprint, config: config, cache: cache,
-                    threads: threads, progress: progress)
-            } catch let error as HubError {
-                failed.append(ModelFailure(name: entry.name, error: error.description))
-                progress.log("\(entry.name) skipped: \(error)")
-            } catch let error as DataError {
-                failed.append(ModelFailure(name: entry.name, error: error.description))
-                progress.log("\(entry.name) skipped: \(error)")
-            }
-        }
-        if let out = config.outputDirectory { try export(models, labels: labels, to: out) }
-        return ExtractionResult(
-            models: models, failed: failed, labels: labels, classNames: dataset.classNames,
-            datasetFingerprint: fingerprint, threads: threads)
     }
 
     static func layersOfOne(

@@ -91,6 +91,23 @@ package enum ExtractJob {
         _ config: ExtractConfiguration, progress: ProgressReporter = ProgressReporter(),
         hooks: ExtractHooks = ExtractHooks()
     ) throws -> ExtractionResult {
+        try runEach(config, progress: progress, hooks: hooks) { entry, dataset, fingerprint, cache, threads in
+            [
+                try extractOne(
+                    entry, dataset: dataset, fingerprint: fingerprint, config: config, cache: cache,
+                    threads: threads, progress: progress)
+            ]
+        }
+    }
+
+    /// What every extraction shares (`run`, and `runLayers` for every layer): the
+    /// hub's selected models, the dataset and its labels, the thread plan and the
+    /// cache; then `perModel` for each model in name order, a failing model recorded
+    /// and skipped.
+    static func runEach(
+        _ config: ExtractConfiguration, progress: ProgressReporter, hooks: ExtractHooks,
+        perModel: (HubEntry, any Dataset, String, FeatureCache, ExtractionThreads) throws -> [ExtractedModel]
+    ) throws -> ExtractionResult {
         guard config.batchSize >= 1 else { throw HubError.invalidArgument("--batch-size must be at least 1") }
         let manifest = try HubManifest.load(config.hub)
         let selection = try manifest.selecting(config.models)
@@ -119,11 +136,10 @@ package enum ExtractJob {
         var models = [ExtractedModel]()
         for entry in entries {
             do {
-                let model = try extractOne(
-                    entry, dataset: dataset, fingerprint: fingerprint, config: config, cache: cache,
-                    threads: threads, progress: progress)
-                models.append(model)
-                try hooks.afterModel?(model)
+                for model in try perModel(entry, dataset, fingerprint, cache, threads) {
+                    models.append(model)
+                    try hooks.afterModel?(model)
+                }
             } catch let error as HubError {
                 failed.append(ModelFailure(name: entry.name, error: error.description))
                 progress.log("\(entry.name) skipped: \(error)")
