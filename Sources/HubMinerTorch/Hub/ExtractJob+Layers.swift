@@ -27,14 +27,7 @@ extension ExtractJob {
         cache: FeatureCache, threads: ExtractionThreads, progress: ProgressReporter
     ) throws -> [ExtractedModel] {
         let started = Date()
-        let isText = entry.card.input.kind == .tokens
-        guard isText == (dataset.kind == .text) else {
-            throw HubError.modelFailed(
-                model: entry.name,
-                message: isText
-                    ? "a text model needs a text dataset (CSV, TSV or JSON Lines with a text column), not \(dataset.kind.rawValue) samples"
-                    : "a text dataset needs text models (input.kind tokens); this one takes \(entry.card.input.kind.rawValue) input")
-        }
+        let isText = try checkInputKind(of: entry, for: dataset)
         let tokenizer = isText ? ";tokenizer=" + (try TextInput(entry: entry).digest()) : ""
         let base = FeatureCache.key(
             modelDigest: try entry.contentDigest(), datasetFingerprint: fingerprint,

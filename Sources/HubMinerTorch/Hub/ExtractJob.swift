@@ -154,11 +154,9 @@ package enum ExtractJob {
             datasetFingerprint: fingerprint, threads: threads)
     }
 
-    static func extractOne(
-        _ entry: HubEntry, dataset: any Dataset, fingerprint: String, config: ExtractConfiguration, cache: FeatureCache,
-        threads: ExtractionThreads, progress: ProgressReporter
-    ) throws -> ExtractedModel {
-        let started = Date()
+    /// Whether `entry` is a text model, after checking that its input kind and the
+    /// dataset's agree (text models need text datasets and the other way round).
+    static func checkInputKind(of entry: HubEntry, for dataset: any Dataset) throws -> Bool {
         let isText = entry.card.input.kind == .tokens
         guard isText == (dataset.kind == .text) else {
             throw HubError.modelFailed(
@@ -167,6 +165,15 @@ package enum ExtractJob {
                     ? "a text model needs a text dataset (CSV, TSV or JSON Lines with a text column), not \(dataset.kind.rawValue) samples"
                     : "a text dataset needs text models (input.kind tokens); this one takes \(entry.card.input.kind.rawValue) input")
         }
+        return isText
+    }
+
+    static func extractOne(
+        _ entry: HubEntry, dataset: any Dataset, fingerprint: String, config: ExtractConfiguration, cache: FeatureCache,
+        threads: ExtractionThreads, progress: ProgressReporter
+    ) throws -> ExtractedModel {
+        let started = Date()
+        let isText = try checkInputKind(of: entry, for: dataset)
         let digest = try entry.contentDigest()
         // text: the token ids depend on the tokenizer files and the truncation length too
         let tokenizer = isText ? ";tokenizer=" + (try TextInput(entry: entry).digest()) : ""
