@@ -58,7 +58,12 @@ let package = Package(
         .target(name: "Ranking", dependencies: ["Support", "Linalg"]),
         // Reports: text tables, JSON and CSV of rankings and evaluations, and the HTML
         // report of a run directory (inline SVG charts); no deep-learning dependency.
-        .target(name: "Report", dependencies: ["Support", "Ranking", "FeatureIO"]),
+        .target(name: "Report", dependencies: ["Support", "Ranking", "FeatureIO", "RunSchema"]),
+        // The run-directory schema: the Codable records tuning and the demo write and
+        // the report reads (run.json, ground_truth.json, a tuning run's log.jsonl and
+        // result.json), and the one JSON dialect for them. Foundation only, so the
+        // torch-free report and the torch-side trainer share it.
+        .target(name: "RunSchema"),
         .target(name: "Data", dependencies: ["Support", "FeatureIO", "Linalg", "CPNG", "CJPEG"]),
         // Tokenizers: Hugging Face tokenizer.json / vocab.txt, ids as `tokenizers` gives
         // them (docs/TOKENIZERS.md). Torch-free, so data and hub layers can share it.
@@ -94,7 +99,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["HubMiner", "FeatureIO", "Linalg", "Ranking", "Torch", "Cache", "Tuning"]),
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "DataTests", dependencies: ["Support", "Data", "FeatureIO"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Ranking"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Ranking", "RunSchema"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
@@ -160,7 +165,7 @@ package.targets += [
     .target(
         name: "HubMinerTorch",
         dependencies: [
-            "Support", "HubMiner", "Linalg", "FeatureIO", "Ranking", "Report", "Data", "Hub", "Cache",
+            "Support", "HubMiner", "Linalg", "FeatureIO", "Ranking", "Report", "RunSchema", "Data", "Hub", "Cache",
             "Tuning", "Zoo", "Distributed", "Torch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -195,10 +200,11 @@ package.targets += [
     .target(
         name: "Tuning",
         dependencies: [
-            "Support", "Torch", "Hub", "Data", "Ranking", "Linalg", "FeatureIO", "Distributed",
+            "Support", "Torch", "Hub", "Data", "Ranking", "Linalg", "FeatureIO", "Distributed", "RunSchema",
             .product(name: "Yams", package: "Yams"),
         ]),
-    .testTarget(name: "TuningTests", dependencies: ["Support", "Tuning", "Torch", "Hub", "Ranking", "Linalg", "FeatureIO"]),
+    .testTarget(
+        name: "TuningTests", dependencies: ["Support", "Tuning", "Torch", "Hub", "Ranking", "Linalg", "FeatureIO", "RunSchema", "Report"]),
     .testTarget(name: "TorchTests", dependencies: ["Torch", "Linalg"], resources: [.copy("Fixtures")]),
     // Multi-process runs on libtorch's distributed runtime (c10d, Gloo over TCP):
     // process groups, collectives, the local launcher, gradient synchronisation.

@@ -36,7 +36,7 @@ struct ImportRulesTests {
     func rankingIsIndependentOfTorch() throws {
         let all = try Self.imports()
         #expect(all["Ranking"] != nil && all["Linalg"] != nil)
-        for target in ["Linalg", "Ranking", "FeatureIO", "Report", "Data"] {
+        for target in ["Linalg", "Ranking", "FeatureIO", "Report", "RunSchema", "Data"] {
             let forbidden = (all[target] ?? []).intersection(["Torch", "CTorch", "HubMiner", "HubMinerTorch", "ArgumentParser"])
             #expect(forbidden.isEmpty, "\(target) imports \(forbidden.sorted())")
         }
@@ -100,10 +100,19 @@ struct ImportRulesTests {
         let ownModules = Set(all.keys)
         #expect(all["Support"] != nil)
         #expect((all["Support"] ?? []).intersection(ownModules).isEmpty, "\(all["Support"] ?? [])")
-        for target in ["Linalg", "FeatureIO", "Ranking", "Data", "Report", "Torch", "Distributed", "Hub", "Cache", "Tuning", "Zoo"] {
+        for target in ["Linalg", "FeatureIO", "Ranking", "Data", "Report", "RunSchema", "Torch", "Distributed", "Hub", "Cache", "Tuning", "Zoo"] {
             let forbidden = (all[target] ?? []).intersection(["HubMiner", "HubMinerTorch", "HubMinerCLI", "HubMinerTorchCLI"])
             #expect(forbidden.isEmpty, "\(target) imports \(forbidden.sorted())")
         }
+    }
+
+    /// The run-directory schema sits below both its writers (Tuning, the demo) and its
+    /// reader (Report), so the torch-free report reads the trainer's own types.
+    @Test("RunSchema imports Foundation only; Report and Tuning share it")
+    func runSchemaIsShared() throws {
+        let all = try Self.imports()
+        #expect(all["RunSchema"] == ["Foundation"], "\(all["RunSchema"] ?? [])")
+        #expect(all["Report"]?.contains("RunSchema") == true && all["Tuning"]?.contains("RunSchema") == true)
     }
 
     @Test("the parser finds imports (the rule check is not vacuous)")

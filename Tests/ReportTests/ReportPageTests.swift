@@ -2,6 +2,7 @@ import Foundation
 import Ranking
 import Testing
 @testable import Report
+import RunSchema
 
 @Suite("Report page")
 struct ReportPageTests {

@@ -3,6 +3,7 @@ import Foundation
 import Report
 import HubMiner
 import Ranking
+import RunSchema
 import Tuning
 import Zoo
 import Support
@@ -234,19 +235,17 @@ package enum DemoJob {
             config: tune, source: "demo", resume: resume,
             progress: DemoTrainingProgress(progress, label: label), shouldStop: shouldStop)
         progress.log(
-            "demo: \(label): best top-1 \(String(format: "%.3f", result.best.top1)), last \(String(format: "%.3f", result.last.top1)), \(String(format: "%.1f", result.seconds)) s"
+            "demo: \(label): best top-1 \(String(format: "%.3f", result.best.top1)), last \(String(format: "%.3f", result.last.top1)), \(String(format: "%.1f", result.result.seconds ?? 0)) s"
         )
         return RunOutcome(best: result.best.top1, last: result.last.top1)
     }
 
+    /// A finished run's `result.json`, read with the type the trainer writes.
     static func readOutcome(_ url: URL) throws -> RunOutcome {
-        let object = try JSONSerialization.jsonObject(with: try Data(contentsOf: url)) as? [String: Any]
-        guard let best = (object?["best"] as? [String: Any])?["top1"] as? Double,
-            let last = (object?["last"] as? [String: Any])?["top1"] as? Double
-        else {
-            throw DemoError.unreadable(file: url.path, reason: "no best.top1 / last.top1")
-        }
-        return RunOutcome(best: best, last: last)
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw DemoError.unreadable(file: url.path, reason: error.localizedDescription) }
+        let result = try TuningResult.load(data, file: url.path)
+        return RunOutcome(best: result.best.top1, last: result.last.top1)
     }
 
     static func readRanking(_ url: URL) throws -> RankingResult {
@@ -258,10 +257,8 @@ package enum DemoJob {
         var csv = "model,top1\n"
         for m in models { csv += "\(m),\(truth[m]!)\n" }
         try writeAtomically(Data(csv.utf8), to: run.appendingPathComponent("ground_truth.csv"))
-        let json: [String: Any] = ["metric": "top1", "models": truth]
         try writeAtomically(
-            try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]),
-            to: run.appendingPathComponent("ground_truth.json"))
+            try RunJSON.encode(GroundTruth(metric: "top1", models: truth)), to: run.appendingPathComponent("ground_truth.json"))
     }
 
     /// A hub holding the student (linked from the zoo) and the teachers' fine-tuned
@@ -289,22 +286,35 @@ package enum DemoJob {
         timings: [(stage: String, seconds: Double)], to run: URL
     ) throws {
         let plan = config.plan
-        let info: [String: Any] = [
-            "title": "HubMiner demo (\(plan.name))",
-            "created": ISO8601DateFormatter().string(from: Date()),
-            "hub": zoo.hub.path,
-            "task": "target task of the \(plan.zoo.size) zoo: \(plan.zoo.target.summary)",
-            "config": [
-                "plan": plan.name, "seed": Int(config.seed), "student": student, "teachers": teachers,
-                "ground_truth_epochs": plan.groundTruthEpochs, "tuning_epochs": plan.tuningEpochs,
-                "batch_size": plan.batchSize, "learning_rate": plan.learningRate, "seeds": plan.seeds,
-                "methods": plan.methods, "models": zoo.manifest.models.map(\.name),
-            ] as [String: Any],
-            "timings": timings.map { ["stage": $0.stage, "seconds": $0.seconds] as [String: Any] },
-        ]
-        try writeAtomically(
-            try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys]),
-            to: run.appendingPathComponent("run.json"))
+        let info = RunInfo(
+            title: "HubMiner demo (\(plan.name))", created: ISO8601DateFormatter().string(from: Date()), hub: zoo.hub.path,
+            task: "target task of the \(plan.zoo.size) zoo: \(plan.zoo.target.summary)",
+            timings: timings.map { RunInfo.StageTiming(stage: $0.stage, seconds: $0.seconds) })
+        let recorded = DemoRunConfiguration(
+            plan: plan.name, seed: Int(config.seed), student: student, teachers: teachers,
+            groundTruthEpochs: plan.groundTruthEpochs, tuningEpochs: plan.tuningEpochs, batchSize: plan.batchSize,
+            learningRate: plan.learningRate, seeds: plan.seeds, methods: plan.methods, models: zoo.manifest.models.map(\.name))
+        try writeAtomically(try info.encoded(config: recorded), to: run.appendingPathComponent("run.json"))
+    }
+}
+
+/// The demo's settings as run.json records them (the report shows them as text).
+struct DemoRunConfiguration: Encodable {
+    var plan: String
+    var seed: Int
+    var student: String
+    var teachers: [String]
+    var groundTruthEpochs: Int
+    var tuningEpochs: Int
+    var batchSize: Int
+    var learningRate: Double
+    var seeds: [Int]
+    var methods: [String]
+    var models: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case plan, seed, student, teachers, groundTruthEpochs = "ground_truth_epochs", tuningEpochs = "tuning_epochs"
+        case batchSize = "batch_size", learningRate = "learning_rate", seeds, methods, models
     }
 }
 

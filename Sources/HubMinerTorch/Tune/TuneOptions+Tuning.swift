@@ -46,7 +46,11 @@ extension TuneOptions {
                 config: base.applying(overrides()), source: config ?? "command line", resume: resume,
                 progress: ProgressReporter(style: quiet || !isWriter ? .silent : nil),
                 shouldStop: { interrupt.isRequested }, distributed: group)
-            if isWriter { try emit(TuneRenderer.render(result, as: format), to: nil) }
+            if isWriter {
+                try emit(
+                    TuneRenderer.render(
+                        result.result, outputDirectory: result.outputDirectory.path, exportedModel: result.exportedModel?.path, as: format), to: nil)
+            }
         } catch let stop as TrainingInterrupted {
             FileHandle.standardError.write(Data("hubminer: \(stop)\n".utf8))
             throw ExitCode(130)

@@ -1,4 +1,5 @@
 import Ranking
+import RunSchema
 
 /// The ranking joined with the ground truth: per metric, each model's score
 /// against its fine-tuned accuracy, the weighted tau and the model it picks.

@@ -1,3 +1,5 @@
+import RunSchema
+
 /// One tuning method's seeds summarised: final accuracies over seeds and the
 /// training curves averaged over seeds.
 public struct TuningAnalysis: Sendable {
@@ -43,7 +45,7 @@ public struct TuningAnalysis: Sendable {
         let lossPoints: [[(x: Double, loss: [String: Double])]] = logs.map { log in
             lossByIteration
                 ? log.steps.map { (Double($0.iteration), $0.loss) }
-                : log.epochs.map { (Double($0.epoch), $0.trainLoss) }
+                : log.epochs.map { (Double($0.epoch), $0.train?.loss ?? [:]) }
         }
         let terms = Set(lossPoints.flatMap { $0.flatMap(\.loss.keys) })
         // "total" first, then the terms by name; with a single term the total is
@@ -53,8 +55,8 @@ public struct TuningAnalysis: Sendable {
         lossCurves = ordered.map { term in
             (term, CurveAggregation.aggregate(lossPoints.map { seed in seed.compactMap { p in p.loss[term].map { (p.x, $0) } } }))
         }
-        valTop1 = CurveAggregation.aggregate(logs.map { $0.epochs.map { (Double($0.epoch), $0.valTop1) } })
-        trainTop1 = CurveAggregation.aggregate(logs.map { $0.epochs.compactMap { e in e.trainTop1.map { (Double(e.epoch), $0) } } })
+        valTop1 = CurveAggregation.aggregate(logs.map { $0.epochs.map { (Double($0.epoch), $0.metrics.top1) } })
+        trainTop1 = CurveAggregation.aggregate(logs.map { $0.epochs.compactMap { e in e.train?.top1.map { (Double(e.epoch), $0) } } })
     }
 
     /// Methods in display order: the fine-tuning baseline first, the rest by name.

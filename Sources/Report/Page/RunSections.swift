@@ -11,7 +11,7 @@ extension ReportPage {
             if let task = info.task { facts.append(("task", task)) }
             out += "<dl class=\"facts\">\n" + facts.map { "<dt>\($0.0)</dt><dd>\(HTML.escape($0.1))</dd>" }.joined(separator: "\n") + "\n</dl>\n"
             if let config = info.config {
-                out += "<h3>Run configuration</h3>\n<pre id=\"config-run\">\(HTML.escape(config.prettyPrinted()))</pre>\n"
+                out += "<h3>Run configuration</h3>\n<pre id=\"config-run\">\(HTML.escape(config))</pre>\n"
             }
         } else {
             out += Self.notRun("run description (run.json is missing)") + "\n"
@@ -21,7 +21,7 @@ extension ReportPage {
             out += "<h3>Tuning configurations</h3>\n"
             for (method, seed, config) in configs.sorted(by: { $0.0 < $1.0 }) {
                 out +=
-                    "<details><summary>\(HTML.escape(method)) (seed-\(seed)/config.json)</summary>\n<pre>\(HTML.escape(config.prettyPrinted()))</pre></details>\n"
+                    "<details><summary>\(HTML.escape(method)) (seed-\(seed)/config.json)</summary>\n<pre>\(HTML.escape(config))</pre></details>\n"
             }
         }
         return section("configuration", out)

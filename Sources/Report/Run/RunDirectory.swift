@@ -1,5 +1,6 @@
 import Foundation
 import Ranking
+import RunSchema
 
 /// Everything a run directory holds, read into typed values. Each part is
 /// optional: a stage that was skipped or has not finished yet is nil (or, for
@@ -49,8 +50,8 @@ public struct RunDirectory: Sendable {
         }
         var out = RunDirectory(path: root)
         let reader = RunFileReader(root: root)
-        out.run = try reader.object("run.json").map(RunInfo.init)
-        out.groundTruth = try reader.object("ground_truth.json").map(GroundTruth.init)
+        out.run = try reader.data("run.json").map { try RunInfo.load($0, file: reader.display("run.json")) }
+        out.groundTruth = try reader.decoded("ground_truth.json", as: GroundTruth.self)
         out.ranking = try reader.decoded("ranking.json", as: RankingResult.self)
         struct EvaluationFile: Decodable { let metrics: [String: RankingQuality]; let uncertainty: [String: RankingUncertainty]? }
         let evaluation = try reader.decoded("evaluation.json", as: EvaluationFile.self)
@@ -61,7 +62,23 @@ public struct RunDirectory: Sendable {
     }
 }
 
+/// One seed of one tuning method: `tuning/<method>/seed-<n>/`.
+public struct TuningSeedRun: Sendable, Equatable {
+    public var seed: Int
+    /// `config.json` as pretty JSON with sorted keys (shown, not interpreted).
+    public var config: String?
+    public var log: TuningLog?
+    public var result: TuningResult?
+}
+
+/// Every seed of one tuning method, by increasing seed.
+public struct TuningMethodRuns: Sendable, Equatable {
+    public var method: String
+    public var seeds: [TuningSeedRun]
+}
+
 /// Reads the files of one run directory; `root` prefixes every name in errors.
+/// Every file is decoded with the types its writer encodes (`RunSchema`, `Ranking`).
 struct RunFileReader {
     let root: String
 
@@ -76,81 +93,9 @@ struct RunFileReader {
         }
     }
 
-    func object(_ relative: String) throws -> FieldReader? {
-        guard let data = try data(relative) else { return nil }
-        return try FieldReader(file: display(relative), value: try parse(data, file: display(relative), line: nil))
-    }
-
-    func parse(_ data: Data, file: String, line: Int?) throws -> JSONValue {
-        do { return try JSONValue.parse(data) } catch {
-            throw RunDirectoryError.invalidJSON(file: file, line: line, reason: Self.reason(error))
-        }
-    }
-
-    /// A file decoded with the project's own `Decodable` type (what `hubminer`
-    /// itself wrote), with decoding errors turned into field-naming ones.
+    /// A file decoded with its writer's `Decodable` type; nil when it does not exist.
     func decoded<T: Decodable>(_ relative: String, as type: T.Type) throws -> T? {
-        guard let data = try data(relative) else { return nil }
-        let file = display(relative)
-        // Validate the syntax first so a syntax error is reported as such.
-        _ = try parse(data, file: file, line: nil)
-        let decoder = JSONDecoder()
-        // `hubminer rank --format json` writes non-finite scores as these strings.
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do { return try decoder.decode(type, from: data) } catch let error as DecodingError {
-            throw Self.fieldError(error, file: file)
-        }
-    }
-
-    static func fieldError(_ error: DecodingError, file: String) -> RunDirectoryError {
-        func path(_ keys: [any CodingKey]) -> String {
-            var out = ""
-            for key in keys {
-                if let index = key.intValue { out += "[\(index)]" } else { out += (out.isEmpty ? "" : ".") + key.stringValue }
-            }
-            return out.isEmpty ? "(top level)" : out
-        }
-        switch error {
-        case let .keyNotFound(key, context):
-            return .field(file: file, line: nil, field: path(context.codingPath + [key]), expected: "a value", found: nil)
-        case let .typeMismatch(type, context):
-            return .field(file: file, line: nil, field: path(context.codingPath), expected: describe(type), found: "another type")
-        case let .valueNotFound(type, context):
-            return .field(file: file, line: nil, field: path(context.codingPath), expected: describe(type), found: "null")
-        case let .dataCorrupted(context):
-            return .field(
-                file: file, line: nil, field: path(context.codingPath), expected: "a valid value",
-                found: "an invalid one (\(context.debugDescription))")
-        @unknown default:
-            return .invalidJSON(file: file, line: nil, reason: "\(error)")
-        }
-    }
-
-    static func describe(_ type: Any.Type) -> String {
-        switch type {
-        case is Double.Type, is Float.Type: return "a number"
-        case is Int.Type: return "an integer"
-        case is String.Type: return "a string"
-        case is Bool.Type: return "a boolean"
-        default:
-            let name = "\(type)"
-            if name.hasPrefix("Array") { return "an array" }
-            if name.hasPrefix("Dictionary") { return "an object" }
-            return "an object"
-        }
-    }
-
-    /// The parser's message without Foundation's type names.
-    static func reason(_ error: any Error) -> String {
-        if case let DecodingError.dataCorrupted(context) = error {
-            if let underlying = context.underlyingError as NSError?,
-                let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String
-            {
-                return detail
-            }
-            return context.debugDescription
-        }
-        return "\(error)"
+        try data(relative).map { try RunJSON.decode(type, from: $0, file: display(relative)) }
     }
 
     // MARK: tuning
@@ -168,10 +113,14 @@ struct RunFileReader {
                 method: method,
                 seeds: try seeds.map { seed, name in
                     let dir = "tuning/\(method)/\(name)"
-                    let config = try data("\(dir)/config.json").map { try parse($0, file: display("\(dir)/config.json"), line: nil) }
+                    let configFile = display("\(dir)/config.json")
+                    let config = try data("\(dir)/config.json").map {
+                        try RunJSON.objectText(try RunJSON.parse($0, file: configFile), field: "(top level)", file: configFile)
+                    }
                     return TuningSeedRun(
-                        seed: seed, config: config, log: try log("\(dir)/log.jsonl"),
-                        result: try object("\(dir)/result.json").map(TuningResult.init))
+                        seed: seed, config: config ?? nil,
+                        log: try data("\(dir)/log.jsonl").map { try TuningLog.load($0, file: display("\(dir)/log.jsonl")) },
+                        result: try decoded("\(dir)/result.json", as: TuningResult.self))
                 })
         }
     }
@@ -188,31 +137,5 @@ struct RunFileReader {
             var dir: ObjCBool = false
             return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &dir) && dir.boolValue
         }.sorted()
-    }
-
-    /// Reads `log.jsonl`: `step` and `epoch` events; other events are skipped
-    /// (later versions may add some), blank lines too.
-    func log(_ relative: String) throws -> TuningLog? {
-        guard let data = try data(relative) else { return nil }
-        let file = display(relative)
-        var log = TuningLog()
-        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        let endsWithNewline = data.last == UInt8(ascii: "\n")
-        for (index, bytes) in lines.enumerated() {
-            let number = index + 1
-            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            let value: JSONValue
-            do { value = try parse(Data(bytes), file: file, line: number) } catch {
-                if index == lines.count - 1 && !endsWithNewline { log.incompleteLastLine = true; break }
-                throw error
-            }
-            let record = try FieldReader(file: file, line: number, value: value)
-            switch try record.string("event") {
-            case "step": log.steps.append(try StepRecord(record))
-            case "epoch": log.epochs.append(try EpochRecord(record))
-            default: continue
-            }
-        }
-        return log
     }
 }

@@ -1,15 +1,8 @@
 import FeatureIO
 import Foundation
+import RunSchema
 import Torch
 import Support
-
-/// The best (or last) epoch's validation result.
-public struct EpochRecord: Codable, Sendable, Equatable {
-    /// Counted from 1.
-    public var epoch: Int
-    public var iteration: Int
-    public var metrics: ClassificationMetrics
-}
 
 /// Running sums of the epoch in progress (what its `epoch` log line reports), kept
 /// in checkpoints so an epoch resumed half-way reports the same numbers.
@@ -27,7 +20,8 @@ struct EpochTotals: Codable, Equatable {
 /// (seed, e, index), and libtorch's global generator (dropout) is reseeded before
 /// every step from (seed, iteration), so a resumed run draws the same numbers.
 struct TrainingPosition: Codable, Equatable {
-    static let formatVersion = 1
+    /// 2: `best`/`last` are the log's epoch records (`RunSchema.EpochRecord`).
+    static let formatVersion = 2
     var version = formatVersion
     var seed: UInt64
     /// The epoch in progress, from 0.
@@ -42,6 +36,7 @@ struct TrainingPosition: Codable, Equatable {
     /// Length of log.jsonl when the checkpoint was written.
     var logBytes: UInt64 = 0
     var totals = EpochTotals()
+    /// The best and the last epoch, as their `log.jsonl` lines recorded them.
     var best: EpochRecord?
     var last: EpochRecord?
     /// Files inside the checkpoint directory.

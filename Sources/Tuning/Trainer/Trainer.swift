@@ -1,6 +1,7 @@
 import Data
 import Distributed
 import Foundation
+import RunSchema
 import Torch
 import Support
 
@@ -223,10 +224,10 @@ public final class Trainer {
             let endOfEpoch = position.batchInEpoch == batchesPerEpoch || position.iteration == totalIterations
             if position.iteration % config.logEvery == 0 || endOfEpoch {
                 try log?.append(
-                    .object([
-                        ("event", .string("step")), ("epoch", .integer(epoch + 1)), ("iteration", .integer(position.iteration)),
-                        ("lr", .number(lr)), ("loss", .object(losses.map { ($0.0, .number($0.1)) })), ("seconds", .number(elapsed)),
-                    ]))
+                    .step(
+                        StepRecord(
+                            epoch: epoch + 1, iteration: position.iteration, learningRate: lr,
+                            loss: Dictionary(losses, uniquingKeysWith: { first, _ in first }), seconds: elapsed)))
             }
             progress.advance(String(format: "loss %.4f", losses[0].1))
             if endOfEpoch { break }
@@ -346,14 +347,13 @@ public final class Trainer {
         }
         let totals = position.totals
         let n = Double(Swift.max(totals.samples, 1))
-        let trainLoss: [(String, JSONLine)] = (["total"] + terms.map(\.name)).map { ($0, .number((totals.lossSums[$0] ?? 0) / n)) }
-        try log?.append(
-            .object([
-                ("event", .string("epoch")), ("epoch", .integer(epoch + 1)), ("iteration", .integer(position.iteration)),
-                ("train", .object([("loss", .object(trainLoss)), ("top1", .number(Double(totals.correct) / n))])),
-                ("val", JSONLine.metrics(metrics, loss: true)), ("seconds", .number(elapsed)),
-            ]))
-        let record = EpochRecord(epoch: epoch + 1, iteration: position.iteration, metrics: metrics)
+        var trainLoss = [String: Double]()
+        for name in ["total"] + terms.map(\.name) where trainLoss[name] == nil { trainLoss[name] = (totals.lossSums[name] ?? 0) / n }
+        let record = EpochRecord(
+            epoch: epoch + 1, iteration: position.iteration, train: .init(loss: trainLoss, top1: Double(totals.correct) / n),
+            metrics: ValidationMetrics(loss: metrics.loss, top1: metrics.top1, top5: metrics.top5, meanClass: metrics.meanClass),
+            seconds: elapsed)
+        try log?.append(.epoch(record))
         position.last = record
         if position.best == nil || metrics.top1 > position.best!.metrics.top1 {
             position.best = record

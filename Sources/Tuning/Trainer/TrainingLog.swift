@@ -1,4 +1,5 @@
 import Foundation
+import RunSchema
 
 /// `OUT/log.jsonl`: one JSON object per line, appended and flushed as training goes.
 /// Checkpoints record the file's length; a resumed run cuts the file back to that
@@ -40,8 +41,8 @@ public final class TrainingLog {
     /// Bytes written so far (what a checkpoint records).
     public var length: UInt64 { (try? handle.offset()) ?? 0 }
 
-    public func append(_ line: JSONLine) throws {
-        handle.write(Data((line.rendered() + "\n").utf8))
+    public func append(_ line: TuningLogLine) throws {
+        handle.write(try line.encoded() + Data("\n".utf8))
         try handle.synchronize()
     }
 }

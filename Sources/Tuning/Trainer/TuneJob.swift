@@ -3,52 +3,22 @@ import Distributed
 import FeatureIO
 import Foundation
 import Hub
+import RunSchema
 import Torch
 import Support
 
-/// One epoch's result as `result.json` and the command's table report it.
-public struct TuneEpochResult: Sendable, Equatable {
-    public var epoch: Int
-    public var top1: Double
-    public var top5: Double?
-    public var meanClass: Double?
-}
-
-/// What `hubminer tune` reports (and writes as `OUT/result.json`).
+/// What `hubminer tune` reports: `result.json` (the shared run-directory type, so
+/// the report reads exactly what this writes) and where the run's files are.
+/// `result.best`, `result.iterations`, ... read as `best`, `iterations`.
+@dynamicMemberLookup
 public struct TuneResult: Sendable, Equatable {
-    public var method: String
-    public var model: String
-    public var seed: Int
-    public var classes: Int
-    public var epochs: Int
-    public var iterations: Int
-    public var best: TuneEpochResult
-    public var last: TuneEpochResult
-    public var seconds: Double
-    public var terms: [(name: String, weight: Double)]
+    /// `OUT/result.json`.
+    public var result: TuningResult
     public var outputDirectory: URL
     /// The exported hub entry's directory (nil when export is off).
     public var exportedModel: URL?
 
-    public static func == (a: TuneResult, b: TuneResult) -> Bool {
-        a.json().rendered() == b.json().rendered() && a.outputDirectory == b.outputDirectory && a.exportedModel == b.exportedModel
-    }
-
-    /// `result.json` exactly as docs/TUNING.md describes it.
-    public func json() -> JSONLine {
-        func epoch(_ e: TuneEpochResult) -> JSONLine {
-            var pairs: [(String, JSONLine)] = [("epoch", .integer(e.epoch)), ("top1", .number(e.top1))]
-            if let t = e.top5 { pairs.append(("top5", .number(t))) }
-            if let m = e.meanClass { pairs.append(("mean_class", .number(m))) }
-            return .object(pairs)
-        }
-        return .object([
-            ("method", .string(method)), ("model", .string(model)), ("seed", .integer(seed)), ("classes", .integer(classes)),
-            ("epochs", .integer(epochs)), ("iterations", .integer(iterations)), ("best", epoch(best)), ("last", epoch(last)),
-            ("seconds", .number(seconds)),
-            ("terms", .array(terms.map { .object([("name", .string($0.name)), ("weight", .number($0.weight))]) })),
-        ])
-    }
+    public subscript<T>(dynamicMember field: KeyPath<TuningResult, T>) -> T { result[keyPath: field] }
 }
 
 /// `hubminer tune`: resolves the configuration, opens the hub, the data and the
@@ -169,19 +139,14 @@ public enum TuneJob {
             ).directory
         }
 
-        func epoch(_ r: EpochRecord) -> TuneEpochResult {
-            TuneEpochResult(epoch: r.epoch, top1: r.metrics.top1, top5: r.metrics.top5, meanClass: r.metrics.meanClass)
-        }
-        let result = TuneResult(
+        let file = TuningResult(
             method: config.method, model: entry.name, seed: config.seed, classes: trainer.classCount,
-            epochs: outcome.epochs, iterations: outcome.iterations, best: epoch(outcome.best),
-            last: epoch(outcome.last), seconds: outcome.seconds,
-            terms: trainer.terms.map { (name: $0.name, weight: $0.weight) },
-            outputDirectory: out, exportedModel: exported)
+            epochs: outcome.epochs, iterations: outcome.iterations, best: .init(outcome.best), last: .init(outcome.last),
+            seconds: outcome.seconds, terms: trainer.terms.map { .init(name: $0.name, weight: $0.weight) })
         if isWriter {
-            try writeAtomically(Data((result.json().rendered() + "\n").utf8), to: out.appendingPathComponent("result.json"))
+            try writeAtomically(try RunJSON.encode(file) + Data("\n".utf8), to: out.appendingPathComponent("result.json"))
         }
-        return result
+        return TuneResult(result: file, outputDirectory: out, exportedModel: exported)
     }
 }
 

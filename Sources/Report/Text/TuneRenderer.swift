@@ -1,22 +1,23 @@
 import Foundation
-import Report
-import Tuning
+import RunSchema
 
-/// `tune`'s result as a table (best and last epochs), JSON (result.json) or CSV.
+/// `tune`'s result as a table (best and last epochs), JSON (result.json, as the
+/// run writes it) or CSV. The table adds where the run's files and the tuned model are.
 package enum TuneRenderer {
-    package static func render(_ result: TuneResult, as format: OutputFormat) -> String {
+    package static func render(_ result: TuningResult, outputDirectory: String, exportedModel: String?, as format: OutputFormat) -> String {
         func number(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "-" }
         let rows = [("best", result.best), ("last", result.last)]
         switch format {
         case .json:
-            return result.json().rendered() + "\n"
+            // Encoding plain numbers and strings cannot fail.
+            return ((try? RunJSON.encode(result)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
         case .csv:
             var lines = ["row,method,model,epoch,top1,top5,mean_class,seconds"]
             for (label, r) in rows {
                 lines.append(
                     [
                         label, result.method, result.model, String(r.epoch), number(r.top1), r.top5.map { number($0) } ?? "",
-                        r.meanClass.map { number($0) } ?? "", String(format: "%.2f", result.seconds),
+                        r.meanClass.map { number($0) } ?? "", result.seconds.map { String(format: "%.2f", $0) } ?? "",
                     ].joined(separator: ","))
             }
             return lines.joined(separator: "\n") + "\n"
@@ -27,12 +28,12 @@ package enum TuneRenderer {
             for (label, r) in rows {
                 table.append([
                     label, result.method, result.model, String(r.epoch), number(r.top1), number(r.top5),
-                    number(r.meanClass), String(format: "%.1f", result.seconds),
+                    number(r.meanClass), result.seconds.map { String(format: "%.1f", $0) } ?? "-",
                 ])
             }
             var text = table.rendered()
-            text += "output: \(result.outputDirectory.path)\n"
-            if let model = result.exportedModel { text += "tuned model (hub entry): \(model.path)\n" }
+            text += "output: \(outputDirectory)\n"
+            if let model = exportedModel { text += "tuned model (hub entry): \(model)\n" }
             return text
         }
     }
