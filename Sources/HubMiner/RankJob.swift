@@ -60,7 +60,66 @@ public struct RankConfiguration: Sendable {
     }
 }
 
-/// Ranks the models whose features sit in one directory, with LogME.
+/// Where one of a model's input matrices comes from.
+public enum MatrixSource: Sendable {
+    /// An array of a feature file, read (or streamed) when the model is scored. For
+    /// features a nil key picks the file's only array, or "features" when it holds
+    /// several; for source probabilities nil means the file's only array.
+    case file(URL, key: String?)
+    /// A matrix already in memory.
+    case matrix(Matrix)
+    /// Not available; the reason fails the model if one of its metrics needs it.
+    case missing(reason: String)
+}
+
+/// One model to rank: its name, its features and its source-class probabilities.
+public struct ModelSource: Sendable {
+    public var name: String
+    public var features: MatrixSource
+    public var sourceProbabilities: MatrixSource
+    /// What messages call the features ("vit.npy"); a file's name by default.
+    public var label: String
+
+    public init(name: String, features: MatrixSource, sourceProbabilities: MatrixSource? = nil, label: String? = nil) {
+        self.name = name
+        self.features = features
+        self.sourceProbabilities = sourceProbabilities ?? .missing(reason: "no source probabilities for \(name)")
+        if let label {
+            self.label = label
+        } else if case .file(let url, _) = features {
+            self.label = url.lastPathComponent
+        } else {
+            self.label = name
+        }
+    }
+}
+
+/// The data one ranking scores: the models and the encoded targets, wherever they
+/// came from (a folder of feature files, a hub's cached extractions, memory).
+public struct RankData: Sendable {
+    public var models: [ModelSource]
+    public var targets: EncodedTargets
+    /// What messages call the labels ("labels.npy").
+    public var labelsName: String
+    /// Whether the run has source probabilities at all: metrics that need them apply
+    /// only then (a model lacking its own then fails with its source's reason).
+    public var hasSourceProbabilities: Bool
+
+    public init(models: [ModelSource], targets: EncodedTargets, labelsName: String, hasSourceProbabilities: Bool? = nil) {
+        self.models = models
+        self.targets = targets
+        self.labelsName = labelsName
+        self.hasSourceProbabilities =
+            hasSourceProbabilities
+            ?? models.contains {
+                if case .missing = $0.sourceProbabilities { return false }
+                return true
+            }
+    }
+}
+
+/// Ranks models by transferability: `run(_ inputs:config:)` scores data from any
+/// source (`RankData`); `run(_ config:)` is the folder adapter on top of it.
 ///
 /// Each model's failure (unreadable file, wrong number of rows, NaN) is reported
 /// and the model skipped; the others are still ranked. Problems with the labels
@@ -75,12 +134,48 @@ public enum RankJob {
         public let url: URL
     }
 
+    /// `rank --features DIR --labels FILE`: the folder adapter (`inputs(from:)`) and
+    /// the ranking of its data.
     public static func run(_ config: RankConfiguration, progress: ProgressReporter = ProgressReporter()) throws -> RankingResult {
+        try run(try inputs(from: config), config: config, progress: progress)
+    }
+
+    /// A folder of feature files (one per model, stem = name), its labels file and
+    /// optionally a folder of source-probability files, as ranking inputs. Nothing
+    /// but the labels is read here: each model's files are read when it is scored.
+    public static func inputs(from config: RankConfiguration) throws -> RankData {
         let files = try discoverModels(in: config.featuresDirectory)
         let targets = try loadTargets(config.labelsFile, key: config.labelKey, task: config.task)
-        for warning in targets.warnings { progress.log("labels: \(warning)") }
         let hasSourceProbabilities = try sourceProbabilitiesAvailable(config, files: files)
-        let metrics = try applicableMetrics(config, task: targets.task, hasSourceProbabilities: hasSourceProbabilities, progress: progress)
+        let models = files.map { file in
+            let probabilities: MatrixSource
+            if let location = sourceProbabilitiesLocation(for: file, config: config) {
+                probabilities = .file(location.0, key: location.1)
+            } else {
+                probabilities = .missing(
+                    reason:
+                        "no source-probability file for \(file.name) in \(config.sourceProbabilitiesDirectory?.path ?? "") (expected \(file.name).npy or another supported format)"
+                )
+            }
+            return ModelSource(name: file.name, features: .file(file.url, key: config.featureKey), sourceProbabilities: probabilities)
+        }
+        return RankData(
+            models: models, targets: targets, labelsName: config.labelsFile.lastPathComponent,
+            hasSourceProbabilities: hasSourceProbabilities)
+    }
+
+    /// Ranks `inputs` with the metrics, LogME settings, threads and schedule of
+    /// `config` (its file locations are not used).
+    public static func run(
+        _ inputs: RankData, config: RankConfiguration, progress: ProgressReporter = ProgressReporter()
+    ) throws
+        -> RankingResult
+    {
+        let files = inputs.models
+        let targets = inputs.targets
+        for warning in targets.warnings { progress.log("labels: \(warning)") }
+        let metrics = try applicableMetrics(
+            config, task: targets.task, hasSourceProbabilities: inputs.hasSourceProbabilities, progress: progress)
         let needsFeatures = metrics.contains { $0.inputs.contains(.features) }
         let metricNames = metrics.map(\.name)
 
@@ -91,9 +186,10 @@ public enum RankJob {
             let file = files[i]
             let outcome: Result<ModelScore, ModelFailureError>
             do {
-                outcome = .success(try scoreModel(file, config: config, targets: targets, metrics: metrics, needsFeatures: needsFeatures))
+                outcome = .success(
+                    try scoreModel(file, labelsName: inputs.labelsName, targets: targets, metrics: metrics, needsFeatures: needsFeatures))
             } catch {
-                outcome = .failure(error as? ModelFailureError ?? ModelFailureError("\(file.url.lastPathComponent): \(error)"))
+                outcome = .failure(error as? ModelFailureError ?? ModelFailureError("\(file.label): \(error)"))
             }
             outcomes.set(i, outcome)
             switch outcome {
@@ -167,36 +263,51 @@ public enum RankJob {
     /// Reads one model's inputs and runs every metric on them. The primary metric's
     /// failure fails the model; another metric's failure becomes a warning.
     static func scoreModel(
-        _ file: ModelFile, config: RankConfiguration, targets: EncodedTargets,
+        _ model: ModelSource, labelsName: String, targets: EncodedTargets,
         metrics: [any TransferabilityMetric], needsFeatures: Bool
     ) throws -> ModelScore {
         let started = Date()
         do {
-            if metrics.count == 1, let logme = metrics[0] as? LogME,
-                let streamed = try streamLogME(file, logme: logme, config: config, targets: targets, started: started)
+            if metrics.count == 1, let logme = metrics[0] as? LogME, case .file(let url, let key) = model.features,
+                let streamed = try streamLogME(
+                    model, url: url, key: key, logme: logme, labelsName: labelsName, targets: targets, started: started)
             {
                 return streamed
             }
             var features: Matrix?
             if needsFeatures {
-                let f = try FeatureFile.readMatrix(at: file.url, key: try featureKey(for: file.url, config: config))
+                let f: Matrix
+                switch model.features {
+                case .file(let url, let key): f = try FeatureFile.readMatrix(at: url, key: try featureKey(for: url, explicit: key))
+                case .matrix(let m): f = m
+                case .missing(let reason): throw ModelFailureError(reason)
+                }
                 guard f.rows == targets.sampleCount else {
-                    throw rowMismatch(file, rows: f.rows, config: config, targets: targets)
+                    throw rowMismatch(model.label, rows: f.rows, labelsName: labelsName, targets: targets)
                 }
                 if let bad = f.firstNonFinite() {
                     throw ModelFailureError(
-                        "\(file.url.lastPathComponent): \(RankingError.nonFiniteFeature(row: bad.row, column: bad.column, value: f[bad.row, bad.column]))"
+                        "\(model.label): \(RankingError.nonFiniteFeature(row: bad.row, column: bad.column, value: f[bad.row, bad.column]))"
                     )
                 }
                 features = f
             }
             var probabilities: Matrix?
             if metrics.contains(where: { $0.inputs.contains(.sourceProbabilities) }) {
-                let (url, key) = try sourceProbabilitiesLocation(for: file, config: config)
-                let p = try FeatureFile.readMatrix(at: url, key: key)
+                let p: Matrix
+                let label: String
+                switch model.sourceProbabilities {
+                case .file(let url, let key):
+                    p = try FeatureFile.readMatrix(at: url, key: key)
+                    label = url.lastPathComponent
+                case .matrix(let m):
+                    p = m
+                    label = "\(model.name)'s source probabilities"
+                case .missing(let reason): throw ModelFailureError(reason)
+                }
                 guard p.rows == targets.sampleCount else {
                     throw ModelFailureError(
-                        "\(url.lastPathComponent) has \(p.rows) rows of source probabilities but \(config.labelsFile.lastPathComponent) has \(targets.sampleCount) labels"
+                        "\(label) has \(p.rows) rows of source probabilities but \(labelsName) has \(targets.sampleCount) labels"
                     )
                 }
                 probabilities = p
@@ -215,21 +326,21 @@ public enum RankJob {
                 samples: targets.sampleCount, dimension: features?.columns ?? 0,
                 sourceClasses: probabilities?.columns, logme: run.logme, warnings: run.warnings)
             return ModelScore(
-                name: file.name, score: 0, rank: 0, seconds: Date().timeIntervalSince(started),
+                name: model.name, score: 0, rank: 0, seconds: Date().timeIntervalSince(started),
                 diagnostics: diagnostics, metrics: run.results)
         } catch let error as ModelFailureError {
             throw error
         } catch let error as FeatureIOError {
             throw ModelFailureError("\(error)")
         } catch {
-            throw ModelFailureError("\(file.url.lastPathComponent): \(error)")
+            throw ModelFailureError("\(model.label): \(error)")
         }
     }
 
-    /// The error for a feature file whose row count differs from the number of labels.
-    static func rowMismatch(_ file: ModelFile, rows: Int, config: RankConfiguration, targets: EncodedTargets) -> ModelFailureError {
+    /// The error for features whose row count differs from the number of labels.
+    static func rowMismatch(_ label: String, rows: Int, labelsName: String, targets: EncodedTargets) -> ModelFailureError {
         ModelFailureError(
-            "\(file.url.lastPathComponent) has \(rows) rows but \(config.labelsFile.lastPathComponent) has \(targets.sampleCount) labels; features must have one row per labelled sample"
+            "\(label) has \(rows) rows but \(labelsName) has \(targets.sampleCount) labels; features must have one row per labelled sample"
         )
     }
 
@@ -246,12 +357,12 @@ public enum RankJob {
     /// chunk plus D x D however many samples there are. Returns nil when the file
     /// must be read whole (N <= D takes the SVD route).
     static func streamLogME(
-        _ file: ModelFile, logme: LogME, config: RankConfiguration, targets: EncodedTargets,
+        _ model: ModelSource, url: URL, key: String?, logme: LogME, labelsName: String, targets: EncodedTargets,
         started: Date
     ) throws -> ModelScore? {
-        let reader = try MatrixRowReader(url: file.url, key: try featureKey(for: file.url, config: config))
+        let reader = try MatrixRowReader(url: url, key: try featureKey(for: url, explicit: key))
         guard reader.rows == targets.sampleCount else {
-            throw rowMismatch(file, rows: reader.rows, config: config, targets: targets)
+            throw rowMismatch(model.label, rows: reader.rows, labelsName: labelsName, targets: targets)
         }
         guard reader.rows > reader.columns, reader.columns >= 1 else { return nil }
         var stats = LogMEStatistics(featureDimension: reader.columns, targetCount: targets.columnCount)
@@ -270,7 +381,7 @@ public enum RankJob {
                 metricSeconds += Date().timeIntervalSince(chunkStart)
             }
         } catch let error as RankingError {
-            throw ModelFailureError("\(file.url.lastPathComponent): \(error)")
+            throw ModelFailureError("\(model.label): \(error)")
         }
         // Label warnings are reported once for the run, not per model.
         let fitStart = Date()
@@ -278,7 +389,7 @@ public enum RankJob {
         metricSeconds += Date().timeIntervalSince(fitStart)
         let seconds = Date().timeIntervalSince(started)
         return ModelScore(
-            name: file.name, score: 0, rank: 0, seconds: seconds,
+            name: model.name, score: 0, rank: 0, seconds: seconds,
             diagnostics: ModelDiagnostics(
                 samples: targets.sampleCount, dimension: reader.columns,
                 logme: LogMEDiagnostics(fit: fit),
@@ -289,21 +400,25 @@ public enum RankJob {
     /// The features' array inside a multi-array file: `--key`, else "features" when the
     /// file holds source probabilities beside them, else the file's only array.
     static func featureKey(for url: URL, config: RankConfiguration) throws -> String? {
-        if let key = config.featureKey { return key }
+        try featureKey(for: url, explicit: config.featureKey)
+    }
+
+    static func featureKey(for url: URL, explicit: String?) throws -> String? {
+        if let key = explicit { return key }
         let keys = (try? FeatureFile.keys(at: url)) ?? []
         return keys.count > 1 && keys.contains("features") ? "features" : nil
     }
 
     /// Where a model's source probabilities are: `--source-probs DIR/<stem>.*`, else the
     /// `--source-key` array of the feature file itself.
-    static func sourceProbabilitiesLocation(for file: ModelFile, config: RankConfiguration) throws -> (URL, String?) {
+    /// `--source-key` array of the feature file itself; nil when the folder has none.
+    static func sourceProbabilitiesLocation(for file: ModelFile, config: RankConfiguration) -> (URL, String?)? {
         if let dir = config.sourceProbabilitiesDirectory {
             for ext in featureExtensions {
                 let url = dir.appendingPathComponent(file.name + "." + ext)
                 if FileManager.default.fileExists(atPath: url.path) { return (url, nil) }
             }
-            throw ModelFailureError(
-                "no source-probability file for \(file.name) in \(dir.path) (expected \(file.name).npy or another supported format)")
+            return nil
         }
         return (file.url, config.sourceKey)
     }
@@ -367,11 +482,16 @@ public enum RankJob {
     /// Reads and encodes the labels for `task`, naming the file in any error.
     public static func loadTargets(_ url: URL, key: String?, task: TaskKind) throws -> EncodedTargets {
         let array = try FeatureFile.readArray(at: url, key: key)
+        return try encodeTargets(values: array.values, shape: array.shape, task: task, source: url.path)
+    }
+
+    /// Encodes labels held in memory for `task`; `source` names them in errors.
+    public static func encodeTargets(values: [Double], shape: [Int], task: TaskKind, source: String) throws -> EncodedTargets {
         do {
-            return try TargetEncoder.encode(values: array.values, shape: array.shape, task: task)
+            return try TargetEncoder.encode(values: values, shape: shape, task: task)
         } catch let error as RankingError {
             let text = error.description
-            throw HubMinerError.invalidLabels(file: url.path, reason: text.hasPrefix("labels: ") ? String(text.dropFirst(8)) : text)
+            throw HubMinerError.invalidLabels(file: source, reason: text.hasPrefix("labels: ") ? String(text.dropFirst(8)) : text)
         }
     }
 

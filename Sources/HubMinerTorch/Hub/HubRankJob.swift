@@ -7,13 +7,12 @@ import Support
 /// `hubminer rank --hub HUB --data DATA`: extraction (through the cache), then the
 /// ordinary `RankJob` on the result.
 ///
-/// The features are handed to `RankJob` as a run directory of symbolic links to the
-/// cached files (`features/<model>.npy`, `source_probs/<model>.npy`) plus the
-/// dataset's labels (`labels.npy`), so ranking from a hub and from feature files is
-/// one code path. The run directory is temporary and removed afterwards.
+/// The cached files are handed to `RankJob` as its data (`RankData`: each model's
+/// features and source probabilities where the cache keeps them, the dataset's labels
+/// from memory), so ranking from a hub and from feature files is one code path.
 package enum HubRankJob {
     /// `rank` supplies the metrics and ranking options; its feature, label and
-    /// source-probability locations are replaced by the run directory's.
+    /// source-probability locations are not used.
     package static func run(
         extract: ExtractConfiguration, rank: RankConfiguration,
         progress: ProgressReporter = ProgressReporter(),
@@ -25,32 +24,26 @@ package enum HubRankJob {
             for f in extraction.failed { progress.log("\(f.name): \(f.error)") }
             throw HubMinerError.allModelsFailed(count: extraction.failed.count)
         }
-        let run = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-rank-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: run) }
-        let features = run.appendingPathComponent("features")
-        let probs = run.appendingPathComponent("source_probs")
-        try FileManager.default.createDirectory(at: features, withIntermediateDirectories: true)
-        let withProbabilities = extraction.models.contains { $0.probabilitiesURL != nil }
-        if withProbabilities { try FileManager.default.createDirectory(at: probs, withIntermediateDirectories: true) }
-        for model in extraction.models {
-            try FileManager.default.createSymbolicLink(
-                at: features.appendingPathComponent(model.name + ".npy"),
-                withDestinationURL: model.featuresURL)
-            if let p = model.probabilitiesURL {
-                try FileManager.default.createSymbolicLink(at: probs.appendingPathComponent(model.name + ".npy"), withDestinationURL: p)
-            }
+        let models = extraction.models.sorted { $0.name < $1.name }.map { model in
+            ModelSource(
+                name: model.name, features: .file(model.featuresURL, key: nil),
+                sourceProbabilities: model.probabilitiesURL.map { .file($0, key: nil) }
+                    ?? .missing(reason: "no source probabilities for \(model.name) (its card names no source head)"),
+                label: model.name)
         }
-        let labels = run.appendingPathComponent("labels.npy")
-        try FeatureFile.writeNpy(NumericArray(vector: extraction.labels.map(Double.init), dtype: .int64), to: labels)
-
-        var config = rank
-        config.featuresDirectory = features
-        config.labelsFile = labels
-        config.featureKey = nil
-        config.labelKey = nil
-        config.sourceProbabilitiesDirectory = withProbabilities ? probs : nil
-        var result = try RankJob.run(config, progress: progress)
+        var result = try RankJob.run(
+            try inputs(models, extraction: extraction, extract: extract, rank: rank), config: rank, progress: progress)
         result.failed = extraction.failed + result.failed
         return (result, extraction)
+    }
+
+    /// The extraction's models with the dataset's labels (encoded for `rank.task`).
+    static func inputs(
+        _ models: [ModelSource], extraction: ExtractionResult, extract: ExtractConfiguration, rank: RankConfiguration
+    ) throws -> RankData {
+        let targets = try RankJob.encodeTargets(
+            values: extraction.labels.map(Double.init), shape: [extraction.labels.count], task: rank.task,
+            source: "the labels of \(extract.data.path)")
+        return RankData(models: models, targets: targets, labelsName: "the dataset")
     }
 }

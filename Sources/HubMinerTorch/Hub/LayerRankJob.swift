@@ -1,12 +1,13 @@
-import Support
 import FeatureIO
 import Foundation
 import HubMiner
+import Linalg
 import Ranking
+import Support
 
 /// `rank --hub --layers all|mean|best`: every layer of every model extracted in one
-/// pass (`ExtractJob.runLayers`), then ranked by the ordinary `RankJob` on a
-/// temporary run directory: each layer as a row `model@layerK` (`all`, and `best`,
+/// pass (`ExtractJob.runLayers`), then ranked by the ordinary `RankJob` on the cached
+/// files (`RankData`, no temporary folder): each layer as a row `model@layerK` (`all`, and `best`,
 /// which then keeps each model's best layer: `LayerSelection.bestLayers`), or the
 /// mean of a model's layers as the row `model@mean` (`mean`; the layers must share
 /// a width). `last` is `HubRankJob`'s ordinary path.
@@ -20,17 +21,12 @@ package enum LayerRankJob {
             for f in extraction.failed { progress.log("\(f.name): \(f.error)") }
             throw HubMinerError.allModelsFailed(count: extraction.failed.count)
         }
-        let run = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-layers-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: run) }
-        let features = run.appendingPathComponent("features")
-        try FileManager.default.createDirectory(at: features, withIntermediateDirectories: true)
+        var models = [ModelSource]()
         var failed = extraction.failed
         switch selection {
         case .last, .all, .best:
             for layer in extraction.models where selection != .last || isLast(layer.name, in: extraction.models) {
-                try FileManager.default.createSymbolicLink(
-                    at: features.appendingPathComponent(layer.name + ".npy"),
-                    withDestinationURL: layer.featuresURL)
+                models.append(ModelSource(name: layer.name, features: .file(layer.featuresURL, key: nil), label: layer.name))
             }
         case .mean:
             var byModel = [String: [ExtractedModel]]()
@@ -52,21 +48,16 @@ package enum LayerRankJob {
                     let values = try FeatureFile.readArray(at: layer.featuresURL).values
                     sum = sum.isEmpty ? values : zip(sum, values).map(+)
                 }
-                let mean = NumericArray(
-                    shape: [layers[0].rows, layers[0].columns], dtype: .float32,
-                    values: sum.map { $0 / Double(layers.count) })
-                try FeatureFile.writeNpy(mean, to: features.appendingPathComponent(model + "@mean.npy"))
+                // float32, as the cached layers are (and as every feature file is ranked).
+                let mean = Matrix(
+                    rows: layers[0].rows, columns: layers[0].columns,
+                    storage: sum.map { Double(Float($0 / Double(layers.count))) })
+                models.append(ModelSource(name: model + "@mean", features: .matrix(mean)))
             }
         }
-        let labels = run.appendingPathComponent("labels.npy")
-        try FeatureFile.writeNpy(NumericArray(vector: extraction.labels.map(Double.init), dtype: .int64), to: labels)
-        var config = rank
-        config.featuresDirectory = features
-        config.labelsFile = labels
-        config.featureKey = nil
-        config.labelKey = nil
-        config.sourceProbabilitiesDirectory = nil
-        var result = try RankJob.run(config, progress: progress)
+        models.sort { $0.name < $1.name }
+        var result = try RankJob.run(
+            try HubRankJob.inputs(models, extraction: extraction, extract: extract, rank: rank), config: rank, progress: progress)
         if selection == .best { result = LayerSelection.bestLayers(result) }
         result.failed = failed + result.failed
         return (result, extraction)
