@@ -89,6 +89,10 @@ let package = Package(
         ),
 
         // MARK: - Tests
+        // What the test targets share (never a product, never imported by Sources):
+        // temporary directories, the runner for the built executables (`CLI`),
+        // golden-file loading and tolerances that report the caller's line.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LinalgTests", dependencies: ["Support", "Linalg"]),
         .testTarget(name: "FeatureIOTests", dependencies: ["Support", "FeatureIO", "Linalg"], resources: [.copy("Fixtures")]),
         .testTarget(
@@ -96,10 +100,10 @@ let package = Package(
             dependencies: ["Ranking", "Linalg", .product(name: "Numerics", package: "swift-numerics")],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "CLITests", dependencies: ["HubMiner", "FeatureIO", "Linalg", "Ranking", "Torch", "Cache", "Tuning"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "HubMiner", "FeatureIO", "Linalg", "Ranking", "Torch", "Cache", "Tuning"]),
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "DataTests", dependencies: ["Support", "Data", "FeatureIO"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Ranking", "RunSchema"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Ranking", "RunSchema"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
@@ -176,7 +180,8 @@ package.targets += [
         dependencies: ["HubMiner", "HubMinerTorch", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .testTarget(
-        name: "ZooTests", dependencies: ["Support", "Zoo", "Hub", "HubMiner", "HubMinerTorch", "Cache", "Torch", "Data", "FeatureIO", "Linalg"],
+        name: "ZooTests",
+        dependencies: ["TestSupport", "Support", "Zoo", "Hub", "HubMiner", "HubMinerTorch", "Cache", "Torch", "Data", "FeatureIO", "Linalg"],
         resources: [.copy("Fixtures")]),
     .testTarget(name: "HubTests", dependencies: ["Support", "Hub", "Cache", "HubMiner", "HubMinerTorch", "Torch", "Data", "FeatureIO"]),
     .target(
@@ -204,7 +209,8 @@ package.targets += [
             .product(name: "Yams", package: "Yams"),
         ]),
     .testTarget(
-        name: "TuningTests", dependencies: ["Support", "Tuning", "Torch", "Hub", "Ranking", "Linalg", "FeatureIO", "RunSchema", "Report"]),
+        name: "TuningTests",
+        dependencies: ["TestSupport", "Support", "Tuning", "Torch", "Hub", "Ranking", "Linalg", "FeatureIO", "RunSchema", "Report"]),
     .testTarget(name: "TorchTests", dependencies: ["Torch", "Linalg"], resources: [.copy("Fixtures")]),
     // Multi-process runs on libtorch's distributed runtime (c10d, Gloo over TCP):
     // process groups, collectives, the local launcher, gradient synchronisation.

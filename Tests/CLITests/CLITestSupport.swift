@@ -2,47 +2,10 @@ import Foundation
 import FeatureIO
 import Linalg
 import Testing
+// `CLI`, `CLIRun`, temporary directories and tolerances, for every file of this target.
+@_exported import TestSupport
 
-/// Runs the built `hubminer` program (it sits next to the test bundle).
-struct CLIRun {
-    let status: Int32
-    let stdout: String
-    let stderr: String
-}
-
-enum CLI {
-    static var executable: URL {
-        let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return bundleDir.appendingPathComponent("hubminer")
-    }
-
-    static func run(_ arguments: [String], program: String = "hubminer", environment: [String: String]? = nil) throws -> CLIRun {
-        let executable = Self.executable.deletingLastPathComponent().appendingPathComponent(program)
-        try #require(FileManager.default.isExecutableFile(atPath: executable.path), "\(program) not built at \(executable.path)")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read before waiting so a large output cannot fill the pipe and block.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLIRun(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
-    }
-
-    /// A fresh temporary directory.
-    static func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
+extension CLI {
     /// Features for `models` (name -> signal strength) and labels, written as .npy files.
     static func writeProblem(
         in dir: URL, samples n: Int = 200, classes: Int = 3,

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Report
 
@@ -12,17 +13,10 @@ struct ReportCommandTests {
     }
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (Int32, String, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let run = try ProcessRunner.run(
+            URL(fileURLWithPath: executable), arguments,
+            environment: environment.map { ProcessInfo.processInfo.environment.merging($0) { $1 } })
+        return (run.status, run.stdout, run.stderr)
     }
 
     @Test("writes RUN_DIR/report.html (or --out) and prints the path")

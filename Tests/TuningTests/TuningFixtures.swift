@@ -1,6 +1,7 @@
 import FeatureIO
 import Foundation
 import Linalg
+import TestSupport
 import Torch
 @testable import Tuning
 import Support
@@ -9,13 +10,10 @@ import Support
 /// synthetic, learnable image dataset for the trainer's tests.
 enum TuningFixtures {
     static func tempDir(_ name: String = #function) throws -> URL {
-        let safe = name.filter { $0.isLetter || $0.isNumber }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-tuning-\(safe)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        try TemporaryDirectory.make("hubminer-tuning-\(name.filter { $0.isLetter || $0.isNumber })")
     }
 
-    static func cleanup(_ url: URL) { try? FileManager.default.removeItem(at: url) }
+    static func cleanup(_ url: URL) { TemporaryDirectory.remove(url) }
 
     /// A network over 3 x 4 x 4 images: `features` = dropout(relu(x W^T + b)) with a
     /// running-mean buffer updated in train mode (so checkpoints must carry buffers

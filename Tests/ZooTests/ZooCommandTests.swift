@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Zoo
 
@@ -8,21 +9,8 @@ import Testing
     struct Run { let status: Int32; let stdout: String; let stderr: String }
 
     static func run(_ arguments: [String]) throws -> Run {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hubminer")
-        try #require(FileManager.default.isExecutableFile(atPath: executable.path), "hubminer not built at \(executable.path)")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        let run = try CLI.run(arguments)
+        return Run(status: run.status, stdout: run.stdout, stderr: run.stderr)
     }
 
     @Test func buildsReusesAndListsATinyZoo() throws {

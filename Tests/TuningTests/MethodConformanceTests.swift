@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import Torch
+@testable import Tuning
+
+/// Every method of `MethodRegistry.all` through the same checks, so a method is
+/// checked the moment it is registered (as `MetricConformanceTests` does for the
+/// metrics): it builds its terms on a small fake hub or refuses with a typed
+/// `TuningError`; each term's loss is a finite scalar; the weighted total's gradient
+/// reaches the student, is finite, and never reaches a teacher; and building twice
+/// from the same seeds gives bit-identical losses. The fake models have no hint maps,
+/// so the hint-based methods (FitNet, AT, DELTA) are checked here for their refusal
+/// only; their losses are checked on a convolutional fake in their own tests.
+@Suite("Tuning-method conformance: every registered method")
+struct MethodConformanceTests {
+    static let teachers = ["t1", "t2", "t3"]
+
+    /// A student and three teachers, linear, with heads over the 3 target classes
+    /// (as teachers fine-tuned on the target have), every weight requiring gradient so
+    /// a stray gradient shows. Same seeds, same tensors.
+    static func fixture() throws -> FakeHubFixture {
+        let (inputs, labels) = try FakeHubFixture.make(samples: 30, classes: 3, inputDimension: 6, noiseDimensions: 2, seed: 11)
+        let g = try Generator(seed: 5)
+        let runners = try (["student"] + teachers).map { name in
+            FakeLinearRunner(
+                name: name, weight: try (Tensor.randn([8, 4], generator: g) * 0.5).requiresGrad(true),
+                head: try (Tensor.randn([4, 3], generator: g) * 0.5).requiresGrad(true))
+        }
+        return try FakeHubFixture(inputs: inputs, labels: labels, classCount: 3, models: runners)
+    }
+
+    /// The method's terms in the first context it accepts (one teacher, all three,
+    /// none), or every refusal when it accepts none.
+    static func build(_ method: any TuningMethod.Type, _ fixture: FakeHubFixture) throws -> (terms: [any LossTerm]?, refusals: [String]) {
+        var refusals = [String]()
+        for teacherNames in [["t1"], teachers, []] {
+            var context = try fixture.context(method: method.name, student: "student", teacherNames: teacherNames)
+            // The pre-trained point (L2-SP pulls towards it), a little off the current
+            // weights so its loss and gradient are not zero.
+            let student = fixture.models["student"]!
+            context.initialParameters = ["weight": try student.weight.detach().clone() + 0.1]
+            do { return (try method.makeTerms(context), refusals) } catch let error as TuningError {
+                refusals.append("\(teacherNames): \(error)")
+            }
+        }
+        return (nil, refusals)
+    }
+
+    /// Each term's unweighted loss on one step of the first 12 samples.
+    static func losses(_ terms: [any LossTerm], _ fixture: FakeHubFixture) throws -> (values: [Tensor], step: TrainingStep) {
+        let student = fixture.models["student"]!
+        let needs = terms.reduce(OutputNeeds()) { $0.union($1.studentNeeds) }
+        let indices = Array(0..<12)
+        let x = try fixture.inputs.indexSelect(dim: 0, indices)
+        let outputs = try student.outputs(x, needs: needs.subtracting(.hints))
+        let step = TrainingStep(
+            inputs: x, labels: try Tensor(indices.map { Int64(fixture.labels[$0]) }), indices: indices, augmented: false,
+            student: outputs, logits: try outputs.features.slice(dim: 1, start: 0, end: fixture.classCount),
+            classCount: fixture.classCount)
+        return (try terms.map { try $0.loss(step) }, step)
+    }
+
+    @Test("every registered method builds or refuses with a TuningError; losses finite; gradients to the student only; deterministic")
+    func everyMethod() throws {
+        var built = [String]()
+        for method in MethodRegistry.all {
+            let fixture = try Self.fixture()
+            defer { fixture.cleanup() }
+            let (made, refusals) = try Self.build(method, fixture)
+            guard let terms = made else {
+                // A refusal must say why in words (a TuningError's description).
+                #expect(refusals.allSatisfy { !$0.isEmpty }, "\(method.name)")
+                continue
+            }
+            built.append(method.name)
+            if terms.isEmpty { continue }
+            if terms.contains(where: { $0.studentNeeds.contains(.hints) }) { continue }
+            let (values, step) = try Self.losses(terms, fixture)
+            var total = try Loss.crossEntropy(step.logits, step.labels)
+            for (term, value) in zip(terms, values) {
+                #expect(value.shape.reduce(1, *) == 1, "\(method.name)/\(term.name): loss of shape \(value.shape)")
+                let scalar = try value.item()
+                #expect(scalar.isFinite, "\(method.name)/\(term.name): loss \(scalar)")
+                #expect(term.weight.isFinite && term.weight >= 0, "\(method.name)/\(term.name): weight \(term.weight)")
+                total = try total + value * term.weight
+            }
+            try total.backward()
+            let student = fixture.models["student"]!
+            let grad = try #require(student.weight.grad, "\(method.name): no gradient reached the student")
+            #expect(try grad.toArray(of: Float.self).allSatisfy(\.isFinite), "\(method.name): non-finite student gradient")
+            for teacher in Self.teachers {
+                let runner = fixture.models[teacher]!
+                #expect(runner.weight.grad == nil && runner.head?.grad == nil, "\(method.name): a gradient reached teacher \(teacher)")
+            }
+            for (term, parameter) in terms.flatMap({ term in term.trainableParameters.map { (term, $0) } }) {
+                if let g = parameter.grad {
+                    #expect(try g.toArray(of: Float.self).allSatisfy(\.isFinite), "\(method.name)/\(term.name): non-finite gradient")
+                }
+            }
+
+            // Seeded determinism: the same fixture built again gives the same losses.
+            let again = try Self.fixture()
+            defer { again.cleanup() }
+            let rebuilt = try #require(try Self.build(method, again).terms)
+            let repeated = try Self.losses(rebuilt, again).values.map { try $0.item() }
+            #expect(repeated == (try values.map { try $0.item() }), "\(method.name): losses differ between identical builds")
+        }
+        // The suite is not vacuous: the plain and the single-teacher methods build here.
+        #expect(built.contains("finetune") && built.contains("kd"), "built: \(built)")
+        #expect(built.count >= MethodRegistry.all.count / 2, "built only \(built) of \(MethodRegistry.names)")
+    }
+}
