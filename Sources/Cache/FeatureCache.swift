@@ -4,11 +4,11 @@ import GRDB
 import Support
 
 /// Problems with the cache database or its files.
-public enum CacheError: Error, CustomStringConvertible, Sendable {
+package enum CacheError: Error, CustomStringConvertible, Sendable {
     case database(path: String, message: String)
     case cannotCreate(path: String, message: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .database(path, message): return "\(path): cache database: \(message)"
         case let .cannotCreate(path, message): return "\(path): cannot create the cache directory: \(message)"
@@ -17,18 +17,18 @@ public enum CacheError: Error, CustomStringConvertible, Sendable {
 }
 
 /// A cached model's features on disk, checked against their recorded checksums.
-public struct CachedFeatures: Sendable, Equatable {
-    public var key: String
-    public var model: String
-    public var featuresURL: URL
-    public var probabilitiesURL: URL?
-    public var rows: Int
-    public var columns: Int
-    public var created: Date
+package struct CachedFeatures: Sendable, Equatable {
+    package var key: String
+    package var model: String
+    package var featuresURL: URL
+    package var probabilitiesURL: URL?
+    package var rows: Int
+    package var columns: Int
+    package var created: Date
 }
 
 /// The outcome of a lookup.
-public enum CacheLookup: Sendable, Equatable {
+package enum CacheLookup: Sendable, Equatable {
     case hit(CachedFeatures)
     case miss
     /// An entry whose files were missing, truncated or changed: it has been deleted
@@ -47,19 +47,19 @@ public enum CacheLookup: Sendable, Equatable {
 /// by `removeOrphans()` once they are an hour old.
 ///
 /// `Sendable`: GRDB's `DatabaseQueue` serialises access; the rest is immutable.
-public final class FeatureCache: Sendable {
+package final class FeatureCache: Sendable {
     /// Bumped when the stored layout or the meaning of a key changes; part of every key,
     /// so entries of another version are never hit.
-    public static let formatVersion = 1
+    package static let formatVersion = 1
 
-    public let directory: URL
+    package let directory: URL
     let queue: DatabaseQueue
 
-    public var databaseURL: URL { directory.appendingPathComponent("cache.sqlite") }
+    package var databaseURL: URL { directory.appendingPathComponent("cache.sqlite") }
     var filesDirectory: URL { directory.appendingPathComponent("features") }
 
     /// `$HUBMINER_CACHE_DIR`, else `$XDG_CACHE_HOME/hubminer`, else `~/.cache/hubminer`.
-    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+    package static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         if let dir = environment["HUBMINER_CACHE_DIR"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
         if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
             return URL(fileURLWithPath: xdg).appendingPathComponent("hubminer")
@@ -69,7 +69,7 @@ public final class FeatureCache: Sendable {
     }
 
     /// Opens (creating and migrating) the cache in `directory`.
-    public init(directory: URL) throws {
+    package init(directory: URL) throws {
         self.directory = directory
         do {
             try FileManager.default.createDirectory(at: directory.appendingPathComponent("features"), withIntermediateDirectories: true)
@@ -117,7 +117,7 @@ public final class FeatureCache: Sendable {
     }
 
     /// The cache key: SHA-256 over every input that changes the features.
-    public static func key(modelDigest: String, datasetFingerprint: String, representation: String, transform: String) -> String {
+    package static func key(modelDigest: String, datasetFingerprint: String, representation: String, transform: String) -> String {
         let text = [
             "hubminer-cache-v\(formatVersion)", "model=\(modelDigest)", "data=\(datasetFingerprint)",
             "representation=\(representation)", "transform=\(transform)",
@@ -126,7 +126,7 @@ public final class FeatureCache: Sendable {
     }
 
     /// The entry for `key` if its files are intact; an entry that fails the check is removed.
-    public func lookup(key: String) throws -> CacheLookup {
+    package func lookup(key: String) throws -> CacheLookup {
         let row = try read { db in try Row.fetchOne(db, sql: "SELECT * FROM entry WHERE key = ?", arguments: [key]) }
         guard let row else { return .miss }
         let featuresPath: String = row["features_path"]
@@ -148,7 +148,7 @@ public final class FeatureCache: Sendable {
 
     /// Writes the files atomically, then records them. Replaces any entry with this key.
     @discardableResult
-    public func store(key: String, model: String, features: NumericArray, probabilities: NumericArray?) throws -> CachedFeatures {
+    package func store(key: String, model: String, features: NumericArray, probabilities: NumericArray?) throws -> CachedFeatures {
         guard features.shape.count == 2 else {
             throw CacheError.database(path: databaseURL.path, message: "features of \(model) must be 2-D, got shape \(features.shape)")
         }
@@ -183,7 +183,7 @@ public final class FeatureCache: Sendable {
     }
 
     /// Deletes an entry's row, then its files.
-    public func remove(key: String) throws {
+    package func remove(key: String) throws {
         let paths: [String] = try write { db in
             let row = try Row.fetchOne(db, sql: "SELECT features_path, probs_path FROM entry WHERE key = ?", arguments: [key])
             try db.execute(sql: "DELETE FROM entry WHERE key = ?", arguments: [key])
@@ -193,7 +193,7 @@ public final class FeatureCache: Sendable {
     }
 
     /// Every entry, newest first (for listing and tests).
-    public func entries() throws -> [(key: String, model: String, created: Date)] {
+    package func entries() throws -> [(key: String, model: String, created: Date)] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT key, model, created FROM entry ORDER BY created DESC").map {
                 (key: $0["key"] as String, model: $0["model"] as String, created: $0["created"] as Date)
@@ -206,7 +206,7 @@ public final class FeatureCache: Sendable {
     /// are older than `age` seconds: a younger file may belong to another process
     /// sharing the cache that has not inserted its row yet.
     @discardableResult
-    public func removeOrphans(olderThan age: TimeInterval = 3600) throws -> Int {
+    package func removeOrphans(olderThan age: TimeInterval = 3600) throws -> Int {
         let known: Set<String> = try read { db in
             var s = Set<String>()
             for row in try Row.fetchAll(db, sql: "SELECT features_path, probs_path FROM entry") {

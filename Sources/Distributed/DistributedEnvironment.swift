@@ -4,18 +4,18 @@ import Foundation
 /// describe it (the names torchrun and PyTorch use, so existing launchers work):
 /// RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT; optionally HUBMINER_DIST_TIMEOUT
 /// (seconds) and GLOO_SOCKET_IFNAME (the network interface Gloo binds to).
-public struct DistributedEnvironment: Equatable, Sendable {
-    public var rank: Int
-    public var worldSize: Int
-    public var masterAddress: String
-    public var masterPort: Int
+package struct DistributedEnvironment: Equatable, Sendable {
+    package var rank: Int
+    package var worldSize: Int
+    package var masterAddress: String
+    package var masterPort: Int
     /// Bounds the rendezvous and every collective.
-    public var timeout: Double
-    public var socketInterface: String?
+    package var timeout: Double
+    package var socketInterface: String?
 
-    public static let defaultTimeout = 60.0
+    package static let defaultTimeout = 60.0
 
-    public init(
+    package init(
         rank: Int, worldSize: Int, masterAddress: String, masterPort: Int,
         timeout: Double = DistributedEnvironment.defaultTimeout, socketInterface: String? = nil
     ) {
@@ -29,7 +29,7 @@ public struct DistributedEnvironment: Equatable, Sendable {
 
     /// Reads and checks the variables; every problem names the variable, its value
     /// and what was expected.
-    public static func parse(_ environment: [String: String]) throws -> DistributedEnvironment {
+    package static func parse(_ environment: [String: String]) throws -> DistributedEnvironment {
         func integer(_ name: String, _ expected: String, _ valid: (Int) -> Bool) throws -> Int {
             let raw = environment[name]
             guard let raw, let value = Int(raw.trimmingCharacters(in: .whitespaces)), valid(value) else {

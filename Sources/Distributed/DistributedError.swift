@@ -1,7 +1,7 @@
 /// Errors of multi-process runs: a bad launch environment, a failed rendezvous or
 /// collective (a peer that died, a timeout), a launched rank that failed, or ranks
 /// whose parameters no longer agree.
-public enum DistributedError: Error, CustomStringConvertible, Equatable {
+package enum DistributedError: Error, CustomStringConvertible, Equatable {
     /// An environment variable is missing or malformed.
     case environment(variable: String, value: String?, expected: String)
     /// The rendezvous with the other ranks failed (master unreachable, timeout).
@@ -19,23 +19,23 @@ public enum DistributedError: Error, CustomStringConvertible, Equatable {
     /// The ranks' parameters differ (ranks whose checksum differs from rank 0's).
     case parametersDiverged(ranks: [Int])
 
-    public struct RankExit: Equatable, Sendable, CustomStringConvertible {
-        public let rank: Int
-        public let status: Int32
+    package struct RankExit: Equatable, Sendable, CustomStringConvertible {
+        package let rank: Int
+        package let status: Int32
         /// Terminated by a signal rather than by exiting.
-        public let signalled: Bool
+        package let signalled: Bool
 
-        public init(rank: Int, status: Int32, signalled: Bool) {
+        package init(rank: Int, status: Int32, signalled: Bool) {
             self.rank = rank
             self.status = status
             self.signalled = signalled
         }
-        public var description: String {
+        package var description: String {
             signalled ? "rank \(rank) killed by signal \(status)" : "rank \(rank) exited with status \(status)"
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .environment(variable, value, expected):
             let shown = value.map { "'\($0)'" } ?? "not set"

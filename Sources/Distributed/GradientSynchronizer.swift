@@ -10,16 +10,16 @@ import Torch
 /// one per parameter. The reduction runs after the whole backward pass;
 /// `OverlappingGradientReducer` gives the same result while backward runs (the
 /// trainer's default); this one stays as the reference it is compared with.
-public final class GradientSynchronizer {
-    public let group: ProcessGroup
-    public let parameters: [Tensor]
-    public let bucketBytes: Int
+package final class GradientSynchronizer {
+    package let group: ProcessGroup
+    package let parameters: [Tensor]
+    package let bucketBytes: Int
     /// Parameter indices per bucket, fixed at creation so every rank packs alike.
-    public let buckets: [[Int]]
+    package let buckets: [[Int]]
 
-    public static let defaultBucketBytes = 25 << 20
+    package static let defaultBucketBytes = 25 << 20
 
-    public init(group: ProcessGroup, parameters: [Tensor], bucketBytes: Int = GradientSynchronizer.defaultBucketBytes) throws {
+    package init(group: ProcessGroup, parameters: [Tensor], bucketBytes: Int = GradientSynchronizer.defaultBucketBytes) throws {
         guard bucketBytes > 0 else {
             throw DistributedError.invalidArgument(operation: "GradientSynchronizer", message: "bucket size must be positive, got \(bucketBytes)")
         }
@@ -51,7 +51,7 @@ public final class GradientSynchronizer {
     /// Averages the gradients across ranks in place. A parameter without a
     /// gradient on this rank counts as a zero gradient and receives the average,
     /// so bucket layouts agree on every rank.
-    public func synchronize() throws {
+    package func synchronize() throws {
         guard group.worldSize > 1 else { return }
         for bucket in buckets {
             let grads = try bucket.map { i -> Tensor in

@@ -6,36 +6,36 @@ import Glibc
 /// Starts N local processes of one program as the ranks of a distributed run
 /// (`--nproc N`): each gets RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR=127.0.0.1 and
 /// a free MASTER_PORT; their output lines are prefixed with "[rank i] ".
-public struct Launcher: Sendable {
-    public var executable: URL
-    public var arguments: [String]
-    public var processCount: Int
+package struct Launcher: Sendable {
+    package var executable: URL
+    package var arguments: [String]
+    package var processCount: Int
     /// Extra variables for every rank (on top of this process's environment).
-    public var environment: [String: String]
+    package var environment: [String: String]
     /// Seconds after which ranks still running are stopped (SIGTERM, then SIGKILL).
-    public var timeLimit: Double
+    package var timeLimit: Double
     /// Receives every output line, already prefixed; nil keeps them only in the result.
-    public var output: (@Sendable (String) -> Void)?
+    package var output: (@Sendable (String) -> Void)?
     /// The rank whose stdout goes straight to this process's stdout, unprefixed
     /// (the rank that prints a command's result); nil prefixes every rank's.
-    public var standardOutputRank: Int?
+    package var standardOutputRank: Int?
 
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// Per rank, its prefixed output lines (stdout and stderr, in arrival order).
-        public let lines: [[String]]
-        public let exits: [DistributedError.RankExit]
-        public let seconds: Double
-        public var failed: [DistributedError.RankExit] {
+        package let lines: [[String]]
+        package let exits: [DistributedError.RankExit]
+        package let seconds: Double
+        package var failed: [DistributedError.RankExit] {
             exits.filter { $0.status != 0 || $0.signalled }
         }
     }
 
     /// The running program (the launcher re-executes itself as the ranks).
-    public static var currentExecutable: URL {
+    package static var currentExecutable: URL {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     }
 
-    public init(
+    package init(
         executable: URL = Launcher.currentExecutable, arguments: [String], processCount: Int,
         environment: [String: String] = [:], timeLimit: Double = 600,
         output: (@Sendable (String) -> Void)? = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
@@ -52,7 +52,7 @@ public struct Launcher: Sendable {
 
     /// Runs the ranks to completion and returns their exits; does not throw for a
     /// failing rank (see `run()`), only for a launch that could not start.
-    public func start() throws -> Result {
+    package func start() throws -> Result {
         guard processCount >= 1 else {
             throw DistributedError.invalidArgument(operation: "launch", message: "process count must be at least 1, got \(processCount)")
         }
@@ -107,7 +107,7 @@ public struct Launcher: Sendable {
 
     /// Runs the ranks and throws `.ranksFailed` naming every rank that failed.
     @discardableResult
-    public func run() throws -> Result {
+    package func run() throws -> Result {
         let result = try start()
         if !result.failed.isEmpty { throw DistributedError.ranksFailed(result.failed) }
         return result
@@ -123,7 +123,7 @@ public struct Launcher: Sendable {
 
     /// A TCP port that is free now on 127.0.0.1 (the kernel picks it). Another
     /// program could take it before rank 0 binds it; the window is milliseconds.
-    public static func freePort() throws -> Int {
+    package static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw DistributedError.launchFailed(rank: 0, message: "socket(): errno \(errno)") }
         defer { close(fd) }

@@ -19,15 +19,15 @@ import Torch
 /// post-backward synchroniser; exactly one `backward()` through these parameters
 /// per `finish()` (the hooks see this step's gradient, not an accumulated one).
 /// The hooks stay until the reducer is released.
-public final class OverlappingGradientReducer {
-    public let group: ProcessGroup
-    public let parameters: [Tensor]
-    public let bucketBytes: Int
+package final class OverlappingGradientReducer {
+    package let group: ProcessGroup
+    package let parameters: [Tensor]
+    package let bucketBytes: Int
     /// Number of buckets (one all-reduce each per step).
-    public let bucketCount: Int
+    package let bucketCount: Int
     private let handle: OpaquePointer
 
-    public init(group: ProcessGroup, parameters: [Tensor], bucketBytes: Int = GradientSynchronizer.defaultBucketBytes) throws {
+    package init(group: ProcessGroup, parameters: [Tensor], bucketBytes: Int = GradientSynchronizer.defaultBucketBytes) throws {
         self.group = group
         self.parameters = parameters
         self.bucketBytes = bucketBytes
@@ -55,7 +55,7 @@ public final class OverlappingGradientReducer {
 
     /// Buckets already on the wire in this step: between `backward()` and
     /// `finish()`, those the hooks launched while backward ran.
-    public func launchedBuckets() throws -> Int {
+    package func launchedBuckets() throws -> Int {
         var count: Int64 = 0
         guard ht_dist_reducer_launched(handle, &count) == 0 else {
             throw DistributedError.invalidArgument(operation: "OverlappingGradientReducer", message: lastErrorMessage())
@@ -65,7 +65,7 @@ public final class OverlappingGradientReducer {
 
     /// After `backward()`: averages the gradients across ranks in place, waiting
     /// at most `timeout` seconds (default: the group's) for every bucket.
-    public func finish(timeout: Double? = nil) throws {
+    package func finish(timeout: Double? = nil) throws {
         let milliseconds = Int64(((timeout ?? group.timeout) * 1000).rounded(.up))
         let status = withExtendedLifetime(group) { ht_dist_reducer_finish(handle, milliseconds) }
         if status != 0 {

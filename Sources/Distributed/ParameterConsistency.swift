@@ -4,7 +4,7 @@ extension ProcessGroup {
     /// Throws `.parametersDiverged` unless every rank holds bit-identical values in
     /// `tensors` (same order and shapes on every rank). Each rank hashes the raw
     /// bytes and the 64-bit hashes are all-gathered: 32 bytes per rank on the wire.
-    public func verifyIdentical(_ tensors: [Tensor]) throws {
+    package func verifyIdentical(_ tensors: [Tensor]) throws {
         let local = try Self.checksum(tensors)
         let gathered = try allGather(Tensor(local)).map { try $0.toArray(of: Double.self) }
         let differing = gathered.indices.filter { gathered[$0] != gathered[0] }

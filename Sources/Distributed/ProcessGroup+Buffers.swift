@@ -4,13 +4,13 @@ extension ProcessGroup {
     /// Elements per collective in `allReduce(_:op:chunkSize:)`: 8 MiB of float64,
     /// large enough that per-call latency is small against the transfer, small
     /// enough that the temporary tensor stays modest.
-    public static let defaultChunkSize = 1 << 20
+    package static let defaultChunkSize = 1 << 20
 
     /// Reduces a float64 buffer (ranking statistics: Gram matrices, sums, counts)
     /// in place across ranks, `chunkSize` elements per collective, so a buffer of
     /// any size needs only one chunk of extra memory. Every rank must pass a buffer
     /// of the same length.
-    public func allReduce(_ values: inout [Double], op: ReduceOp = .sum, chunkSize: Int = ProcessGroup.defaultChunkSize) throws {
+    package func allReduce(_ values: inout [Double], op: ReduceOp = .sum, chunkSize: Int = ProcessGroup.defaultChunkSize) throws {
         guard chunkSize > 0 else {
             throw DistributedError.invalidArgument(operation: "all-reduce", message: "chunk size must be positive, got \(chunkSize)")
         }

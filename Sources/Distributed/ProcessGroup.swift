@@ -13,15 +13,15 @@ import Torch
 ///
 /// Not `Sendable`: one thread drives a group (Gloo's own worker threads do the
 /// communication).
-public final class ProcessGroup {
+package final class ProcessGroup {
     /// Internal so other collectives of this module (the overlapping reducer) reach the group.
     let handle: OpaquePointer
-    public let rank: Int
-    public let worldSize: Int
+    package let rank: Int
+    package let worldSize: Int
     /// Seconds allowed for the rendezvous and for each collective.
-    public let timeout: Double
+    package let timeout: Double
 
-    public enum ReduceOp: Sendable {
+    package enum ReduceOp: Sendable {
         case sum
         /// The sum divided by the world size.
         case average
@@ -29,7 +29,7 @@ public final class ProcessGroup {
 
     /// Joins the group described by `environment`; returns once every rank has
     /// joined, or throws after `environment.timeout` seconds.
-    public init(_ environment: DistributedEnvironment) throws {
+    package init(_ environment: DistributedEnvironment) throws {
         let master = "\(environment.masterAddress):\(environment.masterPort)"
         // Gloo's device: a named interface wins; all-loopback runs bind to loopback;
         // otherwise libtorch resolves this machine's hostname.
@@ -52,7 +52,7 @@ public final class ProcessGroup {
 
     /// Joins the group the launch variables describe (RANK, WORLD_SIZE,
     /// MASTER_ADDR, MASTER_PORT; see `DistributedEnvironment`).
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ProcessGroup {
+    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ProcessGroup {
         try ProcessGroup(DistributedEnvironment.parse(environment))
     }
 
@@ -63,7 +63,7 @@ public final class ProcessGroup {
     // MARK: Collectives
 
     /// Reduces each tensor in place across ranks (float32 or float64, contiguous).
-    public func allReduce(_ tensors: [Tensor], op: ReduceOp = .sum) throws {
+    package func allReduce(_ tensors: [Tensor], op: ReduceOp = .sum) throws {
         let code = op == .sum ? Int32(HT_DIST_SUM) : Int32(HT_DIST_AVERAGE)
         try run("all-reduce") {
             withHandles(tensors) { hs in hs.withUnsafeBufferPointer { ht_dist_all_reduce(handle, $0.baseAddress, Int64(hs.count), code) } }
@@ -71,7 +71,7 @@ public final class ProcessGroup {
     }
 
     /// Overwrites each tensor in place with rank `root`'s.
-    public func broadcast(_ tensors: [Tensor], from root: Int = 0) throws {
+    package func broadcast(_ tensors: [Tensor], from root: Int = 0) throws {
         guard (0..<worldSize).contains(root) else {
             throw DistributedError.invalidArgument(operation: "broadcast", message: "root \(root) is not in 0..<\(worldSize)")
         }
@@ -81,7 +81,7 @@ public final class ProcessGroup {
     }
 
     /// Every rank's `tensor` (same shape and dtype on every rank), in rank order.
-    public func allGather(_ tensor: Tensor) throws -> [Tensor] {
+    package func allGather(_ tensor: Tensor) throws -> [Tensor] {
         var list: OpaquePointer? = nil
         try run("all-gather") { tensor.withHandle { ht_dist_all_gather(handle, $0, &list) } }
         guard let list else {
@@ -92,7 +92,7 @@ public final class ProcessGroup {
     }
 
     /// Returns once every rank has reached it.
-    public func barrier() throws {
+    package func barrier() throws {
         try run("barrier") { ht_dist_barrier(handle) }
     }
 

@@ -7,17 +7,17 @@ import Models
 /// (a folder with `config.json` and safetensors, or a Hugging Face cache's
 /// `models--ORG--NAME/snapshots/REV/`), with a card derived from their
 /// configuration that a written card can override field by field.
-public enum CheckpointEntries {
+package enum CheckpointEntries {
     /// A checkpoint folder of a hub: its entry name and path relative to the hub.
-    public struct Found: Sendable, Equatable {
-        public var name: String
-        public var file: String
+    package struct Found: Sendable, Equatable {
+        package var name: String
+        package var file: String
     }
 
     /// The checkpoint folders directly under `directory` and the snapshots of a
     /// Hugging Face cache there, with the folders that look like checkpoints but
     /// cannot be read (config.json without safetensors weights) as problems.
-    public static func discover(in directory: URL) -> (found: [Found], problems: [HubProblem]) {
+    package static func discover(in directory: URL) -> (found: [Found], problems: [HubProblem]) {
         let fm = FileManager.default
         let names = ((try? fm.contentsOfDirectory(atPath: directory.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
         var found = [Found]()
@@ -80,7 +80,7 @@ public enum CheckpointEntries {
     /// The card of checkpoint folder `folder`: input from config.json and
     /// preprocessor_config.json (or timm's `pretrained_cfg`), representation the
     /// model's pooled `forward`, hints its `hidden_states`.
-    public static func derivedCard(name: String, file: String, folder: URL) throws -> ModelCard {
+    package static func derivedCard(name: String, file: String, folder: URL) throws -> ModelCard {
         let described = try Checkpoint.describe(folder)
         var input = InputSpec()
         var description = "\(described.family) checkpoint, \(described.layers) layers"
@@ -101,7 +101,7 @@ public enum CheckpointEntries {
 
     /// `written` (a card's JSON object naming a checkpoint folder) laid over the
     /// derived card: its fields win, `input`, `representation` and `metadata` merged key by key.
-    public static func overlay(_ written: [String: Any], on derived: ModelCard) throws -> [String: Any] {
+    package static func overlay(_ written: [String: Any], on derived: ModelCard) throws -> [String: Any] {
         let data = try HubManifest.encodeCard(derived)
         var base = (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
         for (key, value) in written {
@@ -119,7 +119,7 @@ public enum CheckpointEntries {
 
     /// The cache identity of a checkpoint folder: its weights and every
     /// configuration file that shapes the model or its input.
-    public static func digest(of folder: URL) throws -> String {
+    package static func digest(of folder: URL) throws -> String {
         let weights = try CheckpointWeights(directory: folder)
         var parts = ["weights=\(try weights.digest())"]
         for config in ["config.json", "preprocessor_config.json", "modules.json", "1_Pooling/config.json"] {
@@ -132,14 +132,14 @@ public enum CheckpointEntries {
 
 extension HubEntry {
     /// True when the entry is a checkpoint folder rather than a TorchScript file.
-    public var isCheckpointFolder: Bool {
+    package var isCheckpointFolder: Bool {
         var isDirectory: ObjCBool = false
         return FileManager.default.fileExists(atPath: modelFile.path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     /// SHA-256 identifying the model for the feature cache: the TorchScript file's,
     /// or a checkpoint folder's weights and configuration.
-    public func contentDigest() throws -> String {
+    package func contentDigest() throws -> String {
         isCheckpointFolder ? try CheckpointEntries.digest(of: modelFile) : try FileDigest.sha256(of: modelFile)
     }
 }

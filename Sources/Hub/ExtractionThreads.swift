@@ -12,16 +12,16 @@ import Torch
 /// 61 images/s, 2 + 1 at 76; benchmarks/extraction/RESULTS.md). When decoding is
 /// light (arrays, idx, CIFAR and CSV files, whose samples are copies out of memory)
 /// one loader thread is enough, it mostly waits, and libtorch gets every core.
-public struct ExtractionThreads: Sendable, Equatable {
-    public var torch: Int
-    public var loaderWorkers: Int
+package struct ExtractionThreads: Sendable, Equatable {
+    package var torch: Int
+    package var loaderWorkers: Int
 
-    public init(torch: Int, loaderWorkers: Int) {
+    package init(torch: Int, loaderWorkers: Int) {
         self.torch = torch
         self.loaderWorkers = loaderWorkers
     }
 
-    public static func plan(cores: Int, heavyDecoding: Bool) -> ExtractionThreads {
+    package static func plan(cores: Int, heavyDecoding: Bool) -> ExtractionThreads {
         let cores = max(1, cores)
         guard heavyDecoding, cores >= 4 else { return ExtractionThreads(torch: cores, loaderWorkers: 1) }
         let workers = cores / 4
@@ -33,7 +33,7 @@ public struct ExtractionThreads: Sendable, Equatable {
     /// allocates the same activation sizes again, and with glibc's defaults each of
     /// them would be a fresh mapping with its page faults (measured in
     /// benchmarks/extraction/RESULTS.md).
-    public func apply() {
+    package func apply() {
         TorchRuntime.configure(threads: torch, tuneAllocator: true)
     }
 }

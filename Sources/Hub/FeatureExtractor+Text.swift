@@ -5,7 +5,7 @@ extension FeatureExtractor {
     /// Features of a batch of texts (one string or a pair per sample): tokenised by
     /// the model's own tokeniser (`TextInput`), then the representation method on
     /// ids, mask and token types. Source heads are not run for text models.
-    public func extract(texts: [[String]]) throws -> ExtractedBatch {
+    package func extract(texts: [[String]]) throws -> ExtractedBatch {
         let (ids, mask, types) = try encodedTexts(texts)
         return try withNoGrad {
             do {
@@ -23,7 +23,7 @@ extension FeatureExtractor {
 
     /// Every hidden layer's pooled features of a batch of texts in one pass:
     /// [B, K, H] row-major (K = the embedding output plus each layer), with its shape.
-    public func extractLayers(texts: [[String]]) throws -> (values: [Float], shape: [Int]) {
+    package func extractLayers(texts: [[String]]) throws -> (values: [Float], shape: [Int]) {
         let (ids, mask, types) = try encodedTexts(texts)
         return try withNoGrad {
             do {
@@ -67,7 +67,7 @@ extension FeatureExtractor {
     /// map averaged over every axis after the batch's first feature axis where it is a
     /// feature map [B, C, H, W] (over H, W), or over the tokens where it is [B, T, D]
     /// (over T). One [B, D_k] matrix per map, with its width.
-    public func extractLayers(values: [Float], shape: [Int]) throws -> [(values: [Float], dimension: Int)] {
+    package func extractLayers(values: [Float], shape: [Int]) throws -> [(values: [Float], dimension: Int)] {
         try stages.checkInputShape(shape)
         guard entry.card.hints != nil else {
             throw HubError.modelFailed(

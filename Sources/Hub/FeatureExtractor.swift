@@ -4,12 +4,12 @@ import Torch
 
 /// One batch's outputs: features (rows x dimension, row-major) and, when the card
 /// has a source head, softmax probabilities over the source classes.
-public struct ExtractedBatch: Sendable {
-    public var rows: Int
-    public var dimension: Int
-    public var features: [Float]
-    public var sourceClasses: Int?
-    public var probabilities: [Float]?
+package struct ExtractedBatch: Sendable {
+    package var rows: Int
+    package var dimension: Int
+    package var features: [Float]
+    package var sourceClasses: Int?
+    package var probabilities: [Float]?
 }
 
 /// A hub model loaded for inference: eval mode, no gradients, representation
@@ -32,10 +32,10 @@ public struct ExtractedBatch: Sendable {
 ///   source logits (inference only).
 ///
 /// Not `Sendable` (it holds a `ScriptModule`): use one extractor per thread.
-public final class FeatureExtractor {
-    public let entry: HubEntry
+package final class FeatureExtractor {
+    package let entry: HubEntry
     /// Where the model runs; inputs are moved there and results brought back.
-    public let device: Device
+    package let device: Device
     private let backend: Backend
 
     private enum Backend {
@@ -46,7 +46,7 @@ public final class FeatureExtractor {
     }
 
     /// The tokeniser of a text model (`input.kind: tokens`), nil for other models.
-    public let textInput: TextInput?
+    package let textInput: TextInput?
 
     /// The card's stages on the TorchScript module (text models are TorchScript
     /// modules built from their checkpoints; packages have no stages).
@@ -62,7 +62,7 @@ public final class FeatureExtractor {
     }
 
     /// Loads the model on `device` and checks the card's methods and submodules exist.
-    public init(entry: HubEntry, device: Device = .cpu) throws {
+    package init(entry: HubEntry, device: Device = .cpu) throws {
         self.entry = entry
         self.device = device
         switch entry.card.format {
@@ -90,14 +90,14 @@ public final class FeatureExtractor {
 
     /// Total number of parameters (elements); 0 for a package (its weights are frozen
     /// constants, not parameters).
-    public var parameterCount: Int {
+    package var parameterCount: Int {
         guard case .script(let module, _) = backend else { return 0 }
         return ((try? module.parameters()) ?? []).reduce(0) { $0 + $1.count }
     }
 
     /// Features (and source probabilities) of one batch laid out as `shape`
     /// ([B, C, H, W] or [B, F]).
-    public func extract(values: [Float], shape: [Int]) throws -> ExtractedBatch {
+    package func extract(values: [Float], shape: [Int]) throws -> ExtractedBatch {
         try checkInputShape(shape)
         return try withNoGrad {
             do {
@@ -177,7 +177,7 @@ public final class FeatureExtractor {
 
     /// A dummy batch of `count` at the card's input size (values 0.5), run end to end:
     /// the feature dimension and source-class count.
-    public func probe(batch count: Int = 2) throws -> (dimension: Int, sourceClasses: Int?) {
+    package func probe(batch count: Int = 2) throws -> (dimension: Int, sourceClasses: Int?) {
         if textInput != nil {
             let out = try extract(texts: Array(repeating: ["hello world"], count: count))
             return (out.dimension, out.sourceClasses)
@@ -189,7 +189,7 @@ public final class FeatureExtractor {
 
     /// The shapes of the card's hint maps on a dummy batch of `count` (values 0.5),
     /// nil when the card has no `hints` stage.
-    public func probeHints(batch count: Int = 2) throws -> [[Int]]? {
+    package func probeHints(batch count: Int = 2) throws -> [[Int]]? {
         guard entry.card.hints != nil, case .script = backend else { return nil }
         if textInput != nil { return try probeTextHints(batch: count) }
         let shape = [count] + entry.card.input.sampleShape
@@ -211,11 +211,11 @@ public final class FeatureExtractor {
 extension ModelCard {
     /// The data transform the card's input asks for (channel count, resize policy,
     /// then normalisation), nil when samples go in as they are.
-    public func transform() -> (any Transform)? { transform(augmentation: []) }
+    package func transform() -> (any Transform)? { transform(augmentation: []) }
 
     /// The card's transform with `augmentation` (random crops, flips) inserted after
     /// the resize and before the normalisation, as training recipes place them.
-    public func transform(augmentation: [any Transform]) -> (any Transform)? {
+    package func transform(augmentation: [any Transform]) -> (any Transform)? {
         var steps = [any Transform]()
         if input.kind == .image {
             steps.append(MatchChannels(channels: input.channels))
@@ -236,5 +236,5 @@ extension ModelCard {
     }
 
     /// Stable text of the transform, for cache keys.
-    public var transformDescription: String { transform()?.description ?? "identity" }
+    package var transformDescription: String { transform()?.description ?? "identity" }
 }

@@ -5,7 +5,7 @@ import Models
 
 /// Problems with a hub or one of its models. `description` is one line naming the
 /// card file (or model) and field, like the other targets' errors.
-public enum HubError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum HubError: Error, CustomStringConvertible, Sendable, Equatable {
     case notAHub(path: String, reason: String)
     /// A card field with a bad value: "hub/resnet.json: field 'input.mean': ...".
     case invalidCard(card: String, field: String, message: String)
@@ -19,7 +19,7 @@ public enum HubError: Error, CustomStringConvertible, Sendable, Equatable {
     case duplicateName(name: String, cards: [String])
     case invalidArgument(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .notAHub(path, reason): return "\(path): not a hub: \(reason)"
         case let .invalidCard(card, field, message): return "\(card): field '\(field)': \(message)"
@@ -34,14 +34,14 @@ public enum HubError: Error, CustomStringConvertible, Sendable, Equatable {
 }
 
 /// One model of a hub: its card, where the card was read, and the model file.
-public struct HubEntry: Sendable, Equatable {
-    public var card: ModelCard
+package struct HubEntry: Sendable, Equatable {
+    package var card: ModelCard
     /// For messages: "hub/resnet.json" or "hub/hub.json[2]".
-    public var cardName: String
-    public var modelFile: URL
-    public var name: String { card.name }
+    package var cardName: String
+    package var modelFile: URL
+    package var name: String { card.name }
 
-    public init(card: ModelCard, cardName: String, modelFile: URL) {
+    package init(card: ModelCard, cardName: String, modelFile: URL) {
         self.card = card
         self.cardName = cardName
         self.modelFile = modelFile
@@ -49,9 +49,9 @@ public struct HubEntry: Sendable, Equatable {
 }
 
 /// A model that could not be listed, with the reason; the rest of the hub still loads.
-public struct HubProblem: Sendable, Equatable {
-    public var name: String
-    public var message: String
+package struct HubProblem: Sendable, Equatable {
+    package var name: String
+    package var message: String
 }
 
 /// The models of a hub directory. Cards come from `hub.json` (`{"models": [card, ...]}`
@@ -60,22 +60,22 @@ public struct HubProblem: Sendable, Equatable {
 /// Checkpoint folders (Hugging Face / timm: `config.json` + safetensors, or a Hugging
 /// Face cache's `models--ORG--NAME`) need no card: one is derived from their
 /// configuration (`CheckpointEntries`), and a written card naming the folder overrides it.
-public struct HubManifest: Sendable {
-    public static let manifestName = "hub.json"
-    public static let modelExtensions = ["pt", "pth", "ts", "pt2"]
+package struct HubManifest: Sendable {
+    package static let manifestName = "hub.json"
+    package static let modelExtensions = ["pt", "pth", "ts", "pt2"]
 
-    public var directory: URL
+    package var directory: URL
     /// Valid entries, sorted by name.
-    public var entries: [HubEntry]
+    package var entries: [HubEntry]
     /// Cards or files that were skipped, with the reason.
-    public var problems: [HubProblem]
+    package var problems: [HubProblem]
 
-    public func entry(named name: String) -> HubEntry? { entries.first { $0.name == name } }
+    package func entry(named name: String) -> HubEntry? { entries.first { $0.name == name } }
 
     /// The entries and card problems of the models `wanted` names (all when nil), in
     /// hub order; a name that is neither a model nor a problem's is an error listing
     /// the hub's models (`--models` of extraction and ranking).
-    public func selecting(_ wanted: [String]?) throws -> (entries: [HubEntry], problems: [HubProblem]) {
+    package func selecting(_ wanted: [String]?) throws -> (entries: [HubEntry], problems: [HubProblem]) {
         guard let wanted else { return (entries, problems) }
         let unknown = wanted.filter { name in entry(named: name) == nil && !problems.contains { $0.name == name } }
         guard unknown.isEmpty else {
@@ -87,7 +87,7 @@ public struct HubManifest: Sendable {
 
     /// Reads every card of `directory`. Throws only when the directory itself is
     /// unusable; bad cards become `problems`.
-    public static func load(_ directory: URL) throws -> HubManifest {
+    package static func load(_ directory: URL) throws -> HubManifest {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw HubError.notAHub(path: directory.path, reason: "not a directory")
@@ -199,7 +199,7 @@ public struct HubManifest: Sendable {
     }
 
     /// Decodes one card, turning decoding errors into messages naming the card and field.
-    public static func decodeCard(_ data: Data, cardName: String) throws -> ModelCard {
+    package static func decodeCard(_ data: Data, cardName: String) throws -> ModelCard {
         do {
             return try JSONDecoder().decode(ModelCard.self, from: data)
         } catch let error as StrictDecoding.UnknownField {
@@ -224,7 +224,7 @@ public struct HubManifest: Sendable {
     }
 
     /// The card as written by `hub add`: pretty, sorted keys, snake_case.
-    public static func encodeCard(_ card: ModelCard) throws -> Data {
+    package static func encodeCard(_ card: ModelCard) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(card)

@@ -5,14 +5,14 @@ import Support
 /// is repeated to 3 for an RGB model; the same count passes through. Anything else
 /// is an error naming the sample. An adapter on the hub side: `DatasetLoader.open`
 /// keeps MNIST-style idx files grey whatever the requested channel mode.
-public struct MatchChannels: Transform {
-    public let channels: Int
+package struct MatchChannels: Transform {
+    package let channels: Int
 
-    public init(channels: Int) { self.channels = channels }
+    package init(channels: Int) { self.channels = channels }
 
-    public var description: String { "MatchChannels(\(channels))" }
+    package var description: String { "MatchChannels(\(channels))" }
 
-    public func apply(_ sample: Sample, random: inout DataRandom) throws -> Sample {
+    package func apply(_ sample: Sample, random: inout DataRandom) throws -> Sample {
         guard sample.shape.count == 3 else { return sample }
         let c = sample.shape[0]
         if c == channels { return sample }

@@ -9,20 +9,20 @@ import Support
 /// JSON keys are snake_case. Every field but `name` and `file` has a default; an
 /// unknown key is an error naming it (a typo would otherwise silently fall back to
 /// a default). See docs/HUB.md for the reference.
-public struct ModelCard: Codable, Sendable, Equatable {
-    public var name: String
+package struct ModelCard: Codable, Sendable, Equatable {
+    package var name: String
     /// The TorchScript file, relative to the hub directory.
-    public var file: String
-    public var input: InputSpec
-    public var representation: RepresentationSpec
-    public var sourceHead: Stage?
+    package var file: String
+    package var input: InputSpec
+    package var representation: RepresentationSpec
+    package var sourceHead: Stage?
     /// Intermediate feature maps for hint-based tuning methods (FitNet, attention
     /// transfer, DELTA): a stage run on the input giving a list or tuple of tensors,
     /// shallow to deep.
-    public var hints: Stage?
-    public var metadata: Metadata
+    package var hints: Stage?
+    package var metadata: Metadata
 
-    public init(
+    package init(
         name: String, file: String, input: InputSpec = InputSpec(), representation: RepresentationSpec = RepresentationSpec(),
         sourceHead: Stage? = nil, hints: Stage? = nil, metadata: Metadata = Metadata()
     ) {
@@ -39,7 +39,7 @@ public struct ModelCard: Codable, Sendable, Equatable {
         case name, file, input, representation, sourceHead = "source_head", hints, metadata
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
@@ -53,7 +53,7 @@ public struct ModelCard: Codable, Sendable, Equatable {
 
     /// Checks that need no model: a usable name, consistent sizes, statistics per channel.
     /// Returns (field, message) of the first problem.
-    public func validationProblem() -> (field: String, message: String)? {
+    package func validationProblem() -> (field: String, message: String)? {
         if name.isEmpty || name.hasPrefix(".") || name.contains("/") || name.contains("\\") {
             return ("name", "'\(name)' is not usable as a file name (no '/', not empty, not starting with '.')")
         }
@@ -86,10 +86,10 @@ public struct ModelCard: Codable, Sendable, Equatable {
 }
 
 /// What the model is fed.
-public struct InputSpec: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable { case image, tabular, tokens }
+package struct InputSpec: Codable, Sendable, Equatable {
+    package enum Kind: String, Codable, Sendable { case image, tabular, tokens }
     /// How images are brought to `height` x `width`.
-    public enum ResizePolicy: String, Codable, Sendable {
+    package enum ResizePolicy: String, Codable, Sendable {
         /// Shorter side to max(height, width) keeping the aspect ratio, then a centre crop.
         case resizeCrop = "resize_crop"
         /// Both sides to the target size (aspect ratio not kept).
@@ -97,21 +97,21 @@ public struct InputSpec: Codable, Sendable, Equatable {
         /// Images must already have the size (a batch of another size is an error).
         case none
     }
-    public var kind: Kind = .image
-    public var channels: Int = 3
-    public var height: Int = 224
-    public var width: Int = 224
-    public var resize: ResizePolicy = .resizeCrop
+    package var kind: Kind = .image
+    package var channels: Int = 3
+    package var height: Int = 224
+    package var width: Int = 224
+    package var resize: ResizePolicy = .resizeCrop
     /// Per-channel normalisation `(x - mean) / std` of values in 0...1; none when absent.
-    public var mean: [Float]?
-    public var std: [Float]?
+    package var mean: [Float]?
+    package var std: [Float]?
     /// Tabular models: the number of input features.
-    public var features: Int?
+    package var features: Int?
     /// Token models: the length of the token-id sequence (parsed and listed; extraction
     /// from text datasets is not supported yet).
-    public var sequenceLength: Int?
+    package var sequenceLength: Int?
 
-    public init(
+    package init(
         kind: Kind = .image, channels: Int = 3, height: Int = 224, width: Int = 224, resize: ResizePolicy = .resizeCrop,
         mean: [Float]? = nil, std: [Float]? = nil, features: Int? = nil, sequenceLength: Int? = nil
     ) {
@@ -130,7 +130,7 @@ public struct InputSpec: Codable, Sendable, Equatable {
         case kind, channels, height, width, resize, mean, std, features, sequenceLength = "sequence_length"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = InputSpec()
@@ -146,7 +146,7 @@ public struct InputSpec: Codable, Sendable, Equatable {
     }
 
     /// The shape of one sample the model takes, without the batch axis.
-    public var sampleShape: [Int] {
+    package var sampleShape: [Int] {
         switch kind {
         case .image: return [channels, height, width]
         case .tabular: return [features ?? 0]
@@ -156,16 +156,16 @@ public struct InputSpec: Codable, Sendable, Equatable {
 }
 
 /// An element of a method's tuple, list or dict result: a position or a key.
-public enum OutputSelector: Codable, Sendable, Equatable, CustomStringConvertible {
+package enum OutputSelector: Codable, Sendable, Equatable, CustomStringConvertible {
     case index(Int)
     case key(String)
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let i = try? c.decode(Int.self) { self = .index(i) } else { self = .key(try c.decode(String.self)) }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
         case .index(let i): try c.encode(i)
@@ -173,7 +173,7 @@ public enum OutputSelector: Codable, Sendable, Equatable, CustomStringConvertibl
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .index(let i): return "\(i)"
         case .key(let k): return "'\(k)'"
@@ -183,12 +183,12 @@ public enum OutputSelector: Codable, Sendable, Equatable, CustomStringConvertibl
 
 /// One call into the model: a method of the top module, or a submodule's `forward`,
 /// optionally followed by picking one element of a tuple/list/dict result.
-public struct Stage: Codable, Sendable, Equatable {
-    public var method: String?
-    public var submodule: String?
-    public var output: OutputSelector?
+package struct Stage: Codable, Sendable, Equatable {
+    package var method: String?
+    package var submodule: String?
+    package var output: OutputSelector?
 
-    public init(method: String? = nil, submodule: String? = nil, output: OutputSelector? = nil) {
+    package init(method: String? = nil, submodule: String? = nil, output: OutputSelector? = nil) {
         self.method = method
         self.submodule = submodule
         self.output = output
@@ -196,7 +196,7 @@ public struct Stage: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable { case method, submodule, output }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         method = try c.decodeIfPresent(String.self, forKey: .method)
@@ -211,7 +211,7 @@ public struct Stage: Codable, Sendable, Equatable {
     }
 
     /// "method forward", "submodule backbone[0]", for messages.
-    public var summary: String {
+    package var summary: String {
         let base = submodule.map { "submodule \($0)" } ?? "method \(method ?? "forward")"
         return base + (output.map { "[\($0)]" } ?? "")
     }
@@ -219,8 +219,8 @@ public struct Stage: Codable, Sendable, Equatable {
 
 /// Where the features come from: a stage applied to the model input, or to the
 /// output of `after` (itself applied to the input), then pooled to N x D.
-public struct RepresentationSpec: Codable, Sendable, Equatable {
-    public enum Pooling: String, Codable, Sendable {
+package struct RepresentationSpec: Codable, Sendable, Equatable {
+    package enum Pooling: String, Codable, Sendable {
         /// The output must already be N x D.
         case none
         /// Mean over every axis after the second (N x C x H x W -> N x C).
@@ -230,13 +230,13 @@ public struct RepresentationSpec: Codable, Sendable, Equatable {
         /// All axes after the first flattened (N x C x H x W -> N x CHW).
         case flatten
     }
-    public var method: String?
-    public var submodule: String?
-    public var output: OutputSelector?
-    public var after: Stage?
-    public var pooling: Pooling = .none
+    package var method: String?
+    package var submodule: String?
+    package var output: OutputSelector?
+    package var after: Stage?
+    package var pooling: Pooling = .none
 
-    public init(method: String? = nil, submodule: String? = nil, output: OutputSelector? = nil, after: Stage? = nil, pooling: Pooling = .none) {
+    package init(method: String? = nil, submodule: String? = nil, output: OutputSelector? = nil, after: Stage? = nil, pooling: Pooling = .none) {
         self.method = method
         self.submodule = submodule
         self.output = output
@@ -246,7 +246,7 @@ public struct RepresentationSpec: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable { case method, submodule, output, after, pooling }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         method = try c.decodeIfPresent(String.self, forKey: .method)
@@ -257,12 +257,12 @@ public struct RepresentationSpec: Codable, Sendable, Equatable {
     }
 
     /// The final stage (without `after` and pooling).
-    public var stage: Stage { Stage(method: method, submodule: submodule, output: output) }
+    package var stage: Stage { Stage(method: method, submodule: submodule, output: output) }
 
     func stageProblem(field: String) -> (field: String, message: String)? { stage.stageProblem(field: field) }
 
     /// A stable text for cache keys: every field, fixed order.
-    public var cacheDescription: String {
+    package var cacheDescription: String {
         func s(_ st: Stage?) -> String {
             guard let st else { return "-" }
             return "m=\(st.method ?? "-"),s=\(st.submodule ?? "-"),o=\(st.output?.description ?? "-")"
@@ -271,16 +271,16 @@ public struct RepresentationSpec: Codable, Sendable, Equatable {
     }
 }
 
-public struct Metadata: Codable, Sendable, Equatable {
-    public var parameters: Int?
-    public var sourceDataset: String?
-    public var license: String?
-    public var description: String?
+package struct Metadata: Codable, Sendable, Equatable {
+    package var parameters: Int?
+    package var sourceDataset: String?
+    package var license: String?
+    package var description: String?
     /// Filled in by `hub add` (and checked by `hub inspect`).
-    public var featureDimension: Int?
-    public var sourceClasses: Int?
+    package var featureDimension: Int?
+    package var sourceClasses: Int?
 
-    public init(
+    package init(
         parameters: Int? = nil, sourceDataset: String? = nil, license: String? = nil, description: String? = nil,
         featureDimension: Int? = nil, sourceClasses: Int? = nil
     ) {
@@ -297,7 +297,7 @@ public struct Metadata: Codable, Sendable, Equatable {
         case featureDimension = "feature_dimension", sourceClasses = "source_classes"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         parameters = try c.decodeIfPresent(Int.self, forKey: .parameters)
@@ -310,7 +310,7 @@ public struct Metadata: Codable, Sendable, Equatable {
 }
 
 /// The formats a hub model file can have, told apart by the file's extension.
-public enum ModelFormat: String, Sendable {
+package enum ModelFormat: String, Sendable {
     /// `torch.jit.save` archives (`.pt`, `.pth`, ...): inference and tuning.
     case torchScript = "torchscript"
     /// `.pt2` AOTInductor packages (`torch.export` + `aoti_compile_and_package`):
@@ -319,7 +319,7 @@ public enum ModelFormat: String, Sendable {
 }
 
 extension ModelCard {
-    public var format: ModelFormat { file.lowercased().hasSuffix(".pt2") ? .aotInductor : .torchScript }
+    package var format: ModelFormat { file.lowercased().hasSuffix(".pt2") ? .aotInductor : .torchScript }
 
     /// An AOTInductor package runs its exported program, nothing else: the card can
     /// only say which of its outputs is the representation (`representation.output`)

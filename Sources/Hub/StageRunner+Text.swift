@@ -7,7 +7,7 @@ extension StageRunner {
     /// The pooled representation [B, D] (float32, contiguous): the representation
     /// method (default `forward`) run on the three token tensors. Text models pool
     /// inside the method (docs/HUB.md), so the card's pooling must be `none`.
-    public func representation(ids: Tensor, mask: Tensor, types: Tensor) throws -> Tensor {
+    package func representation(ids: Tensor, mask: Tensor, types: Tensor) throws -> Tensor {
         let rep = entry.card.representation
         guard rep.after == nil, rep.stage.submodule == nil, rep.stage.output == nil, rep.pooling == .none else {
             throw HubError.invalidCard(
@@ -28,7 +28,7 @@ extension StageRunner {
     /// Every hidden state's masked mean over the tokens, [B, K, H] (K = embeddings +
     /// layers): the card's `hints` method (the checkpoints' `hidden_states`), pooled
     /// as the default text representation pools the last one.
-    public func layerFeatures(ids: Tensor, mask: Tensor, types: Tensor) throws -> Tensor {
+    package func layerFeatures(ids: Tensor, mask: Tensor, types: Tensor) throws -> Tensor {
         let m = try mask.to(.float32).unsqueeze(dim: -1)
         let count = try m.sum(dims: [1]).clamp(min: 1e-9)
         let pooled = try textHints(ids: ids, mask: mask, types: types).map { h in
@@ -38,7 +38,7 @@ extension StageRunner {
     }
 
     /// The card's `hints` method on the token tensors: every hidden state [B, L, H].
-    public func textHints(ids: Tensor, mask: Tensor, types: Tensor) throws -> [Tensor] {
+    package func textHints(ids: Tensor, mask: Tensor, types: Tensor) throws -> [Tensor] {
         guard let stage = entry.card.hints, let name = stage.method, stage.submodule == nil else {
             throw HubError.modelFailed(model: entry.name, message: "every-layer extraction needs the card's hints to be a method (hidden_states)")
         }

@@ -9,12 +9,12 @@ import Torch
 ///
 /// It neither switches gradient mode nor the module's train/eval mode: callers do.
 /// Not `Sendable` (it holds a `ScriptModule`).
-public final class StageRunner {
-    public let entry: HubEntry
-    public let module: ScriptModule
+package final class StageRunner {
+    package let entry: HubEntry
+    package let module: ScriptModule
 
     /// Checks that every stage the card names exists in `module`.
-    public init(entry: HubEntry, module: ScriptModule) throws {
+    package init(entry: HubEntry, module: ScriptModule) throws {
         self.entry = entry
         self.module = module
         let card = entry.card
@@ -26,7 +26,7 @@ public final class StageRunner {
 
     /// Loads the card's TorchScript file (left in whatever mode it was saved in), or
     /// builds the model of a checkpoint folder with its weights (in eval mode).
-    public static func loadModule(_ entry: HubEntry) throws -> ScriptModule {
+    package static func loadModule(_ entry: HubEntry) throws -> ScriptModule {
         if entry.isCheckpointFolder {
             do {
                 return try Checkpoint.load(entry.modelFile).module
@@ -72,7 +72,7 @@ public final class StageRunner {
     }
 
     /// The shape check every entry point shares: `[B] + the card's sample shape`.
-    public func checkInputShape(_ shape: [Int]) throws {
+    package func checkInputShape(_ shape: [Int]) throws {
         guard entry.card.input.kind != .tokens else {
             throw HubError.modelFailed(
                 model: entry.name,
@@ -87,7 +87,7 @@ public final class StageRunner {
     }
 
     /// Runs one stage on `value`.
-    public func run(_ stage: Stage, on value: ScriptValue, field: String) throws -> ScriptValue {
+    package func run(_ stage: Stage, on value: ScriptValue, field: String) throws -> ScriptValue {
         var result: ScriptValue
         if let path = stage.submodule {
             result = try module.submodule(path).run(method: "forward", [value])
@@ -129,7 +129,7 @@ public final class StageRunner {
     }
 
     /// The pooled representation [B, D] (float32, contiguous) of `input` ([B, ...]).
-    public func representation(_ input: Tensor) throws -> Tensor {
+    package func representation(_ input: Tensor) throws -> Tensor {
         let rep = entry.card.representation
         var value = ScriptValue.tensor(input)
         if let after = rep.after { value = try run(after, on: value, field: "representation.after") }
@@ -140,7 +140,7 @@ public final class StageRunner {
     /// The source head's logits [B, S] (dtype as the model gives them), or nil when
     /// the card has no source head. A `method` head runs on `input`, a `submodule`
     /// head on the pooled `features`.
-    public func sourceLogits(input: Tensor, features: Tensor) throws -> Tensor? {
+    package func sourceLogits(input: Tensor, features: Tensor) throws -> Tensor? {
         guard let head = entry.card.sourceHead else { return nil }
         let source: ScriptValue = head.submodule != nil ? .tensor(features) : .tensor(input)
         let logits = try tensor(try run(head, on: source, field: "source_head"), what: "source head \(head.summary)")
@@ -154,7 +154,7 @@ public final class StageRunner {
     /// The hint maps, shallow to deep, or nil when the card has no `hints` stage. The
     /// stage runs on `input` and must give a tuple or list of tensors (a single
     /// tensor is one hint), each with the batch as its first axis.
-    public func hints(_ input: Tensor) throws -> [Tensor]? {
+    package func hints(_ input: Tensor) throws -> [Tensor]? {
         guard let stage = entry.card.hints else { return nil }
         let value = try run(stage, on: .tensor(input), field: "hints")
         let items: [ScriptValue]

@@ -11,13 +11,13 @@ import Torch
 /// model's padding id. It turns a batch's texts (one string or a pair per sample)
 /// into the `input_ids`, `attention_mask` and `token_type_ids` tensors the model's
 /// methods take: the Data and Tokenizers layers stay free of libtorch.
-public struct TextInput: Sendable {
-    public let tokenizer: Tokenizer
+package struct TextInput: Sendable {
+    package let tokenizer: Tokenizer
     /// Tokens per sequence at most, special tokens included.
-    public let maxLength: Int
-    public let padId: Int
+    package let maxLength: Int
+    package let padId: Int
     /// The files the token ids depend on (tokenizer and its configuration), for the cache key.
-    public let files: [URL]
+    package let files: [URL]
 
     /// The files that can shape tokenisation, in the order they are hashed.
     static let tokenizerFiles = [
@@ -26,7 +26,7 @@ public struct TextInput: Sendable {
     ]
 
     /// The tokeniser of `entry`'s checkpoint folder, or an error naming the model.
-    public init(entry: HubEntry) throws {
+    package init(entry: HubEntry) throws {
         guard entry.card.input.kind == .tokens else {
             throw HubError.modelFailed(model: entry.name, message: "not a text model (input.kind is \(entry.card.input.kind.rawValue))")
         }
@@ -82,7 +82,7 @@ public struct TextInput: Sendable {
     }
 
     /// SHA-256 over the tokenizer files' digests and the truncation length.
-    public func digest() throws -> String {
+    package func digest() throws -> String {
         var parts = ["max_length=\(maxLength)", "pad=\(padId)"]
         for file in files { parts.append("\(file.lastPathComponent)=\(try FileDigest.sha256(of: file))") }
         return SHA256.hex(Data(parts.joined(separator: "\n").utf8))
@@ -90,7 +90,7 @@ public struct TextInput: Sendable {
 
     /// Token ids, attention mask and token types [B, L] (int64) of a batch of texts,
     /// each one string or a pair.
-    public func encode(_ texts: [[String]], model: String) throws -> (ids: Tensor, mask: Tensor, types: Tensor) {
+    package func encode(_ texts: [[String]], model: String) throws -> (ids: Tensor, mask: Tensor, types: Tensor) {
         guard !texts.isEmpty else { throw HubError.modelFailed(model: model, message: "empty text batch") }
         let inputs: [(String, String?)] = try texts.map { sample in
             switch sample.count {

@@ -115,6 +115,29 @@ struct ImportRulesTests {
         #expect(all["Report"]?.contains("RunSchema") == true && all["Tuning"]?.contains("RunSchema") == true)
     }
 
+    /// Libraries that are not products share their API inside the package only
+    /// (`package`), so nothing outside can come to depend on it.
+    @Test("Hub, Cache, Tuning and Distributed declare nothing public; no source target imports TestSupport")
+    func packageAccess() throws {
+        for target in ["Hub", "Cache", "Tuning", "Distributed"] {
+            let dir = Self.sources.appendingPathComponent(target)
+            let files = try #require(FileManager.default.enumerator(atPath: dir.path))
+            var checked = 0
+            for case let file as String in files where file.hasSuffix(".swift") {
+                let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+                checked += 1
+                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    let code = line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+                    let words = code.split(whereSeparator: { !$0.isLetter && $0 != "_" })
+                    #expect(!words.contains("public"), "\(target)/\(file):\(number + 1) is public: \(line)")
+                }
+            }
+            #expect(checked > 0, "no Swift files in \(target)")
+        }
+        let all = try Self.imports()
+        #expect(all.filter { $0.value.contains("TestSupport") }.isEmpty)
+    }
+
     @Test("the parser finds imports (the rule check is not vacuous)")
     func parserSeesImports() throws {
         let all = try Self.imports()

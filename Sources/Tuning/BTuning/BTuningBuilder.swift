@@ -4,23 +4,23 @@ import Ranking
 import Torch
 
 /// B-Tuning's hyper-parameters (`method_options`), with the paper's defaults.
-public struct BTuningOptions: Sendable, Equatable {
-    public enum ProjectionChoice: String, Sendable, CaseIterable {
+package struct BTuningOptions: Sendable, Equatable {
+    package enum ProjectionChoice: String, Sendable, CaseIterable {
         case frozen, learnable, auto
     }
     /// Teachers taken from the top of the LogME ranking.
-    public var k = 3
+    package var k = 3
     /// t in pi = softmax(score / t).
-    public var temperature = 0.1
+    package var temperature = 0.1
     /// Weight of the MSE term (lambda).
-    public var lambda = 100.0
+    package var lambda = 100.0
     /// Explicit teachers; empty means "rank the hub".
-    public var teachers: [String] = []
-    public var projection = ProjectionChoice.auto
+    package var teachers: [String] = []
+    package var projection = ProjectionChoice.auto
     /// `ProjectionReach.requiredGrowth` above which m_s counts as degenerate.
-    public var degenerateGrowth = ProjectionReach.defaultGrowthThreshold
+    package var degenerateGrowth = ProjectionReach.defaultGrowthThreshold
 
-    public init() {}
+    package init() {}
 
     /// Reads the options; `k` only when the teachers come from the ranking, so a `k`
     /// given together with explicit teachers is reported as unused.

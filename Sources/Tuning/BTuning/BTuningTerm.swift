@@ -7,8 +7,8 @@ import Torch
 /// the frozen teachers (augmented inputs), never with gradient. The student's
 /// projection m_s is a constant (`frozen`, the paper's form) or a trainable tensor
 /// initialised at m_s (`learnable`), optimised and checkpointed by the trainer.
-public final class BTuningTerm: LossTermNotes {
-    public enum Projection: String, Sendable, CaseIterable {
+package final class BTuningTerm: LossTermNotes {
+    package enum Projection: String, Sendable, CaseIterable {
         case frozen, learnable
     }
 
@@ -19,9 +19,9 @@ public final class BTuningTerm: LossTermNotes {
         let weight: Double
     }
 
-    public let name = "btuning_mse"
-    public let weight: Double
-    public let projectionKind: Projection
+    package let name = "btuning_mse"
+    package let weight: Double
+    package let projectionKind: Projection
     /// [C, D] m_s when frozen; when learnable, the trainable m' = c · m (see `featureScale`).
     let studentProjection: Tensor
     /// c: the root-mean-square norm of the student's pre-trained training features.
@@ -34,12 +34,12 @@ public final class BTuningTerm: LossTermNotes {
     let cachedTarget: Tensor?
     let liveTeachers: [LiveTeacher]
     /// pi_k, in the order of `teacherNames`.
-    public let teacherWeights: [Double]
-    public let teacherNames: [String]
-    public let notes: [String]
-    public let warnings: [String]
+    package let teacherWeights: [Double]
+    package let teacherNames: [String]
+    package let notes: [String]
+    package let warnings: [String]
     /// The degenerate-projection measure on the training split (nil when not measured).
-    public let reach: ProjectionReach?
+    package let reach: ProjectionReach?
 
     init(
         weight: Double, projection: Projection, studentMean: PosteriorProjection, featureScale: Double, cachedTarget: Tensor?,
@@ -62,15 +62,15 @@ public final class BTuningTerm: LossTermNotes {
         self.warnings = warnings
     }
 
-    public var trainableParameters: [Tensor] { projectionKind == .learnable ? [studentProjection] : [] }
+    package var trainableParameters: [Tensor] { projectionKind == .learnable ? [studentProjection] : [] }
 
     /// The projection m [C, D] the loss applies: m_s when frozen, m' / c when learnable
     /// (with gradient to m').
-    public func studentPosteriorMean() throws -> Tensor {
+    package func studentPosteriorMean() throws -> Tensor {
         projectionKind == .frozen ? studentProjection : try studentProjection / featureScale
     }
 
-    public func loss(_ step: TrainingStep) throws -> Tensor {
+    package func loss(_ step: TrainingStep) throws -> Tensor {
         let prediction = try PosteriorProjection.apply(step.student.features, posteriorMean: try studentPosteriorMean())
         let target = try self.target(for: step)
         guard target.shape == prediction.shape else {
@@ -82,7 +82,7 @@ public final class BTuningTerm: LossTermNotes {
     }
 
     /// The teachers' target for the rows of `step` [B, C], without gradient.
-    public func target(for step: TrainingStep) throws -> Tensor {
+    package func target(for step: TrainingStep) throws -> Tensor {
         if !step.augmented, let cachedTarget {
             let n = cachedTarget.shape[0]
             if let bad = step.indices.first(where: { $0 < 0 || $0 >= n }) {

@@ -3,7 +3,7 @@
 ///
 /// The trainer prints `notes` once after `makeTerms` (warnings prefixed so they stand
 /// out) and saves them with the run's resolved configuration.
-public protocol LossTermNotes: LossTerm {
+package protocol LossTermNotes: LossTerm {
     /// Informational lines, in order.
     var notes: [String] { get }
     /// Lines the user should act on or at least see on stderr.

@@ -14,24 +14,24 @@ import Torch
 ///
 /// B-Tuning uses this one function for the teachers (to build the target) and for
 /// the student (the term it trains), so both sides share one definition.
-public struct PosteriorProjection {
+package struct PosteriorProjection {
     /// C x D posterior mean, float64 (as LogME computed it).
-    public let mean: Matrix
+    package let mean: Matrix
     /// The same values as a float32 tensor [C, D] without gradient.
-    public let meanTensor: Tensor
+    package let meanTensor: Tensor
 
-    public init(mean: Matrix) throws {
+    package init(mean: Matrix) throws {
         self.mean = mean
         meanTensor = try Tensor(mean, dtype: .float32)
     }
 
-    public var classCount: Int { mean.rows }
-    public var featureDimension: Int { mean.columns }
+    package var classCount: Int { mean.rows }
+    package var featureDimension: Int { mean.columns }
 
     /// `features` [B, D] · `posteriorMean`ᵀ → [B, C], in `features`' dtype. The
     /// posterior mean may be a trainable tensor (the learnable projection); gradients
     /// flow to whichever operand requires them.
-    public static func apply(_ features: Tensor, posteriorMean: Tensor) throws -> Tensor {
+    package static func apply(_ features: Tensor, posteriorMean: Tensor) throws -> Tensor {
         let f = features.shape, m = posteriorMean.shape
         guard f.count == 2, m.count == 2, f[1] == m[1] else {
             throw TorchError.shapeMismatch(
@@ -43,23 +43,23 @@ public struct PosteriorProjection {
     }
 
     /// This model's projection of `features` [B, D] → [B, C].
-    public func callAsFunction(_ features: Tensor) throws -> Tensor {
+    package func callAsFunction(_ features: Tensor) throws -> Tensor {
         try Self.apply(features, posteriorMean: features.dtype == .float32 ? meanTensor : try Tensor(mean, dtype: features.dtype))
     }
 }
 
 /// One model scored by LogME on the training split: what ranking and B-Tuning keep.
-public struct LogMEScoredModel {
-    public let name: String
+package struct LogMEScoredModel {
+    package let name: String
     /// LogME score (mean log evidence per sample; higher is better).
-    public let score: Double
-    public let projection: PosteriorProjection
+    package let score: Double
+    package let projection: PosteriorProjection
     /// The fit itself (diagnostics, `predict`).
-    public let fit: LogMEFit
+    package let fit: LogMEFit
 
     /// Fits LogME on a model's training features [N, D] (any float dtype, converted
     /// to float64 once) against the encoded training labels.
-    public static func fit(
+    package static func fit(
         name: String, features: Tensor, targets: EncodedTargets,
         estimator: LogME = LogME()
     ) throws -> LogMEScoredModel {

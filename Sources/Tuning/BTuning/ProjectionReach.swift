@@ -22,18 +22,18 @@ import Linalg
 ///     change of features reaches; 1 when m_s is exactly zero.
 /// Both are invariant to rescaling the student's features (m_s rescales inversely).
 /// The projection is degenerate when either exceeds its threshold.
-public struct ProjectionReach: Sendable, Equatable {
-    public let requiredGrowth: Double
-    public let unreachableShare: Double
+package struct ProjectionReach: Sendable, Equatable {
+    package let requiredGrowth: Double
+    package let unreachableShare: Double
     /// ‖F_s m_sᵀ‖_F / ‖T‖_F, for the log (the raw scale mismatch).
-    public let scaleRatio: Double
+    package let scaleRatio: Double
 
     /// Matching needs the features to move by more than their own norm.
-    public static let defaultGrowthThreshold = 1.0
+    package static let defaultGrowthThreshold = 1.0
     /// More than half of the target lies outside the projection's range.
-    public static let unreachableThreshold = 0.5
+    package static let unreachableThreshold = 0.5
 
-    public func isDegenerate(growthThreshold: Double = defaultGrowthThreshold) -> Bool {
+    package func isDegenerate(growthThreshold: Double = defaultGrowthThreshold) -> Bool {
         !(requiredGrowth <= growthThreshold) || !(unreachableShare <= Self.unreachableThreshold)
     }
 
@@ -41,7 +41,7 @@ public struct ProjectionReach: Sendable, Equatable {
     ///   - features: the student's pre-trained training features F_s (N x D).
     ///   - posteriorMean: its LogME posterior mean m_s (C x D).
     ///   - target: the teachers' target T (N x C).
-    public static func measure(features: Matrix, posteriorMean: Matrix, target: Matrix) throws -> ProjectionReach {
+    package static func measure(features: Matrix, posteriorMean: Matrix, target: Matrix) throws -> ProjectionReach {
         let n = features.rows, c = posteriorMean.rows
         precondition(
             features.columns == posteriorMean.columns && target.rows == n && target.columns == c,
@@ -77,7 +77,7 @@ public struct ProjectionReach: Sendable, Equatable {
 
     private static func squaredNorm(_ m: Matrix) -> Double { m.storage.reduce(0) { $0 + $1 * $1 } }
 
-    public var summary: String {
+    package var summary: String {
         "required feature growth \(TeacherSelection.format(requiredGrowth, digits: 3)), unreachable share \(TeacherSelection.format(unreachableShare, digits: 3)), scale ratio ‖f_s m_sᵀ‖/‖target‖ \(TeacherSelection.format(scaleRatio, digits: 3))"
     }
 }

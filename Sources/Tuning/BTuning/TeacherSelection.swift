@@ -4,29 +4,29 @@ import Torch
 
 /// A model chosen as a teacher: its frozen runner, its training-split features and
 /// its LogME fit on them.
-public struct ScoredTeacher {
-    public let runner: any ModelRunner
+package struct ScoredTeacher {
+    package let runner: any ModelRunner
     /// [N, D] float32 features on the training split, in dataset order, no gradient.
-    public let features: Tensor
-    public let scored: LogMEScoredModel
-    public var name: String { scored.name }
-    public var score: Double { scored.score }
+    package let features: Tensor
+    package let scored: LogMEScoredModel
+    package var name: String { scored.name }
+    package var score: Double { scored.score }
 }
 
 /// The LogME ranking of a hub's models on the target's training split.
-public struct TeacherRanking {
+package struct TeacherRanking {
     /// The best `k` models, best first.
-    public var selected: [ScoredTeacher]
+    package var selected: [ScoredTeacher]
     /// Every model that was scored, best first (for the log).
-    public var scores: [(name: String, score: Double)]
+    package var scores: [(name: String, score: Double)]
     /// Models left out, one line each with the reason (load failure, LogME failure, filter).
-    public var skipped: [String]
+    package var skipped: [String]
 }
 
 /// Ranks hub models by LogME and picks teachers; shared by B-Tuning and multi-teacher KD.
-public enum TeacherSelection {
+package enum TeacherSelection {
     /// The training labels encoded as LogME's targets (one-hot over the classes present).
-    public static func encodedTargets(_ context: MethodContext) throws -> EncodedTargets {
+    package static func encodedTargets(_ context: MethodContext) throws -> EncodedTargets {
         do {
             return try TargetEncoder.encodeClasses(context.trainingLabels)
         } catch {
@@ -35,7 +35,7 @@ public enum TeacherSelection {
     }
 
     /// A model's training features [N, D] as float32 without gradient, checked against the labels.
-    public static func trainingFeatures(
+    package static func trainingFeatures(
         of runner: any ModelRunner, context: MethodContext,
         needs: OutputNeeds = []
     ) throws -> ModelOutputs {
@@ -52,12 +52,12 @@ public enum TeacherSelection {
     }
 
     /// Loads `name`, extracts its training features and fits LogME on them.
-    public static func score(_ name: String, context: MethodContext, targets: EncodedTargets) throws -> ScoredTeacher {
+    package static func score(_ name: String, context: MethodContext, targets: EncodedTargets) throws -> ScoredTeacher {
         let runner = try context.loadModel(name)
         return try score(runner, context: context, targets: targets)
     }
 
-    public static func score(_ runner: any ModelRunner, context: MethodContext, targets: EncodedTargets) throws -> ScoredTeacher {
+    package static func score(_ runner: any ModelRunner, context: MethodContext, targets: EncodedTargets) throws -> ScoredTeacher {
         let features = try trainingFeatures(of: runner, context: context).features
         do {
             let scored = try LogMEScoredModel.fit(name: runner.name, features: features, targets: targets)
@@ -70,7 +70,7 @@ public enum TeacherSelection {
     }
 
     /// The hub's models other than the student, in the hub's (name) order.
-    public static func candidates(_ context: MethodContext) throws -> [String] {
+    package static func candidates(_ context: MethodContext) throws -> [String] {
         guard let hub = context.hub else {
             throw TuningError.incompatible(
                 method: context.method,
@@ -80,7 +80,7 @@ public enum TeacherSelection {
     }
 
     /// Checks K against the models available and returns it.
-    public static func checkedK(_ k: Int, available: [String], context: MethodContext, field: String = "k") throws -> Int {
+    package static func checkedK(_ k: Int, available: [String], context: MethodContext, field: String = "k") throws -> Int {
         let source = context.options.source
         guard k >= 1 else {
             throw TuningError.invalidConfiguration(file: source, field: "method_options.\(field)", message: "expected at least 1 teacher, got \(k)")
@@ -101,7 +101,7 @@ public enum TeacherSelection {
     /// costs the memory of k + 1 models' features. A model that fails to load, to
     /// produce features or to fit, or that `reject` turns down (returning the
     /// reason), is skipped and listed in `skipped`.
-    public static func rank(
+    package static func rank(
         _ candidates: [String], keep k: Int, context: MethodContext, targets: EncodedTargets,
         reject: (any ModelRunner) -> String? = { _ in nil }
     ) -> TeacherRanking {
@@ -135,7 +135,7 @@ public enum TeacherSelection {
 
     /// Explicitly named teachers: distinct, not the student; each must load and fit
     /// (a model the user named is never skipped silently).
-    public static func checkedNames(_ names: [String], context: MethodContext, field: String) throws -> [String] {
+    package static func checkedNames(_ names: [String], context: MethodContext, field: String) throws -> [String] {
         var seen = Set<String>()
         for name in names {
             guard name != context.student.name else {

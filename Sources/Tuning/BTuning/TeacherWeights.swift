@@ -7,8 +7,8 @@ import Foundation
 /// the weights towards the best-ranked teacher. Computed in float64 after
 /// subtracting the largest scaled score, so any finite scores and t > 0 give finite
 /// weights that sum to one.
-public enum TeacherWeights {
-    public static func softmax(scores: [Double], temperature: Double) -> [Double] {
+package enum TeacherWeights {
+    package static func softmax(scores: [Double], temperature: Double) -> [Double] {
         precondition(temperature > 0 && temperature.isFinite, "temperature must be positive and finite")
         guard let top = scores.map({ $0 / temperature }).max() else { return [] }
         let shifted = scores.map { Foundation.exp($0 / temperature - top) }

@@ -7,9 +7,9 @@ import Support
 /// values and goes through the same decoder as JSON, so both report the same
 /// errors: the file, the dotted field and what was expected
 /// (`tune.yaml: field 'optimizer.lr': expected a number`).
-public enum ConfigurationFile {
+package enum ConfigurationFile {
     /// `path` is used in messages as given.
-    public static func load(_ path: String) throws -> TuneConfiguration {
+    package static func load(_ path: String) throws -> TuneConfiguration {
         let url = URL(fileURLWithPath: path)
         let bytes: Data
         do {
@@ -23,7 +23,7 @@ public enum ConfigurationFile {
     }
 
     /// Decodes JSON bytes, turning decoding errors into `TuningError.invalidConfiguration`.
-    public static func decode(_ json: Data, file: String) throws -> TuneConfiguration {
+    package static func decode(_ json: Data, file: String) throws -> TuneConfiguration {
         do {
             return try JSONDecoder().decode(TuneConfiguration.self, from: json)
         } catch let error as StrictDecoding.UnknownField {

@@ -1,27 +1,27 @@
 import Foundation
 
 /// Command-line options that override a configuration file (nil: keep the file's value).
-public struct TuneOverrides: Sendable, Equatable {
-    public var hub: String?
-    public var data: String?
-    public var target: String?
-    public var method: String?
+package struct TuneOverrides: Sendable, Equatable {
+    package var hub: String?
+    package var data: String?
+    package var target: String?
+    package var method: String?
     /// Replaces the file's teachers when not empty.
-    public var teachers: [String] = []
+    package var teachers: [String] = []
     /// `--option key=value`, applied over the file's `method_options` in order.
-    public var options: [(key: String, value: String)] = []
-    public var epochs: Int?
-    public var iterations: Int?
-    public var batchSize: Int?
-    public var lr: Double?
-    public var optimizer: String?
-    public var seed: Int?
-    public var augment: Bool?
-    public var out: String?
+    package var options: [(key: String, value: String)] = []
+    package var epochs: Int?
+    package var iterations: Int?
+    package var batchSize: Int?
+    package var lr: Double?
+    package var optimizer: String?
+    package var seed: Int?
+    package var augment: Bool?
+    package var out: String?
 
-    public init() {}
+    package init() {}
 
-    public static func == (a: TuneOverrides, b: TuneOverrides) -> Bool {
+    package static func == (a: TuneOverrides, b: TuneOverrides) -> Bool {
         a.hub == b.hub && a.data == b.data && a.target == b.target && a.method == b.method && a.teachers == b.teachers
             && a.options.map(\.key) == b.options.map(\.key) && a.options.map(\.value) == b.options.map(\.value)
             && a.epochs == b.epochs && a.iterations == b.iterations && a.batchSize == b.batchSize && a.lr == b.lr
@@ -32,7 +32,7 @@ public struct TuneOverrides: Sendable, Equatable {
 extension TuneConfiguration {
     /// The configuration with command-line values applied. `--epochs` clears the
     /// file's `iterations` and vice versa (the command line chooses how to stop).
-    public func applying(_ o: TuneOverrides) -> TuneConfiguration {
+    package func applying(_ o: TuneOverrides) -> TuneConfiguration {
         var c = self
         if let v = o.hub { c.hub = v }
         if let v = o.data { c.data = v }
@@ -51,12 +51,12 @@ extension TuneConfiguration {
         return c
     }
 
-    public static let optimizers = ["sgd", "adamw"]
-    public static let schedules = ["cosine", "step", "constant"]
+    package static let optimizers = ["sgd", "adamw"]
+    package static let schedules = ["cosine", "step", "constant"]
 
     /// Every value checked, optional ones filled in with their effective defaults.
     /// `source` names the file (or "command line") in errors.
-    public func resolved(source: String) throws -> TuneConfiguration {
+    package func resolved(source: String) throws -> TuneConfiguration {
         func fail(_ field: String, _ message: String) -> TuningError {
             .invalidConfiguration(file: source, field: field, message: message)
         }
@@ -126,7 +126,7 @@ extension TuneConfiguration {
     /// The resolved configuration as written to `OUT/config.json` (pretty, sorted keys),
     /// with the method options as the method read them (defaults included) and how
     /// the data was split.
-    public func resolvedJSON(methodOptions resolvedOptions: [String: MethodOptions.Value], dataSplit: DataSplitRecord) throws -> Data {
+    package func resolvedJSON(methodOptions resolvedOptions: [String: MethodOptions.Value], dataSplit: DataSplitRecord) throws -> Data {
         var c = self
         for (key, value) in resolvedOptions { c.methodOptions[key] = OptionValue(value) }
         let encoder = JSONEncoder()
@@ -155,18 +155,18 @@ private struct ResolvedConfiguration: Encodable {
 }
 
 /// How training and validation samples were chosen, recorded in config.json.
-public struct DataSplitRecord: Codable, Sendable, Equatable {
+package struct DataSplitRecord: Codable, Sendable, Equatable {
     /// "dataset" (the dataset's own splits) or "seeded" (a stratified seeded split).
-    public var kind: String
+    package var kind: String
     /// The dataset split trained on ("train", or "all" when the dataset has none).
-    public var train: String
+    package var train: String
     /// The split evaluated on ("validation", "test", or "held-out").
-    public var validation: String
-    public var trainSamples: Int
-    public var validationSamples: Int
+    package var validation: String
+    package var trainSamples: Int
+    package var validationSamples: Int
     /// Seeded splits: the held-out fraction and the seed.
-    public var validationFraction: Double?
-    public var seed: Int?
+    package var validationFraction: Double?
+    package var seed: Int?
 
     enum CodingKeys: String, CodingKey {
         case kind, train, validation, trainSamples = "train_samples", validationSamples = "validation_samples"

@@ -32,7 +32,7 @@ extension TuneConfiguration {
         case meanClass = "mean_class", logEvery = "log_every", checkpointEvery = "checkpoint_every", split, workers, export
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = TuneConfiguration()
@@ -69,7 +69,7 @@ extension TuneConfiguration.OptimizerSettings {
         case momentum, nesterov, beta1, beta2, eps
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
@@ -90,7 +90,7 @@ extension TuneConfiguration.ScheduleSettings {
         case name, warmupEpochs = "warmup_epochs", minLr = "min_lr", stepEpochs = "step_epochs", gamma
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
@@ -107,7 +107,7 @@ extension TuneConfiguration.SplitSettings {
         case validationFraction = "validation_fraction", seed
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
@@ -121,7 +121,7 @@ extension TuneConfiguration.ExportSettings {
         case enabled, weights, name
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()

@@ -1,25 +1,25 @@
 import Torch
 
 /// Which outputs a loss term needs from a model on a batch, beyond its pooled features.
-public struct OutputNeeds: OptionSet, Sendable, Hashable {
-    public let rawValue: Int
-    public init(rawValue: Int) { self.rawValue = rawValue }
+package struct OutputNeeds: OptionSet, Sendable, Hashable {
+    package let rawValue: Int
+    package init(rawValue: Int) { self.rawValue = rawValue }
     /// Intermediate feature maps, shallow to deep (the card's `hints` stage).
-    public static let hints = OutputNeeds(rawValue: 1)
+    package static let hints = OutputNeeds(rawValue: 1)
     /// The model's original source-head logits (the card's `source_head`).
-    public static let sourceLogits = OutputNeeds(rawValue: 2)
+    package static let sourceLogits = OutputNeeds(rawValue: 2)
 }
 
 /// What a model produced on one batch.
-public struct ModelOutputs {
+package struct ModelOutputs {
     /// [B, D] pooled representation (float32).
-    public var features: Tensor
+    package var features: Tensor
     /// Intermediate maps, shallow to deep; empty unless `.hints` was asked for.
-    public var hints: [Tensor]
+    package var hints: [Tensor]
     /// [B, S] source-head logits; nil unless `.sourceLogits` was asked for.
-    public var sourceLogits: Tensor?
+    package var sourceLogits: Tensor?
 
-    public init(features: Tensor, hints: [Tensor] = [], sourceLogits: Tensor? = nil) {
+    package init(features: Tensor, hints: [Tensor] = [], sourceLogits: Tensor? = nil) {
         self.features = features
         self.hints = hints
         self.sourceLogits = sourceLogits
@@ -29,7 +29,7 @@ public struct ModelOutputs {
 /// A network that maps an input batch to `ModelOutputs`: the student being trained
 /// or a teacher. Implementations run with gradients when autograd is on and the
 /// module is trainable; `Teacher` wraps one in no-grad, eval mode.
-public protocol ModelRunner: AnyObject {
+package protocol ModelRunner: AnyObject {
     var name: String { get }
     /// D of `features`.
     var featureDimension: Int { get }
@@ -41,26 +41,26 @@ public protocol ModelRunner: AnyObject {
 }
 
 /// One training step as the loss terms see it.
-public struct TrainingStep {
+package struct TrainingStep {
     /// The batch as the student saw it (after augmentation), float32.
-    public var inputs: Tensor
+    package var inputs: Tensor
     /// [B] int64 class ids in 0..<classCount.
-    public var labels: Tensor
+    package var labels: Tensor
     /// Dataset indices of the rows: stable keys for per-sample caches.
-    public var indices: [Int]
+    package var indices: [Int]
     /// True when `inputs` differ from the raw dataset rows (random augmentation),
     /// so per-sample teacher outputs cannot be cached.
-    public var augmented: Bool
+    package var augmented: Bool
     /// The student's outputs, with gradient.
-    public var student: ModelOutputs
+    package var student: ModelOutputs
     /// [B, classCount] logits of the new head, with gradient.
-    public var logits: Tensor
-    public var classCount: Int
-    public var epoch: Int
+    package var logits: Tensor
+    package var classCount: Int
+    package var epoch: Int
     /// Global optimiser step, from 0.
-    public var iteration: Int
+    package var iteration: Int
 
-    public init(
+    package init(
         inputs: Tensor, labels: Tensor, indices: [Int], augmented: Bool, student: ModelOutputs,
         logits: Tensor, classCount: Int, epoch: Int = 0, iteration: Int = 0
     ) {
@@ -82,7 +82,7 @@ public struct TrainingStep {
 /// Terms that own trainable tensors (a FitNet regressor, a learnable projection)
 /// expose them in `trainableParameters`; the trainer optimises them at the head's
 /// learning rate and saves them in checkpoints through `state()`/`restore(_:)`.
-public protocol LossTerm: AnyObject {
+package protocol LossTerm: AnyObject {
     /// Log key, snake_case ("ce", "kd", "btuning_mse").
     var name: String { get }
     var weight: Double { get }
@@ -98,14 +98,14 @@ public protocol LossTerm: AnyObject {
 }
 
 extension LossTerm {
-    public var studentNeeds: OutputNeeds { [] }
-    public var trainableParameters: [Tensor] { [] }
+    package var studentNeeds: OutputNeeds { [] }
+    package var trainableParameters: [Tensor] { [] }
 
-    public func state() throws -> [(name: String, tensor: Tensor)] {
+    package func state() throws -> [(name: String, tensor: Tensor)] {
         trainableParameters.enumerated().map { (name: "\(name).\($0.offset)", tensor: $0.element) }
     }
 
-    public func restore(_ state: [String: Tensor]) throws {
+    package func restore(_ state: [String: Tensor]) throws {
         for (i, parameter) in trainableParameters.enumerated() {
             guard let saved = state["\(name).\(i)"] else {
                 throw TuningError.checkpoint(message: "no tensor '\(name).\(i)' for loss term '\(name)'")

@@ -6,22 +6,22 @@ import Torch
 ///
 /// Hints are never cached: they are large, and only hint-based methods need them.
 /// Put the wrapped model in eval mode before training (`HubModel.freeze()`).
-public final class Teacher {
-    public let runner: any ModelRunner
+package final class Teacher {
+    package let runner: any ModelRunner
     /// Row caches keyed by dataset index.
     private var featureRows: [Int: Tensor] = [:]
     private var sourceRows: [Int: Tensor] = [:]
-    public private(set) var cacheHits = 0
-    public private(set) var cacheMisses = 0
+    package private(set) var cacheHits = 0
+    package private(set) var cacheMisses = 0
 
-    public init(_ runner: any ModelRunner) {
+    package init(_ runner: any ModelRunner) {
         self.runner = runner
     }
 
-    public var name: String { runner.name }
+    package var name: String { runner.name }
 
     /// The teacher's outputs on `step.inputs`, without gradient.
-    public func outputs(for step: TrainingStep, needs: OutputNeeds = []) throws -> ModelOutputs {
+    package func outputs(for step: TrainingStep, needs: OutputNeeds = []) throws -> ModelOutputs {
         let cacheable = !step.augmented && !needs.contains(.hints)
         if cacheable, let cached = try cachedOutputs(step.indices, needs: needs) {
             cacheHits += 1

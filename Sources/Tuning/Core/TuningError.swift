@@ -1,6 +1,6 @@
 /// Errors of the tuning layer. Every message names what was wrong and what was
 /// expected; configuration errors name the file and the field.
-public enum TuningError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum TuningError: Error, CustomStringConvertible, Sendable, Equatable {
     /// A run configuration value is invalid: `file` (or "command line"), the field, why.
     case invalidConfiguration(file: String, field: String, message: String)
     /// A method cannot run with these models (for example teachers with different output spaces).
@@ -10,7 +10,7 @@ public enum TuningError: Error, CustomStringConvertible, Sendable, Equatable {
     case checkpoint(message: String)
     case model(name: String, message: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .invalidConfiguration(file, field, message): return "\(file): field '\(field)': \(message)"
         case let .incompatible(method, message): return "method '\(method)': \(message)"

@@ -7,7 +7,7 @@ import Torch
 /// `makeTerms` reads its hyper-parameters from `context.options` (which reports
 /// unknown keys after the call) and fails with `TuningError` naming the method
 /// when the models do not fit it (for example a teacher whose output space differs).
-public protocol TuningMethod {
+package protocol TuningMethod {
     /// The `--method` name ("finetune", "btuning", "kd", ...).
     static var name: String { get }
     /// One line for `hubminer tune --help` and the docs.
@@ -16,35 +16,35 @@ public protocol TuningMethod {
 }
 
 /// Everything a method may use to build its terms.
-public struct MethodContext {
-    public var method: String
+package struct MethodContext {
+    package var method: String
     /// The model being tuned (its backbone parameters are live and trainable).
-    public var student: any ModelRunner
+    package var student: any ModelRunner
     /// The student's backbone parameters by name, live (for L2-SP, DELTA, ...).
-    public var studentParameters: [(name: String, tensor: Tensor)]
+    package var studentParameters: [(name: String, tensor: Tensor)]
     /// Copies of the backbone parameters at the start of tuning (the pre-trained point).
-    public var initialParameters: [String: Tensor]
+    package var initialParameters: [String: Tensor]
     /// Target classes.
-    public var classCount: Int
-    public var options: MethodOptions
+    package var classCount: Int
+    package var options: MethodOptions
     /// Teachers named by the run (`--teacher`/`--teachers`), possibly empty.
-    public var teacherNames: [String]
+    package var teacherNames: [String]
     /// The hub the student and teachers come from (nil when tuning a bare model file).
-    public var hub: HubManifest?
+    package var hub: HubManifest?
     /// Opens a hub model by name as a frozen runner (eval mode, no gradient).
-    public var loadModel: (String) throws -> any ModelRunner
+    package var loadModel: (String) throws -> any ModelRunner
     /// A model's outputs on the whole training split, without augmentation or
     /// gradient, rows in dataset order (features [N, D] float32, and source logits
     /// when asked for and available).
-    public var trainingOutputs: (any ModelRunner, OutputNeeds) throws -> ModelOutputs
+    package var trainingOutputs: (any ModelRunner, OutputNeeds) throws -> ModelOutputs
     /// Training labels in dataset order (0..<classCount).
-    public var trainingLabels: [Int]
+    package var trainingLabels: [Int]
     /// Whether training batches are randomly augmented (teachers cannot be cached then).
-    public var augmented: Bool
+    package var augmented: Bool
     /// For messages: "tune.json" or "command line".
-    public var configSource: String
+    package var configSource: String
 
-    public init(
+    package init(
         method: String, student: any ModelRunner, studentParameters: [(name: String, tensor: Tensor)],
         initialParameters: [String: Tensor], classCount: Int, options: MethodOptions, teacherNames: [String],
         hub: HubManifest?, loadModel: @escaping (String) throws -> any ModelRunner,
@@ -71,31 +71,31 @@ public struct MethodContext {
 /// `--option key=value` overrides). Reads are typed; a wrong type is an error
 /// naming the field; keys that no read asked for are reported by `unusedKeys`
 /// (a misspelt option must not fall back to a default silently).
-public final class MethodOptions {
-    public enum Value: Sendable, Equatable, Codable {
+package final class MethodOptions {
+    package enum Value: Sendable, Equatable, Codable {
         case number(Double)
         case string(String)
         case bool(Bool)
         case list([Value])
     }
 
-    public private(set) var values: [String: Value]
+    package private(set) var values: [String: Value]
     /// "tune.json" or "command line", for messages.
-    public let source: String
+    package let source: String
     private var read: Set<String> = []
     /// Every value read, defaults included: saved with the resolved configuration.
-    public private(set) var resolved: [String: Value] = [:]
+    package private(set) var resolved: [String: Value] = [:]
 
-    public init(_ values: [String: Value] = [:], source: String = "command line") {
+    package init(_ values: [String: Value] = [:], source: String = "command line") {
         self.values = values
         self.source = source
     }
 
-    public var unusedKeys: [String] { values.keys.filter { !read.contains($0) }.sorted() }
+    package var unusedKeys: [String] { values.keys.filter { !read.contains($0) }.sorted() }
 
     private func field(_ key: String) -> String { "method_options.\(key)" }
 
-    public func double(_ key: String, default fallback: Double) throws -> Double {
+    package func double(_ key: String, default fallback: Double) throws -> Double {
         read.insert(key)
         guard let value = values[key] else { resolved[key] = .number(fallback); return fallback }
         switch value {
@@ -106,7 +106,7 @@ public final class MethodOptions {
         throw TuningError.invalidConfiguration(file: source, field: field(key), message: "expected a finite number, got \(value)")
     }
 
-    public func int(_ key: String, default fallback: Int) throws -> Int {
+    package func int(_ key: String, default fallback: Int) throws -> Int {
         let x = try double(key, default: Double(fallback))
         guard x == x.rounded(), abs(x) < 1e15 else {
             throw TuningError.invalidConfiguration(file: source, field: field(key), message: "expected an integer, got \(x)")
@@ -115,7 +115,7 @@ public final class MethodOptions {
         return Int(x)
     }
 
-    public func string(_ key: String, default fallback: String, allowed: [String]? = nil) throws -> String {
+    package func string(_ key: String, default fallback: String, allowed: [String]? = nil) throws -> String {
         read.insert(key)
         let s: String
         switch values[key] {
@@ -133,7 +133,7 @@ public final class MethodOptions {
         return s
     }
 
-    public func bool(_ key: String, default fallback: Bool) throws -> Bool {
+    package func bool(_ key: String, default fallback: Bool) throws -> Bool {
         read.insert(key)
         switch values[key] {
         case nil: resolved[key] = .bool(fallback); return fallback
@@ -149,7 +149,7 @@ public final class MethodOptions {
 
     /// A list of names: a list value, or one comma-separated string (what
     /// `--option teachers=a,b` gives). Empty names are errors.
-    public func strings(_ key: String, default fallback: [String] = []) throws -> [String] {
+    package func strings(_ key: String, default fallback: [String] = []) throws -> [String] {
         read.insert(key)
         let names: [String]
         switch values[key] {
@@ -175,5 +175,5 @@ public final class MethodOptions {
     }
 
     /// Sets (or overrides) a value, as `--option key=value` does.
-    public func set(_ key: String, _ value: Value) { values[key] = value }
+    package func set(_ key: String, _ value: Value) { values[key] = value }
 }

@@ -4,7 +4,7 @@ import Torch
 /// approach: the pre-trained model's source-class probabilities averaged over the
 /// training samples of each target class (You et al. 2020, Section 4.2;
 /// `direct_relationship_learning` in the authors' code).
-public enum CoTuningRelationship {
+package enum CoTuningRelationship {
     /// - Parameters:
     ///   - sourceLogits: [N, S] source-head logits of the pre-trained model on the
     ///     training samples, in the order of `labels`.
@@ -15,7 +15,7 @@ public enum CoTuningRelationship {
     /// - Returns: [classCount, S] float32, rows summing to 1. A target class with no
     ///   training sample gets the average over all samples (the source marginal),
     ///   so its row is still a distribution.
-    public static func direct(sourceLogits: Tensor, labels: [Int], classCount: Int, temperature: Double = 1) throws -> Tensor {
+    package static func direct(sourceLogits: Tensor, labels: [Int], classCount: Int, temperature: Double = 1) throws -> Tensor {
         let op = "CoTuningRelationship.direct"
         try LossChecks.rank(sourceLogits, 2, "source logits", op)
         try LossChecks.positive(temperature, "temperature", op)

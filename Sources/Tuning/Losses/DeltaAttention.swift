@@ -13,13 +13,13 @@ import Torch
 /// j of an average-pooled map removes it from the linear head's input). The
 /// weights therefore apply to feature maps with D channels, the map the
 /// representation pools.
-public enum DeltaAttention {
+package enum DeltaAttention {
     /// - Parameters:
     ///   - features: [N, D] pre-trained representation of the training samples.
     ///   - labels: N target ids in 0..<classCount.
     ///   - steps: full-batch Adam steps fitting the linear head (zero start).
     /// - Returns: [D] float32 weights summing to 1.
-    public static func channelWeights(
+    package static func channelWeights(
         features: Tensor, labels: [Int], classCount: Int, steps: Int = 100,
         learningRate: Double = 0.01, softmaxTemperature: Double = 5
     ) throws -> Tensor {

@@ -3,7 +3,7 @@ import Torch
 /// Logit distillation losses: the student's logits against a teacher's logits over
 /// the same classes. The teacher side is always detached, so no gradient can reach
 /// a teacher through these functions.
-public enum Distillation {
+package enum Distillation {
     /// Hinton et al. 2015, "Distilling the Knowledge in a Neural Network":
     /// T² · KL(softmax(t/T) ‖ softmax(s/T)), averaged over the batch.
     ///
@@ -14,14 +14,14 @@ public enum Distillation {
     /// - Parameters:
     ///   - student: [B, C] logits, with gradient.
     ///   - teacher: [B, C] logits (detached here).
-    public static func kd(student: Tensor, teacher: Tensor, temperature: Double) throws -> Tensor {
+    package static func kd(student: Tensor, teacher: Tensor, temperature: Double) throws -> Tensor {
         try kdPerSample(student: student, teacher: teacher, temperature: temperature).mean(dims: [0])
     }
 
     /// `kd` per sample, [B]: T² · KL(softmax(z_t / T) ‖ softmax(z_s / T)) of each row
     /// (multi-teacher weightings such as EBKD and CA-MKD differ per sample). The
     /// teacher enters as log-probabilities, so a saturated teacher gives no 0 · log 0.
-    public static func kdPerSample(student: Tensor, teacher: Tensor, temperature: Double) throws -> Tensor {
+    package static func kdPerSample(student: Tensor, teacher: Tensor, temperature: Double) throws -> Tensor {
         let op = "Distillation.kd"
         try LossChecks.rank(student, 2, "student logits", op)
         try LossChecks.sameShape(student, teacher, "logits", op)
@@ -45,7 +45,7 @@ public enum Distillation {
     /// has a single class, so NCKD is exactly 0 (and its gradient too), never NaN.
     /// The student's binary log-probabilities come from a log-sum-exp, so a
     /// confident student does not produce log(0).
-    public static func dkdParts(
+    package static func dkdParts(
         student: Tensor, teacher: Tensor, labels: Tensor,
         temperature: Double
     ) throws -> (targetClass: Tensor, nonTargetClass: Tensor) {
@@ -91,7 +91,7 @@ public enum Distillation {
 
     /// Decoupled KD: alpha · TCKD + beta · NCKD (mdistiller's `dkd_loss`; its
     /// defaults are alpha 1, beta 8, T 4). See `dkdParts`.
-    public static func dkd(
+    package static func dkd(
         student: Tensor, teacher: Tensor, labels: Tensor, alpha: Double, beta: Double,
         temperature: Double
     ) throws -> Tensor {
@@ -102,7 +102,7 @@ public enum Distillation {
     /// mdistiller's linear warm-up of the DKD weight: min(epoch / warmup, 1) with
     /// epochs counted from 1 there; `epoch` here counts from 0, hence epoch + 1.
     /// A warm-up of 0 epochs disables it.
-    public static func dkdWarmupFactor(epoch: Int, warmupEpochs: Int) -> Double {
+    package static func dkdWarmupFactor(epoch: Int, warmupEpochs: Int) -> Double {
         guard warmupEpochs > 0 else { return 1 }
         return Swift.min(Double(epoch + 1) / Double(warmupEpochs), 1)
     }

@@ -4,11 +4,11 @@ import Torch
 /// batch relations of student and teacher features. Teacher inputs are detached.
 /// The relation losses (similarity-preserving, RKD, PKT) compare B x B (or
 /// B x B x B) structures, so student and teacher feature widths may differ.
-public enum FeatureDistillation {
+package enum FeatureDistillation {
     /// FitNets (Romero et al. 2015) hint loss: mean squared error between the
     /// regressed student hint and the teacher hint (RepDistiller's `HintLoss`,
     /// `nn.MSELoss()`). The regressor is the caller's (`FitNetTerm`).
-    public static func hint(regressed: Tensor, teacher: Tensor) throws -> Tensor {
+    package static func hint(regressed: Tensor, teacher: Tensor) throws -> Tensor {
         try LossChecks.sameShape(regressed, teacher, "regressed student hint and teacher hint", "FeatureDistillation.hint")
         return try Loss.mse(regressed, teacher.detach())
     }
@@ -16,7 +16,7 @@ public enum FeatureDistillation {
     /// Attention map of a [B, C, H, W] feature map (Zagoruyko & Komodakis 2017):
     /// the channel mean of |f|^p, flattened to [B, H·W] and L2-normalised per sample.
     /// RepDistiller: `F.normalize(f.pow(p).mean(1).view(B, -1))`.
-    public static func attentionMap(_ f: Tensor, p: Double = 2) throws -> Tensor {
+    package static func attentionMap(_ f: Tensor, p: Double = 2) throws -> Tensor {
         try LossChecks.rank(f, 4, "feature map", "FeatureDistillation.attentionMap")
         let powered = p == 2 ? try f.square() : try f.abs().pow(p)
         return try powered.mean(dim: 1).view([f.shape[0], -1]).l2Normalized(dim: 1)
@@ -26,7 +26,7 @@ public enum FeatureDistillation {
     /// the positions (RepDistiller's `Attention.at_loss`, p = 2). When the spatial sizes
     /// differ, the larger map is average-pooled (adaptive) to the smaller size per
     /// axis (RepDistiller pools to the smaller square); channel counts may differ.
-    public static func attention(student: Tensor, teacher: Tensor, p: Double = 2) throws -> Tensor {
+    package static func attention(student: Tensor, teacher: Tensor, p: Double = 2) throws -> Tensor {
         let op = "FeatureDistillation.attention"
         try LossChecks.rank(student, 4, "student map", op)
         try LossChecks.rank(teacher, 4, "teacher map", op)
@@ -43,7 +43,7 @@ public enum FeatureDistillation {
     /// Similarity-preserving KD (Tung & Mori 2019): with G = f fᵀ over the batch
     /// (features flattened) and each row L2-normalised,
     /// ‖G_t - G_s‖²_F / B² (RepDistiller's `Similarity`).
-    public static func similarityPreserving(student: Tensor, teacher: Tensor) throws -> Tensor {
+    package static func similarityPreserving(student: Tensor, teacher: Tensor) throws -> Tensor {
         let op = "FeatureDistillation.similarityPreserving"
         try LossChecks.sameBatch(student, teacher, op)
         let batch = student.shape[0]
@@ -75,7 +75,7 @@ public enum FeatureDistillation {
     /// Relational KD, distance term (Park et al. 2019): smooth-L1 (beta 1, mean)
     /// between the student's and teacher's pairwise distances, each divided by its
     /// mean (RepDistiller's `RKDLoss`, distance part; weighted 25 there).
-    public static func rkdDistance(student: Tensor, teacher: Tensor) throws -> Tensor {
+    package static func rkdDistance(student: Tensor, teacher: Tensor) throws -> Tensor {
         let op = "FeatureDistillation.rkdDistance"
         try LossChecks.sameBatch(student, teacher, op)
         let batch = student.shape[0]
@@ -95,7 +95,7 @@ public enum FeatureDistillation {
     /// Relational KD, angle term: smooth-L1 (beta 1, mean over the B³ triplets)
     /// between the student's and teacher's angle cosines (RepDistiller's
     /// `RKDLoss`, angle part; weighted 50 there). Memory is B²·D for the edges.
-    public static func rkdAngle(student: Tensor, teacher: Tensor) throws -> Tensor {
+    package static func rkdAngle(student: Tensor, teacher: Tensor) throws -> Tensor {
         let op = "FeatureDistillation.rkdAngle"
         try LossChecks.sameBatch(student, teacher, op)
         let batch = student.shape[0]
@@ -109,7 +109,7 @@ public enum FeatureDistillation {
     /// mapped to [0, 1], rows normalised into conditional probabilities, then
     /// mean(t · log((t + eps) / (s + eps))) over the B² entries (the authors' code,
     /// as RepDistiller's `PKT.cosine_similarity_loss`, eps 1e-7).
-    public static func pkt(student: Tensor, teacher: Tensor, eps: Double = 1e-7) throws -> Tensor {
+    package static func pkt(student: Tensor, teacher: Tensor, eps: Double = 1e-7) throws -> Tensor {
         let op = "FeatureDistillation.pkt"
         try LossChecks.sameBatch(student, teacher, op)
         let batch = student.shape[0]

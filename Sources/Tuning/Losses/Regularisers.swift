@@ -3,13 +3,13 @@ import Torch
 /// Regularisers for fine-tuning a pre-trained model: they keep the student close
 /// to its starting point (weights, feature maps, old-task outputs) or shrink the
 /// batch spectrum. Reference (pre-trained) sides are detached.
-public enum Regularisers {
+package enum Regularisers {
     /// L2-SP (Li, Grandvalet & Davoine 2018, "Explicit Inductive Bias for Transfer
     /// Learning with Convolutional Networks"): ½ Σ ‖w - w⁰‖² over the backbone
     /// parameters, w⁰ the pre-trained values. The paper writes α/2 ‖w_S - w⁰_S‖²;
     /// α (0.01) is the term's weight. The β/2 ‖w_new‖² part is plain weight decay
     /// on the new head.
-    public static func l2sp(parameters: [Tensor], initial: [Tensor]) throws -> Tensor {
+    package static func l2sp(parameters: [Tensor], initial: [Tensor]) throws -> Tensor {
         let op = "Regularisers.l2sp"
         guard parameters.count == initial.count, !parameters.isEmpty else {
             throw TorchError.invalidArgument(
@@ -37,7 +37,7 @@ public enum Regularisers {
     ///   ½ Σ_l Σ_c C_l · a_lc · ‖FM_lc - FM⁰_lc‖² / (H_l·W_l), so uniform weights
     ///   (1/C) give the per-position mean.
     /// Maps may be [B, C, H, W] or [B, C] (H·W = 1).
-    public static func delta(student: [Tensor], pretrained: [Tensor], channelWeights: [Tensor]? = nil) throws -> Tensor {
+    package static func delta(student: [Tensor], pretrained: [Tensor], channelWeights: [Tensor]? = nil) throws -> Tensor {
         let op = "Regularisers.delta"
         guard student.count == pretrained.count, !student.isEmpty else {
             throw TorchError.invalidArgument(operation: op, message: "\(student.count) student maps for \(pretrained.count) pre-trained maps")
@@ -70,7 +70,7 @@ public enum Regularisers {
     /// Batch Spectral Shrinkage for Safe Transfer Learning"): Σ_{i=1..k} σ²_{-i}, the
     /// k smallest squared singular values of the [B, D] batch feature matrix. The
     /// paper's η (0.001) is the term's weight; k = 1 there.
-    public static func bss(features: Tensor, k: Int = 1) throws -> Tensor {
+    package static func bss(features: Tensor, k: Int = 1) throws -> Tensor {
         let op = "Regularisers.bss"
         try LossChecks.rank(features, 2, "features", op)
         let count = Swift.min(features.shape[0], features.shape[1])
@@ -87,7 +87,7 @@ public enum Regularisers {
     /// over the batch. The paper writes the cross-entropy with the recorded soft
     /// targets, which differs from this KL by the targets' entropy, a constant; it
     /// has no T² factor (its λ_o = 1 is the term's weight).
-    public static func lwf(student: Tensor, original: Tensor, temperature: Double) throws -> Tensor {
+    package static func lwf(student: Tensor, original: Tensor, temperature: Double) throws -> Tensor {
         let op = "Regularisers.lwf"
         try LossChecks.rank(student, 2, "student source logits", op)
         try LossChecks.sameShape(student, original, "source logits", op)
@@ -103,7 +103,7 @@ public enum Regularisers {
     /// averaged over the batch.
     /// - Parameters:
     ///   - relationship: [C, S], row y = p(y_s | y_t = y).
-    public static func coTuning(sourceLogits: Tensor, labels: Tensor, relationship: Tensor) throws -> Tensor {
+    package static func coTuning(sourceLogits: Tensor, labels: Tensor, relationship: Tensor) throws -> Tensor {
         let op = "Regularisers.coTuning"
         try LossChecks.rank(sourceLogits, 2, "source logits", op)
         try LossChecks.rank(relationship, 2, "relationship", op)

@@ -4,11 +4,11 @@
 /// pair is used (the i-th student hint with the i-th teacher hint); counts must
 /// match, channels may differ, and a larger map is average-pooled to the smaller
 /// spatial size. The weight matters most.
-public enum ATMethod: TuningMethod {
-    public static let name = "at"
-    public static let summary = "attention transfer: match spatial attention maps of hint layers (Zagoruyko & Komodakis 2017)"
+package enum ATMethod: TuningMethod {
+    package static let name = "at"
+    package static let summary = "attention transfer: match spatial attention maps of hint layers (Zagoruyko & Komodakis 2017)"
 
-    public static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
+    package static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         let weight = try MethodRequirements.double(context, "weight", default: 1000, .nonNegative)
         let p = try MethodRequirements.double(context, "p", default: 2)
         let teacher = try MethodRequirements.singleTeacher(context)

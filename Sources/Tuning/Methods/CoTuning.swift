@@ -4,11 +4,11 @@
 /// Defaults: lambda 2.3 (the authors' trade-off), temperature 1 (the paper
 /// calibrates with held-out source data, which a target run does not have).
 /// Needs a source head (card `source_head`). lambda matters most.
-public enum CoTuningMethod: TuningMethod {
-    public static let name = "cotuning"
-    public static let summary = "Co-Tuning: supervise the source head with the learnt target-to-source class relationship (You et al. 2020)"
+package enum CoTuningMethod: TuningMethod {
+    package static let name = "cotuning"
+    package static let summary = "Co-Tuning: supervise the source head with the learnt target-to-source class relationship (You et al. 2020)"
 
-    public static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
+    package static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         let lambda = try MethodRequirements.double(context, "lambda", default: 2.3, .nonNegative)
         let temperature = try MethodRequirements.double(context, "temperature", default: 1)
         let studentClasses = try MethodRequirements.requireSourceHead(context.student, role: "student", context)

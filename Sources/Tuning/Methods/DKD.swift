@@ -3,11 +3,11 @@
 /// w rising linearly to 1 over `warmup_epochs`. Defaults from mdistiller's CIFAR
 /// configuration: alpha 1, beta 8, temperature 4, warm-up 20 epochs, CE weight 1.
 /// beta (the non-target weight) matters most; the paper tunes it per teacher.
-public enum DKDMethod: TuningMethod {
-    public static let name = "dkd"
-    public static let summary = "decoupled KD: target and non-target class KL weighted apart (Zhao et al. 2022)"
+package enum DKDMethod: TuningMethod {
+    package static let name = "dkd"
+    package static let summary = "decoupled KD: target and non-target class KL weighted apart (Zhao et al. 2022)"
 
-    public static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
+    package static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         let alpha = try MethodRequirements.double(context, "alpha", default: 1, .nonNegative)
         let beta = try MethodRequirements.double(context, "beta", default: 8, .nonNegative)
         let temperature = try MethodRequirements.double(context, "temperature", default: 4)

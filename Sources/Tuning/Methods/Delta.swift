@@ -8,11 +8,11 @@ import Torch
 /// applies it to the hint maps with D channels (others uniform); `uniform` is the
 /// attention-free feature-map distance. Needs hints (a card `hints` stage). The
 /// weight matters most; the paper's head L2 (0.01) is the head's weight decay.
-public enum DeltaMethod: TuningMethod {
-    public static let name = "delta"
-    public static let summary = "DELTA: keep hint feature maps near the pre-trained model's, channel-weighted (Li et al. 2019)"
+package enum DeltaMethod: TuningMethod {
+    package static let name = "delta"
+    package static let summary = "DELTA: keep hint feature maps near the pre-trained model's, channel-weighted (Li et al. 2019)"
 
-    public static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
+    package static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         let weight = try MethodRequirements.double(context, "weight", default: 0.01, .nonNegative)
         let attention = try context.options.string("attention", default: "channel", allowed: ["channel", "uniform"])
         let steps = attention == "channel" ? try MethodRequirements.int(context, "attention_steps", default: 100, minimum: 1) : 0

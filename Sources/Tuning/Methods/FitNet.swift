@@ -7,11 +7,11 @@ import Torch
 /// ((count - 1) / 2 of the shorter list). The regressor (`HintRegressor`) is
 /// trained with the head. Needs hints from student and teacher; the hint index
 /// and the weight matter.
-public enum FitNetMethod: TuningMethod {
-    public static let name = "fitnet"
-    public static let summary = "FitNets: regress a student hint map onto the teacher's (Romero et al. 2015)"
+package enum FitNetMethod: TuningMethod {
+    package static let name = "fitnet"
+    package static let summary = "FitNets: regress a student hint map onto the teacher's (Romero et al. 2015)"
 
-    public static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
+    package static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         let weight = try MethodRequirements.double(context, "weight", default: 100, .nonNegative)
         let teacher = try MethodRequirements.singleTeacher(context)
         try MethodRequirements.requireHints(context.student, role: "student", context)

@@ -3,11 +3,11 @@
 /// Defaults from RepDistiller's KD runs (`-r 0.1 -a 0.9`, `--kd_T 4`): alpha 0.9,
 /// beta 0.1, temperature 4. alpha and T matter most; beta is the cross-entropy
 /// weight, applied by the trainer through `WeightsCrossEntropy`.
-public enum KDMethod: WeightsCrossEntropy {
-    public static let name = "kd"
-    public static let summary = "knowledge distillation: softened KL to a target-tuned teacher's logits (Hinton et al. 2015)"
+package enum KDMethod: WeightsCrossEntropy {
+    package static let name = "kd"
+    package static let summary = "knowledge distillation: softened KL to a target-tuned teacher's logits (Hinton et al. 2015)"
 
-    public static func crossEntropyWeight(_ options: MethodOptions) throws -> Double {
+    package static func crossEntropyWeight(_ options: MethodOptions) throws -> Double {
         let beta = try options.double("beta", default: 0.1)
         guard beta >= 0 else {
             throw TuningError.invalidConfiguration(
@@ -16,7 +16,7 @@ public enum KDMethod: WeightsCrossEntropy {
         return beta
     }
 
-    public static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
+    package static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         let temperature = try MethodRequirements.double(context, "temperature", default: 4)
         let alpha = try MethodRequirements.double(context, "alpha", default: 0.9, .nonNegative)
         let teacher = try MethodRequirements.singleTeacher(context)

@@ -5,11 +5,11 @@ import Torch
 /// point). Default alpha 0.01. The paper's second part, beta/2 ‖w_head‖² (beta
 /// 0.01), is weight decay on the new head: set it in the optimiser, and no weight
 /// decay on the backbone (it would pull towards 0 instead of w⁰). alpha matters.
-public enum L2SPMethod: TuningMethod {
-    public static let name = "l2sp"
-    public static let summary = "L2-SP: pull backbone weights towards their pre-trained values (Li et al. 2018)"
+package enum L2SPMethod: TuningMethod {
+    package static let name = "l2sp"
+    package static let summary = "L2-SP: pull backbone weights towards their pre-trained values (Li et al. 2018)"
 
-    public static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
+    package static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         let alpha = try MethodRequirements.double(context, "alpha", default: 0.01, .nonNegative)
         var parameters: [Tensor] = []
         var initial: [Tensor] = []

@@ -3,11 +3,11 @@
 /// copy of the pre-trained model's (recorded once per sample when not augmented).
 /// Defaults from the paper: T 2, lambda 1 (λ_o). Needs a source head (card
 /// `source_head`). lambda matters most.
-public enum LwFMethod: TuningMethod {
-    public static let name = "lwf"
-    public static let summary = "learning without forgetting: keep the source head's outputs (Li & Hoiem 2017)"
+package enum LwFMethod: TuningMethod {
+    package static let name = "lwf"
+    package static let summary = "learning without forgetting: keep the source head's outputs (Li & Hoiem 2017)"
 
-    public static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
+    package static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         let lambda = try MethodRequirements.double(context, "lambda", default: 1, .nonNegative)
         let temperature = try MethodRequirements.double(context, "temperature", default: 2)
         let studentClasses = try MethodRequirements.requireSourceHead(context.student, role: "student", context)

@@ -1,7 +1,7 @@
 /// The tuning methods `hubminer tune --method NAME` can run, by name.
-public enum MethodRegistry {
+package enum MethodRegistry {
     /// Every method, one line each. Registering a method is adding its type here.
-    public static let all: [any TuningMethod.Type] = [
+    package static let all: [any TuningMethod.Type] = [
         Finetune.self,
         // Tuning with the hub's posterior knowledge (docs/tuning/btuning.md, multikd.md).
         BTuningMethod.self, MultiKDMethod.self,
@@ -11,11 +11,11 @@ public enum MethodRegistry {
         L2SPMethod.self, DeltaMethod.self, BSSMethod.self, LwFMethod.self, CoTuningMethod.self,
     ]
 
-    public static var names: [String] { all.map { $0.name } }
+    package static var names: [String] { all.map { $0.name } }
 
     /// The method named `name`, or an error listing the known ones. `source` is
     /// the config file or "command line", for the message.
-    public static func method(named name: String, source: String = "command line") throws -> any TuningMethod.Type {
+    package static func method(named name: String, source: String = "command line") throws -> any TuningMethod.Type {
         guard let method = all.first(where: { $0.name == name }) else {
             throw TuningError.invalidConfiguration(
                 file: source, field: "method",

@@ -2,11 +2,11 @@
 /// teachers in the target's output space, weighted uniformly, by LogME (B-Tuning's
 /// softmax), by prediction entropy (EBKD) or by confidence on the true label
 /// (CA-MKD). See docs/tuning/multikd.md.
-public enum MultiKDMethod: TuningMethod {
-    public static let name = "multikd"
-    public static let summary = "multi-teacher KD: weighted softened KL from >= 2 teachers (uniform, logme, entropy/EBKD, confidence/CA-MKD)"
+package enum MultiKDMethod: TuningMethod {
+    package static let name = "multikd"
+    package static let summary = "multi-teacher KD: weighted softened KL from >= 2 teachers (uniform, logme, entropy/EBKD, confidence/CA-MKD)"
 
-    public static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
+    package static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         [try MultiKDBuilder.build(context)]
     }
 }

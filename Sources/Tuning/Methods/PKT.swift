@@ -2,11 +2,11 @@
 /// KL between the cosine-similarity conditional distributions of the batch, on
 /// the pooled features. Default weight 30000 (RepDistiller `-b 30000`). Feature
 /// widths may differ.
-public enum PKTMethod: TuningMethod {
-    public static let name = "pkt"
-    public static let summary = "probabilistic KT: match cosine-similarity distributions over the batch (Passalis & Tefas 2018)"
+package enum PKTMethod: TuningMethod {
+    package static let name = "pkt"
+    package static let summary = "probabilistic KT: match cosine-similarity distributions over the batch (Passalis & Tefas 2018)"
 
-    public static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
+    package static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         let weight = try MethodRequirements.double(context, "weight", default: 30000, .nonNegative)
         let teacher = try MethodRequirements.singleTeacher(context)
         return [

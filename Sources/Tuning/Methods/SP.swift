@@ -3,11 +3,11 @@
 /// uses the last feature map before pooling; the pooled features are the
 /// representation both models expose). Default weight 3000 (RepDistiller `-b 3000`).
 /// Feature widths may differ.
-public enum SPMethod: TuningMethod {
-    public static let name = "sp"
-    public static let summary = "similarity-preserving KD: match batch similarity matrices (Tung & Mori 2019)"
+package enum SPMethod: TuningMethod {
+    package static let name = "sp"
+    package static let summary = "similarity-preserving KD: match batch similarity matrices (Tung & Mori 2019)"
 
-    public static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
+    package static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         let weight = try MethodRequirements.double(context, "weight", default: 3000, .nonNegative)
         let teacher = try MethodRequirements.singleTeacher(context)
         return [

@@ -9,21 +9,21 @@ import Torch
 /// train mode (`train()`) it is the student; `freeze()` makes it a teacher.
 ///
 /// Not `Sendable` (it holds a `ScriptModule`).
-public final class HubModel: ModelRunner {
-    public let entry: HubEntry
-    public let module: ScriptModule
+package final class HubModel: ModelRunner {
+    package let entry: HubEntry
+    package let module: ScriptModule
     let stages: StageRunner
-    public let featureDimension: Int
-    public let sourceClasses: Int?
+    package let featureDimension: Int
+    package let sourceClasses: Int?
     /// Number of hint maps the card's `hints` stage gives (0 without one).
-    public let hintCount: Int
+    package let hintCount: Int
 
-    public var name: String { entry.name }
-    public var card: ModelCard { entry.card }
+    package var name: String { entry.name }
+    package var card: ModelCard { entry.card }
 
     /// Loads the model and probes it once on a dummy batch (eval mode, no
     /// gradient) for its feature dimension and source classes. Left in eval mode.
-    public init(entry: HubEntry) throws {
+    package init(entry: HubEntry) throws {
         // Text models are extracted and ranked (texts tokenised per model), but the
         // trainer passes one float tensor per batch to the student and its teachers.
         guard entry.card.input.kind != .tokens else {
@@ -61,7 +61,7 @@ public final class HubModel: ModelRunner {
         }
     }
 
-    public convenience init(hub: HubManifest, name: String) throws {
+    package convenience init(hub: HubManifest, name: String) throws {
         guard let entry = hub.entry(named: name) else {
             throw TuningError.model(
                 name: name, message: "not in the hub \(hub.directory.path) (models: \(hub.entries.map(\.name).joined(separator: ", ")))")
@@ -69,13 +69,13 @@ public final class HubModel: ModelRunner {
         try self.init(entry: entry)
     }
 
-    public func supports(_ needs: OutputNeeds) -> Bool {
+    package func supports(_ needs: OutputNeeds) -> Bool {
         if needs.contains(.hints) && entry.card.hints == nil { return false }
         if needs.contains(.sourceLogits) && entry.card.sourceHead == nil { return false }
         return true
     }
 
-    public func outputs(_ inputs: Tensor, needs: OutputNeeds) throws -> ModelOutputs {
+    package func outputs(_ inputs: Tensor, needs: OutputNeeds) throws -> ModelOutputs {
         guard supports(needs) else {
             let missing = needs.contains(.hints) && entry.card.hints == nil ? "'hints' stage" : "'source_head'"
             throw TuningError.model(name: name, message: "its card has no \(missing), which this method needs")
@@ -97,22 +97,22 @@ public final class HubModel: ModelRunner {
     // MARK: Modes
 
     /// Student: train mode (dropout, batch-norm statistics) and trainable parameters.
-    public func train() throws {
+    package func train() throws {
         try module.train()
         try module.setRequiresGrad(true)
     }
 
     /// Teacher: eval mode and no parameter takes gradients.
-    public func freeze() throws {
+    package func freeze() throws {
         try module.eval()
         try module.setRequiresGrad(false)
     }
 
-    public var isTraining: Bool { module.isTraining }
+    package var isTraining: Bool { module.isTraining }
 
     /// Runs `body` in eval mode and restores the previous mode afterwards (evaluation
     /// of the student must not update batch-norm statistics).
-    public func withEvalMode<R>(_ body: () throws -> R) throws -> R {
+    package func withEvalMode<R>(_ body: () throws -> R) throws -> R {
         let wasTraining = module.isTraining
         try module.eval()
         defer { if wasTraining { try? module.train() } }
@@ -122,22 +122,22 @@ public final class HubModel: ModelRunner {
     // MARK: Parameters
 
     /// Every parameter of the network by dotted name, live (the backbone).
-    public func namedParameters() throws -> [(name: String, tensor: Tensor)] {
+    package func namedParameters() throws -> [(name: String, tensor: Tensor)] {
         try module.namedParameters()
     }
 
     /// Buffers (batch-norm running statistics, ...) by dotted name, live.
-    public func namedBuffers() throws -> [(name: String, tensor: Tensor)] {
+    package func namedBuffers() throws -> [(name: String, tensor: Tensor)] {
         try module.namedBuffers()
     }
 
     // MARK: Input
 
     /// The data transform the card asks for (as feature extraction uses it).
-    public var transform: (any Transform)? { entry.card.transform() }
+    package var transform: (any Transform)? { entry.card.transform() }
 
     /// A collated batch as a float32 tensor [B, ...].
-    public func inputTensor(_ batch: Batch) throws -> Tensor {
+    package func inputTensor(_ batch: Batch) throws -> Tensor {
         try Tensor(batch.values, shape: batch.shape)
     }
 }

@@ -8,16 +8,16 @@ import Torch
 /// EBKD: T = 4 (`kd_T`), distillation weight 1 (`-a 1`) beside a cross-entropy
 /// weight of 1 (`-r 1`, the trainer's own "ce"). `logme_temperature` is B-Tuning's
 /// t = 0.1 and `k` B-Tuning's K = 3.
-public struct MultiKDOptions: Sendable, Equatable {
-    public var weighting = TeacherWeighting.uniform
-    public var temperature = 4.0
+package struct MultiKDOptions: Sendable, Equatable {
+    package var weighting = TeacherWeighting.uniform
+    package var temperature = 4.0
     /// Weight of the distillation term.
-    public var alpha = 1.0
-    public var logmeTemperature = 0.1
-    public var k = 3
-    public var teachers: [String] = []
+    package var alpha = 1.0
+    package var logmeTemperature = 0.1
+    package var k = 3
+    package var teachers: [String] = []
 
-    public init() {}
+    package init() {}
 
     static func read(_ context: MethodContext) throws -> MultiKDOptions {
         let options = context.options

@@ -5,16 +5,16 @@ import Torch
 /// with Σ_k w_k(i) = 1 for every sample (see `TeacherWeighting`). Teachers run
 /// frozen (no gradient); their logits are cached per sample by `Teacher` when
 /// inputs are not augmented.
-public final class MultiKDTerm: LossTermNotes {
-    public let name = "multikd"
-    public let weight: Double
-    public let temperature: Double
-    public let weighting: TeacherWeighting
+package final class MultiKDTerm: LossTermNotes {
+    package let name = "multikd"
+    package let weight: Double
+    package let temperature: Double
+    package let weighting: TeacherWeighting
     let teachers: [Teacher]
     /// Per-teacher weights for `uniform` and `logme` (nil for per-sample weightings).
-    public let fixedWeights: [Double]?
-    public let notes: [String]
-    public let warnings: [String]
+    package let fixedWeights: [Double]?
+    package let notes: [String]
+    package let warnings: [String]
 
     init(
         weight: Double, temperature: Double, weighting: TeacherWeighting, teachers: [Teacher],
@@ -29,7 +29,7 @@ public final class MultiKDTerm: LossTermNotes {
         self.warnings = warnings
     }
 
-    public var teacherNames: [String] { teachers.map(\.name) }
+    package var teacherNames: [String] { teachers.map(\.name) }
 
     /// Each teacher's logits on the batch [B, C], without gradient.
     func teacherLogits(_ step: TrainingStep) throws -> [Tensor] {
@@ -49,7 +49,7 @@ public final class MultiKDTerm: LossTermNotes {
     }
 
     /// The [K, B] weights of the batch.
-    public func weights(_ step: TrainingStep, teacherLogits: [Tensor]) throws -> Tensor {
+    package func weights(_ step: TrainingStep, teacherLogits: [Tensor]) throws -> Tensor {
         let batch = step.logits.shape[0]
         switch weighting {
         case .uniform, .logme: return try MultiTeacherWeights.fixed(fixedWeights!, batch: batch)
@@ -58,7 +58,7 @@ public final class MultiKDTerm: LossTermNotes {
         }
     }
 
-    public func loss(_ step: TrainingStep) throws -> Tensor {
+    package func loss(_ step: TrainingStep) throws -> Tensor {
         let logits = try teacherLogits(step)
         let divergences = try Tensor.stack(
             logits.map {

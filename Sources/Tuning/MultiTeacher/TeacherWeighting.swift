@@ -3,7 +3,7 @@ import Torch
 /// How multi-teacher distillation weighs its teachers. Every weighting gives, for
 /// every sample, weights over the K teachers that sum to one, so the distillation
 /// term's scale does not depend on the weighting or on K.
-public enum TeacherWeighting: String, Sendable, CaseIterable {
+package enum TeacherWeighting: String, Sendable, CaseIterable {
     /// 1/K each (the averaged loss of multi-teacher KD).
     case uniform
     /// softmax(LogME score / t) over the teachers, from their features on the
@@ -18,20 +18,20 @@ public enum TeacherWeighting: String, Sendable, CaseIterable {
     case confidence
 
     /// Whether the weights differ per sample (and so depend on each batch).
-    public var isPerSample: Bool { self == .entropy || self == .confidence }
+    package var isPerSample: Bool { self == .entropy || self == .confidence }
 }
 
 /// The weights of `TeacherWeighting`, as [K, B] tensors without gradient.
-public enum MultiTeacherWeights {
+package enum MultiTeacherWeights {
     /// Fixed weights (uniform or LogME), repeated for each of `batch` samples.
-    public static func fixed(_ weights: [Double], batch: Int) throws -> Tensor {
+    package static func fixed(_ weights: [Double], batch: Int) throws -> Tensor {
         try Tensor(weights.map(Float.init), shape: [weights.count, 1]).expand([weights.count, batch])
     }
 
     /// EBKD. Entropies of the teachers' predictions at temperature 1 (as the CA-MKD
     /// authors' EBKD implementation), H_k = −Σ_c p_kc log p_kc. A sample on which
     /// every teacher is certain (Σ_j H_j = 0) gets uniform weights instead of 0/0.
-    public static func entropy(_ teacherLogits: [Tensor]) throws -> Tensor {
+    package static func entropy(_ teacherLogits: [Tensor]) throws -> Tensor {
         let k = teacherLogits.count
         precondition(k >= 2)
         return try withNoGrad {
@@ -50,7 +50,7 @@ public enum MultiTeacherWeights {
 
     /// CA-MKD. Cross-entropies of each teacher with the true labels at temperature 1
     /// (as the authors' code), softmax over teachers, then (1 − ·) / (K − 1).
-    public static func confidence(_ teacherLogits: [Tensor], labels: Tensor) throws -> Tensor {
+    package static func confidence(_ teacherLogits: [Tensor], labels: Tensor) throws -> Tensor {
         let k = teacherLogits.count
         precondition(k >= 2)
         return try withNoGrad {

@@ -10,35 +10,35 @@ func teacherLogits(_ teacher: Teacher, _ step: TrainingStep) throws -> Tensor {
 }
 
 /// Hinton KD against one teacher (`Distillation.kd`).
-public final class KDTerm: LossTerm {
-    public let name = "kd"
-    public let weight: Double
-    public let teacher: Teacher
-    public let temperature: Double
+package final class KDTerm: LossTerm {
+    package let name = "kd"
+    package let weight: Double
+    package let teacher: Teacher
+    package let temperature: Double
 
-    public init(teacher: Teacher, temperature: Double, weight: Double) {
+    package init(teacher: Teacher, temperature: Double, weight: Double) {
         self.teacher = teacher
         self.temperature = temperature
         self.weight = weight
     }
 
-    public func loss(_ step: TrainingStep) throws -> Tensor {
+    package func loss(_ step: TrainingStep) throws -> Tensor {
         try Distillation.kd(student: step.logits, teacher: teacherLogits(teacher, step), temperature: temperature)
     }
 }
 
 /// Decoupled KD (`Distillation.dkd`), scaled by mdistiller's linear warm-up
 /// (`Distillation.dkdWarmupFactor`), so the logged value is the warmed-up loss.
-public final class DKDTerm: LossTerm {
-    public let name = "dkd"
-    public let weight: Double
-    public let teacher: Teacher
-    public let alpha: Double
-    public let beta: Double
-    public let temperature: Double
-    public let warmupEpochs: Int
+package final class DKDTerm: LossTerm {
+    package let name = "dkd"
+    package let weight: Double
+    package let teacher: Teacher
+    package let alpha: Double
+    package let beta: Double
+    package let temperature: Double
+    package let warmupEpochs: Int
 
-    public init(teacher: Teacher, alpha: Double, beta: Double, temperature: Double, warmupEpochs: Int, weight: Double = 1) {
+    package init(teacher: Teacher, alpha: Double, beta: Double, temperature: Double, warmupEpochs: Int, weight: Double = 1) {
         self.teacher = teacher
         self.alpha = alpha
         self.beta = beta
@@ -47,7 +47,7 @@ public final class DKDTerm: LossTerm {
         self.weight = weight
     }
 
-    public func loss(_ step: TrainingStep) throws -> Tensor {
+    package func loss(_ step: TrainingStep) throws -> Tensor {
         let dkd = try Distillation.dkd(
             student: step.logits, teacher: teacherLogits(teacher, step), labels: step.labels,
             alpha: alpha, beta: beta, temperature: temperature)
@@ -57,20 +57,20 @@ public final class DKDTerm: LossTerm {
 
 /// A batch-relation loss between the student's and the teacher's pooled features
 /// (similarity-preserving, RKD distance or angle, PKT): widths may differ.
-public final class FeatureRelationTerm: LossTerm {
-    public let name: String
-    public let weight: Double
-    public let teacher: Teacher
+package final class FeatureRelationTerm: LossTerm {
+    package let name: String
+    package let weight: Double
+    package let teacher: Teacher
     let relation: (Tensor, Tensor) throws -> Tensor
 
-    public init(name: String, teacher: Teacher, weight: Double, relation: @escaping (_ student: Tensor, _ teacher: Tensor) throws -> Tensor) {
+    package init(name: String, teacher: Teacher, weight: Double, relation: @escaping (_ student: Tensor, _ teacher: Tensor) throws -> Tensor) {
         self.name = name
         self.teacher = teacher
         self.weight = weight
         self.relation = relation
     }
 
-    public func loss(_ step: TrainingStep) throws -> Tensor {
+    package func loss(_ step: TrainingStep) throws -> Tensor {
         try relation(step.student.features, teacher.outputs(for: step).features)
     }
 }
@@ -85,20 +85,20 @@ func studentHints(_ step: TrainingStep, term: String) throws -> [Tensor] {
 
 /// Attention transfer over every pair of hint maps (the i-th student hint with the
 /// i-th teacher hint), summed as RepDistiller sums its groups.
-public final class AttentionTransferTerm: LossTerm {
-    public let name = "at"
-    public let weight: Double
-    public let teacher: Teacher
-    public let p: Double
-    public var studentNeeds: OutputNeeds { .hints }
+package final class AttentionTransferTerm: LossTerm {
+    package let name = "at"
+    package let weight: Double
+    package let teacher: Teacher
+    package let p: Double
+    package var studentNeeds: OutputNeeds { .hints }
 
-    public init(teacher: Teacher, p: Double, weight: Double) {
+    package init(teacher: Teacher, p: Double, weight: Double) {
         self.teacher = teacher
         self.p = p
         self.weight = weight
     }
 
-    public func loss(_ step: TrainingStep) throws -> Tensor {
+    package func loss(_ step: TrainingStep) throws -> Tensor {
         let student = try studentHints(step, term: name)
         let teacherHints = try teacher.outputs(for: step, needs: .hints).hints
         guard student.count == teacherHints.count else {
@@ -126,23 +126,23 @@ public final class AttentionTransferTerm: LossTerm {
 }
 
 /// FitNets: the regressed student hint against the teacher hint (`FeatureDistillation.hint`).
-public final class FitNetTerm: LossTerm {
-    public let name = "fitnet"
-    public let weight: Double
-    public let teacher: Teacher
-    public let hintIndex: Int
-    public let regressor: HintRegressor
-    public var studentNeeds: OutputNeeds { .hints }
-    public var trainableParameters: [Tensor] { regressor.parameters }
+package final class FitNetTerm: LossTerm {
+    package let name = "fitnet"
+    package let weight: Double
+    package let teacher: Teacher
+    package let hintIndex: Int
+    package let regressor: HintRegressor
+    package var studentNeeds: OutputNeeds { .hints }
+    package var trainableParameters: [Tensor] { regressor.parameters }
 
-    public init(teacher: Teacher, hintIndex: Int, regressor: HintRegressor, weight: Double) {
+    package init(teacher: Teacher, hintIndex: Int, regressor: HintRegressor, weight: Double) {
         self.teacher = teacher
         self.hintIndex = hintIndex
         self.regressor = regressor
         self.weight = weight
     }
 
-    public func loss(_ step: TrainingStep) throws -> Tensor {
+    package func loss(_ step: TrainingStep) throws -> Tensor {
         let student = try studentHints(step, term: name)
         let teacherHints = try teacher.outputs(for: step, needs: .hints).hints
         guard hintIndex < student.count, hintIndex < teacherHints.count else {

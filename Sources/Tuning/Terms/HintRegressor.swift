@@ -14,25 +14,25 @@ import Torch
 /// Initialisation is PyTorch's default for `nn.Conv2d`/`nn.Linear`, which
 /// RepDistiller keeps: weights and biases uniform in ±1/√fan_in; batch-norm scale
 /// 1 and shift 0.
-public final class HintRegressor {
-    public enum Kind: Equatable, Sendable {
+package final class HintRegressor {
+    package enum Kind: Equatable, Sendable {
         case convolution(kernel: Size2, stride: Int, padding: Int)
         case linear
     }
 
-    public let kind: Kind
-    public let weight: Tensor
-    public let bias: Tensor
+    package let kind: Kind
+    package let weight: Tensor
+    package let bias: Tensor
     /// Batch-norm scale and shift (convolution only).
-    public let normScale: Tensor?
-    public let normShift: Tensor?
+    package let normScale: Tensor?
+    package let normShift: Tensor?
 
-    public var parameters: [Tensor] { [weight, bias] + [normScale, normShift].compactMap { $0 } }
+    package var parameters: [Tensor] { [weight, bias] + [normScale, normShift].compactMap { $0 } }
 
     /// - Parameters:
     ///   - student: one student hint's shape without the batch ([C, H, W] or [C]).
     ///   - teacher: the teacher hint's shape without the batch.
-    public init(student: [Int], teacher: [Int], generator: Generator) throws {
+    package init(student: [Int], teacher: [Int], generator: Generator) throws {
         let op = "fitnet"
         switch (student.count, teacher.count) {
         case (3, 3):
@@ -74,7 +74,7 @@ public final class HintRegressor {
         }
     }
 
-    public func callAsFunction(_ hint: Tensor) throws -> Tensor {
+    package func callAsFunction(_ hint: Tensor) throws -> Tensor {
         switch kind {
         case let .convolution(_, stride, padding):
             guard hint.rank == 4, hint.shape[1] == weight.shape[1] else {

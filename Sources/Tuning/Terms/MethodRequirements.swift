@@ -3,14 +3,14 @@ import Torch
 /// A runner that knows the shapes of its hint maps (per sample, without the batch)
 /// without running a batch. The FitNet method sizes its regressor with it; runners
 /// without it are probed with a dummy batch at their card's input size.
-public protocol HintShapeReporting {
+package protocol HintShapeReporting {
     func hintShapes() throws -> [[Int]]
 }
 
 /// A method whose paper weights the trainer's cross-entropy term itself (KD:
 /// 0.1 · CE + 0.9 · KD). The trainer multiplies its "ce" term by this weight;
 /// methods without it keep the cross-entropy at weight 1.
-public protocol WeightsCrossEntropy: TuningMethod {
+package protocol WeightsCrossEntropy: TuningMethod {
     static func crossEntropyWeight(_ options: MethodOptions) throws -> Double
 }
 

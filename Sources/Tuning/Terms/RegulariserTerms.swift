@@ -1,20 +1,20 @@
 import Torch
 
 /// L2-SP: ½ Σ ‖w - w⁰‖² over the backbone parameters (`Regularisers.l2sp`).
-public final class L2SPTerm: LossTerm {
-    public let name = "l2sp"
-    public let weight: Double
+package final class L2SPTerm: LossTerm {
+    package let name = "l2sp"
+    package let weight: Double
     let parameters: [Tensor]
     let initial: [Tensor]
 
     /// `parameters[i]` is pulled towards `initial[i]` (the pre-trained value).
-    public init(parameters: [Tensor], initial: [Tensor], weight: Double) {
+    package init(parameters: [Tensor], initial: [Tensor], weight: Double) {
         self.parameters = parameters
         self.initial = initial
         self.weight = weight
     }
 
-    public func loss(_ step: TrainingStep) throws -> Tensor {
+    package func loss(_ step: TrainingStep) throws -> Tensor {
         try Regularisers.l2sp(parameters: parameters, initial: initial)
     }
 }
@@ -23,20 +23,20 @@ public final class L2SPTerm: LossTerm {
 /// on the same batch (`Regularisers.delta`). With `attention`, maps whose channel
 /// count is the attention's length get those weights and the others uniform ones
 /// (1/C), so every map is in the same per-position form.
-public final class DeltaTerm: LossTerm {
-    public let name = "delta"
-    public let weight: Double
-    public let pretrained: Teacher
-    public let attention: Tensor?
-    public var studentNeeds: OutputNeeds { .hints }
+package final class DeltaTerm: LossTerm {
+    package let name = "delta"
+    package let weight: Double
+    package let pretrained: Teacher
+    package let attention: Tensor?
+    package var studentNeeds: OutputNeeds { .hints }
 
-    public init(pretrained: Teacher, attention: Tensor?, weight: Double) {
+    package init(pretrained: Teacher, attention: Tensor?, weight: Double) {
         self.pretrained = pretrained
         self.attention = attention
         self.weight = weight
     }
 
-    public func loss(_ step: TrainingStep) throws -> Tensor {
+    package func loss(_ step: TrainingStep) throws -> Tensor {
         let student = try studentHints(step, term: name)
         let reference = try pretrained.outputs(for: step, needs: .hints).hints
         guard student.count == reference.count else {
@@ -62,17 +62,17 @@ public final class DeltaTerm: LossTerm {
 }
 
 /// Batch spectral shrinkage of the student's pooled features (`Regularisers.bss`).
-public final class BSSTerm: LossTerm {
-    public let name = "bss"
-    public let weight: Double
-    public let k: Int
+package final class BSSTerm: LossTerm {
+    package let name = "bss"
+    package let weight: Double
+    package let k: Int
 
-    public init(k: Int, weight: Double) {
+    package init(k: Int, weight: Double) {
         self.k = k
         self.weight = weight
     }
 
-    public func loss(_ step: TrainingStep) throws -> Tensor {
+    package func loss(_ step: TrainingStep) throws -> Tensor {
         let features = step.student.features
         // A last batch smaller than k cannot have k singular values: shrink what there is.
         let available = Swift.min(k, features.shape.count == 2 ? Swift.min(features.shape[0], features.shape[1]) : k)
@@ -91,20 +91,20 @@ func studentSourceLogits(_ step: TrainingStep, term: String) throws -> Tensor {
 /// Learning without Forgetting: the student's source head against the frozen
 /// original's (`Regularisers.lwf`). The original's outputs are cached per sample
 /// when inputs are not augmented, as the paper records them once.
-public final class LwFTerm: LossTerm {
-    public let name = "lwf"
-    public let weight: Double
-    public let original: Teacher
-    public let temperature: Double
-    public var studentNeeds: OutputNeeds { .sourceLogits }
+package final class LwFTerm: LossTerm {
+    package let name = "lwf"
+    package let weight: Double
+    package let original: Teacher
+    package let temperature: Double
+    package var studentNeeds: OutputNeeds { .sourceLogits }
 
-    public init(original: Teacher, temperature: Double, weight: Double) {
+    package init(original: Teacher, temperature: Double, weight: Double) {
         self.original = original
         self.temperature = temperature
         self.weight = weight
     }
 
-    public func loss(_ step: TrainingStep) throws -> Tensor {
+    package func loss(_ step: TrainingStep) throws -> Tensor {
         guard let recorded = try original.outputs(for: step, needs: .sourceLogits).sourceLogits else {
             throw TuningError.model(name: original.name, message: "gave no source-head logits")
         }
@@ -114,19 +114,19 @@ public final class LwFTerm: LossTerm {
 
 /// Co-Tuning: the student's source head against the relationship row of each
 /// sample's target label (`Regularisers.coTuning`).
-public final class CoTuningTerm: LossTerm {
-    public let name = "cotuning"
-    public let weight: Double
+package final class CoTuningTerm: LossTerm {
+    package let name = "cotuning"
+    package let weight: Double
     /// [C, S] p(y_s | y_t).
-    public let relationship: Tensor
-    public var studentNeeds: OutputNeeds { .sourceLogits }
+    package let relationship: Tensor
+    package var studentNeeds: OutputNeeds { .sourceLogits }
 
-    public init(relationship: Tensor, weight: Double) {
+    package init(relationship: Tensor, weight: Double) {
         self.relationship = relationship
         self.weight = weight
     }
 
-    public func loss(_ step: TrainingStep) throws -> Tensor {
+    package func loss(_ step: TrainingStep) throws -> Tensor {
         try Regularisers.coTuning(sourceLogits: studentSourceLogits(step, term: name), labels: step.labels, relationship: relationship)
     }
 }

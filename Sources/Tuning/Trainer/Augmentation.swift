@@ -6,14 +6,14 @@ import Support
 /// the image is padded by `padding` pixels on every side and a window of its
 /// original size is cut at a uniformly drawn offset. Draws from the loader's
 /// per-sample generator, so augmentation is seeded by (seed, epoch, sample).
-public struct PaddedRandomCrop: Transform {
-    public let padding: Int
+package struct PaddedRandomCrop: Transform {
+    package let padding: Int
 
-    public init(padding: Int) { self.padding = padding }
+    package init(padding: Int) { self.padding = padding }
 
-    public var description: String { "PaddedRandomCrop(padding=\(padding))" }
+    package var description: String { "PaddedRandomCrop(padding=\(padding))" }
 
-    public func apply(_ sample: Sample, random: inout DataRandom) throws -> Sample {
+    package func apply(_ sample: Sample, random: inout DataRandom) throws -> Sample {
         guard sample.shape.count == 3, padding > 0 else { return sample }
         let (c, h, w) = (sample.shape[0], sample.shape[1], sample.shape[2])
         let top = random.int(below: 2 * padding + 1) - padding

@@ -2,15 +2,15 @@ import Torch
 
 /// Accuracy of one evaluation: top-1, top-5 (only with more than 5 classes) and
 /// mean per-class accuracy (when asked for), as fractions in 0...1.
-public struct ClassificationMetrics: Sendable, Equatable, Codable {
-    public var top1: Double
-    public var top5: Double?
+package struct ClassificationMetrics: Sendable, Equatable, Codable {
+    package var top1: Double
+    package var top5: Double?
     /// The mean over classes that have at least one sample of the per-class top-1
     /// accuracy; a class absent from the split is left out rather than counted as 0.
-    public var meanClass: Double?
+    package var meanClass: Double?
     /// Mean cross-entropy of the head's logits (validation only).
-    public var loss: Double?
-    public var samples: Int
+    package var loss: Double?
+    package var samples: Int
 
     enum CodingKeys: String, CodingKey {
         case top1, top5, meanClass = "mean_class", loss, samples
@@ -18,9 +18,9 @@ public struct ClassificationMetrics: Sendable, Equatable, Codable {
 }
 
 /// Accumulates predictions batch by batch and computes `ClassificationMetrics`.
-public struct MetricAccumulator {
-    public let classCount: Int
-    public let meanClass: Bool
+package struct MetricAccumulator {
+    package let classCount: Int
+    package let meanClass: Bool
     private var correct1 = 0
     private var correct5 = 0
     private var perClassCorrect: [Int]
@@ -28,7 +28,7 @@ public struct MetricAccumulator {
     private var lossSum = 0.0
     private(set) var samples = 0
 
-    public init(classCount: Int, meanClass: Bool) {
+    package init(classCount: Int, meanClass: Bool) {
         self.classCount = classCount
         self.meanClass = meanClass
         perClassCorrect = Array(repeating: 0, count: classCount)
@@ -36,7 +36,7 @@ public struct MetricAccumulator {
     }
 
     /// Adds a batch: `logits` [B, C], `labels` the B class ids.
-    public mutating func add(logits: Tensor, labels: [Int], loss: Double? = nil) throws {
+    package mutating func add(logits: Tensor, labels: [Int], loss: Double? = nil) throws {
         let batch = labels.count
         guard logits.rank == 2, logits.shape == [batch, classCount] else {
             throw TuningError.model(name: "head", message: "logits of shape \(logits.shape), expected [\(batch), \(classCount)]")
@@ -72,7 +72,7 @@ public struct MetricAccumulator {
         perClassTotal = values[(4 + classCount)...].map { Int($0.rounded()) }
     }
 
-    public func result(withLoss: Bool = false) -> ClassificationMetrics {
+    package func result(withLoss: Bool = false) -> ClassificationMetrics {
         let n = Double(Swift.max(samples, 1))
         var perClass = [Double]()
         for c in 0..<classCount where perClassTotal[c] > 0 {

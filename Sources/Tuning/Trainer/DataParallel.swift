@@ -5,7 +5,7 @@ import Torch
 
 /// Errors of data-parallel tuning, each naming the rank, the iteration or the
 /// setting involved.
-public enum DataParallelError: Error, CustomStringConvertible, Equatable {
+package enum DataParallelError: Error, CustomStringConvertible, Equatable {
     /// The global batch cannot be split into equal shards.
     case indivisibleBatch(what: String, rows: Int, worldSize: Int)
     /// A collective failed during training (a peer died or stalled).
@@ -13,7 +13,7 @@ public enum DataParallelError: Error, CustomStringConvertible, Equatable {
     /// After an epoch the ranks' parameters differ.
     case parametersDiverged(epoch: Int, ranks: [Int])
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .indivisibleBatch(what, rows, worldSize):
             return

@@ -6,17 +6,17 @@ import Foundation
 ///
 /// `@unchecked Sendable`: the flag is guarded by `lock`; the dispatch sources are
 /// only touched in `install`.
-public final class InterruptRequest: @unchecked Sendable {
+package final class InterruptRequest: @unchecked Sendable {
     private let lock = NSLock()
     private var requested = false
     private var sources: [any DispatchSourceSignal] = []
 
-    public init() {}
+    package init() {}
 
-    public var isRequested: Bool { lock.withLock { requested } }
+    package var isRequested: Bool { lock.withLock { requested } }
 
     /// Marks the request (what a signal does; tests call it directly).
-    public func request() {
+    package func request() {
         let second = lock.withLock { () -> Bool in
             defer { requested = true }
             return requested
@@ -26,7 +26,7 @@ public final class InterruptRequest: @unchecked Sendable {
 
     /// Starts listening for SIGINT and SIGTERM (the default action, ending the
     /// process, is replaced until the process exits).
-    public func install() {
+    package func install() {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
@@ -42,12 +42,12 @@ public final class InterruptRequest: @unchecked Sendable {
 }
 
 /// Training stopped on request after a checkpoint was written.
-public struct TrainingInterrupted: Error, CustomStringConvertible, Sendable {
-    public var epoch: Int
-    public var iteration: Int
-    public var checkpoint: String
+package struct TrainingInterrupted: Error, CustomStringConvertible, Sendable {
+    package var epoch: Int
+    package var iteration: Int
+    package var checkpoint: String
 
-    public var description: String {
+    package var description: String {
         "interrupted in epoch \(epoch) after iteration \(iteration); checkpoint written to \(checkpoint). "
             + "Resume with the same command and --resume"
     }

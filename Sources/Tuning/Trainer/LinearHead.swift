@@ -3,11 +3,11 @@ import Torch
 /// The new classifier over the target classes: logits = features · Wᵀ + b, with W
 /// [C, D] drawn from N(0, 0.01²) (standard deviation 0.01) and b = 0, the usual
 /// initialisation of a fine-tuning head. Seeded, so a run is reproducible.
-public final class LinearHead {
-    public let weight: Tensor
-    public let bias: Tensor
+package final class LinearHead {
+    package let weight: Tensor
+    package let bias: Tensor
 
-    public init(features: Int, classes: Int, seed: UInt64) throws {
+    package init(features: Int, classes: Int, seed: UInt64) throws {
         guard features > 0, classes > 0 else {
             throw TuningError.model(name: "head", message: "needs a positive feature dimension and class count, got \(features) -> \(classes)")
         }
@@ -16,11 +16,11 @@ public final class LinearHead {
         bias = try Tensor.zeros([classes]).requiresGrad(true)
     }
 
-    public var parameters: [Tensor] { [weight, bias] }
-    public var classCount: Int { weight.shape[0] }
-    public var featureDimension: Int { weight.shape[1] }
+    package var parameters: [Tensor] { [weight, bias] }
+    package var classCount: Int { weight.shape[0] }
+    package var featureDimension: Int { weight.shape[1] }
 
-    public func callAsFunction(_ features: Tensor) throws -> Tensor {
+    package func callAsFunction(_ features: Tensor) throws -> Tensor {
         try Functional.linear(features, weight: weight, bias: bias)
     }
 }

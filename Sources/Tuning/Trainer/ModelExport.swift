@@ -10,16 +10,16 @@ import Support
 /// card's and whose `source_head` is that submodule, giving logits over the target
 /// classes. The entry can be ranked, extracted, or used as a teacher in the
 /// target's output space.
-public enum ModelExport {
+package enum ModelExport {
     /// The exported card (and where it was written).
-    public struct Exported: Sendable, Equatable {
-        public var card: ModelCard
-        public var directory: URL
+    package struct Exported: Sendable, Equatable {
+        package var card: ModelCard
+        package var directory: URL
     }
 
     /// Exports `model` with `head` (the live tensors are copied into the saved file).
     /// The module is left in eval mode with the head registered under a fresh name.
-    public static func export(
+    package static func export(
         model: HubModel, head: LinearHead, name: String, to directory: URL,
         description: String, sourceDataset: String?
     ) throws -> Exported {

@@ -7,19 +7,19 @@ import Support
 
 /// Serialises use of libtorch's process-wide generator by trainers (and method
 /// set-up) so each run's random numbers depend on its seed alone.
-public enum GlobalGenerator {
-    public static let lock = NSLock()
+package enum GlobalGenerator {
+    package static let lock = NSLock()
 }
 
 /// What a finished training run reports.
-public struct TrainingOutcome: Sendable, Equatable {
+package struct TrainingOutcome: Sendable, Equatable {
     /// Highest validation top-1 (the earlier epoch on ties).
-    public var best: EpochRecord
-    public var last: EpochRecord
+    package var best: EpochRecord
+    package var last: EpochRecord
     /// Epochs evaluated (the last may be partial when stopping by iterations).
-    public var epochs: Int
-    public var iterations: Int
-    public var seconds: Double
+    package var epochs: Int
+    package var iterations: Int
+    package var seconds: Double
 }
 
 /// The one training loop every method plugs into. The loss is a named, weighted
@@ -32,16 +32,16 @@ public struct TrainingOutcome: Sendable, Equatable {
 /// every iteration, evaluation on the validation split after every epoch, a
 /// checkpoint after every epoch (and every `checkpoint_every` iterations) that a
 /// resumed run continues from exactly. See docs/TUNING.md.
-public final class Trainer {
-    public let config: TuneConfiguration
-    public let student: HubModel
-    public let head: LinearHead
+package final class Trainer {
+    package let config: TuneConfiguration
+    package let student: HubModel
+    package let head: LinearHead
     /// Cross-entropy first, then the method's terms.
-    public let terms: [any LossTerm]
-    public let classCount: Int
-    public let output: URL
+    package let terms: [any LossTerm]
+    package let classCount: Int
+    package let output: URL
     /// Polled after every step; true stops training after a checkpoint.
-    public var shouldStop: () -> Bool = { false }
+    package var shouldStop: () -> Bool = { false }
 
     let trainLoader: DataLoader
     let validationLoader: DataLoader
@@ -51,10 +51,10 @@ public final class Trainer {
     let progress: any TrainingProgress
     let needs: OutputNeeds
     let backboneFrozen: Bool
-    public let batchesPerEpoch: Int
-    public let totalIterations: Int
+    package let batchesPerEpoch: Int
+    package let totalIterations: Int
     /// Epochs the run will evaluate.
-    public let plannedEpochs: Int
+    package let plannedEpochs: Int
     let seed: UInt64
     let augmented: Bool
     var position: TrainingPosition
@@ -65,13 +65,13 @@ public final class Trainer {
     /// The stop request all ranks agreed on at the last step (data-parallel runs).
     var agreedStop = false
     /// Whether this process writes the run's files (rank 0, or the only process).
-    public var isWriter: Bool { parallel?.isWriter ?? true }
+    package var isWriter: Bool { parallel?.isWriter ?? true }
 
     /// `config` must be resolved (`TuneConfiguration.resolved`). The student is put
     /// in train mode (or frozen with `backbone_lr_multiplier` 0). With `distributed`,
     /// this process is one rank of a data-parallel run: `batch_size` is the global
     /// batch, each rank trains on its equal shard (docs/DISTRIBUTED.md).
-    public init(
+    package init(
         config: TuneConfiguration, student: HubModel, train: any Dataset, validation: any Dataset,
         methodTerms: [any LossTerm], output: URL, progress: any TrainingProgress = SilentProgress(),
         distributed: ProcessGroup? = nil
@@ -180,7 +180,7 @@ public final class Trainer {
     /// Trains to the end (or until `shouldStop`), resuming from `OUT/checkpoint`
     /// when `resume` is set. A new run refuses an output directory that already
     /// holds a checkpoint.
-    public func run(resume: Bool) throws -> TrainingOutcome {
+    package func run(resume: Bool) throws -> TrainingOutcome {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         if resume {
             try restoreCheckpoint()
@@ -379,7 +379,7 @@ public final class Trainer {
 
     /// Top-1 (top-5, mean per class) and loss of the head on the validation split,
     /// in eval mode without gradient.
-    public func evaluate() throws -> ClassificationMetrics {
+    package func evaluate() throws -> ClassificationMetrics {
         var accumulator = MetricAccumulator(classCount: classCount, meanClass: config.meanClass)
         try student.withEvalMode {
             try withNoGrad {
@@ -429,7 +429,7 @@ public final class Trainer {
 
     /// Writes the checkpoint: tensors and optimiser state to fresh files, then the
     /// position (naming them) atomically.
-    public func writeCheckpoint() throws {
+    package func writeCheckpoint() throws {
         try synchronizeBuffers()
         guard isWriter else {
             // Other ranks keep the same position as rank 0 without writing files.
@@ -487,7 +487,7 @@ public final class Trainer {
 
     /// Puts the best epoch's weights (or keeps the last ones) into the live model
     /// and head, for export.
-    public func loadBestWeights() throws {
+    package func loadBestWeights() throws {
         guard let file = position.bestFile else { return }
         let saved = try store.loadTensors(file, names: position.bestNames)
         try restore(try weights(), from: saved, file: file)

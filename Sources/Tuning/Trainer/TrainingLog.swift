@@ -4,13 +4,13 @@ import RunSchema
 /// `OUT/log.jsonl`: one JSON object per line, appended and flushed as training goes.
 /// Checkpoints record the file's length; a resumed run cuts the file back to that
 /// length first, so lines written after the checkpoint are neither duplicated nor lost.
-public final class TrainingLog {
-    public let url: URL
+package final class TrainingLog {
+    package let url: URL
     private let handle: FileHandle
 
     /// Opens the log for appending: a new run starts it empty; a resumed run keeps
     /// its first `keepingBytes` bytes (the length recorded by the checkpoint).
-    public init(url: URL, keepingBytes: UInt64? = nil) throws {
+    package init(url: URL, keepingBytes: UInt64? = nil) throws {
         self.url = url
         let fm = FileManager.default
         if keepingBytes == nil || !fm.fileExists(atPath: url.path) {
@@ -39,9 +39,9 @@ public final class TrainingLog {
     deinit { try? handle.close() }
 
     /// Bytes written so far (what a checkpoint records).
-    public var length: UInt64 { (try? handle.offset()) ?? 0 }
+    package var length: UInt64 { (try? handle.offset()) ?? 0 }
 
-    public func append(_ line: TuningLogLine) throws {
+    package func append(_ line: TuningLogLine) throws {
         handle.write(try line.encoded() + Data("\n".utf8))
         try handle.synchronize()
     }

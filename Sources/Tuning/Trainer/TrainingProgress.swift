@@ -3,7 +3,7 @@ import Support
 /// plain lines otherwise. `ProgressReporter` (HubMiner) has exactly these
 /// methods; the tuning layer names only the protocol so it does not depend on
 /// the ranking workflows.
-public protocol TrainingProgress: AnyObject {
+package protocol TrainingProgress: AnyObject {
     /// Starts a phase of `total` steps (an epoch's batches).
     func begin(_ label: String, total: Int, unit: String)
     /// One step done, with a short note (the running loss).
@@ -14,10 +14,10 @@ public protocol TrainingProgress: AnyObject {
 }
 
 /// Reports nothing (tests, `--quiet`).
-public final class SilentProgress: TrainingProgress {
-    public init() {}
-    public func begin(_ label: String, total: Int, unit: String) {}
-    public func advance(_ note: String) {}
-    public func finish() {}
-    public func log(_ message: String) {}
+package final class SilentProgress: TrainingProgress {
+    package init() {}
+    package func begin(_ label: String, total: Int, unit: String) {}
+    package func advance(_ note: String) {}
+    package func finish() {}
+    package func log(_ message: String) {}
 }

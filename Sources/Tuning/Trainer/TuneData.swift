@@ -4,12 +4,12 @@ import Foundation
 /// The training and validation samples of a run. The dataset's own splits when it
 /// has them (train, and validation or else test); otherwise a stratified, seeded
 /// split of its training part (or of everything when it defines no splits).
-public struct TuneData {
-    public let train: any Dataset
-    public let validation: any Dataset
-    public let record: DataSplitRecord
+package struct TuneData {
+    package let train: any Dataset
+    package let validation: any Dataset
+    package let record: DataSplitRecord
 
-    public static func open(_ url: URL, validationFraction: Double, seed: UInt64) throws -> TuneData {
+    package static func open(_ url: URL, validationFraction: Double, seed: UInt64) throws -> TuneData {
         let defined = Set(try DatasetLoader.splits(url))
         let train: any Dataset
         let validation: any Dataset

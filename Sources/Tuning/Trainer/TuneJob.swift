@@ -11,20 +11,20 @@ import Support
 /// the report reads exactly what this writes) and where the run's files are.
 /// `result.best`, `result.iterations`, ... read as `best`, `iterations`.
 @dynamicMemberLookup
-public struct TuneResult: Sendable, Equatable {
+package struct TuneResult: Sendable, Equatable {
     /// `OUT/result.json`.
-    public var result: TuningResult
-    public var outputDirectory: URL
+    package var result: TuningResult
+    package var outputDirectory: URL
     /// The exported hub entry's directory (nil when export is off).
-    public var exportedModel: URL?
+    package var exportedModel: URL?
 
-    public subscript<T>(dynamicMember field: KeyPath<TuningResult, T>) -> T { result[keyPath: field] }
+    package subscript<T>(dynamicMember field: KeyPath<TuningResult, T>) -> T { result[keyPath: field] }
 }
 
 /// `hubminer tune`: resolves the configuration, opens the hub, the data and the
 /// student, lets the method build its terms, writes `config.json`, trains
 /// (resuming when asked), exports the tuned model and writes `result.json`.
-public enum TuneJob {
+package enum TuneJob {
     /// `config` has the command line applied already; `source` names the config file
     /// (or "command line") in messages. `shouldStop` is polled between steps.
     ///
@@ -32,7 +32,7 @@ public enum TuneJob {
     /// rank reads the hub, the data and (on `resume`) the checkpoint from the same
     /// paths, which must therefore be one shared directory; only rank 0 writes
     /// `config.json`, `notes.txt`, the log, checkpoints, the export and `result.json`.
-    public static func run(
+    package static func run(
         config raw: TuneConfiguration, source: String, resume: Bool,
         progress: any TrainingProgress = SilentProgress(),
         shouldStop: @escaping () -> Bool = { false },
