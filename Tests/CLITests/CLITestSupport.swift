@@ -16,13 +16,16 @@ enum CLI {
         return bundleDir.appendingPathComponent("hubminer")
     }
 
-    static func run(_ arguments: [String], program: String = "hubminer", environment: [String: String]? = nil) throws -> CLIRun {
+    static func run(
+        _ arguments: [String], program: String = "hubminer", environment: [String: String]? = nil, directory: URL? = nil
+    ) throws -> CLIRun {
         let executable = Self.executable.deletingLastPathComponent().appendingPathComponent(program)
         try #require(FileManager.default.isExecutableFile(atPath: executable.path), "\(program) not built at \(executable.path)")
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
