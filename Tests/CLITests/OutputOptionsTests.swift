@@ -138,6 +138,12 @@ struct OutputOptionsTests {
 
         let toDirectory = try rank(to: dir.path)
         #expect(toDirectory.status == 1 && toDirectory.stderr.contains("is a directory"), "\(toDirectory.stderr)")
+
+        // An unwritable destination: one line naming the path and the system's reason.
+        let missing = dir.appendingPathComponent("no-such-folder/scores.json").path
+        let unwritable = try rank(to: missing)
+        #expect(unwritable.status == 1, "\(unwritable.stderr)")
+        #expect(unwritable.stderr == "hubminer: \(missing): cannot write: No such file or directory\n", "\(unwritable.stderr)")
     }
 
     @Test("--output onto an input file (by any path, hard links included) or into an input folder is refused")

@@ -26,7 +26,7 @@ public struct DemoOptions: CommandOptions {
 
         public static func help(for value: Size) -> ArgumentHelp? {
             switch value {
-            case .full: "The full zoo over three seeds (the default; under 10 minutes on 2 cores)."
+            case .full: "The full zoo over three seeds (under 10 minutes on 2 cores)."
             case .quick: "The small zoo and one seed (under 2 minutes)."
             }
         }
