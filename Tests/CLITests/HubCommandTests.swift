@@ -180,6 +180,18 @@ struct HubCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: features.path).sorted() == ["a.npy", "notes.txt", "z.npy"])
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("source_probs/b.npy").path))
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("source_probs/a.npy").path))
+        // An edited list never makes extract delete outside its own layout.
+        let victim = dir.appendingPathComponent("victim.txt")
+        try Data("keep".utf8).write(to: victim)
+        try Data(
+            #"{"format": "hubminer-extract-output", "version": 1, "files": ["../victim.txt", "features/../../victim.txt", "features/notes.txt", "data/labels.npy"]}"#
+                .utf8
+        ).write(to: out.appendingPathComponent("extract.json"))
+        let third = try CLI.run(arguments + ["--quiet"])
+        #expect(third.status == 0, "\(third.stderr)")
+        #expect(FileManager.default.fileExists(atPath: victim.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: features.path).sorted() == ["a.npy", "notes.txt", "z.npy"])
+        #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("labels.npy").path))
         // --out inside the hub it reads is refused unless asked.
         let inside = try CLI.run(Array(arguments.dropLast(4)) + ["--out", hub.appendingPathComponent("feats").path, "--quiet"])
         #expect(inside.status == 1 && inside.stderr.contains("inside --hub"), "\(inside.stderr)")
