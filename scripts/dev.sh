@@ -2,7 +2,8 @@
 # HubMiner's one entry point for newcomers and CI:
 #   bash scripts/dev.sh demo    the quick demo: built-in zoo -> ranking -> tuning -> report
 #                               (installs what it needs first; extra arguments go to
-#                               `hubminer demo`, e.g. `bash scripts/dev.sh demo --full`)
+#                               `hubminer demo`, e.g. `bash scripts/dev.sh demo --full`,
+#                               the same as `hubminer demo` or `hubminer demo --full`)
 #   bash scripts/dev.sh test    run the test suite (`swift test`, after the same install)
 #   bash scripts/dev.sh deps    only install the Debian packages and libtorch
 #   bash scripts/dev.sh build   release build of `hubminer` and `hubminer-torch`
@@ -114,8 +115,9 @@ case "${1:-}" in
         swift build -c release --product hubminer >&2
         swift build -c release --product hubminer-torch >&2
         shift
-        # The quick demo unless the caller says otherwise (`--full` runs the full one).
-        if [ "$#" -eq 0 ]; then set -- --quick; elif [ "$1" = "--full" ]; then shift; fi
+        # The quick demo unless the caller asks for the full one (`--full`, the default
+        # of `hubminer demo` itself) or says --quick.
+        case " $* " in *" --full "* | *" --quick "*) ;; *) set -- --quick "$@" ;; esac
         exec "$(swift build -c release --show-bin-path)/hubminer" demo "$@"
         ;;
     test)

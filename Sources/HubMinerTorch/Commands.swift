@@ -15,6 +15,7 @@ import Support
 extension RankOptions {
     /// `rank` with every route: hub extraction and multi-process ranking included.
     package func rankWithModels() throws {
+        try output.check(inputs: inputs)
         if let nproc {
             let status = try LocalRanks.run(processCount: nproc, arguments: Array(CommandLine.arguments.dropFirst()))
             if status != 0 { throw ExitCode(status) }
@@ -38,6 +39,7 @@ extension RankOptions {
 
 extension ExtractOptions {
     package func run() throws {
+        try OutputTarget.checkFolder(URL(fileURLWithPath: out), option: "--out", inputs: inputs, allowInsideInputs: allowOutputInInputs)
         let config = try extraction.configuration(threads: threads, output: URL(fileURLWithPath: out))
         let progress = ProgressReporter(style: quiet ? .silent : nil)
         // Any --layers but `last` keeps every layer's features (one pass over the data).
@@ -45,7 +47,7 @@ extension ExtractOptions {
             config.layers == .last
             ? try ExtractJob.run(config, progress: progress)
             : try ExtractJob.runLayers(config, progress: progress)
-        try emit(ExtractRenderer.render(result), to: nil)
+        emit(ExtractRenderer.render(result))
         if !result.failed.isEmpty {
             for f in result.failed { FileHandle.standardError.write(Data("hubminer: \(f.name): \(f.error)\n".utf8)) }
             throw ExitCode.failure
@@ -55,22 +57,45 @@ extension ExtractOptions {
 
 extension HubListOptions {
     package func run() throws {
-        try emit(try HubRenderer.render(try HubJob.list(URL(fileURLWithPath: hub)), as: format), to: nil)
+        try output.check(inputs: inputs)
+        let rows = try HubJob.list(URL(fileURLWithPath: hub))
+        let problems = rows.filter { $0.status != "-" }.count
+        try output.deliver(
+            try HubRenderer.render(rows, as: output.format),
+            summary: "\(rows.count - problems) model(s) in \(hub)" + (problems > 0 ? ", \(problems) with problems" : ""), inputs: inputs)
     }
 }
 
 extension HubInspectOptions {
     package func run() throws {
+        try output.check(inputs: inputs)
         let rows = try HubJob.inspect(URL(fileURLWithPath: hub), model: model)
-        try emit(try HubRenderer.render(rows, as: format), to: nil)
-        if rows.contains(where: { $0.status != "ok" }) { throw ExitCode.failure }
+        let problems = rows.filter { $0.status != "ok" }
+        try output.deliver(
+            try HubRenderer.render(rows, as: output.format),
+            summary: "inspected \(rows.count) model(s) in \(hub): \(rows.count - problems.count) ok"
+                + (problems.isEmpty ? "" : ", problems: \(problems.map(\.name).joined(separator: ", "))"),
+            inputs: inputs)
+        if !problems.isEmpty { throw ExitCode.failure }
     }
 }
 
 extension HubAddOptions {
+    /// Adds every model given; fails (exit 1) when any could not be added, after
+    /// adding the others and printing every row.
     package func run() throws {
-        let row = try HubJob.add(hub: URL(fileURLWithPath: hub), model: URL(fileURLWithPath: model), card: try card())
-        try emit(try HubRenderer.render([row], as: format), to: nil)
+        try output.check(inputs: inputs)
+        _ = try sharedCard() // bad card options fail once, before any model
+        let files = try HubAddJob.modelFiles(models)
+        let rows = try HubAddJob.run(hub: URL(fileURLWithPath: hub), files: files, name: name) { name, file in
+            try card(name: name, modelFile: file)
+        }
+        try output.deliver(try HubAddRenderer.render(rows, as: output.format), summary: HubAddRenderer.summary(rows, hub: hub), inputs: inputs)
+        let failed = rows.filter { !$0.added }
+        if !failed.isEmpty {
+            for row in failed { FileHandle.standardError.write(Data("hubminer: \(row.source): \(row.status)\n".utf8)) }
+            throw ExitCode.failure
+        }
     }
 }
 
@@ -86,7 +111,7 @@ extension ZooBuildOptions {
         let built = try ZooBuilder.build(
             plan: zooPlan, seed: seed, directory: directory,
             progress: ProgressReporter(style: quiet ? .silent : nil), workers: threads)
-        try emit(ZooSummaryRenderer.render(built), to: nil)
+        emit(ZooSummaryRenderer.render(built))
     }
 }
 
@@ -98,7 +123,8 @@ extension DemoOptions {
         let cache = cacheDirectory.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory()
         let plan = DemoPlan.builtIn(quick ? .quick : .full)
         let run = runDirectory.map { URL(fileURLWithPath: $0) }
-        let progress = ProgressReporter(style: quiet ? .silent : nil)
+        try output.check(inputs: inputs)
+        let progress = output.progress
         let interrupt = InterruptRequest()
         interrupt.install()
         let summary: DemoSummary
@@ -110,10 +136,10 @@ extension DemoOptions {
             FileHandle.standardError.write(Data("hubminer: \(stop); run the same command again to continue\n".utf8))
             throw ExitCode(130)
         }
-        if format == .table {
-            try emit(DemoSummaryRenderer.render(summary), to: nil)
-        } else {
-            try emit(try RankingRenderer.render(summary.ranking, as: format), to: nil)
-        }
+        let rendered =
+            output.format == .table
+            ? DemoSummaryRenderer.render(summary) : try RankingRenderer.render(summary.ranking, as: output.format)
+        try output.deliver(
+            rendered, summary: RankOptions.summary(of: summary.ranking) + "\nreport: \(summary.report.path)", inputs: inputs)
     }
 }

@@ -96,6 +96,9 @@ package func writeAtomically(to url: URL, _ body: (inout FileSink) throws -> Voi
     guard !name.isEmpty, name != "/" else {
         throw AtomicWriteError(path: path, reason: "not a file name")
     }
+    // The rename below would replace a device node, FIFO, socket or symbolic link
+    // with a regular file: refuse them (OutputPath says why).
+    if let problem = OutputPath.kindProblem(url) { throw AtomicWriteError(path: path, reason: problem) }
     let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
     let temporary = directory.appendingPathComponent(".\(name).tmp-\(getpid())-\(suffix)")
 

@@ -29,7 +29,10 @@ import Tuning
 
     @Test(
         "a command's help is the same in both executables",
-        arguments: [["demo"], ["tune"], ["rank"], ["extract"], ["hub", "add"], ["hub", "list"], ["zoo", "build"], ["stats"]])
+        arguments: [
+            ["demo"], ["tune"], ["rank"], ["extract"], ["hub", "add"], ["hub", "list"], ["hub", "inspect"], ["zoo", "build"], ["stats"],
+            ["evaluate"],
+        ])
     func sameHelp(command: [String]) throws {
         let light = try CLI.run(command + ["--help"])
         let torch = try CLI.run(command + ["--help"], program: "hubminer-torch")
@@ -46,6 +49,36 @@ import Tuning
         // Parsed here, so the message is hubminer's, not a forwarded process's.
         let bad = try CLI.run(["tune", "--epochs", "1", "--iterations", "2"])
         #expect(bad.status != 0 && bad.stderr.contains("give --epochs or --iterations, not both"), "\(bad.stderr)")
+    }
+
+    @Test("demo takes --full (the default) and --quick, one or the other, in both executables")
+    func demoSize() throws {
+        for program in ["hubminer", "hubminer-torch"] {
+            let help = try CLI.run(["demo", "--help"], program: program)
+            #expect(help.stdout.contains("--full") && help.stdout.contains("--quick"), "\(program): \(help.stdout)")
+            let both = try CLI.run(["demo", "--full", "--quick", "--features-only"], program: program)
+            #expect(both.status != 0 && both.stderr.contains("--full") && both.stderr.contains("--quick"), "\(program): \(both.stderr)")
+        }
+        // --full is accepted (here with the instant feature-file demo, which runs in this process).
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let full = try CLI.run(["demo", "--full", "--features-only", "--directory", dir.path, "--quiet"])
+        #expect(full.status == 0, "\(full.stderr)")
+        #expect(full.stdout.contains("rank"), "\(full.stdout)")
+    }
+
+    @Test("hubminer --generate-completion-script writes bash, zsh and fish scripts naming every command", arguments: ["bash", "zsh", "fish"])
+    func completionScripts(shell: String) throws {
+        let run = try CLI.run(["--generate-completion-script", shell])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.count > 1000 && run.stdout.contains("hubminer"))
+        for command in Self.commands {
+            #expect(run.stdout.contains(command), "\(shell): \(command) missing")
+        }
+        // Subcommands and options of the forwarded commands are there too.
+        for word in ["inspect", "build", "output", "allow-output-in-inputs", "full", "target"] {
+            #expect(run.stdout.contains(word), "\(shell): \(word) missing")
+        }
     }
 
     @Test("the method names in tune's help are the registry's")

@@ -114,6 +114,89 @@ struct HubCommandTests {
         #expect(again.status == 1 && again.stderr.contains("already has a model named t"))
     }
 
+    @Test("hub add in bulk: creates the hub, names models by stem, reports a failing model and adds the others")
+    func addSeveral() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hub = dir.appendingPathComponent("new/hub") // neither folder exists yet
+        let models = dir.appendingPathComponent("exported")
+        try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
+        try saveTinyModel(to: models.appendingPathComponent("alpha.pt"), seed: 1)
+        try saveTinyModel(to: models.appendingPathComponent("beta.pt"), seed: 2)
+        let broken = dir.appendingPathComponent("broken.pt")
+        try Data("not a TorchScript archive".utf8).write(to: broken)
+        let card = ["--input-size", "3,4,4", "--resize", "none", "--representation", "method:features", "--source-head", "method:forward"]
+        let run = try CLI.run(
+            ["hub", "add", hub.path, "--model", models.appendingPathComponent("alpha.pt").path, "--model", broken.path]
+                + card + ["--model", models.appendingPathComponent("beta.pt").path])
+        #expect(run.status == 1, "a failed model makes the command fail")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("name") == true && lines.first?.contains("representation") == true, "\(run.stdout)")
+        #expect(lines.contains { $0.hasPrefix("alpha ") && $0.contains("added") && $0.contains("image 3x4x4") && $0.contains("method:features") })
+        #expect(lines.contains { $0.hasPrefix("beta ") && $0.contains("added") }, "\(run.stdout)")
+        #expect(lines.contains { $0.hasPrefix("broken ") && $0.contains("failed") }, "\(run.stdout)")
+        #expect(run.stderr.contains("broken.pt: failed"), "\(run.stderr)")
+        let list = try CLI.run(["hub", "list", hub.path, "--format", "json"])
+        #expect(list.status == 0, "\(list.stderr)")
+        let names = ((try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }
+        #expect(names == ["alpha", "beta"])
+
+        // A folder adds each model file in it; JSON rows with --format json.
+        let more = dir.appendingPathComponent("more")
+        try FileManager.default.createDirectory(at: more, withIntermediateDirectories: true)
+        try saveTinyModel(to: more.appendingPathComponent("gamma.pt"), seed: 3)
+        try saveTinyModel(to: more.appendingPathComponent("delta.ts"), seed: 4)
+        try Data("notes".utf8).write(to: more.appendingPathComponent("README.txt"))
+        let folder = try CLI.run(["hub", "add", hub.path, "--model", more.path, "--format", "json"] + card)
+        #expect(folder.status == 0, "\(folder.stderr)")
+        let rows = (try JSONSerialization.jsonObject(with: Data(folder.stdout.utf8)) as? [[String: Any]]) ?? []
+        #expect(rows.compactMap { $0["name"] as? String } == ["delta", "gamma"])
+        #expect(rows.allSatisfy { $0["status"] as? String == "added" && $0["feature_dimension"] as? Int == 4 })
+
+        let named = try CLI.run(["hub", "add", hub.path, "--model", broken.path, "--model", more.path, "--name", "x"])
+        #expect(named.status != 0 && named.stderr.contains("--name names a single model"), "\(named.stderr)")
+    }
+
+    @Test("extract --out removes the files an earlier extract wrote and this one does not, and nothing else")
+    func extractRemovesItsStaleFiles() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (hub, data) = try makeHub(in: dir)
+        let out = dir.appendingPathComponent("out")
+        let arguments = [
+            "extract", "--hub", hub.path, "--data", data.path, "--out", out.path, "--cache-dir", dir.appendingPathComponent("cache").path,
+        ]
+        let first = try CLI.run(arguments + ["--quiet"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let features = out.appendingPathComponent("features")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: features.path).sorted() == ["a.npy", "b.npy"])
+        // The user's own files in the output folder.
+        try Data("mine".utf8).write(to: features.appendingPathComponent("notes.txt"))
+        try Data("mine".utf8).write(to: features.appendingPathComponent("z.npy"))
+        try FileManager.default.removeItem(at: hub.appendingPathComponent("b.json"))
+        try FileManager.default.removeItem(at: hub.appendingPathComponent("b.pt"))
+        let second = try CLI.run(arguments + ["--quiet"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: features.path).sorted() == ["a.npy", "notes.txt", "z.npy"])
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("source_probs/b.npy").path))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("source_probs/a.npy").path))
+        // An edited list never makes extract delete outside its own layout.
+        let victim = dir.appendingPathComponent("victim.txt")
+        try Data("keep".utf8).write(to: victim)
+        try Data(
+            #"{"format": "hubminer-extract-output", "version": 1, "files": ["../victim.txt", "features/../../victim.txt", "features/notes.txt", "data/labels.npy"]}"#
+                .utf8
+        ).write(to: out.appendingPathComponent("extract.json"))
+        let third = try CLI.run(arguments + ["--quiet"])
+        #expect(third.status == 0, "\(third.stderr)")
+        #expect(FileManager.default.fileExists(atPath: victim.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: features.path).sorted() == ["a.npy", "notes.txt", "z.npy"])
+        #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("labels.npy").path))
+        // --out inside the hub it reads is refused unless asked.
+        let inside = try CLI.run(Array(arguments.dropLast(4)) + ["--out", hub.appendingPathComponent("feats").path, "--quiet"])
+        #expect(inside.status == 1 && inside.stderr.contains("inside --hub"), "\(inside.stderr)")
+    }
+
     @Test("extract writes the layout rank --features reads; rank --hub ranks end to end and reuses the cache")
     func extractAndRank() throws {
         let dir = try CLI.scratch()
@@ -164,8 +247,9 @@ struct HubCommandTests {
         try process.run()
         // Kill as soon as model a's row is committed (b is still running). The
         // deadline only bounds a broken run; a loaded machine may need a while to
-        // load libtorch and extract a.
-        let deadline = Date().addingTimeInterval(120)
+        // load libtorch and extract a (the whole suite runs its executables at once:
+        // 120 s was once not enough on a machine also building).
+        let deadline = Date().addingTimeInterval(300)
         var committed = false
         while Date() < deadline, process.isRunning {
             if FileManager.default.fileExists(atPath: cache.appendingPathComponent("cache.sqlite").path),

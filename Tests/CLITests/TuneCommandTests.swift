@@ -71,6 +71,26 @@ struct TuneCommandTests {
         #expect(json.stdout == (try String(contentsOf: out.appendingPathComponent("result.json"), encoding: .utf8)), "\(json.stdout)")
         let printed = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(printed["method"] as? String == "finetune", "\(json.stdout)")
+
+        // The shared output options: the result in the file, a summary line on stdout.
+        let file = dir.appendingPathComponent("tune.json")
+        let toFile = try CLI.run([
+            "tune", "--hub", hub.path, "--data", data.path, "--target", "tiny", "--epochs", "3", "--batch-size", "16",
+            "--lr", "0.1", "--seed", "1", "--out", out.path, "--resume", "--format", "json", "--output", file.path,
+        ])
+        #expect(toFile.status == 0, "\(toFile.stderr)")
+        let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        #expect(written["method"] as? String == "finetune")
+        #expect(
+            toFile.stdout.hasPrefix("tuned tiny with finetune: best top-1 ") && toFile.stdout.hasSuffix("wrote \(file.path) (json)\n"),
+            "\(toFile.stdout)")
+
+        // A run directory inside the hub it reads is refused before any training.
+        let inside = try CLI.run([
+            "tune", "--hub", hub.path, "--data", data.path, "--target", "tiny", "--epochs", "1", "--out", hub.appendingPathComponent("run").path,
+        ])
+        #expect(inside.status == 1 && inside.stderr.contains("inside --hub"), "\(inside.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: hub.appendingPathComponent("run").path))
     }
 
     @Test("bad runs: unknown method lists the known ones, an unknown option and a busy output directory are refused")

@@ -16,12 +16,16 @@ public struct CLIRun: Sendable {
 
 /// Runs a program to its end, capturing both streams.
 public enum ProcessRunner {
-    /// `environment` replaces the test's environment; nil inherits it.
-    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> CLIRun {
+    /// `environment` replaces the test's environment; nil inherits it. `directory` is
+    /// the working directory (nil: the test's).
+    public static func run(
+        _ executable: URL, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil
+    ) throws -> CLIRun {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -45,16 +49,17 @@ public enum CLI {
     public static var binDirectory: URL { URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent() }
 
     /// Runs `program` (built beside the tests) with `arguments`; the test fails when it
-    /// was not built. `environment` replaces the test's environment; nil inherits it.
+    /// was not built. `environment` replaces the test's environment; nil inherits it;
+    /// `directory` is the working directory.
     public static func run(
-        _ arguments: [String], program: String = "hubminer", environment: [String: String]? = nil,
+        _ arguments: [String], program: String = "hubminer", environment: [String: String]? = nil, directory: URL? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> CLIRun {
         let executable = binDirectory.appendingPathComponent(program)
         try #require(
             FileManager.default.isExecutableFile(atPath: executable.path), "\(program) not built at \(executable.path)",
             sourceLocation: sourceLocation)
-        return try ProcessRunner.run(executable, arguments, environment: environment)
+        return try ProcessRunner.run(executable, arguments, environment: environment, directory: directory)
     }
 
     /// A fresh temporary directory.

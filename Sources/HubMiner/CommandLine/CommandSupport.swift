@@ -100,9 +100,3 @@ public struct ForwardedCommand<Options: CommandOptions>: ParsableCommand, RunsMo
         try HubMinerCommand.reportingErrors { try HubMinerCommand.forwardToTorchExecutable() }
     }
 }
-
-/// Prints `text` on stdout and, when asked, writes it to a file atomically.
-public func emit(_ text: String, to output: String?) throws {
-    FileHandle.standardOutput.write(Data(text.utf8))
-    if let output { try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic) }
-}

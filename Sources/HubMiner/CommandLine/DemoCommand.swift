@@ -15,13 +15,27 @@ public struct DemoOptions: CommandOptions {
             Builds (once, cached) a zoo of small models pre-trained on generated source tasks and a target task, \
             ranks the zoo with every metric, fine-tunes every model to get the ground truth, evaluates the metrics, \
             tunes one student with finetune, btuning, kd and multikd, and writes RUN_DIR/report.html. \
-            Re-running reuses every finished stage. --quick takes under 2 minutes on 2 cores; the full demo under 10. \
+            Re-running reuses every finished stage. The full demo (--full, the default) takes under 10 minutes on 2 cores; --quick under 2. \
             --features-only ranks a generated feature set instead, with no models and no set-up.
             """
     )
 
-    @Flag(help: "The small zoo and one seed (under 2 minutes).")
-    public var quick = false
+    /// Which zoo the demo runs.
+    public enum Size: String, EnumerableFlag, Sendable {
+        case full, quick
+
+        public static func help(for value: Size) -> ArgumentHelp? {
+            switch value {
+            case .full: "The full zoo over three seeds (under 10 minutes on 2 cores)."
+            case .quick: "The small zoo and one seed (under 2 minutes)."
+            }
+        }
+    }
+
+    @Flag public var size: Size = .full
+
+    /// Whether the quick demo was asked for.
+    public var quick: Bool { size == .quick }
 
     @Option(help: "Zoo seed.")
     public var seed: UInt64 = 0
@@ -41,22 +55,23 @@ public struct DemoOptions: CommandOptions {
     @Option(help: "With --features-only: where to keep the generated files (default: a folder in the system's temporary directory).")
     public var directory: String?
 
-    @Option(help: "Output format of the summary: table, json or csv (json and csv print the ranking).")
-    public var format: OutputFormat = .table
+    /// --format: table prints the demo's summary, json and csv the ranking.
+    @OptionGroup public var output: OutputOptions
 
-    @Flag(help: "No progress on stderr.")
-    public var quiet = false
+    /// The folders the demo reads: the generated features of --features-only.
+    public var inputs: CommandInputs { CommandInputs([("--directory", featuresOnly ? directory : nil)]) }
 
     /// The instant demo: rank a generated feature set with LogME.
     public func rankGeneratedFeatures() throws {
         let root =
             directory.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-demo")
-        let progress = ProgressReporter(style: quiet ? .silent : nil)
+        try output.check(inputs: inputs)
+        let progress = output.progress
         progress.log("demo: generating \(DemoFeatureSet.models.count) models' features in \(root.path)")
         let (features, labels) = try DemoFeatureSet.write(to: root)
         let result = try RankJob.run(RankConfiguration(featuresDirectory: features, labelsFile: labels), progress: progress)
-        try emit(try RankingRenderer.render(result, as: format), to: nil)
+        try output.deliver(try RankingRenderer.render(result, as: output.format), summary: RankOptions.summary(of: result), inputs: inputs)
     }
 }
 

@@ -21,8 +21,7 @@ public struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("truth-column"), help: "The ground-truth column.")
     var truthColumn: String = "accuracy"
 
-    @Option(help: "Output format: table, json or csv.")
-    var format: OutputFormat = .table
+    @OptionGroup var output: OutputOptions
 
     @Option(help: "Bootstrap resamples of the model pool for the intervals (default 1000; 0: no intervals; one task only).")
     var resamples: Int?
@@ -43,9 +42,13 @@ public struct EvaluateCommand: ParsableCommand {
         }
     }
 
+    /// The files this evaluation reads: --output may be none of them.
+    var inputs: CommandInputs { CommandInputs(scores.map { ("--scores", $0) } + truth.map { ("--truth", $0) }) }
+
     public func run() throws {
         if scores.count > 1 { return try runTasks() }
         try HubMinerCommand.reportingErrors {
+            try output.check(inputs: inputs)
             let resamples = self.resamples ?? 1000
             guard resamples >= 0 else { throw ValidationError("--resamples must be 0 or more") }
             let report = try EvaluateJob.run(
@@ -54,10 +57,10 @@ public struct EvaluateCommand: ParsableCommand {
             if !report.unmatched.isEmpty {
                 FileHandle.standardError.write(Data("hubminer: not in both files, left out: \(report.unmatched.joined(separator: ", "))\n".utf8))
             }
-            try emit(
-                try EvaluationRenderer.render(
-                    metrics: report.metrics, baselines: Set(report.baselines),
-                    models: report.models.count, uncertainty: report.uncertainty, as: format), to: nil)
+            let rendered = try EvaluationRenderer.render(
+                metrics: report.metrics, baselines: Set(report.baselines),
+                models: report.models.count, uncertainty: report.uncertainty, as: output.format)
+            try output.deliver(rendered, summary: Self.summary(of: report), inputs: inputs)
         }
     }
 }
@@ -66,15 +69,35 @@ extension EvaluateCommand {
     /// Several --scores/--truth pairs: each metric's and baseline's standing across the tasks.
     func runTasks() throws {
         try HubMinerCommand.reportingErrors {
+            try output.check(inputs: inputs)
             let pairs = zip(scores, truth).map { (scores: URL(fileURLWithPath: $0), truth: URL(fileURLWithPath: $1)) }
             let report = try MultiTaskEvaluateJob.run(pairs: pairs, truthColumn: truthColumn) { task, unmatched in
                 FileHandle.standardError.write(
                     Data("hubminer: task \(task + 1): not in both files, left out: \(unmatched.joined(separator: ", "))\n".utf8))
             }
-            try emit(
-                try MultiTaskRenderer.render(
-                    summary: report.summary, taskTaus: report.tasks.map(\.weightedTau),
-                    json: report, as: format), to: nil)
+            let rendered = try MultiTaskRenderer.render(
+                summary: report.summary, taskTaus: report.tasks.map(\.weightedTau), json: report, as: output.format)
+            let best = report.summary.entries.filter { !$0.isBaseline }.min { $0.meanRank < $1.meanRank }
+            let summary =
+                "evaluated \(report.summary.entries.count) metrics and baselines over \(report.summary.tasks) tasks against \(report.truthColumn)"
+                + (best.map { "; best mean rank: \($0.name) (\(String(format: "%.2f", $0.meanRank)))" } ?? "")
+            try output.deliver(rendered, summary: summary, inputs: inputs)
         }
+    }
+}
+
+extension EvaluateCommand {
+    /// The human summary printed when the evaluation goes to --output: the metric
+    /// whose ranking agrees best with the truth (weighted tau).
+    static func summary(of report: EvaluateJob.Report) -> String {
+        let baselines = Set(report.baselines)
+        var best: (name: String, tau: Double)?
+        for (name, quality) in report.metrics.sorted(by: { $0.key < $1.key }) where !baselines.contains(name) {
+            guard let tau = quality.weightedTau else { continue }
+            if best == nil || tau > best!.tau { best = (name, tau) }
+        }
+        var text = "evaluated \(report.metrics.count - baselines.count) metric(s) on \(report.models.count) models against \(report.truthColumn)"
+        if let best { text += "; best weighted tau: \(best.name) (\(String(format: "%.4f", best.tau)))" }
+        return text
     }
 }

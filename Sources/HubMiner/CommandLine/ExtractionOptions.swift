@@ -70,16 +70,27 @@ public struct ExtractOptions: CommandOptions {
         commandName: "extract",
         abstract: "Extract every hub model's features (and source probabilities) on a dataset, through the cache.",
         discussion: """
-            Writes OUT/features/<model>.npy, OUT/source_probs/<model>.npy (models with a source head) and \
-            OUT/labels.npy: rank them with `hubminer rank --features OUT/features --labels OUT/labels.npy \
+            Writes OUT/features/<model>.npy, OUT/source_probs/<model>.npy (models with a source head), \
+            OUT/labels.npy and OUT/extract.json (the list of files it wrote): rank them with `hubminer rank --features OUT/features --labels OUT/labels.npy \
             --source-probs OUT/source_probs`.
             """
     )
 
     @OptionGroup public var extraction: ExtractionOptions
 
-    @Option(help: "Output directory.")
+    @Option(
+        help: ArgumentHelp(
+            "Output directory. Files an earlier extract wrote there (listed in OUT/extract.json) and this run does not are removed; other files are left alone.",
+            valueName: "dir"))
     public var out: String
+
+    @Flag(
+        name: .customLong("allow-output-in-inputs"),
+        help: "Allow --out inside (or around) the hub or the dataset folder, which this command reads.")
+    public var allowOutputInInputs = false
+
+    /// The paths extraction reads: --out may not lie inside them (nor hold them).
+    public var inputs: CommandInputs { CommandInputs([("--hub", extraction.hub), ("--data", extraction.data)]) }
 
     @Option(help: "Cores to use (default: all).")
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount

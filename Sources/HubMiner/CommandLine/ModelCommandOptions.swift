@@ -23,8 +23,10 @@ public struct HubListOptions: CommandOptions {
     @Argument(help: "The hub directory.")
     public var hub: String
 
-    @Option(help: "Output format: table, json or csv.")
-    public var format: OutputFormat = .table
+    /// --output may not land inside the hub (it would be read as a card or model).
+    public var inputs: CommandInputs { CommandInputs([("the hub", hub)]) }
+
+    @OptionGroup public var output: OutputOptions
 }
 
 public struct HubInspectOptions: CommandOptions {
@@ -38,28 +40,51 @@ public struct HubInspectOptions: CommandOptions {
     @Argument(help: "The hub directory.")
     public var hub: String
 
+    /// --output may not land inside the hub (it would be read as a card or model).
+    public var inputs: CommandInputs { CommandInputs([("the hub", hub)]) }
+
     @Option(help: "Only this model.")
     public var model: String?
 
-    @Option(help: "Output format: table, json or csv.")
-    public var format: OutputFormat = .table
+    @OptionGroup public var output: OutputOptions
 }
 
 public struct HubAddOptions: CommandOptions {
     public init() {}
     public static let configuration = CommandConfiguration(
         commandName: "add",
-        abstract: "Copy a TorchScript model into the hub and write its card, after checking that it runs."
+        abstract: "Copy TorchScript models into the hub and write their cards, after checking that each runs.",
+        discussion: """
+            The card options (--input-size, --mean, --std, --representation, ...) apply to every model given. \
+            The hub folder is created by the first add. Each model is named after its file's stem unless --name \
+            is given (one model only). Prints one row per model (name, status, input, representation); a model \
+            that fails is reported and the others are still added. Exits with status 1 when any model failed.
+            """
     )
 
-    @Argument(help: "The hub directory.")
+    @Argument(help: "The hub directory (created when missing).")
     public var hub: String
 
-    @Option(help: "The TorchScript file (torch.jit.save).")
-    public var model: String
+    @Option(
+        name: .customLong("model"),
+        help: ArgumentHelp(
+            "A TorchScript file (torch.jit.save), or a folder: each model file in it (.pt, .pth, .ts, .pt2). Repeatable.",
+            valueName: "file-or-folder"))
+    public var models: [String] = []
 
-    @Option(help: "The model's name (also the stem of its file and card in the hub).")
-    public var name: String
+    @Option(help: "The model's name (also the stem of its file and card in the hub); only with a single model. Default: the file's stem.")
+    public var name: String?
+
+    /// --output may not land inside the hub (it would be read as a card or model) nor
+    /// overwrite a model being added.
+    public var inputs: CommandInputs { CommandInputs([("the hub", hub)] + models.map { ("--model", $0) }) }
+
+    public func validate() throws {
+        guard !models.isEmpty else { throw ValidationError("give at least one --model FILE (or a folder of model files)") }
+        if name != nil, models.count > 1 {
+            throw ValidationError("--name names a single model; with several --model, each is named after its file's stem")
+        }
+    }
 
     @Option(name: .customLong("input-size"), help: "Input as C,H,W (images) or F (tabular). Default 3,224,224.")
     public var inputSize: String?
@@ -88,8 +113,7 @@ public struct HubAddOptions: CommandOptions {
     @Option(help: "The model's licence.")
     public var license: String?
 
-    @Option(help: "Output format: table, json or csv.")
-    public var format: OutputFormat = .table
+    @OptionGroup public var output: OutputOptions
 }
 
 /// The options of `tune`.
@@ -168,11 +192,7 @@ public struct TuneOptions: CommandOptions {
     @Flag(help: "Continue the run in --out from its checkpoint.")
     public var resume = false
 
-    @Flag(help: "No progress on stderr.")
-    public var quiet = false
-
-    @Option(help: "Output format: table, json or csv.")
-    public var format: OutputFormat = .table
+    @OptionGroup public var output: OutputOptions
 
     @Flag(help: "Be one rank of a data-parallel run (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT).")
     public var distributed = false
@@ -190,6 +210,9 @@ public struct TuneOptions: CommandOptions {
             throw ValidationError("--option expects key=value, got '\(o)'")
         }
     }
+
+    /// The paths a tuning run reads: --output may be none of them, nor inside them.
+    public var inputs: CommandInputs { CommandInputs([("--hub", hub), ("--data", data), ("--config", config)]) }
 
     /// --teacher and --teachers together.
     public var teacherList: [String] {

@@ -192,8 +192,18 @@ public struct RankOptions: CommandOptions {
             skipUnsupportedMetrics: metric.lowercased() == "all", threads: threads, hubExtraction: hubExtraction)
     }
 
+    /// The paths this ranking reads: --output may be none of them, nor inside them.
+    public var inputs: CommandInputs {
+        CommandInputs(
+            [
+                ("--features", features), ("--labels", labels), ("--source-probs", sourceProbs), ("--hub", extraction.hub),
+                ("--data", extraction.data),
+            ] + stats.map { ("--stats", $0) })
+    }
+
     /// Ranking from feature files or from statistics shards: the routes that need no models.
     public func rankWithoutModels() throws {
+        try output.check(inputs: inputs)
         let progress = output.progress
         if !stats.isEmpty {
             let result = try StatsRankJob.run(
@@ -206,7 +216,7 @@ public struct RankOptions: CommandOptions {
 
     /// Prints a ranking as asked; skipped models make the command fail (exit 1).
     public func emit(_ result: RankingResult, listingEachFailure: Bool) throws {
-        try HubMiner.emit(try RankingRenderer.render(result, as: output.format), to: output.output)
+        try output.deliver(try RankingRenderer.render(result, as: output.format), summary: Self.summary(of: result), inputs: inputs)
         guard !result.failed.isEmpty else { return }
         if listingEachFailure {
             for f in result.failed { FileHandle.standardError.write(Data("hubminer: \(f.name): \(f.error)\n".utf8)) }
@@ -231,5 +241,17 @@ public struct RankCommand: ParsableCommand, RunsModels {
             if runsModels { try HubMinerCommand.forwardToTorchExecutable() }
             try options.rankWithoutModels()
         }
+    }
+}
+
+extension RankOptions {
+    /// The human summary printed when the ranking goes to --output.
+    public static func summary(of result: RankingResult) -> String {
+        var text = "ranked \(result.models.count) model\(result.models.count == 1 ? "" : "s") by \(result.metric)"
+        if let best = result.models.min(by: { $0.rank < $1.rank }) {
+            text += "; best: \(best.name) (\(String(format: "%.4f", best.score)))"
+        }
+        if !result.failed.isEmpty { text += "; \(result.failed.count) skipped" }
+        return text
     }
 }

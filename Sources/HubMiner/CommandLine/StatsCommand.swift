@@ -49,6 +49,11 @@ public struct StatsCommand: ParsableCommand {
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
+    @Flag(
+        name: .customLong("allow-output-in-inputs"),
+        help: "Allow --out inside the --features folder (the next `rank --features` would read the statistics as models).")
+    var allowOutputInInputs = false
+
     public func validate() throws {
         if let rows { _ = try Self.parseRows(rows) }
         if let chunkRows, chunkRows < 1 { throw ValidationError("--chunk-rows must be at least 1") }
@@ -65,6 +70,9 @@ public struct StatsCommand: ParsableCommand {
 
     public func run() throws {
         try HubMinerCommand.reportingErrors {
+            try OutputTarget.checkFolder(
+                URL(fileURLWithPath: out), option: "--out", inputs: CommandInputs([("--features", features), ("--labels", labels)]),
+                allowInsideInputs: allowOutputInInputs)
             let config = StatsConfiguration(
                 features: URL(fileURLWithPath: features), labelsFile: URL(fileURLWithPath: labels), task: task,
                 featureKey: key, labelKey: labelKey, rows: try rows.map(Self.parseRows),

@@ -250,17 +250,33 @@ package enum ExtractJob {
     }
 
     /// Copies the features into the layout `rank --features/--labels/--source-probs` reads.
+    /// Files an earlier extract wrote there (listed in `ExtractOutputManifest`) that
+    /// this run does not write are removed, so a model dropped from the hub does not
+    /// linger as a feature file; files the folder holds that no extract wrote are
+    /// never touched.
     static func export(_ models: [ExtractedModel], labels: [Int], to directory: URL) throws {
+        let previous = ExtractOutputManifest.read(in: directory)
         let features = directory.appendingPathComponent("features")
         let probs = directory.appendingPathComponent("source_probs")
         try FileManager.default.createDirectory(at: features, withIntermediateDirectories: true)
+        var written = [String]()
         for model in models {
             try writeAtomically(try Data(contentsOf: model.featuresURL), to: features.appendingPathComponent(model.name + ".npy"))
+            written.append("features/\(model.name).npy")
             if let p = model.probabilitiesURL {
                 try FileManager.default.createDirectory(at: probs, withIntermediateDirectories: true)
                 try writeAtomically(try Data(contentsOf: p), to: probs.appendingPathComponent(model.name + ".npy"))
+                written.append("source_probs/\(model.name).npy")
             }
         }
         try FeatureFile.writeNpy(NumericArray(vector: labels.map(Double.init), dtype: .int64), to: directory.appendingPathComponent("labels.npy"))
+        written.append("labels.npy")
+        // The new list first: a kill after it leaves stale files that are no longer
+        // listed only if they were removed, never a listed file that is not ours.
+        try ExtractOutputManifest.write(files: written + previous.filter { !written.contains($0) }, in: directory)
+        for stale in previous where !written.contains(stale) {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(stale))
+        }
+        try ExtractOutputManifest.write(files: written, in: directory)
     }
 }

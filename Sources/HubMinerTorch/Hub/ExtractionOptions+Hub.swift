@@ -42,8 +42,18 @@ extension HubAddOptions {
         }
     }
 
-    /// The model card these options describe.
-    package func card() throws -> ModelCard {
+    /// The card of the model in `modelFile`, named `name`: the shared card options
+    /// with the model's own name and file (the hub's copy keeps the file's extension).
+    package func card(name: String, modelFile: URL) throws -> ModelCard {
+        var card = try sharedCard()
+        let ext = modelFile.pathExtension
+        card.name = name
+        card.file = name + "." + (ext.isEmpty ? "pt" : ext)
+        return card
+    }
+
+    /// The model card the shared card options describe (name and file left empty).
+    package func sharedCard() throws -> ModelCard {
         var input = InputSpec()
         if let inputSize {
             let dims = try inputSize.split(separator: ",").map {
@@ -64,9 +74,8 @@ extension HubAddOptions {
         input.std = try std.map { try floats($0, option: "--std") }
         guard let pool = RepresentationSpec.Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be none, avg, max or flatten") }
         let s = try stage(representation, option: "--representation")
-        let ext = URL(fileURLWithPath: model).pathExtension
         return ModelCard(
-            name: name, file: name + "." + (ext.isEmpty ? "pt" : ext), input: input,
+            name: "", file: "", input: input,
             representation: RepresentationSpec(method: s.method, submodule: s.submodule, pooling: pool),
             sourceHead: try sourceHead.map { try stage($0, option: "--source-head") },
             metadata: Metadata(sourceDataset: sourceDataset, license: license))

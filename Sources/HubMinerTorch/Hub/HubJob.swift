@@ -98,10 +98,7 @@ package enum HubJob {
     /// settings. The card's feature dimension, source classes and parameter count are
     /// filled in from that run.
     package static func add(hub: URL, model: URL, card: ModelCard) throws -> HubModelReport {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: hub.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw HubError.notAHub(path: hub.path, reason: "not a directory (create it first)")
-        }
+        try createHubFolder(hub)
         let cardURL = hub.appendingPathComponent(card.name + ".json")
         let cardName = "\(hub.lastPathComponent)/\(card.name).json"
         if let (field, message) = card.validationProblem() { throw HubError.invalidCard(card: cardName, field: field, message: message) }
@@ -129,6 +126,23 @@ package enum HubJob {
             name: final.name, file: final.file, parameters: final.metadata.parameters,
             sourceDataset: final.metadata.sourceDataset, license: final.metadata.license,
             featureDimension: dimension, sourceClasses: classes, status: "added")
+    }
+}
+
+extension HubJob {
+    /// Creates `hub` (and missing parents) unless it is already a directory: the
+    /// first `hub add` makes the hub. Anything else at that path is refused.
+    package static func createHubFolder(_ hub: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: hub.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw HubError.notAHub(path: hub.path, reason: "exists and is not a directory") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(at: hub, withIntermediateDirectories: true)
+        } catch {
+            throw HubError.notAHub(path: hub.path, reason: "cannot create it: \((error as NSError).localizedDescription)")
+        }
     }
 }
 

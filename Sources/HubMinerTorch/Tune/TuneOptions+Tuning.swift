@@ -34,6 +34,11 @@ extension TuneOptions {
 extension TuneOptions {
     /// Runs `tune`: one process, one rank of a data-parallel run, or the launcher of N local ranks.
     package func run() throws {
+        try output.check(inputs: inputs)
+        if let out {
+            try OutputTarget.checkFolder(
+                URL(fileURLWithPath: out), option: "--out", inputs: inputs, allowInsideInputs: output.allowOutputInInputs)
+        }
         if let nproc { return try launch(processes: nproc) }
         let base = try config.map { try ConfigurationFile.load($0) } ?? TuneConfiguration()
         // Joined before anything else, so a bad environment fails at once.
@@ -44,12 +49,16 @@ extension TuneOptions {
         do {
             let result = try TuneJob.run(
                 config: base.applying(overrides()), source: config ?? "command line", resume: resume,
-                progress: ProgressReporter(style: quiet || !isWriter ? .silent : nil),
+                progress: ProgressReporter(style: output.quiet || !isWriter ? .silent : nil),
                 shouldStop: { interrupt.isRequested }, distributed: group)
             if isWriter {
-                try emit(
+                try output.deliver(
                     TuneRenderer.render(
-                        result.result, outputDirectory: result.outputDirectory.path, exportedModel: result.exportedModel?.path, as: format), to: nil)
+                        result.result, outputDirectory: result.outputDirectory.path, exportedModel: result.exportedModel?.path,
+                        as: output.format),
+                    summary:
+                        "tuned \(result.model) with \(result.method): best top-1 \(String(format: "%.4f", result.best.top1)) at epoch \(result.best.epoch); run in \(result.outputDirectory.relativePath)",
+                    inputs: inputs)
             }
         } catch let stop as TrainingInterrupted {
             FileHandle.standardError.write(Data("hubminer: \(stop)\n".utf8))
