@@ -6,6 +6,8 @@ import Testing
 /// Runs the built `hubminer` program (it sits next to the test bundle).
 struct CLIRun {
     let status: Int32
+    /// True when a signal ended the program (a crash: SIGILL, SIGABRT, SIGBUS, ...).
+    var signaled: Bool = false
     let stdout: String
     let stderr: String
 }
@@ -32,8 +34,8 @@ enum CLI {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return CLIRun(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+            status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+            stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
     /// A fresh temporary directory.
