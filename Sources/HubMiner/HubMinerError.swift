@@ -1,5 +1,3 @@
-import Foundation
-
 /// Problems the workflows report before any model is scored.
 public enum HubMinerError: Error, CustomStringConvertible, Equatable, Sendable {
     /// `option` is the command-line option that named the path.
@@ -20,8 +18,7 @@ public enum HubMinerError: Error, CustomStringConvertible, Equatable, Sendable {
             case "--stats": expected = "the statistics files of one shard (written by `hubminer stats --out`)"
             default: expected = "one feature file per model"
             }
-            let exists = FileManager.default.fileExists(atPath: path)
-            return "\(path): \(exists ? "not a directory" : "no such directory") (\(option) expects a directory with \(expected))"
+            return "\(path): not a directory (\(option) expects a directory with \(expected))"
         case let .noFeatureFiles(directory, extensions):
             return "\(directory): no feature files (expected files ending in \(extensions.map { "." + $0 }.joined(separator: ", ")))"
         case let .duplicateModelName(name, files):
