@@ -75,7 +75,7 @@ struct HostileInputTests {
         #expect(lines.contains { $0.contains("huge") && $0.contains("field 'input': 3x100000x100000 is too large") }, "\(lines)")
     }
 
-    @Test("a card with \"file\": \".\" or a 300-character name is skipped by hub list, hub inspect and rank --hub")
+    @Test("a card with \"file\": \".\", an absolute file or a 300-character name is skipped by hub list, hub inspect and rank --hub")
     func badCardsSkippedEverywhere() throws {
         let dir = try CLI.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -85,9 +85,13 @@ struct HostileInputTests {
         let long = String(repeating: "m", count: 300)
         try Data(#"{"name": "\#(long)", "file": "good.pt", "input": {"height": 4, "width": 4, "resize": "none"}}"#.utf8)
             .write(to: hub.appendingPathComponent("long.json"))
+        // An absolute path that exists: said to be absolute, not "does not exist".
+        try Data(#"{"name": "abs", "file": "\#(hub.appendingPathComponent("good.pt").path)"}"#.utf8)
+            .write(to: hub.appendingPathComponent("abs.json"))
         let list = try CLI.run(["hub", "list", hub.path])
         #expect(!list.signaled)
         let listed = list.stdout + list.stderr
+        #expect(listed.contains("good.pt' is an absolute path; a card's file is relative to the hub directory"), "\(listed)")
         #expect(listed.contains("good") && listed.contains("'.' is not a path inside the hub directory"), "\(listed)")
         #expect(listed.contains("300 bytes long, at most 200"), "\(listed)")
         let inspect = try CLI.run(["hub", "inspect", hub.path])
