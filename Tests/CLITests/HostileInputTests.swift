@@ -73,6 +73,14 @@ struct HostileInputTests {
         let lines = (inspect.stdout + inspect.stderr).split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("good ") && $0.hasSuffix("ok") }, "\(lines)")
         #expect(lines.contains { $0.contains("huge") && $0.contains("field 'input': 3x100000x100000 is too large") }, "\(lines)")
+        // hub add checks the size before it runs the model on a dummy batch of that size.
+        let add = try CLI.run([
+            "hub", "add", hub.path, "--model", hub.appendingPathComponent("good.pt").path, "--name", "big",
+            "--input-size", "3,100000,100000",
+        ])
+        #expect(!add.signaled, "killed by a signal: \(add.stderr)")
+        #expect(add.status == 1 && add.stderr.contains("3x100000x100000 is too large"), "\(add.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: hub.appendingPathComponent("big.json").path))
     }
 
     @Test("a card with \"file\": \".\", an absolute file or a 300-character name is skipped by hub list, hub inspect and rank --hub")
