@@ -82,38 +82,46 @@ package final class FeatureCache: Sendable {
             // Several hubminer processes may share a cache: wait for the other's write.
             configuration.busyMode = .timeout(30)
             queue = try DatabaseQueue(path: path, configuration: configuration)
-            try Self.migrator.migrate(queue)
+            // BEGIN IMMEDIATE takes the write lock before the schema is looked at, so
+            // two processes opening a fresh cache cannot both see it empty and both
+            // create it (GRDB's migrator reads the applied migrations outside its
+            // write transaction: "table meta already exists").
+            try queue.inTransaction(.immediate) { db in
+                try Self.setUpSchema(db)
+                return .commit
+            }
         } catch {
             throw CacheError.database(path: path, message: "\(error)")
         }
     }
 
-    /// Schema history. GRDB records applied migrations in `grdb_migrations`; the
+    /// Creates the schema unless it is there, inside the caller's write transaction.
+    /// `grdb_migrations` records "v1" as GRDB's migrator would, so caches created by
+    /// earlier versions (through the migrator) and by this one look the same; the
     /// `meta` table also holds the format version for readers without GRDB.
-    static var migrator: DatabaseMigrator {
-        var m = DatabaseMigrator()
-        m.registerMigration("v1") { db in
-            try db.create(table: "meta") { t in
-                t.primaryKey("name", .text)
-                t.column("value", .text).notNull()
-            }
-            try db.execute(sql: "INSERT INTO meta(name, value) VALUES ('format_version', ?)", arguments: ["\(formatVersion)"])
-            try db.create(table: "entry") { t in
-                t.primaryKey("key", .text)
-                t.column("model", .text).notNull()
-                t.column("features_path", .text).notNull()
-                t.column("features_size", .integer).notNull()
-                t.column("features_sha256", .text).notNull()
-                t.column("probs_path", .text)
-                t.column("probs_size", .integer)
-                t.column("probs_sha256", .text)
-                t.column("rows", .integer).notNull()
-                t.column("columns", .integer).notNull()
-                t.column("created", .datetime).notNull()
-            }
-            try db.create(index: "entry_model", on: "entry", columns: ["model"])
+    static func setUpSchema(_ db: Database) throws {
+        try db.execute(sql: "CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+        if try db.tableExists("meta") { return }
+        try db.create(table: "meta") { t in
+            t.primaryKey("name", .text)
+            t.column("value", .text).notNull()
         }
-        return m
+        try db.execute(sql: "INSERT INTO meta(name, value) VALUES ('format_version', ?)", arguments: ["\(formatVersion)"])
+        try db.create(table: "entry") { t in
+            t.primaryKey("key", .text)
+            t.column("model", .text).notNull()
+            t.column("features_path", .text).notNull()
+            t.column("features_size", .integer).notNull()
+            t.column("features_sha256", .text).notNull()
+            t.column("probs_path", .text)
+            t.column("probs_size", .integer)
+            t.column("probs_sha256", .text)
+            t.column("rows", .integer).notNull()
+            t.column("columns", .integer).notNull()
+            t.column("created", .datetime).notNull()
+        }
+        try db.create(index: "entry_model", on: "entry", columns: ["model"])
+        try db.execute(sql: "INSERT OR IGNORE INTO grdb_migrations(identifier) VALUES ('v1')")
     }
 
     /// The cache key: SHA-256 over every input that changes the features.

@@ -1,14 +1,21 @@
 import Foundation
 import FeatureIO
 
+/// The largest class id a dataset may hold. Ids index the classes `0..<max+1` (class
+/// names, the classifier head), so one stray id of 1e9 would allocate a billion of
+/// each; real label sets stay far below this.
+public let maxClassID = 999_999
+
 /// Labels of integer class ids as they are (`classNames` "0"..."max"), checked to be
-/// non-negative integers.
+/// non-negative integers no larger than `maxClassID`.
 func integerLabels(_ values: [Double], path: String, field: String) throws -> [Int] {
     var out = [Int]()
     out.reserveCapacity(values.count)
     for (i, v) in values.enumerated() {
-        guard v >= 0, v == v.rounded(), v < Double(Int32.max) else {
-            throw DataError.invalidField(path: path, field: "\(field) element \(i)", expected: "a non-negative integer class id", found: "\(v)")
+        guard v >= 0, v == v.rounded(), v <= Double(maxClassID) else {
+            throw DataError.invalidField(
+                path: path, field: "\(field) element \(i)",
+                expected: "a non-negative integer class id of at most \(maxClassID) (ids index the classes 0..K-1)", found: "\(v)")
         }
         out.append(Int(v))
     }
@@ -182,6 +189,11 @@ public struct CSVDataset: Dataset {
         }
         let numeric = rawLabels.compactMap { Int($0) }
         if numeric.count == rawLabels.count && numeric.allSatisfy({ $0 >= 0 }) {
+            if let (r, id) = numeric.enumerated().first(where: { $0.element > maxClassID }) {
+                throw DataError.invalidField(
+                    path: url.path, field: "row \(r + 1) label",
+                    expected: "a class id of at most \(maxClassID) (ids index the classes 0..K-1)", found: "\(id)")
+            }
             labelIDs = numeric
             let classes = (numeric.max() ?? -1) + 1
             self.classNames = classNames.flatMap { $0.count >= classes ? $0 : nil } ?? (0..<classes).map(String.init)

@@ -24,9 +24,11 @@ struct ArraySource {
 
     var path: String { url.relativePath }
 
-    init(_ url: URL) throws {
+    /// `mapLarge`: map files of `ByteBuffer.mapThreshold` bytes or more instead of
+    /// reading them (streaming readers of files larger than memory).
+    init(_ url: URL, mapLarge: Bool = false) throws {
         self.url = url
-        let buffer = try ByteBuffer.open(url)
+        let buffer = try ByteBuffer.open(url, mapLarge: mapLarge)
         let format = try FeatureFormat.detect(url, bytes: buffer.bytes)
         self.format = format
         let path = url.relativePath

@@ -8,7 +8,7 @@ public enum FeatureFormat: String, Sendable, CaseIterable {
     /// so a `.npz` renamed to `.npy` gives a clear error instead of garbage. Files with an
     /// unknown extension are identified by their signature alone (text counts as CSV).
     public static func detect(_ url: URL) throws -> FeatureFormat {
-        let buffer = try ByteBuffer.open(url)
+        let buffer = try ByteBuffer.open(url, mapLarge: true)
         return try detect(url, bytes: buffer.bytes)
     }
 

@@ -8,15 +8,18 @@ import Darwin
 #endif
 
 /// Read-only bytes that stay valid as long as the object lives: either a memory-mapped
-/// file or a heap buffer (inflated zip members, files that cannot be mapped).
+/// file or a heap buffer (files read whole, inflated zip members, pipes).
 ///
-/// Mapping matters for feature files of hundreds of megabytes: the kernel pages the
-/// file in as the converter walks it, so a read costs one `[Double]` and no copy of
-/// the raw bytes. The buffer is immutable after init, hence `@unchecked Sendable`.
+/// Files are read into the heap with `pread` by default. A mapping would save the copy
+/// of the raw bytes, but if another process truncates the file while it is mapped (a
+/// script re-saving a feature file during `rank`), touching the lost pages raises
+/// SIGBUS and kills the program. A read instead sees the file end early, and the
+/// format's reader reports a truncated file naming it. The copy costs at most the
+/// size of the decoded `[Double]` (8 bytes an element, never less than the file's).
 ///
-/// Caveat inherent to mapping: if another process truncates the file while it is
-/// mapped, touching the lost pages raises SIGBUS. Feature files are written once and
-/// then read, so this is accepted.
+/// Only callers that stream files larger than memory (`MatrixRowReader`) ask for a
+/// mapping, and only above `mapThreshold` bytes; for those the SIGBUS caveat remains.
+/// The buffer is immutable after init, hence `@unchecked Sendable`.
 final class ByteBuffer: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
 
@@ -24,6 +27,8 @@ final class ByteBuffer: @unchecked Sendable {
         case none
         case mapped
         case allocated(UnsafeMutableRawPointer)
+        /// A view of another buffer, kept alive by this one.
+        case retained(ByteBuffer)
     }
     private let ownership: Ownership
 
@@ -37,6 +42,7 @@ final class ByteBuffer: @unchecked Sendable {
         case .none: break
         case .mapped: munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
         case .allocated(let memory): memory.deallocate()
+        case .retained: break
         }
     }
 
@@ -50,9 +56,12 @@ final class ByteBuffer: @unchecked Sendable {
         return ByteBuffer(bytes: UnsafeRawBufferPointer(view), ownership: .allocated(memory))
     }
 
-    /// Maps `url` read-only; falls back to reading it whole when mapping is not possible
-    /// (pipes, special files).
-    static func open(_ url: URL) throws -> ByteBuffer {
+    /// Files at least this large are mapped when a caller allows mapping.
+    static let mapThreshold = 1 << 30
+
+    /// Reads `url` whole into memory; with `mapLarge`, a regular file of at least
+    /// `mapThreshold` bytes is mapped read-only instead (see the type's comment).
+    static func open(_ url: URL, mapLarge: Bool = false) throws -> ByteBuffer {
         let path = url.relativePath
         let fd = Foundation.open(url.path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -71,10 +80,13 @@ final class ByteBuffer: @unchecked Sendable {
             if size == 0 {
                 return ByteBuffer(bytes: UnsafeRawBufferPointer(start: nil, count: 0), ownership: .none)
             }
-            let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
-            if let address, address != MAP_FAILED {
-                return ByteBuffer(bytes: UnsafeRawBufferPointer(start: address, count: size), ownership: .mapped)
+            if mapLarge, size >= mapThreshold {
+                let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+                if let address, address != MAP_FAILED {
+                    return ByteBuffer(bytes: UnsafeRawBufferPointer(start: address, count: size), ownership: .mapped)
+                }
             }
+            return try readRegular(fd, size: size, path: path)
         }
         // Not mappable: read until end of file.
         var data = [UInt8]()
@@ -89,6 +101,32 @@ final class ByteBuffer: @unchecked Sendable {
             data.append(contentsOf: chunk[0..<n])
         }
         return allocate(count: data.count) { dst in data.withUnsafeBytes { dst.copyMemory(from: $0) } }
+    }
+}
+
+extension ByteBuffer {
+    /// Reads `size` bytes (the size `fstat` gave) with `pread`. If the file shrinks
+    /// meanwhile, the buffer holds what was there (the parser then reports a
+    /// truncated file); bytes appended meanwhile are not read.
+    fileprivate static func readRegular(_ fd: Int32, size: Int, path: String) throws -> ByteBuffer {
+        var filled = 0
+        let buffer = try allocate(count: size) { dst in
+            while filled < size {
+                let n = pread(fd, dst.baseAddress! + filled, min(size - filled, 1 << 26), off_t(filled))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw FeatureIOError.cannotRead(path: path, reason: String(cString: strerror(errno)))
+                }
+                if n == 0 { break }
+                filled += n
+            }
+        }
+        return filled == size ? buffer : buffer.prefix(filled)
+    }
+
+    /// The first `count` bytes, as a buffer sharing this one's memory.
+    private func prefix(_ count: Int) -> ByteBuffer {
+        ByteBuffer(bytes: UnsafeRawBufferPointer(rebasing: bytes[0..<count]), ownership: .retained(self))
     }
 }
 

@@ -4,7 +4,8 @@ import Linalg
 /// Reads a feature matrix a block of rows at a time, so code that only needs running
 /// sums (Gram matrices, means) works on files larger than memory.
 ///
-/// `.npy`, stored `.npz` members and safetensors are memory-mapped and each
+/// `.npy`, stored `.npz` members and safetensors of 1 GiB or more are memory-mapped
+/// (smaller ones are read: see `ByteBuffer` on truncation while mapped) and each
 /// `readRows` converts only the requested rows (Fortran-order files too, gathering
 /// each column's run). Deflated `.npz` members are inflated once when the reader is
 /// created; CSV is parsed once. In those cases memory is bounded by the file, not by
@@ -29,7 +30,7 @@ public final class MatrixRowReader: Sendable {
 
     /// Opens `url`, choosing the array by `key` as `FeatureFile.readMatrix` does.
     public init(url: URL, key: String? = nil) throws {
-        let source = try ArraySource(url)
+        let source = try ArraySource(url, mapLarge: true)
         path = source.path
         switch try source.select(key) {
         case .raw(let raw):

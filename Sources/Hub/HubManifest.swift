@@ -101,15 +101,20 @@ package struct HubManifest: Sendable {
 
         func accept(_ json: Any, cardName: String) {
             do {
-                var json = json
+                // Anything but an object (`[7]`, a string) is a broken card, reported like
+                // the others; JSONSerialization would trap on a bare number below.
+                guard var json = json as? [String: Any] else {
+                    throw HubError.unreadableCard(
+                        card: cardName, message: "expected a card object {\"name\": ..., \"file\": ...}, found \(jsonKind(json))")
+                }
                 // A card naming a checkpoint folder overrides the card derived from it.
-                if let written = json as? [String: Any], let file = written["file"] as? String,
+                if let file = json["file"] as? String,
                     let checkpoint = checkpoints.found.first(where: { $0.file == file || $0.file == file + "/" })
                 {
                     let derived = try CheckpointEntries.derivedCard(
-                        name: written["name"] as? String ?? checkpoint.name, file: checkpoint.file,
+                        name: json["name"] as? String ?? checkpoint.name, file: checkpoint.file,
                         folder: directory.appendingPathComponent(checkpoint.file))
-                    json = try CheckpointEntries.overlay(written, on: derived)
+                    json = try CheckpointEntries.overlay(json, on: derived)
                 }
                 let data = try JSONSerialization.data(withJSONObject: json)
                 let card = try decodeCard(data, cardName: cardName)
@@ -196,6 +201,17 @@ package struct HubManifest: Sendable {
         return HubManifest(
             directory: directory, entries: entries.sorted { $0.name < $1.name },
             problems: problems.sorted { $0.name < $1.name })
+    }
+
+    /// "a number", "a list", ... for messages about a JSON value of the wrong kind.
+    static func jsonKind(_ value: Any) -> String {
+        switch value {
+        case is [Any]: return "a list"
+        case is String: return "a string"
+        case is NSNull: return "null"
+        case is NSNumber: return "a number or boolean"
+        default: return "\(type(of: value))"
+        }
     }
 
     /// Decodes one card, turning decoding errors into messages naming the card and field.

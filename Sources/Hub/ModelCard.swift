@@ -39,6 +39,10 @@ package struct ModelCard: Codable, Sendable, Equatable {
         case name, file, input, representation, sourceHead = "source_head", hints, metadata
     }
 
+    /// The longest model name, in UTF-8 bytes: file names derived from it (with a
+    /// suffix such as `.features.npy` or `-tuned.pt`) stay under the usual 255.
+    package static let maxNameBytes = 200
+
     package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -57,16 +61,50 @@ package struct ModelCard: Codable, Sendable, Equatable {
         if name.isEmpty || name.hasPrefix(".") || name.contains("/") || name.contains("\\") {
             return ("name", "'\(name)' is not usable as a file name (no '/', not empty, not starting with '.')")
         }
+        // Names become file names (features, caches, exports with suffixes), and file
+        // systems stop at 255 bytes: a longer name would fail only when written.
+        if name.utf8.count > Self.maxNameBytes {
+            return ("name", "\(name.utf8.count) bytes long, at most \(Self.maxNameBytes) (it becomes a file name)")
+        }
         if file.isEmpty { return ("file", "empty path") }
+        // The model must lie below the hub directory, not be the hub itself.
+        if file.hasPrefix("/") {
+            return (
+                "file",
+                "'\(file)' is an absolute path; a card's file is relative to the hub directory (copy the model into the hub, e.g. with `hubminer hub add`)"
+            )
+        }
+        let fileComponents = file.split(separator: "/", omittingEmptySubsequences: true)
+        if fileComponents.isEmpty || fileComponents.allSatisfy({ $0 == "." })
+            || fileComponents.contains("..")
+        {
+            return ("file", "'\(file)' is not a path inside the hub directory")
+        }
         switch input.kind {
         case .image:
             if input.channels < 1 || input.height < 1 || input.width < 1 {
                 return ("input", "channels, height and width must be positive, got \(input.channels)x\(input.height)x\(input.width)")
             }
+            // Checked before any tensor of that size is allocated (a probe batch of one
+            // 100000 x 100000 image would need 120 GB).
+            if input.channels > InputSpec.maxChannels || input.height > InputSpec.maxSide || input.width > InputSpec.maxSide
+                || input.channels * input.height * input.width > InputSpec.maxSampleElements
+            {
+                return (
+                    "input",
+                    "\(input.channels)x\(input.height)x\(input.width) is too large (at most \(InputSpec.maxChannels) channels, sides of \(InputSpec.maxSide), \(InputSpec.maxSampleElements) values per image)"
+                )
+            }
         case .tabular:
             if (input.features ?? 0) < 1 { return ("input.features", "a tabular model needs the number of input features (>= 1)") }
+            if let f = input.features, f > InputSpec.maxSampleElements {
+                return ("input.features", "\(f) is too large (at most \(InputSpec.maxSampleElements))")
+            }
         case .tokens:
             if (input.sequenceLength ?? 0) < 1 { return ("input.sequence_length", "a token model needs the sequence length (>= 1)") }
+            if let l = input.sequenceLength, l > InputSpec.maxSequenceLength {
+                return ("input.sequence_length", "\(l) is too large (at most \(InputSpec.maxSequenceLength))")
+            }
         }
         if let mean = input.mean, mean.count != input.channels {
             return ("input.mean", "\(mean.count) values for \(input.channels) channels")
@@ -97,6 +135,14 @@ package struct InputSpec: Codable, Sendable, Equatable {
         /// Images must already have the size (a batch of another size is an error).
         case none
     }
+    /// Bounds on the sizes a card may ask for, checked before allocating (a card is
+    /// untrusted input): far above any real model, far below what would exhaust memory.
+    package static let maxChannels = 1024
+    package static let maxSide = 16384
+    /// Values in one input sample (images: channels x height x width; tables: features).
+    package static let maxSampleElements = 1 << 28
+    package static let maxSequenceLength = 1 << 20
+
     package var kind: Kind = .image
     package var channels: Int = 3
     package var height: Int = 224
@@ -135,14 +181,14 @@ package struct InputSpec: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = InputSpec()
         kind = try c.decodeIfPresent(Kind.self, forKey: .kind) ?? d.kind
-        channels = try c.decodeIfPresent(Int.self, forKey: .channels) ?? d.channels
-        height = try c.decodeIfPresent(Int.self, forKey: .height) ?? d.height
-        width = try c.decodeIfPresent(Int.self, forKey: .width) ?? d.width
+        channels = try c.decodeIntegerIfPresent(forKey: .channels) ?? d.channels
+        height = try c.decodeIntegerIfPresent(forKey: .height) ?? d.height
+        width = try c.decodeIntegerIfPresent(forKey: .width) ?? d.width
         resize = try c.decodeIfPresent(ResizePolicy.self, forKey: .resize) ?? d.resize
         mean = try c.decodeIfPresent([Float].self, forKey: .mean)
         std = try c.decodeIfPresent([Float].self, forKey: .std)
-        features = try c.decodeIfPresent(Int.self, forKey: .features)
-        sequenceLength = try c.decodeIfPresent(Int.self, forKey: .sequenceLength)
+        features = try c.decodeIntegerIfPresent(forKey: .features)
+        sequenceLength = try c.decodeIntegerIfPresent(forKey: .sequenceLength)
     }
 
     /// The shape of one sample the model takes, without the batch axis.
@@ -300,12 +346,12 @@ package struct Metadata: Codable, Sendable, Equatable {
     package init(from decoder: any Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        parameters = try c.decodeIfPresent(Int.self, forKey: .parameters)
+        parameters = try c.decodeIntegerIfPresent(forKey: .parameters)
         sourceDataset = try c.decodeIfPresent(String.self, forKey: .sourceDataset)
         license = try c.decodeIfPresent(String.self, forKey: .license)
         description = try c.decodeIfPresent(String.self, forKey: .description)
-        featureDimension = try c.decodeIfPresent(Int.self, forKey: .featureDimension)
-        sourceClasses = try c.decodeIfPresent(Int.self, forKey: .sourceClasses)
+        featureDimension = try c.decodeIntegerIfPresent(forKey: .featureDimension)
+        sourceClasses = try c.decodeIntegerIfPresent(forKey: .sourceClasses)
     }
 }
 

@@ -63,10 +63,14 @@ public enum EvaluateJob {
         }
         let primary = root["metric"] as? String ?? "score"
         var out = [String: [String: Double]]()
+        var seen = Set<String>()
         for (i, model) in models.enumerated() {
             guard let name = model["name"] as? String else {
                 throw EvaluateError.missingField(file: file, field: "models[\(i)].name", expected: "a string")
             }
+            // Which of two scores for one model is meant is unknown; the later one
+            // would silently win.
+            guard seen.insert(name).inserted else { throw EvaluateError.duplicateModel(file: file, model: name) }
             if let perMetric = model["metrics"] as? [String: Any] {
                 for (metric, value) in perMetric {
                     if let v = (value as? [String: Any])?["score"] as? Double ?? value as? Double { out[metric, default: [:]][name] = v }

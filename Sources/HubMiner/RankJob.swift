@@ -236,7 +236,7 @@ public enum RankJob {
         }
         if scored.isEmpty {
             for f in failed { progress.log("\(f.name): \(f.error)") }
-            throw HubMinerError.allModelsFailed(count: files.count)
+            throw HubMinerError.allModelsFailed(count: files.count, first: failed.first.map { "\($0.name): \($0.error)" })
         }
         // Metrics relative to the zoo (NCTI) are normalised across the scored models.
         for metric in metrics where metric.isRelativeToZoo {
@@ -429,7 +429,7 @@ public enum RankJob {
         if let dir = config.sourceProbabilitiesDirectory {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw HubMinerError.notADirectory(path: dir.path)
+                throw HubMinerError.notADirectory(path: dir.path, option: "--source-probs")
             }
             return true
         }

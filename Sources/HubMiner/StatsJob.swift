@@ -147,7 +147,7 @@ public enum StatsRankJob {
         for dir in shardDirectories {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw HubMinerError.notADirectory(path: dir.path)
+                throw HubMinerError.notADirectory(path: dir.path, option: "--stats")
             }
             let urls = try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil, options: [.skipsHiddenFiles])
                 .filter { $0.lastPathComponent.hasSuffix(StatisticsFile.suffix) }
@@ -173,7 +173,18 @@ public enum StatsRankJob {
                     throw StatisticsFileError.mixedTasks("\(name) is \(merged.task.rawValue), earlier models \(task.rawValue)")
                 }
                 task = merged.task
-                scored.append(try score(name, merged, metrics: metrics, started: started))
+                var model = try score(name, merged, metrics: metrics, started: started)
+                // Shards that leave rows out rank on part of the data: say so, always
+                // (a missing shard directory is otherwise silent).
+                for (file, fileRows, gaps) in merged.uncoveredRows() {
+                    let shown = gaps.prefix(3).map { "\($0.lowerBound)..<\($0.upperBound)" }.joined(separator: ", ")
+                    let missing = gaps.reduce(0) { $0 + $1.count }
+                    let warning =
+                        "shards cover \(fileRows - missing) of the \(fileRows) rows of \(file): rows \(shown)\(gaps.count > 3 ? ", ..." : "") are in no shard"
+                    model.diagnostics.warnings.append(warning)
+                    FileHandle.standardError.write(Data("hubminer: warning: \(name): \(warning)\n".utf8))
+                }
+                scored.append(model)
                 let primary = scored.last!.metrics[metricNames[0]].map { String(format: "%.4f", $0.score) } ?? "failed"
                 progress.advance(String(format: "%@ %@ %@ (%.2f s)", name, metricNames[0], primary, Date().timeIntervalSince(started)))
             } catch {

@@ -81,15 +81,24 @@ public enum TargetEncoder {
         // Ids that look like an index range 0...max with holes: the holes are classes
         // with no sample. They are not scored (an all-zero one-hot column has no
         // evidence maximum); say so rather than silently shift the meaning of ids.
-        if let lo = classes.first, let hi = classes.last, lo >= 0, hi - (lo < 0 ? lo : 0) + 1 > classes.count {
-            let present = Set(classes)
-            let missing = (0...hi).filter { !present.contains($0) }
-            if !missing.isEmpty {
-                let shown = missing.prefix(10).map(String.init).joined(separator: ", ")
-                warnings.append(
-                    "class id\(missing.count == 1 ? "" : "s") \(shown)\(missing.count > 10 ? ", ..." : "") \(missing.count == 1 ? "has" : "have") no sample; scoring the \(classes.count) classes present"
-                )
+        // The holes are found between consecutive present ids, never by walking 0...max:
+        // one stray id of 1e9 must not cost a billion steps.
+        if let lo = classes.first, let hi = classes.last, lo >= 0, hi + 1 > classes.count {
+            let missingCount = hi + 1 - classes.count
+            var shown = [Int]()
+            var previous = -1
+            for c in classes where shown.count < 10 {
+                var id = previous + 1
+                while id < c, shown.count < 10 {
+                    shown.append(id)
+                    id += 1
+                }
+                previous = c
             }
+            let list = shown.map(String.init).joined(separator: ", ")
+            warnings.append(
+                "class id\(missingCount == 1 ? "" : "s") \(list)\(missingCount > 10 ? ", ... (\(missingCount) in all)" : "") \(missingCount == 1 ? "has" : "have") no sample; scoring the \(classes.count) classes present"
+            )
         }
         var counts = [Int](repeating: 0, count: classes.count)
         for k in encoded { counts[k] += 1 }

@@ -30,3 +30,18 @@ public enum StrictDecoding {
         try rejectUnknownKeys(decoder, known: K.allCases.map(\.stringValue))
     }
 }
+
+extension KeyedDecodingContainer {
+    /// An integer field read through `Double`, so that a fraction (`"height": 2.5`) is
+    /// an error naming the field: Foundation's decoder reports that case with an empty
+    /// coding path ("The given data was not valid JSON").
+    public func decodeIntegerIfPresent(forKey key: Key) throws -> Int? {
+        guard contains(key), try !decodeNil(forKey: key) else { return nil }
+        let value = try decode(Double.self, forKey: key)
+        guard value == value.rounded(), abs(value) < 9.0e15 else {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(codingPath: codingPath + [key], debugDescription: "expected an integer, found \(value)"))
+        }
+        return Int(value)
+    }
+}

@@ -4,11 +4,14 @@ import Testing
 /// What a finished program printed and how it ended.
 public struct CLIRun: Sendable {
     public let status: Int32
+    /// True when a signal ended the program (a crash: SIGILL, SIGABRT, SIGBUS, ...).
+    public let signaled: Bool
     public let stdout: String
     public let stderr: String
 
-    public init(status: Int32, stdout: String, stderr: String) {
+    public init(status: Int32, signaled: Bool = false, stdout: String, stderr: String) {
         self.status = status
+        self.signaled = signaled
         self.stdout = stdout
         self.stderr = stderr
     }
@@ -35,8 +38,8 @@ public enum ProcessRunner {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return CLIRun(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+            status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+            stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 }
 

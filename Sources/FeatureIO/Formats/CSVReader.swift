@@ -75,7 +75,23 @@ enum CSVReader {
             rows += 1
         }
         if rows == 0 && header == nil { columns = 0 }
+        try refusePandasIndex(header: header, rows: rows, columns: columns, values: values, path: path)
         return Table(header: header, rows: rows, columns: columns, values: values)
+    }
+
+    /// `DataFrame.to_csv()` writes the row index as an unnamed first column (header
+    /// cell empty, or "Unnamed: 0" after a round trip) holding 0, 1, ..., N-1. Read as
+    /// a feature it would score as a perfect ordinal signal wherever labels are sorted;
+    /// it is refused with the fix rather than guessed away.
+    static func refusePandasIndex(header: [String]?, rows: Int, columns: Int, values: [Double], path: String) throws {
+        // Header cells are trimmed and unquoted already.
+        guard let first = header?.first, columns >= 2, rows >= 2,
+            first.isEmpty || first.hasPrefix("Unnamed: ")
+        else { return }
+        for r in 0..<rows where values[r * columns] != Double(r) { return }
+        throw FeatureIOError.invalidField(
+            path: path, field: "column 1 (no name in the header)", expected: "a feature column",
+            found: "the row numbers 0...\(rows - 1), a pandas index: write the table with DataFrame.to_csv(index=False)")
     }
 
     /// Tab or semicolon when the first row uses them (numbers never contain either),

@@ -21,7 +21,7 @@ public enum HubMinerCommand {
         } catch let error as ExitCode {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("hubminer: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("hubminer: \(ErrorText.oneLine(error))\n".utf8))
             throw ExitCode.failure
         }
     }

@@ -22,7 +22,8 @@ package enum HubRankJob {
         let extraction = try ExtractJob.run(extract, progress: progress, hooks: hooks)
         guard !extraction.models.isEmpty else {
             for f in extraction.failed { progress.log("\(f.name): \(f.error)") }
-            throw HubMinerError.allModelsFailed(count: extraction.failed.count)
+            throw HubMinerError.allModelsFailed(
+                count: extraction.failed.count, first: extraction.failed.first.map { "\($0.name): \($0.error)" })
         }
         let models = extraction.models.sorted { $0.name < $1.name }.map { model in
             ModelSource(

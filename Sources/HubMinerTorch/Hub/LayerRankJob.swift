@@ -19,7 +19,8 @@ package enum LayerRankJob {
         let extraction = try ExtractJob.runLayers(extract, progress: progress)
         guard !extraction.models.isEmpty else {
             for f in extraction.failed { progress.log("\(f.name): \(f.error)") }
-            throw HubMinerError.allModelsFailed(count: extraction.failed.count)
+            throw HubMinerError.allModelsFailed(
+                count: extraction.failed.count, first: extraction.failed.first.map { "\($0.name): \($0.error)" })
         }
         var models = [ModelSource]()
         var failed = extraction.failed

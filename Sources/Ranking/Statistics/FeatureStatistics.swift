@@ -247,6 +247,31 @@ public struct FeatureStatistics: Sendable {
         origins += other.origins
     }
 
+    /// Rows of each feature file the merged shards do not cover (a shard left out,
+    /// `--rows` ranges with a hole), in file order: file name, its row count, the gaps.
+    /// Empty when every file is covered whole or no origin is recorded.
+    public func uncoveredRows() -> [(file: String, fileRows: Int, gaps: [Range<Int>])] {
+        var byFile = [String: (fileRows: Int, rows: [Range<Int>])]()
+        var order = [String]()
+        for origin in origins {
+            if byFile[origin.file] == nil { order.append(origin.file) }
+            byFile[origin.file, default: (origin.fileRows, [])].rows.append(origin.rows)
+        }
+        var out = [(file: String, fileRows: Int, gaps: [Range<Int>])]()
+        for file in order {
+            let (fileRows, rows) = byFile[file]!
+            var gaps = [Range<Int>]()
+            var next = 0
+            for r in rows.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+                if r.lowerBound > next { gaps.append(next..<r.lowerBound) }
+                next = Swift.max(next, r.upperBound)
+            }
+            if next < fileRows { gaps.append(next..<fileRows) }
+            if !gaps.isEmpty { out.append((file, fileRows, gaps)) }
+        }
+        return out
+    }
+
     /// Merges named shards in order; an error names the two shards that disagree.
     public static func merged(_ shards: [(name: String, statistics: FeatureStatistics)]) throws -> FeatureStatistics {
         guard var total = shards.first?.statistics else { throw StatisticsError.noShards }

@@ -46,47 +46,114 @@ package enum ConfigurationFile {
         }
     }
 
+    /// The most YAML values (scalars, lists, mappings) a configuration may expand to.
+    /// Aliases make a few lines expand exponentially (the "billion laughs"); a real run
+    /// configuration has a few hundred values.
+    static let maxYAMLNodes = 100_000
+
     /// YAML to JSON bytes (mappings with string keys, sequences, scalars).
+    ///
+    /// The document is composed to a node tree (aliases are shared there, not copied)
+    /// and converted here rather than by `Yams.load`, so that the expansion is counted
+    /// and stopped at `maxYAMLNodes`, a key written twice in one mapping is an error
+    /// naming it (YAML says keys are unique; Yams would keep the last silently), and a
+    /// non-finite number (`.nan`, `.inf`) names its field. A UTF-8 byte order mark at
+    /// the start is skipped.
     static func yamlToJSON(_ bytes: Data, file: String) throws -> Data {
-        let text = String(decoding: bytes, as: UTF8.self)
-        let value: Any?
+        var text = String(decoding: bytes, as: UTF8.self)
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        let root: Node?
         do {
-            value = try Yams.load(yaml: text)
+            root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
             throw TuningError.invalidConfiguration(file: file, field: "-", message: "not valid YAML (\(yamlMessage(error)))")
         } catch {
             throw TuningError.invalidConfiguration(file: file, field: "-", message: "not valid YAML (\(error))")
         }
-        let plain = try jsonCompatible(value ?? [String: Any](), file: file, path: [])
+        var converter = YAMLConverter(file: file, budget: maxYAMLNodes)
+        let plain = try root.map { try converter.convert($0, path: []) } ?? [String: Any]()
         guard plain is [String: Any] else {
             throw TuningError.invalidConfiguration(file: file, field: "-", message: "expected a mapping of fields at the top level")
         }
         return try JSONSerialization.data(withJSONObject: plain)
     }
 
-    /// YAML scalars (dates, binary) that JSON has no form for are errors naming the field.
-    private static func jsonCompatible(_ value: Any, file: String, path: [String]) throws -> Any {
-        switch value {
-        case let map as [AnyHashable: Any]:
-            var out = [String: Any]()
-            for (key, item) in map {
-                guard let name = key.base as? String else {
-                    throw TuningError.invalidConfiguration(
-                        file: file, field: path.isEmpty ? "-" : path.joined(separator: "."),
-                        message: "key \(key.base) is not a string")
-                }
-                out[name] = try jsonCompatible(item, file: file, path: path + [name])
+    /// Converts composed YAML nodes to JSON-compatible values, counting every node
+    /// visited (an alias is visited each time it is used).
+    struct YAMLConverter {
+        let file: String
+        var budget: Int
+
+        /// The resolved tag (Yams keeps `Tag.name` internal; its description is the name).
+        static func tagName(_ node: Node) -> Tag.Name { Tag.Name(rawValue: node.tag.description) }
+
+        private func fail(_ path: [String], _ message: String) -> TuningError {
+            TuningError.invalidConfiguration(file: file, field: path.isEmpty ? "-" : path.joined(separator: "."), message: message)
+        }
+
+        mutating func convert(_ node: Node, path: [String]) throws -> Any {
+            budget -= 1
+            guard budget >= 0 else {
+                throw fail(
+                    path,
+                    "the document expands to more than \(ConfigurationFile.maxYAMLNodes) values (aliases repeating aliases?); refused")
             }
-            return out
-        case let list as [Any]:
-            return try list.enumerated().map { try jsonCompatible($0.element, file: file, path: path + ["\($0.offset)"]) }
-        case is String, is Bool, is Int, is Double, is NSNull:
-            return value
-        default:
-            if let number = value as? NSNumber { return number }
-            throw TuningError.invalidConfiguration(
-                file: file, field: path.joined(separator: "."),
-                message: "unsupported YAML value '\(value)' (use a number, string, boolean, list or mapping)")
+            switch node {
+            case .scalar(let scalar):
+                switch Self.tagName(node) {
+                case .null: return NSNull()
+                case .bool:
+                    guard let value = node.bool else { throw fail(path, "'\(scalar.string)' is not a boolean") }
+                    return value
+                case .int:
+                    if let value = node.int { return value }
+                    guard let value = node.float, value.isFinite else { throw fail(path, "'\(scalar.string)' is not a number") }
+                    return value
+                case .float:
+                    guard let value = node.float else { throw fail(path, "'\(scalar.string)' is not a number") }
+                    guard value.isFinite else { throw fail(path, "'\(scalar.string)' is not a finite number") }
+                    return value
+                case .str:
+                    return scalar.string
+                default:
+                    throw fail(
+                        path, "unsupported YAML value '\(scalar.string)' (use a number, string, boolean, list or mapping)")
+                }
+            case .sequence(let sequence):
+                var out = [Any]()
+                for (i, item) in sequence.enumerated() { out.append(try convert(item, path: path + ["\(i)"])) }
+                return out
+            case .mapping(let mapping):
+                var out = [String: Any]()
+                var merged = [[String: Any]]()
+                for (key, value) in mapping {
+                    if Self.tagName(key) == .merge {
+                        // `<<: *base` (or a list of them): the merged keys fill in what
+                        // this mapping does not set itself.
+                        let sources: [Node]
+                        if case .sequence(let list) = value { sources = Array(list) } else { sources = [value] }
+                        for source in sources {
+                            guard case .mapping = source, let map = try convert(source, path: path) as? [String: Any] else {
+                                throw fail(path, "'<<' merges mappings only")
+                            }
+                            merged.append(map)
+                        }
+                        continue
+                    }
+                    guard case .scalar(let scalar) = key, Self.tagName(key) == .str else {
+                        throw fail(path, "key \(key.scalar?.string ?? "(a list or mapping)") is not a string")
+                    }
+                    let name = scalar.string
+                    guard out[name] == nil else {
+                        throw fail(path + [name], "duplicate key (written twice in one mapping; which one is meant is unclear)")
+                    }
+                    out[name] = try convert(value, path: path + [name])
+                }
+                for map in merged {
+                    for (name, value) in map where out[name] == nil { out[name] = value }
+                }
+                return out
+            }
         }
     }
 

@@ -46,6 +46,35 @@ struct TrainingPosition: Codable, Equatable {
     /// The best epoch's model and head (for export), when there is one.
     var bestFile: String?
     var bestNames: [String] = []
+    /// SHA-256 of each file above, by name, checked before the file is read back.
+    var digests: [String: String]?
+    /// What the run was started on, checked on resume.
+    var fingerprint: RunFingerprint?
+    /// SHA-256 of this record written with `checksum` absent (catches a hand-edited
+    /// iteration count or file name).
+    var checksum: String?
+}
+
+/// The configuration and the dataset a checkpoint belongs to, as digests: a resume
+/// with another configuration or changed data (same size, other labels) is refused.
+package struct RunFingerprint: Codable, Equatable, Sendable {
+    /// SHA-256 of the resolved configuration (keys sorted; loader threads left out).
+    package var configuration: String
+    /// SHA-256 over the training and validation sets' content fingerprints.
+    package var dataset: String
+
+    package init(configuration: String, dataset: String) {
+        self.configuration = configuration
+        self.dataset = dataset
+    }
+
+    /// The fingerprint of a resolved configuration (`config.json`'s bytes) and the two splits.
+    package static func of(resolvedConfiguration json: Data, train: String, validation: String) -> RunFingerprint {
+        var object = (try? JSONSerialization.jsonObject(with: json) as? [String: Any]) ?? [:]
+        for key in ConfigurationComparison.ignored { object.removeValue(forKey: key) }
+        let canonical = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? json
+        return RunFingerprint(configuration: SHA256.hex(canonical), dataset: SHA256.hex("train=\(train)\nvalidation=\(validation)"))
+    }
 }
 
 /// `OUT/checkpoint/`: `state.json` (the position, naming the other files),
@@ -97,12 +126,31 @@ struct CheckpointStore {
         return Dictionary(uniqueKeysWithValues: zip(names, tensors).map { ($0, $1) })
     }
 
-    /// Makes `position` the checkpoint, then deletes files it no longer names.
-    func commit(_ position: TrainingPosition) throws {
+    private static func encoded(_ position: TrainingPosition) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(position)
+    }
+
+    /// SHA-256 of the position as written without its checksum.
+    private static func checksum(_ position: TrainingPosition) throws -> String {
+        var bare = position
+        bare.checksum = nil
+        return SHA256.hex(try encoded(bare))
+    }
+
+    /// Makes `position` the checkpoint (with the digests of its files and its own
+    /// checksum), then deletes files it no longer names.
+    func commit(_ position: TrainingPosition) throws {
+        var position = position
         do {
-            try writeAtomically(try encoder.encode(position), to: stateURL)
+            var digests = [String: String]()
+            for name in [position.tensorsFile, position.optimizerFile, position.bestFile].compactMap({ $0 }) where !name.isEmpty {
+                digests[name] = try FileDigest.sha256(of: file(name))
+            }
+            position.digests = digests
+            position.checksum = try Self.checksum(position)
+            try writeAtomically(try Self.encoded(position), to: stateURL)
         } catch {
             throw TuningError.checkpoint(message: "cannot write \(stateURL.path): \(error)")
         }
@@ -129,7 +177,29 @@ struct CheckpointStore {
             throw TuningError.checkpoint(
                 message: "\(stateURL.path) has format version \(position.version), this program reads \(TrainingPosition.formatVersion)")
         }
+        // Checkpoints written before checksums existed have none and are taken as they are.
+        if let recorded = position.checksum, recorded != (try? Self.checksum(position)) {
+            throw TuningError.checkpoint(
+                message: "\(stateURL.path) was modified after it was written (its checksum does not match); start the run again without --resume")
+        }
         return position
+    }
+
+    /// Checks `name` against the digest `position` recorded for it.
+    func verify(_ name: String, in position: TrainingPosition) throws {
+        guard let expected = position.digests?[name] else { return }
+        let actual: String
+        do {
+            actual = try FileDigest.sha256(of: file(name))
+        } catch {
+            throw TuningError.checkpoint(message: "cannot read \(file(name).path): \(error)")
+        }
+        guard actual == expected else {
+            throw TuningError.checkpoint(
+                message:
+                    "\(file(name).path) is damaged: its SHA-256 is \(actual.prefix(12))…, the checkpoint recorded \(expected.prefix(12))…; start the run again without --resume"
+            )
+        }
     }
 }
 

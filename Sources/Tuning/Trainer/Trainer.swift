@@ -42,6 +42,9 @@ package final class Trainer {
     package let output: URL
     /// Polled after every step; true stops training after a checkpoint.
     package var shouldStop: () -> Bool = { false }
+    /// The configuration and data this run trains on: stored in every checkpoint and
+    /// compared on resume (nil: not recorded, not checked).
+    package var fingerprint: RunFingerprint?
 
     let trainLoader: DataLoader
     let validationLoader: DataLoader
@@ -454,6 +457,7 @@ package final class Trainer {
         saved.schedulerStep = scheduler.stepCount
         saved.seconds = elapsed
         saved.logBytes = log?.length ?? 0
+        saved.fingerprint = fingerprint
         try store.commit(saved)
         position = saved
         // `elapsed` is the committed seconds plus the time since `started`: restart
@@ -465,6 +469,23 @@ package final class Trainer {
         let saved = try store.load()
         guard saved.seed == seed else {
             throw TuningError.checkpoint(message: "the checkpoint was written with seed \(saved.seed), this run has seed \(seed)")
+        }
+        if let then = saved.fingerprint, let now = fingerprint {
+            if then.configuration != now.configuration {
+                throw TuningError.checkpoint(
+                    message:
+                        "the configuration changed since the checkpoint was written (fingerprint \(then.configuration.prefix(12))… then, \(now.configuration.prefix(12))… now); resume with the same settings"
+                )
+            }
+            if then.dataset != now.dataset {
+                throw TuningError.checkpoint(
+                    message:
+                        "the dataset changed since the checkpoint was written (its content fingerprint was \(then.dataset.prefix(12))…, now \(now.dataset.prefix(12))…); resume on the same data"
+                )
+            }
+        }
+        for name in [saved.tensorsFile, saved.optimizerFile] + [saved.bestFile].compactMap({ $0 }) {
+            try store.verify(name, in: saved)
         }
         let tensors = try store.loadTensors(saved.tensorsFile, names: saved.tensorNames)
         try restore(try weights(), from: tensors, file: saved.tensorsFile)
@@ -489,6 +510,7 @@ package final class Trainer {
     /// and head, for export.
     package func loadBestWeights() throws {
         guard let file = position.bestFile else { return }
+        try store.verify(file, in: position)
         let saved = try store.loadTensors(file, names: position.bestNames)
         try restore(try weights(), from: saved, file: file)
     }

@@ -49,12 +49,28 @@ package enum TuneJob {
                 file: source, field: "target",
                 message: "no model '\(config.target!)' in the hub \(config.hub!)\(problem) (models: \(known))")
         }
+        // The export's name becomes file names: check it now, not after training.
+        if config.export.enabled {
+            let name = config.export.name ?? "\(entry.name)-\(config.method)"
+            if let (field, message) = ModelCard(name: name, file: name + ".pt").validationProblem(), field == "name" {
+                throw TuningError.invalidConfiguration(
+                    file: source, field: "export.name",
+                    message: "the exported model's name \(config.export.name == nil ? "(target-method) " : "")" + message)
+            }
+        }
         for teacher in config.teachers where manifest.entry(named: teacher) == nil {
             throw TuningError.invalidConfiguration(
                 file: source, field: "teachers",
                 message: "no model '\(teacher)' in the hub \(config.hub!) (models: \(known))")
         }
+        // One spelling per directory (`run`, `./run`, `/abs/run`): the path is part of
+        // the configuration a resume must repeat.
+        config.out = URL(fileURLWithPath: config.out).standardizedFileURL.path
         let out = URL(fileURLWithPath: config.out)
+        // Held until this function returns (the process ends): a second run into the
+        // same directory would mix config.json, checkpoints and result.json of two runs.
+        let lock = isWriter ? try RunDirectoryLock(directory: out) : nil
+        defer { lock?.release() }
         let checkpoint = out.appendingPathComponent("checkpoint").appendingPathComponent(CheckpointStore.stateName)
         if !resume && FileManager.default.fileExists(atPath: checkpoint.path) {
             throw TuningError.checkpoint(
@@ -122,6 +138,8 @@ package enum TuneJob {
             config: config, student: student, train: data.train, validation: data.validation,
             methodTerms: terms, output: out, progress: progress, distributed: distributed)
         trainer.shouldStop = shouldStop
+        trainer.fingerprint = RunFingerprint.of(
+            resolvedConfiguration: resolved, train: data.train.fingerprint, validation: data.validation.fingerprint)
         let outcome = try trainer.run(resume: resume)
 
         var exported: URL?
