@@ -113,8 +113,7 @@ public struct InputSpec: Codable, Sendable, Equatable {
     public var std: [Float]?
     /// Tabular models: the number of input features.
     public var features: Int?
-    /// Token models: the length of the token-id sequence (parsed and listed; extraction
-    /// from text datasets is not supported yet).
+    /// Token models: the truncation length of the token-id sequence.
     public var sequenceLength: Int?
     /// Token models saved as TorchScript (as `tune` exports them): the folder, beside
     /// the card, holding the tokenizer files and `config.json` the model was trained

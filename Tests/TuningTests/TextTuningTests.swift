@@ -206,4 +206,16 @@ struct TextTuningTests {
             "\(error)".contains("hint") && "\(error)".contains("text model")
         }
     }
+
+    @Test("input.tokenizer: only on token models, and only a folder beside the card")
+    func tokenizerFieldIsChecked() throws {
+        let ok = ModelCard(name: "t", file: "t.pt", input: InputSpec(kind: .tokens, sequenceLength: 8, tokenizer: "t.tokenizer"))
+        #expect(ok.validationProblem() == nil)
+        let image = ModelCard(name: "t", file: "t.pt", input: InputSpec(tokenizer: "t.tokenizer"))
+        #expect(image.validationProblem()?.field == "input.tokenizer")
+        for bad in ["", "/abs/tok", "../tok", "a/../../tok"] {
+            let card = ModelCard(name: "t", file: "t.pt", input: InputSpec(kind: .tokens, sequenceLength: 8, tokenizer: bad))
+            #expect(card.validationProblem()?.field == "input.tokenizer", "\(bad)")
+        }
+    }
 }
