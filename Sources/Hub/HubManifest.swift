@@ -173,7 +173,17 @@ package struct HubManifest: Sendable {
                 problems.append(HubProblem(name: checkpoint.name, message: "\(error)"))
             }
         }
-        problems += checkpoints.problems
+        // A folder a card names as its tokenizer (`input.tokenizer`: config.json and
+        // tokenizer files, no weights) is part of that entry, not a broken checkpoint.
+        let tokenizerFolders = Set(
+            found.compactMap { entry in
+                entry.card.input.tokenizer.map {
+                    entry.modelFile.deletingLastPathComponent().appendingPathComponent($0).standardizedFileURL.path
+                }
+            })
+        problems += checkpoints.problems.filter {
+            !tokenizerFolders.contains(directory.appendingPathComponent($0.name).standardizedFileURL.path)
+        }
         // Duplicates: all copies are skipped, since which one is meant is unknown.
         let byName = Dictionary(grouping: found, by: \.name)
         var entries = [HubEntry]()

@@ -106,6 +106,12 @@ package struct ModelCard: Codable, Sendable, Equatable {
                 return ("input.sequence_length", "\(l) is too large (at most \(InputSpec.maxSequenceLength))")
             }
         }
+        if let tokenizer = input.tokenizer {
+            if input.kind != .tokens { return ("input.tokenizer", "only token models (input.kind tokens) have a tokenizer") }
+            if tokenizer.isEmpty || tokenizer.hasPrefix("/") || tokenizer.split(separator: "/").contains("..") {
+                return ("input.tokenizer", "'\(tokenizer)' must be a folder beside the card (a relative path without '..')")
+            }
+        }
         if let mean = input.mean, mean.count != input.channels {
             return ("input.mean", "\(mean.count) values for \(input.channels) channels")
         }
@@ -153,13 +159,16 @@ package struct InputSpec: Codable, Sendable, Equatable {
     package var std: [Float]?
     /// Tabular models: the number of input features.
     package var features: Int?
-    /// Token models: the length of the token-id sequence (parsed and listed; extraction
-    /// from text datasets is not supported yet).
+    /// Token models: the truncation length of the token-id sequence.
     package var sequenceLength: Int?
+    /// Token models saved as TorchScript (as `tune` exports them): the folder, beside
+    /// the card, holding the tokenizer files and `config.json` the model was trained
+    /// with. Checkpoint folders carry theirs and need none.
+    package var tokenizer: String?
 
     package init(
         kind: Kind = .image, channels: Int = 3, height: Int = 224, width: Int = 224, resize: ResizePolicy = .resizeCrop,
-        mean: [Float]? = nil, std: [Float]? = nil, features: Int? = nil, sequenceLength: Int? = nil
+        mean: [Float]? = nil, std: [Float]? = nil, features: Int? = nil, sequenceLength: Int? = nil, tokenizer: String? = nil
     ) {
         self.kind = kind
         self.channels = channels
@@ -170,10 +179,11 @@ package struct InputSpec: Codable, Sendable, Equatable {
         self.std = std
         self.features = features
         self.sequenceLength = sequenceLength
+        self.tokenizer = tokenizer
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case kind, channels, height, width, resize, mean, std, features, sequenceLength = "sequence_length"
+        case kind, channels, height, width, resize, mean, std, features, sequenceLength = "sequence_length", tokenizer
     }
 
     package init(from decoder: any Decoder) throws {
@@ -189,6 +199,7 @@ package struct InputSpec: Codable, Sendable, Equatable {
         std = try c.decodeIfPresent([Float].self, forKey: .std)
         features = try c.decodeIntegerIfPresent(forKey: .features)
         sequenceLength = try c.decodeIntegerIfPresent(forKey: .sequenceLength)
+        tokenizer = try c.decodeIfPresent(String.self, forKey: .tokenizer)
     }
 
     /// The shape of one sample the model takes, without the batch axis.

@@ -18,8 +18,12 @@ package struct TextInput: Sendable {
     package let padId: Int
     /// The files the token ids depend on (tokenizer and its configuration), for the cache key.
     package let files: [URL]
+    /// The folder they are in (the checkpoint folder, or the card's `input.tokenizer`).
+    package let folder: URL
 
-    /// The files that can shape tokenisation, in the order they are hashed.
+    /// The files that can shape tokenisation, in the order they are hashed (with
+    /// `config.json`, which gives the padding id, the files `tune` exports beside a
+    /// tuned text model).
     static let tokenizerFiles = [
         "tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json",
         "sentence_bert_config.json",
@@ -30,14 +34,18 @@ package struct TextInput: Sendable {
         guard entry.card.input.kind == .tokens else {
             throw HubError.modelFailed(model: entry.name, message: "not a text model (input.kind is \(entry.card.input.kind.rawValue))")
         }
-        guard entry.isCheckpointFolder else {
+        let folder: URL
+        if entry.isCheckpointFolder {
+            folder = entry.modelFile
+        } else if let named = entry.card.input.tokenizer {
+            folder = entry.modelFile.deletingLastPathComponent().appendingPathComponent(named, isDirectory: true)
+        } else {
             throw HubError.modelFailed(
                 model: entry.name,
                 message:
-                    "\(entry.modelFile.lastPathComponent) takes token ids but is a TorchScript file: text extraction needs a checkpoint folder with its tokenizer (tokenizer.json, or vocab.txt)"
+                    "\(entry.modelFile.lastPathComponent) takes token ids but is a TorchScript file: text extraction needs a checkpoint folder with its tokenizer (tokenizer.json, or vocab.txt), or the card's input.tokenizer naming a folder of the tokenizer files and config.json"
             )
         }
-        let folder = entry.modelFile
         let fm = FileManager.default
         guard ["tokenizer.json", "vocab.txt"].contains(where: { fm.fileExists(atPath: folder.appendingPathComponent($0).path) }) else {
             throw HubError.modelFailed(
@@ -78,6 +86,7 @@ package struct TextInput: Sendable {
         self.tokenizer = tokenizer
         self.maxLength = maxLength
         self.padId = padId
+        self.folder = folder
         files = Self.tokenizerFiles.map { folder.appendingPathComponent($0) }.filter { fm.fileExists(atPath: $0.path) }
     }
 

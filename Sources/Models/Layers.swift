@@ -137,17 +137,18 @@ public enum Activation: String, Sendable, CaseIterable {
 /// Multi-head attention, in the one place it is computed.
 public enum Attention {
     /// TorchScript lines computing `out` = softmax(q kᵀ · scale + bias) v for q, k, v
-    /// of shape [B, heads, L, head_dim] and an additive `bias` broadcastable to
+    /// of shape [B, heads, L, head_dim] and an additive float `bias` broadcastable to
     /// [B, heads, L, L] (or none), indented by four spaces.
     ///
-    /// Written out because libtorch 1.13 has no `scaled_dot_product_attention`; with
-    /// libtorch >= 2.0 this becomes
-    /// `out = torch.scaled_dot_product_attention(q, k, v, bias, 0.0, False, scale=scale)`.
+    /// One fused `scaled_dot_product_attention` call (libtorch's CPU flash kernel
+    /// takes a float mask): no [B, heads, L, L] score tensor is materialised twice, as
+    /// the written-out matmul-softmax-matmul did. The mask stays additive (0 for a
+    /// key, the lowest float for padding), exactly as `transformers` builds it for its
+    /// sdpa attention: a padding query row then attends to the real keys as in
+    /// Python, and a row whose keys are all padding gets uniform weights, never NaN
+    /// (a boolean mask would give NaN there).
     public static func lines(q: String, k: String, v: String, bias: String?, scale: Double, out: String) -> String {
-        var text = "    scores = torch.matmul(\(q), torch.transpose(\(k), -1, -2)) * \(literal(scale))\n"
-        if let bias { text += "    scores = scores + \(bias)\n" }
-        text += "    \(out) = torch.matmul(torch.softmax(scores, -1), \(v))\n"
-        return text
+        "    \(out) = torch.scaled_dot_product_attention(\(q), \(k), \(v), \(bias ?? "None"), 0.0, False, scale=\(literal(scale)))\n"
     }
 }
 

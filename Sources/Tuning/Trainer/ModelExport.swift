@@ -10,6 +10,12 @@ import Support
 /// card's and whose `source_head` is that submodule, giving logits over the target
 /// classes. The entry can be ranked, extracted, or used as a teacher in the
 /// target's output space.
+///
+/// A text model is exported the same way (its module's methods take token ids), with
+/// the files its tokenizer needs copied into `<name>.tokenizer/` beside it
+/// (`tokenizer.json` or `vocab.txt`, their configurations, `sentence_bert_config.json`
+/// and `config.json`), which the card names as `input.tokenizer`: the entry tokenises
+/// texts exactly as the tuned model was trained.
 package enum ModelExport {
     /// The exported card (and where it was written).
     package struct Exported: Sendable, Equatable {
@@ -45,6 +51,8 @@ package enum ModelExport {
         var card = model.card
         card.name = name
         card.file = name + ".pt"
+        let tokenizerFolder = name + ".tokenizer"
+        if model.takesTexts { card.input.tokenizer = tokenizerFolder }
         card.sourceHead = Stage(submodule: headName)
         card.metadata = Metadata(
             parameters: try module.parameters().reduce(0) { $0 + $1.count },
@@ -53,6 +61,9 @@ package enum ModelExport {
 
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            if let textInput = model.textInput {
+                try exportTokenizer(textInput, to: directory.appendingPathComponent(tokenizerFolder, isDirectory: true))
+            }
             // Model first, then its card, each through a temporary file and a rename:
             // an interruption never leaves a card pointing at a partial model.
             let modelURL = directory.appendingPathComponent(card.file)
@@ -67,5 +78,25 @@ package enum ModelExport {
             throw TuningError.model(name: name, message: "cannot export to \(directory.path): \(error)")
         }
         return Exported(card: card, directory: directory)
+    }
+
+    /// Copies the tokenizer's files (and `config.json`, for the padding id) into a
+    /// fresh `folder`: built under a temporary name, then renamed over any old one.
+    static func exportTokenizer(_ textInput: TextInput, to folder: URL) throws {
+        let fm = FileManager.default
+        let parent = folder.deletingLastPathComponent()
+        let temporary = parent.appendingPathComponent(".\(folder.lastPathComponent).\(UUID().uuidString).tmp", isDirectory: true)
+        try fm.createDirectory(at: temporary, withIntermediateDirectories: true)
+        do {
+            let sources = textInput.files + [textInput.folder.appendingPathComponent("config.json")]
+            for file in sources where fm.fileExists(atPath: file.path) {
+                try fm.copyItem(at: file, to: temporary.appendingPathComponent(file.lastPathComponent))
+            }
+            if fm.fileExists(atPath: folder.path) { try fm.removeItem(at: folder) }
+            try fm.moveItem(at: temporary, to: folder)
+        } catch {
+            try? fm.removeItem(at: temporary)
+            throw error
+        }
     }
 }

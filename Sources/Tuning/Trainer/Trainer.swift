@@ -268,12 +268,12 @@ package final class Trainer {
     }
 
     private func optimiserStep(_ batch: Batch, epoch: Int) throws -> [(String, Double)] {
-        let inputs = try student.inputTensor(batch)
+        let input = try student.input(batch)
         let labels = try Tensor(batch.labels.map(Int64.init))
-        let outputs = try student.outputs(inputs, needs: needs)
+        let outputs = try student.outputs(input, needs: needs)
         let logits = try head(outputs.features)
         let trainingStep = TrainingStep(
-            inputs: inputs, labels: labels, indices: batch.indices, augmented: augmented,
+            input: input, labels: labels, indices: batch.indices, augmented: augmented,
             student: outputs, logits: logits, classCount: classCount,
             epoch: epoch, iteration: position.iteration)
         var total: Tensor?
@@ -392,7 +392,7 @@ package final class Trainer {
                     // A rank's shard of a small last batch may be empty.
                     if batch.count == 0 { continue }
                     try checkLabels(batch.labels, split: "validation")
-                    let logits = try head(try student.outputs(try student.inputTensor(batch), needs: []).features)
+                    let logits = try head(try student.outputs(try student.input(batch), needs: []).features)
                     let loss = try Loss.crossEntropy(logits, try Tensor(batch.labels.map(Int64.init))).item()
                     try accumulator.add(logits: logits, labels: batch.labels, loss: loss)
                 }

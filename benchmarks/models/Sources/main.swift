@@ -15,6 +15,26 @@ import Torch
 //
 //   ModelsBenchmark CHECKPOINT_FOLDER REFERENCE.safetensors THREADS BATCH
 
+/// The process's CPU time (every thread), in seconds: on a shared, loaded machine
+/// it moves far less than wall time, which waits for the other processes.
+func cpuSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+/// Peak resident memory of this process, MiB.
+func peakMiB() -> Double {
+    var usage = rusage()
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+/// The 1-minute load average (the machine may be shared).
+func loadAverage() -> String {
+    ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").first.map(String.init) ?? "?"
+}
+
 let arguments = CommandLine.arguments
 guard arguments.count == 5, let threads = Int(arguments[3]), let batch = Int(arguments[4]) else {
     FileHandle.standardError.write(Data("usage: ModelsBenchmark CHECKPOINT_FOLDER REFERENCE.safetensors THREADS BATCH\n".utf8))
@@ -56,18 +76,26 @@ do {
         let scale = e.map(abs).max() ?? 1
         worst = max(worst, zip(a, e).map { abs($0 - $1) }.max()! / scale)
     }
+    let loadBefore = loadAverage()
     var times = [Double]()
+    var cpuTimes = [Double]()
     for _ in 0..<3 {
         let t0 = Date()
+        let c0 = cpuSeconds()
         _ = try pass()
         times.append(Date().timeIntervalSince(t0))
+        cpuTimes.append(cpuSeconds() - c0)
     }
     let swiftSeconds = times.min()!
+    let pythonCPU = try FeatureFile.readArray(at: reference, key: "python_cpu_seconds").values[0]
     print("sentences: \(rows), padded length \(length), batch \(batch), threads \(threads)")
     print("checkpoint load: \(String(format: "%.2f", loadSeconds)) s")
     print("max relative difference per embedding (max-norm): \(String(format: "%.2e", worst)) (tolerance 1e-4)")
     print(
         "embedding time, best of 3: HubMiner \(String(format: "%.3f", swiftSeconds)) s, sentence-transformers \(String(format: "%.3f", pythonSeconds)) s, ratio \(String(format: "%.2f", swiftSeconds / pythonSeconds))"
+    )
+    print(
+        "embedding CPU time, best of 3: HubMiner \(String(format: "%.3f", cpuTimes.min()!)) s, sentence-transformers \(String(format: "%.3f", pythonCPU)) s, ratio \(String(format: "%.2f", cpuTimes.min()! / pythonCPU))"
     )
 
     // texts in, embeddings out: HubMiner's tokenizer + extraction vs encode()
@@ -94,15 +122,26 @@ do {
         textWorst = max(textWorst, zip(a, e).map { abs($0 - $1) }.max()! / scale)
     }
     var textTimes = [Double]()
+    var textCPUTimes = [Double]()
     for _ in 0..<3 {
         let t0 = Date()
+        let c0 = cpuSeconds()
         _ = try textPass()
         textTimes.append(Date().timeIntervalSince(t0))
+        textCPUTimes.append(cpuSeconds() - c0)
     }
     let textSeconds = textTimes.min()!
+    let encodeCPU = try FeatureFile.readArray(at: reference, key: "encode_cpu_seconds").values[0]
+    let pythonPeak = try FeatureFile.readArray(at: reference, key: "peak_rss_mib").values[0]
     print("texts in (HubMiner's tokenizer vs encode()): max relative difference \(String(format: "%.2e", textWorst)) (tolerance 1e-4)")
     print(
         "end-to-end time (tokenise + embed), best of 3: HubMiner \(String(format: "%.3f", textSeconds)) s, sentence-transformers encode() \(String(format: "%.3f", encodeSeconds)) s, ratio \(String(format: "%.2f", textSeconds / encodeSeconds))"
+    )
+    print(
+        "end-to-end CPU time, best of 3: HubMiner \(String(format: "%.3f", textCPUTimes.min()!)) s, encode() \(String(format: "%.3f", encodeCPU)) s, ratio \(String(format: "%.2f", textCPUTimes.min()! / encodeCPU))"
+    )
+    print(
+        "peak resident memory: HubMiner \(String(format: "%.0f", peakMiB())) MiB, Python process \(String(format: "%.0f", pythonPeak)) MiB; 1-minute load average \(loadBefore) before the timed passes, \(loadAverage()) after (\(ProcessInfo.processInfo.activeProcessorCount) cores)"
     )
     exit(worst < 1e-4 && textWorst < 1e-4 ? 0 : 1)
 } catch {
