@@ -8,6 +8,8 @@ struct CLIRun {
     let status: Int32
     let stdout: String
     let stderr: String
+    /// Ended by a signal (a crash) rather than by exiting.
+    var signalled = false
 }
 
 enum CLI {
@@ -33,7 +35,7 @@ enum CLI {
         process.waitUntilExit()
         return CLIRun(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+            stderr: String(decoding: errData, as: UTF8.self), signalled: process.terminationReason == .uncaughtSignal)
     }
 
     /// A fresh temporary directory.

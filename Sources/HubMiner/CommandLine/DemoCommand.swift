@@ -47,6 +47,8 @@ public struct DemoOptions: CommandOptions {
     @Flag(help: "No progress on stderr.")
     public var quiet = false
 
+    @OptionGroup public var deviceOptions: DeviceOptions
+
     /// The instant demo: rank a generated feature set with LogME.
     public func rankGeneratedFeatures() throws {
         let root =

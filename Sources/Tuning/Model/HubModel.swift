@@ -18,6 +18,9 @@ public final class HubModel: ModelRunner {
     /// Number of hint maps the card's `hints` stage gives (0 without one).
     public let hintCount: Int
 
+    /// Where the module's parameters and buffers live and its inputs go (`move(to:)`).
+    public private(set) var device: Device = .cpu
+
     public var name: String { entry.name }
     public var card: ModelCard { entry.card }
 
@@ -110,6 +113,16 @@ public final class HubModel: ModelRunner {
 
     public var isTraining: Bool { module.isTraining }
 
+    // MARK: Device
+
+    /// Moves the parameters and buffers to `device` (in place: tensors taken from
+    /// `namedParameters()` before follow); inputs from `inputTensor` go there too.
+    public func move(to device: Device) throws {
+        guard device != self.device else { return }
+        try module.to(device)
+        self.device = device
+    }
+
     /// Runs `body` in eval mode and restores the previous mode afterwards (evaluation
     /// of the student must not update batch-norm statistics).
     public func withEvalMode<R>(_ body: () throws -> R) throws -> R {
@@ -136,8 +149,9 @@ public final class HubModel: ModelRunner {
     /// The data transform the card asks for (as feature extraction uses it).
     public var transform: (any Transform)? { entry.card.transform() }
 
-    /// A collated batch as a float32 tensor [B, ...].
+    /// A collated batch as a float32 tensor [B, ...] on the model's device.
     public func inputTensor(_ batch: Batch) throws -> Tensor {
-        try Tensor(batch.values, shape: batch.shape)
+        let values = try Tensor(batch.values, shape: batch.shape)
+        return device == .cpu ? values : try values.to(device)
     }
 }

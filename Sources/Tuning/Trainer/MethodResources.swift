@@ -52,6 +52,8 @@ final class MethodResources {
         }
         let model = try HubModel(entry: entry)
         try model.freeze()
+        // Teachers run on the student's device, on the student's batches.
+        try model.move(to: student.device)
         models[name] = model
         return model
     }
@@ -67,6 +69,7 @@ final class MethodResources {
                 name: runner.name, message: "cannot give \(needs.contains(.hints) ? "hints" : "source logits") (its card lacks the stage)")
         }
         let hubModel = runner as? HubModel
+        let device = hubModel?.device ?? student.device
         let loader = DataLoader(
             dataset: train, batchSize: batchSize, transform: (hubModel ?? student).transform,
             shuffle: false, seed: 0, workers: workers)
@@ -78,7 +81,8 @@ final class MethodResources {
                 let batches = loader.iterator(epoch: 0)
                 defer { batches.close() }
                 while let batch = try batches.nextBatch() {
-                    let out = try runner.outputs(try Tensor(batch.values, shape: batch.shape), needs: needs)
+                    let values = try Tensor(batch.values, shape: batch.shape)
+                    let out = try runner.outputs(device == .cpu ? values : try values.to(device), needs: needs)
                     features.append(try out.features.detach())
                     if let s = out.sourceLogits { logits.append(try s.detach()) }
                     if !out.hints.isEmpty { hints.append(try out.hints.map { try $0.detach() }) }
