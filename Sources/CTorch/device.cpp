@@ -87,6 +87,17 @@ int32_t ht_tensor_to_device(ht_tensor *t, int32_t device_type, int32_t index, ht
     HT_END
 }
 
+int32_t ht_tensor_move_to_device(ht_tensor *t, int32_t device_type, int32_t index) {
+    HT_BEGIN
+    const at::Tensor &live = tensor(t);  // set_data is const: it swaps the TensorImpl's storage
+    const at::Device target = device(device_type, index);
+    if (live.device() != target) {
+        at::NoGradGuard no_grad;
+        live.set_data(live.to(target));
+    }
+    HT_END
+}
+
 int32_t ht_tensor_device(ht_tensor *t, int32_t *device_type, int32_t *index) {
     HT_BEGIN
     require_out(device_type);

@@ -74,7 +74,9 @@ int32_t ht_tensor_list_save(ht_tensor_list *l, const char *path) {
     HT_BEGIN
     if (!l) throw std::invalid_argument("null tensor list");
     c10::List<at::Tensor> list;
-    for (const auto &t : l->items) list.push_back(t.detach());
+    // CPU copies (the tensor itself when it is on the CPU already): files written on
+    // a GPU load on a machine without one, and the reverse.
+    for (const auto &t : l->items) list.push_back(t.detach().cpu());
     std::vector<char> bytes = torch::jit::pickle_save(c10::IValue(list));
     std::ofstream f(text(path, "path"), std::ios::binary);
     if (!f) throw std::runtime_error(std::string("cannot open ") + path + " for writing");

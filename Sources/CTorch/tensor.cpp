@@ -260,12 +260,14 @@ int32_t ht_tensor_data_ptr(ht_tensor *t, void **out) {
     require_out(out);
     const at::Tensor &x = tensor(t);
     if (!x.is_contiguous()) throw std::invalid_argument("tensor is not contiguous");
+    if (!x.is_cpu()) throw std::invalid_argument("tensor is on " + x.device().str() + ", not the CPU");
     *out = x.data_ptr();
     HT_END
 }
 int32_t ht_tensor_copy_out(ht_tensor *t, int32_t dtype, void *dst, int64_t count) {
     HT_BEGIN
-    at::Tensor x = tensor(t).detach().to(to_scalar_type(dtype)).contiguous();
+    // Read through a CPU copy when the tensor is on a GPU (no copy on the CPU).
+    at::Tensor x = tensor(t).detach().to(at::kCPU, to_scalar_type(dtype)).contiguous();
     if (x.numel() != count)
         throw std::invalid_argument("destination holds " + std::to_string(count) +
                                     " elements, tensor has " + std::to_string(x.numel()));
@@ -445,13 +447,14 @@ int32_t ht_tensor_slice(ht_tensor *t, int64_t dim, int64_t start, int64_t end, i
 int32_t ht_tensor_index_select(ht_tensor *t, int64_t dim, ht_tensor *index, ht_tensor **out) {
     HT_BEGIN
     require_out(out);
-    *out = wrap(tensor(t).index_select(dim, tensor(index)));
+    // Indices made from Swift arrays are CPU tensors: they follow the indexed tensor.
+    *out = wrap(tensor(t).index_select(dim, tensor(index).to(tensor(t).device())));
     HT_END
 }
 int32_t ht_tensor_gather(ht_tensor *t, int64_t dim, ht_tensor *index, ht_tensor **out) {
     HT_BEGIN
     require_out(out);
-    *out = wrap(tensor(t).gather(dim, tensor(index)));
+    *out = wrap(tensor(t).gather(dim, tensor(index).to(tensor(t).device())));
     HT_END
 }
 int32_t ht_tensor_masked_select(ht_tensor *t, ht_tensor *mask, ht_tensor **out) {

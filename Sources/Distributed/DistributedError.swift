@@ -18,6 +18,8 @@ package enum DistributedError: Error, CustomStringConvertible, Equatable {
     case launchTimedOut(seconds: Double, running: [Int])
     /// The ranks' parameters differ (ranks whose checksum differs from rank 0's).
     case parametersDiverged(ranks: [Int])
+    /// The process-group backend a device needs is not in this build (NCCL).
+    case backendUnavailable(backend: String, message: String)
 
     package struct RankExit: Equatable, Sendable, CustomStringConvertible {
         package let rank: Int
@@ -54,6 +56,8 @@ package enum DistributedError: Error, CustomStringConvertible, Equatable {
             return "distributed run did not finish within \(seconds) s; ranks \(running) were still running and were stopped"
         case let .parametersDiverged(ranks):
             return "parameters differ across processes: ranks \(ranks) disagree with rank 0"
+        case let .backendUnavailable(backend, message):
+            return "no \(backend) process group: \(message)"
         }
     }
 }

@@ -51,9 +51,39 @@ package final class ProcessGroup {
     }
 
     /// Joins the group the launch variables describe (RANK, WORLD_SIZE,
-    /// MASTER_ADDR, MASTER_PORT; see `DistributedEnvironment`).
-    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ProcessGroup {
-        try ProcessGroup(DistributedEnvironment.parse(environment))
+    /// MASTER_ADDR, MASTER_PORT; see `DistributedEnvironment`), with the backend
+    /// the ranks' device needs (`Backend.for(_:)`).
+    package static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment, backend: Backend = .gloo
+    ) throws -> ProcessGroup {
+        try backend.requireAvailable()
+        return try ProcessGroup(DistributedEnvironment.parse(environment))
+    }
+
+    /// c10d's backends: Gloo for tensors on the CPU, NCCL for tensors on GPUs.
+    package enum Backend: String, Sendable, CaseIterable {
+        case gloo, nccl
+
+        /// The backend for ranks whose tensors live on `device`.
+        package static func `for`(_ device: Device) -> Backend {
+            device == .cpu ? .gloo : .nccl
+        }
+
+        /// Whether this build can create the backend's groups.
+        package var isAvailable: Bool { self == .gloo }
+
+        /// Throws, saying why and what to do, when this build cannot create the backend's groups.
+        package func requireAvailable() throws {
+            guard !isAvailable else { return }
+            // Why (docs/DISTRIBUTED.md, "GPUs and NCCL"): ProcessGroupNCCL lives in
+            // libtorch_cuda, which this build never links (it is dlopened only when a
+            // GPU is asked for), and its header needs CUDA's and NCCL's headers.
+            throw DistributedError.backendUnavailable(
+                backend: rawValue,
+                message:
+                    "data-parallel runs on GPUs need c10d's NCCL backend, which this build does not include (it lives in libtorch_cuda, loaded only at run time); use --device cpu for data-parallel tuning (Gloo), or tune on one GPU without --nproc/--distributed"
+            )
+        }
     }
 
     deinit {

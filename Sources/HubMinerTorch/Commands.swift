@@ -120,6 +120,8 @@ extension DemoOptions {
     /// pre-training to report (`DemoJob`).
     package func run() throws {
         if featuresOnly { return try rankGeneratedFeatures() }
+        // `--device cuda` without a GPU fails here, before the zoo is built.
+        let device = try deviceOptions.resolved()
         let cache = cacheDirectory.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory()
         let plan = DemoPlan.builtIn(quick ? .quick : .full)
         let run = runDirectory.map { URL(fileURLWithPath: $0) }
@@ -128,9 +130,11 @@ extension DemoOptions {
         let interrupt = InterruptRequest()
         interrupt.install()
         let summary: DemoSummary
+        var configuration = DemoConfiguration(plan: plan, seed: seed, runDirectory: run, cacheDirectory: cache, student: student)
+        configuration.device = device
         do {
             summary = try DemoJob.run(
-                DemoConfiguration(plan: plan, seed: seed, runDirectory: run, cacheDirectory: cache, student: student),
+                configuration,
                 progress: progress, shouldStop: { interrupt.isRequested })
         } catch let stop as TrainingInterrupted {
             FileHandle.standardError.write(Data("hubminer: \(stop); run the same command again to continue\n".utf8))

@@ -61,6 +61,14 @@ extension Tensor {
         return try derive("to(\(device))") { ht_tensor_to_device($0, type, index, $1) }
     }
 
+    /// Moves the tensor's data to `device` in place, so every holder of this tensor
+    /// (an optimiser's group, a loss term) sees it there, as `ScriptModule.to` does
+    /// for parameters. Nothing happens when it is there already.
+    public func move(to device: Device) throws {
+        let (type, index) = device.codes
+        try withHandle { try check("Tensor.move(to: \(device))", ht_tensor_move_to_device($0, type, index)) }
+    }
+
     /// The device the tensor lives on.
     public var device: Device {
         var type: Int32 = 0, index: Int32 = 0

@@ -51,7 +51,7 @@ struct HostileInputTests {
         let (hub, _) = try Self.hubWithOneGoodModel(in: dir)
         try Data("[7, \"text\"]".utf8).write(to: hub.appendingPathComponent("hub.json"))
         let list = try CLI.run(["hub", "list", hub.path])
-        #expect(!list.signaled, "killed by a signal: \(list.stderr)")
+        #expect(!list.signalled, "killed by a signal: \(list.stderr)")
         #expect(list.stdout.contains("good"), "\(list.stdout)\n\(list.stderr)")
         let all = list.stdout + list.stderr
         #expect(all.contains("hub.json[0]: expected a card object") && all.contains("found a number"), "\(all)")
@@ -68,7 +68,7 @@ struct HostileInputTests {
                 .utf8
         ).write(to: hub.appendingPathComponent("huge.json"))
         let inspect = try CLI.run(["hub", "inspect", hub.path])
-        #expect(!inspect.signaled, "killed by a signal: \(inspect.stderr)")
+        #expect(!inspect.signalled, "killed by a signal: \(inspect.stderr)")
         #expect(inspect.status == 1)
         let lines = (inspect.stdout + inspect.stderr).split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("good ") && $0.hasSuffix("ok") }, "\(lines)")
@@ -78,7 +78,7 @@ struct HostileInputTests {
             "hub", "add", hub.path, "--model", hub.appendingPathComponent("good.pt").path, "--name", "big",
             "--input-size", "3,100000,100000",
         ])
-        #expect(!add.signaled, "killed by a signal: \(add.stderr)")
+        #expect(!add.signalled, "killed by a signal: \(add.stderr)")
         #expect(add.status == 1 && add.stderr.contains("3x100000x100000 is too large"), "\(add.stderr)")
         #expect(!FileManager.default.fileExists(atPath: hub.appendingPathComponent("big.json").path))
     }
@@ -97,18 +97,18 @@ struct HostileInputTests {
         try Data(#"{"name": "abs", "file": "\#(hub.appendingPathComponent("good.pt").path)"}"#.utf8)
             .write(to: hub.appendingPathComponent("abs.json"))
         let list = try CLI.run(["hub", "list", hub.path])
-        #expect(!list.signaled)
+        #expect(!list.signalled)
         let listed = list.stdout + list.stderr
         #expect(listed.contains("good.pt' is an absolute path; a card's file is relative to the hub directory"), "\(listed)")
         #expect(listed.contains("good") && listed.contains("'.' is not a path inside the hub directory"), "\(listed)")
         #expect(listed.contains("300 bytes long, at most 200"), "\(listed)")
         let inspect = try CLI.run(["hub", "inspect", hub.path])
-        #expect(!inspect.signaled && inspect.status == 1)
+        #expect(!inspect.signalled && inspect.status == 1)
         #expect(inspect.stdout.split(separator: "\n").contains { $0.hasPrefix("good ") && $0.hasSuffix("ok") }, "\(inspect.stdout)")
         let rank = try CLI.run([
             "rank", "--hub", hub.path, "--data", data.path, "--cache-dir", dir.appendingPathComponent("cache").path,
         ])
-        #expect(!rank.signaled, "killed by a signal: \(rank.stderr)")
+        #expect(!rank.signalled, "killed by a signal: \(rank.stderr)")
         #expect(rank.stdout.contains("good"), "\(rank.stdout)\n\(rank.stderr)")
         #expect(rank.stderr.contains("'.' is not a path inside the hub directory"), "\(rank.stderr)")
     }
@@ -124,7 +124,7 @@ struct HostileInputTests {
         try FeatureFile.writeNpy(NumericArray(shape: [100], dtype: .int64, values: labels), to: labelsURL)
         let started = Date()
         let run = try CLI.run(["rank", "--features", features.path, "--labels", labelsURL.path])
-        #expect(!run.signaled)
+        #expect(!run.signalled)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(Date().timeIntervalSince(started) < 20)
         #expect(run.stderr.contains("(999999990 in all)"), "\(run.stderr)")
@@ -141,7 +141,7 @@ struct HostileInputTests {
         let truth = dir.appendingPathComponent("truth.csv")
         try Data("model,accuracy\na,0.5\nb,0.7\n".utf8).write(to: truth)
         let run = try CLI.run(["evaluate", "--scores", scores.path, "--truth", truth.path])
-        #expect(!run.signaled)
+        #expect(!run.signalled)
         #expect(run.status != 0)
         #expect(run.stderr.contains("scores.json: model 'a' appears twice"), "\(run.stderr)")
     }
@@ -181,7 +181,7 @@ struct HostileInputTests {
                 to: features.appendingPathComponent("\(name).npy"))
         }
         let run = try CLI.run(["rank", "--features", features.path, "--labels", labels.path, "--quiet"])
-        #expect(run.status == 1 && !run.signaled)
+        #expect(run.status == 1 && !run.signalled)
         let lines = run.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(run.stderr)")
         #expect(run.stderr.contains("none of the 2 models could be scored; good: "), "\(run.stderr)")
@@ -196,7 +196,7 @@ struct HostileInputTests {
         let run = try CLI.run([
             "rank", "--features", features.path, "--labels", labels.path, "--source-probs", missing, "--metric", "leep",
         ])
-        #expect(run.status != 0 && !run.signaled)
+        #expect(run.status != 0 && !run.signalled)
         #expect(run.stderr.contains("\(missing): not a directory (--source-probs expects"), "\(run.stderr)")
         #expect(!run.stderr.contains("--features expects"))
     }
@@ -209,7 +209,7 @@ struct HostileInputTests {
         // A regular file where a directory is needed.
         let target = labels.appendingPathComponent("ranking.txt").path
         let run = try CLI.run(["rank", "--features", features.path, "--labels", labels.path, "--output", target, "--quiet"])
-        #expect(run.status != 0 && !run.signaled)
+        #expect(run.status != 0 && !run.signalled)
         #expect(!run.stderr.contains("Error Domain") && !run.stderr.contains("UserInfo"), "\(run.stderr)")
         #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
         #expect(run.stderr.contains("labels.npy"), "\(run.stderr)")
@@ -223,7 +223,7 @@ struct HostileInputTests {
         try Data(#"{"name": "odd", "file": "good.pt", "input": {"height": 2.5, "width": 4}}"#.utf8)
             .write(to: hub.appendingPathComponent("odd.json"))
         let list = try CLI.run(["hub", "list", hub.path])
-        #expect(!list.signaled)
+        #expect(!list.signalled)
         let all = list.stdout + list.stderr
         #expect(all.contains("odd.json: field 'input.height'"), "\(all)")
     }

@@ -117,4 +117,77 @@ struct TuneCommandTests {
         let busy = try CLI.run(base)
         #expect(busy.status == 1 && busy.stderr.contains("--resume"), "\(busy.stderr)")
     }
+
+    /// A run's log lines and result without their timings (JSON with sorted keys).
+    private static func numbers(of out: URL) throws -> [String] {
+        let log = try String(contentsOf: out.appendingPathComponent("log.jsonl"), encoding: .utf8).split(separator: "\n")
+        let result = try String(contentsOf: out.appendingPathComponent("result.json"), encoding: .utf8)
+        let lines: [String] = log.map { String($0) } + [result]
+        return try lines.map { (line: String) throws -> String in
+            var object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            object["seconds"] = nil
+            return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        }
+    }
+
+    @Test("--device cpu and auto (no GPU here) give exactly the default run's losses, metrics and exported weights")
+    func deviceCPUAndAutoAreTheDefault() throws {
+        guard Device.cudaDeviceCount == 0 else { return } // on a GPU machine auto is the GPU: scripts/gpu-check.sh compares
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (hub, data) = try makeTuneProblem(in: dir)
+        // A teacher for B-Tuning: the same network under another name.
+        try FileManager.default.copyItem(at: hub.appendingPathComponent("tiny.pt"), to: hub.appendingPathComponent("teacher.pt"))
+        let card = try String(contentsOf: hub.appendingPathComponent("tiny.json"), encoding: .utf8)
+        try Data(card.replacingOccurrences(of: "tiny", with: "teacher").utf8).write(to: hub.appendingPathComponent("teacher.json"))
+        var runs: [(numbers: [String], weights: [Tensor])] = []
+        for device in [nil, "cpu", "auto"] {
+            let out = dir.appendingPathComponent("out-\(device ?? "default")")
+            let run = try CLI.run(
+                [
+                    "tune", "--hub", hub.path, "--data", data.path, "--target", "tiny", "--method", "btuning", "--teacher", "teacher",
+                    "--epochs", "2", "--batch-size", "16", "--lr", "0.1", "--seed", "3", "--out", out.path, "--quiet",
+                ] + (device.map { ["--device", $0] } ?? []))
+            #expect(run.status == 0, "\(run.stderr)")
+            let model = try ScriptModule(contentsOf: out.appendingPathComponent("model/tiny-btuning.pt").path)
+            runs.append((try Self.numbers(of: out), try model.parameters()))
+        }
+        #expect(runs[0].numbers.count > 3)
+        for other in runs.dropFirst() {
+            #expect(other.numbers == runs[0].numbers)
+            #expect(other.weights.count == runs[0].weights.count)
+            for (a, b) in zip(other.weights, runs[0].weights) { #expect(try a.equals(b)) }
+        }
+    }
+
+    @Test("--device cuda without a GPU: tune, tune --nproc, demo and extract stop with one line saying what is missing")
+    func cudaWithoutGPU() throws {
+        guard Device.cudaDeviceCount == 0 else { return }
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (hub, data) = try makeTuneProblem(in: dir)
+        let out = dir.appendingPathComponent("out")
+        let tune = ["tune", "--hub", hub.path, "--data", data.path, "--target", "tiny", "--epochs", "1", "--out", out.path, "--quiet"]
+        let cache = dir.appendingPathComponent("cache")
+        for arguments in [
+            tune + ["--device", "cuda"],
+            tune + ["--device", "cuda", "--nproc", "2"],
+            ["demo", "--quick", "--quiet", "--device", "cuda", "--cache-dir", cache.path],
+            ["extract", "--hub", hub.path, "--data", data.path, "--out", out.path, "--device", "cuda", "--cache-dir", cache.path],
+        ] {
+            let run = try CLI.run(arguments)
+            #expect(run.status == 1 && !run.signalled, "\(arguments[0]): status \(run.status) \(run.stderr)")
+            let lines = run.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "\(arguments[0]): \(run.stderr)")
+            #expect(
+                (run.stderr.contains("no CUDA libtorch") || run.stderr.contains("no GPU")) && run.stderr.contains("--device cpu"),
+                "\(arguments[0]): \(run.stderr)")
+        }
+        // Nothing was trained, built or written.
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        #expect(!FileManager.default.fileExists(atPath: cache.appendingPathComponent("zoo").path))
+        // A bad name is refused by the parser, as for extract and rank.
+        let bad = try CLI.run(tune + ["--device", "tpu"])
+        #expect(bad.status != 0 && bad.stderr.contains("--device must be cpu, cuda or auto, got 'tpu'"), "\(bad.stderr)")
+    }
 }

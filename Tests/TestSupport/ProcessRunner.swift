@@ -5,13 +5,13 @@ import Testing
 public struct CLIRun: Sendable {
     public let status: Int32
     /// True when a signal ended the program (a crash: SIGILL, SIGABRT, SIGBUS, ...).
-    public let signaled: Bool
+    public let signalled: Bool
     public let stdout: String
     public let stderr: String
 
-    public init(status: Int32, signaled: Bool = false, stdout: String, stderr: String) {
+    public init(status: Int32, signalled: Bool = false, stdout: String, stderr: String) {
         self.status = status
-        self.signaled = signaled
+        self.signalled = signalled
         self.stdout = stdout
         self.stderr = stderr
     }
@@ -38,7 +38,7 @@ public enum ProcessRunner {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return CLIRun(
-            status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+            status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
             stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 }

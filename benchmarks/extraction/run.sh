@@ -23,6 +23,7 @@ RUNS="${RUNS:-3}"
 PYTHON="${PYTHON:-python3}"
 
 swift build -c release --product hubminer >&2
+swift build -c release --product hubminer-torch >&2  # extract is forwarded to it
 BIN="$(swift build -c release --show-bin-path)/hubminer"
 
 WORK="$(mktemp -d)"
@@ -39,28 +40,30 @@ export OPENBLAS_NUM_THREADS="$THREADS"
 
 best() { sort -g | head -1; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-hub_wall=() hub_cpu=() py_wall=() py_cpu=() ratios=() pyt_wall=() pyt_cpu=() tuned_ratios=()
+hub_wall=() hub_cpu=() py_wall=() py_cpu=() ratios=() pyt_wall=() pyt_cpu=() tuned_ratios=() hub_mem=() py_mem=() pyt_mem=()
 for run in $(seq "$RUNS"); do
     rm -rf "$WORK/cache" "$WORK/out"
     # /usr/bin/time: wall, user and system seconds of the whole process.
-    /usr/bin/time -f "%e %U %S" -o "$WORK/hub.time" "$BIN" extract --hub "$WORK/hub" --data "$WORK/data" \
+    /usr/bin/time -f "%e %U %S %M" -o "$WORK/hub.time" "$BIN" extract --hub "$WORK/hub" --data "$WORK/data" \
         --out "$WORK/out" --cache-dir "$WORK/cache" --batch-size "$BATCH" --threads "$THREADS" --quiet > "$WORK/table"
     rate="$(awk -F'\t' '$1 == "smallresnet" { print $6 }' "$WORK/table")"
-    /usr/bin/time -f "%e %U %S" -o "$WORK/py.time" "$PYTHON" benchmarks/extraction/pytorch_forward.py \
+    /usr/bin/time -f "%e %U %S %M" -o "$WORK/py.time" "$PYTHON" benchmarks/extraction/pytorch_forward.py \
         "$WORK/hub/smallresnet.pt" "$WORK/data" "$BATCH" "$THREADS" > /dev/null
     MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=134217728 \
-        /usr/bin/time -f "%e %U %S" -o "$WORK/pyt.time" "$PYTHON" benchmarks/extraction/pytorch_forward.py \
+        /usr/bin/time -f "%e %U %S %M" -o "$WORK/pyt.time" "$PYTHON" benchmarks/extraction/pytorch_forward.py \
         "$WORK/hub/smallresnet.pt" "$WORK/data" "$BATCH" "$THREADS" > /dev/null
-    read -r tw tu ts < "$WORK/pyt.time"
-    read -r hw hu hs < "$WORK/hub.time"
+    read -r tw tu ts tm < "$WORK/pyt.time"
+    read -r hw hu hs hm < "$WORK/hub.time"
     pyt_wall+=("$tw"); pyt_cpu+=("$(echo "$tu + $ts" | bc -l)")
     tuned_ratios+=("$(echo "$hw / $tw" | bc -l)")
-    read -r pw pu ps < "$WORK/py.time"
+    read -r pw pu ps pm < "$WORK/py.time"
+    hub_mem+=("$hm"); py_mem+=("$pm"); pyt_mem+=("$tm")
     hub_wall+=("$hw"); py_wall+=("$pw")
     hub_cpu+=("$(echo "$hu + $hs" | bc -l)"); py_cpu+=("$(echo "$pu + $ps" | bc -l)")
     ratios+=("$(echo "$hw / $pw" | bc -l)")
     echo "run $run: hubminer ${hw} s wall, ${hub_cpu[-1]} s CPU (extraction loop $rate images/s);" \
-        "PyTorch ${pw} s wall, ${py_cpu[-1]} s CPU; PyTorch, same allocator settings, ${tw} s wall, ${pyt_cpu[-1]} s CPU" >&2
+        "PyTorch ${pw} s wall, ${py_cpu[-1]} s CPU; PyTorch, same allocator settings, ${tw} s wall, ${pyt_cpu[-1]} s CPU;" \
+        "peak RSS hubminer $((hm / 1024)) MB, PyTorch $((pm / 1024)) MB, $((tm / 1024)) MB; load $(cut -d' ' -f1 /proc/loadavg)" >&2
 done
 HW=$(printf '%s\n' "${hub_wall[@]}" | best); PW=$(printf '%s\n' "${py_wall[@]}" | best); TW=$(printf '%s\n' "${pyt_wall[@]}" | best)
 HC=$(printf '%s\n' "${hub_cpu[@]}" | best); PC=$(printf '%s\n' "${py_cpu[@]}" | best); TC=$(printf '%s\n' "${pyt_cpu[@]}" | best)
@@ -70,4 +73,8 @@ echo "|---|---|---|---|---|---|---|"
 row() { printf '| %s | %.2f s | %.2f s | %.3f | %.3f | %.2f s | %.2f s |\n' "$1" "$HW" "$2" "$(echo "$HW / $2" | bc -l)" "$3" "$HC" "$4"; }
 row "glibc defaults" "$PW" "$RM" "$PC"
 row "same allocator thresholds" "$TW" "$TM" "$TC"
+peak() { sort -g | tail -1; }
+echo "Peak resident memory (largest run): hubminer $(( $(printf '%s\n' "${hub_mem[@]}" | peak) / 1024 )) MB," \
+    "PyTorch $(( $(printf '%s\n' "${py_mem[@]}" | peak) / 1024 )) MB," \
+    "PyTorch with the same allocator thresholds $(( $(printf '%s\n' "${pyt_mem[@]}" | peak) / 1024 )) MB"
 echo "($SAMPLES images 3x${SIZE}x${SIZE}, batch $BATCH, $THREADS threads, best of $RUNS)"

@@ -62,7 +62,7 @@ run_mode() {
         python_runs+=("$(env "${python_env[@]}" "$PYTHON" benchmarks/torch/bench_torch.py --threads "$THREADS" --rounds 1 --steps "$STEPS")")
     done
     "$PYTHON" - "$mode" "${swift_runs[@]}" "${python_runs[@]}" <<'PY'
-import json, sys
+import json, statistics, sys
 mode = sys.argv[1]
 runs = [json.loads(a) for a in sys.argv[2:]]
 swift = [r for r in runs if r["side"] == "swift"]
@@ -81,8 +81,13 @@ for key, name in [("mlp", "MLP 1024-512-100, batch 256, SGD step"),
     sc, tc = best(swift, key + "_cpu_ms"), best(torch, key + "_cpu_ms")
     print(f"| {name} | {sw:.2f} | {tw:.2f} | {sw / tw:.2f}x | {sc:.2f} | {tc:.2f} | {sc / tc:.2f}x |")
 print()
+print(f"Peak resident memory (largest run, both models): Swift {max(r['peak_rss_mb'] for r in swift):.0f} MB, "
+      f"PyTorch {max(r['peak_rss_mb'] for r in torch):.0f} MB")
+print()
 for key in ["mlp_step_ms", "cnn_step_ms"]:
-    print(f"All run medians, {key}: Swift {sorted(r[key] for r in swift)}, PyTorch {sorted(r[key] for r in torch)}")
+    s, t = sorted(r[key] for r in swift), sorted(r[key] for r in torch)
+    print(f"All run medians, {key}: Swift {s}, PyTorch {t}; median of runs: Swift {statistics.median(s):.2f}, "
+          f"PyTorch {statistics.median(t):.2f}, ratio {statistics.median(s) / statistics.median(t):.2f}x")
     print()
 PY
 }

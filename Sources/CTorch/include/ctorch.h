@@ -392,6 +392,8 @@ int32_t ht_cuda_load(void);
 /* The number of usable GPUs: 0 when CUDA cannot be loaded (never fails for that). */
 int32_t ht_cuda_device_count(int32_t *out);
 int32_t ht_tensor_to_device(ht_tensor *t, int32_t device_type, int32_t index, ht_tensor **out);
+/* Moves t's data to the device in place (every holder of t sees it there), as Module.to does for parameters. */
+int32_t ht_tensor_move_to_device(ht_tensor *t, int32_t device_type, int32_t index);
 int32_t ht_tensor_device(ht_tensor *t, int32_t *device_type, int32_t *index);
 
 /* -------------------------------------------------------------- attention */

@@ -61,6 +61,8 @@ public struct DemoOptions: CommandOptions {
     /// The folders the demo reads: the generated features of --features-only.
     public var inputs: CommandInputs { CommandInputs([("--directory", featuresOnly ? directory : nil)]) }
 
+    @OptionGroup public var deviceOptions: DeviceOptions
+
     /// The instant demo: rank a generated feature set with LogME.
     public func rankGeneratedFeatures() throws {
         let root =

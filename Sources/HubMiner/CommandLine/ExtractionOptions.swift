@@ -30,8 +30,10 @@ public struct ExtractionOptions: ParsableArguments {
     @Option(name: .customLong("models"), help: "Only these hub models, comma-separated.")
     public var models: String?
 
-    @Option(help: "cpu, cuda or auto: where the models run (auto: the first GPU when there is one, else the CPU).")
-    public var device: String = "auto"
+    @OptionGroup public var deviceOptions: DeviceOptions
+
+    /// --device: cpu, cuda or auto.
+    public var device: String { deviceOptions.device }
 
     @Option(
         name: .customLong("torch-threads"),
@@ -53,7 +55,6 @@ public struct ExtractionOptions: ParsableArguments {
     public var layers: LayerSelection = .last
 
     public func validate() throws {
-        guard ["cpu", "cuda", "auto"].contains(device) else { throw ValidationError("--device must be cpu, cuda or auto, got '\(device)'") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if (torchThreads == nil) != (loaderWorkers == nil) { throw ValidationError("--torch-threads and --loader-workers go together") }
         if let t = torchThreads, let w = loaderWorkers, t < 1 || w < 1 {

@@ -200,6 +200,8 @@ public struct TuneOptions: CommandOptions {
     @Option(help: "Run N local processes data-parallel (each with --distributed); --batch-size is the global batch.")
     public var nproc: Int?
 
+    @OptionGroup public var deviceOptions: DeviceOptions
+
     public func validate() throws {
         if epochs != nil && iterations != nil { throw ValidationError("give --epochs or --iterations, not both") }
         if let nproc, nproc < 1 { throw ValidationError("--nproc expects a process count of at least 1, got \(nproc)") }

@@ -7,6 +7,7 @@ import RunSchema
 import Tuning
 import Zoo
 import Support
+import Torch
 
 /// Where a demo runs and how it reports.
 package struct DemoConfiguration: Sendable {
@@ -21,6 +22,9 @@ package struct DemoConfiguration: Sendable {
     /// The model tuned by every method; nil picks the hub's median model by LogME.
     package var student: String?
     package var threads: Int
+    /// Where extraction and tuning run (the zoo's small models are pre-trained on the
+    /// CPU, so the zoo is the same whichever device the demo uses).
+    package var device: Device = .cpu
 
     package init(
         plan: DemoPlan, seed: UInt64 = 0, runDirectory: URL? = nil, cacheDirectory: URL, student: String? = nil,
@@ -90,10 +94,11 @@ package enum DemoJob {
         let ranking: RankingResult = try timed("rank") {
             if let saved = try? readRanking(rankingURL) { progress.log("demo: ranking reused from \(rankingURL.path)"); return saved }
             progress.log("demo: extracting features and ranking \(zoo.manifest.models.count) models with every metric")
-            let extract = ExtractConfiguration(
+            var extract = ExtractConfiguration(
                 hub: zoo.hub, data: zoo.target, split: .train, batchSize: 100,
                 cacheDirectory: config.cacheDirectory,
                 threads: config.threads)
+            extract.device = config.device
             var rank = RankConfiguration(
                 featuresDirectory: run, labelsFile: run, metrics: MetricRegistry.all,
                 skipInapplicableMetrics: true, threads: config.threads)
@@ -233,7 +238,7 @@ package enum DemoJob {
         let resume = FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint").path)
         let result = try TuneJob.run(
             config: tune, source: "demo", resume: resume,
-            progress: DemoTrainingProgress(progress, label: label), shouldStop: shouldStop)
+            progress: DemoTrainingProgress(progress, label: label), shouldStop: shouldStop, device: config.device)
         progress.log(
             "demo: \(label): best top-1 \(String(format: "%.3f", result.best.top1)), last \(String(format: "%.3f", result.last.top1)), \(String(format: "%.1f", result.result.seconds ?? 0)) s"
         )

@@ -18,9 +18,16 @@ extension ExtractionOptions {
             threadPlan: torchThreads.map { ExtractionThreads(torch: $0, loaderWorkers: loaderWorkers ?? 1) },
             outputDirectory: output)
         // `--device cuda` without a GPU fails here, with what is missing.
-        configuration.device = try (DeviceChoice(rawValue: device) ?? .auto).resolve()
+        configuration.device = try deviceOptions.resolved()
         configuration.layers = layers
         return configuration
+    }
+}
+
+extension DeviceOptions {
+    /// The device `--device` names; `cuda` where none is usable is an error saying what is missing.
+    package func resolved() throws -> Device {
+        try (DeviceChoice(rawValue: device) ?? .auto).resolve()
     }
 }
 

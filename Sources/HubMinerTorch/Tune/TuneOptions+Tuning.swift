@@ -5,6 +5,7 @@ import HubMiner
 import Report
 import Tuning
 import Support
+import Torch
 
 /// The trainer reports through the ranking workflows' progress display.
 extension ProgressReporter: TrainingProgress {}
@@ -34,6 +35,14 @@ extension TuneOptions {
 extension TuneOptions {
     /// Runs `tune`: one process, one rank of a data-parallel run, or the launcher of N local ranks.
     package func run() throws {
+        // `--device cuda` without a GPU fails here, before anything is launched or read.
+        var device = try deviceOptions.resolved()
+        if nproc != nil || distributed {
+            // `auto` on a GPU machine runs data-parallel ranks on the CPU while this
+            // build has no NCCL; an explicit `cuda` gets the error saying so.
+            if deviceOptions.device == "auto", !ProcessGroup.Backend.for(device).isAvailable { device = .cpu }
+            try ProcessGroup.Backend.for(device).requireAvailable()
+        }
         try output.check(inputs: inputs)
         if let out {
             try OutputTarget.checkFolder(
@@ -41,8 +50,10 @@ extension TuneOptions {
         }
         if let nproc { return try launch(processes: nproc) }
         let base = try config.map { try ConfigurationFile.load($0) } ?? TuneConfiguration()
-        // Joined before anything else, so a bad environment fails at once.
-        let group = distributed ? try ProcessGroup.fromEnvironment() : nil
+        // Joined before anything else, so a bad environment fails at once; the
+        // backend follows the device (Gloo on the CPU, NCCL on GPUs).
+        let group = distributed ? try ProcessGroup.fromEnvironment(backend: .for(device)) : nil
+        device = Self.rankDevice(device, rank: group?.rank)
         let isWriter = (group?.rank ?? 0) == 0
         let interrupt = InterruptRequest()
         interrupt.install()
@@ -50,7 +61,7 @@ extension TuneOptions {
             let result = try TuneJob.run(
                 config: base.applying(overrides()), source: config ?? "command line", resume: resume,
                 progress: ProgressReporter(style: output.quiet || !isWriter ? .silent : nil),
-                shouldStop: { interrupt.isRequested }, distributed: group)
+                shouldStop: { interrupt.isRequested }, distributed: group, device: device)
             if isWriter {
                 try output.deliver(
                     TuneRenderer.render(
@@ -64,6 +75,15 @@ extension TuneOptions {
             FileHandle.standardError.write(Data("hubminer: \(stop)\n".utf8))
             throw ExitCode(130)
         }
+    }
+
+    /// Each rank of a data-parallel run on GPUs takes its own: LOCAL_RANK's GPU when a
+    /// launcher sets it, else the rank's modulo the GPUs present (one machine).
+    static func rankDevice(_ device: Device, rank: Int?) -> Device {
+        guard case .cuda = device, let rank else { return device }
+        let count = Swift.max(1, Device.cudaDeviceCount)
+        let local = ProcessInfo.processInfo.environment["LOCAL_RANK"].flatMap { Int($0) } ?? rank
+        return .cuda(local % count)
     }
 
     /// `--nproc N`: this program again as N ranks with `--distributed`, on 127.0.0.1.

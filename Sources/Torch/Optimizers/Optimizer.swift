@@ -150,7 +150,8 @@ extension Optimizer {
         guard t.shape == parameter.shape else {
             throw TorchError.shapeMismatch(operation: "\(kind).load \(key)", expected: parameter.shape, actual: t.shape)
         }
-        return try t.detach().to(parameter.dtype).clone()
+        // On the parameter's device: a state saved on a GPU resumes on the CPU and the reverse.
+        return try t.detach().to(parameter.dtype).to(parameter.device).clone()
     }
 }
 

@@ -38,7 +38,9 @@ package struct PosteriorProjection {
                 operation: "posterior projection (features [B, D] with posterior mean [C, D])",
                 expected: [f.first ?? -1, m.count == 2 ? m[1] : -1], actual: f)
         }
-        let weights = posteriorMean.dtype == features.dtype ? posteriorMean : try posteriorMean.to(features.dtype)
+        var weights = posteriorMean.dtype == features.dtype ? posteriorMean : try posteriorMean.to(features.dtype)
+        // The fixed posterior mean is made on the CPU: it follows features on a GPU.
+        if weights.device != features.device { weights = try weights.to(features.device) }
         return try features.matmul(weights.t())
     }
 

@@ -32,7 +32,8 @@ package enum DeltaAttention {
         if let bad = labels.first(where: { !(0..<classCount).contains($0) }) {
             throw TorchError.invalidArgument(operation: op, message: "label \(bad) is outside 0..<\(classCount)")
         }
-        let x = try features.detach().to(.float32)
+        // Fitted on the CPU (features from a GPU are copied); the weights go back to features' device.
+        let x = try features.detach().to(.float32).to(.cpu)
         let y = try Tensor(labels.map(Int64.init), shape: [n])
         let weight = try Tensor.zeros([classCount, d]).requiresGrad(true)
         let bias = try Tensor.zeros([classCount]).requiresGrad(true)
@@ -68,7 +69,7 @@ package enum DeltaAttention {
             let std = (increases.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(d)).squareRoot()
             // Equal increases (or one channel) carry no preference: uniform weights.
             let standardised = increases.map { std > 0 ? ($0 - mean) / std : 0 }
-            return try Tensor(standardised.map { Float($0 / softmaxTemperature) }, shape: [d]).softmax(dim: 0)
+            return try Tensor(standardised.map { Float($0 / softmaxTemperature) }, shape: [d]).softmax(dim: 0).to(features.device)
         }
     }
 }

@@ -61,7 +61,7 @@ package enum FeatureDistillation {
     static func pairwiseDistances(_ e: Tensor) throws -> Tensor {
         let squares = try e.square().sum(dim: 1)
         let squared = try squares.unsqueeze(dim: 1) + squares.unsqueeze(dim: 0) - e.matmul(e.t()) * 2
-        let offDiagonal = try 1.0 - Tensor.eye(e.shape[0], dtype: e.dtype)
+        let offDiagonal = try 1.0 - Tensor.eye(e.shape[0], dtype: e.dtype).to(e.device)
         return try squared.clamp(min: 1e-12).sqrt() * offDiagonal
     }
 

@@ -21,6 +21,9 @@ package final class HubModel: ModelRunner {
     /// The tokenizer of a text model; nil for image and tabular models.
     let textInput: TextInput?
 
+    /// Where the module's parameters and buffers live and its inputs go (`move(to:)`).
+    package private(set) var device: Device = .cpu
+
     package var name: String { entry.name }
     package var card: ModelCard { entry.card }
 
@@ -115,11 +118,14 @@ package final class HubModel: ModelRunner {
             }
             throw TuningError.model(name: name, message: "its card has no \(missing), which this method needs")
         }
-        return try Self.run(input, needs: needs, entry: entry, stages: stages, textInput: textInput)
+        return try Self.run(input, needs: needs, entry: entry, stages: stages, textInput: textInput, device: device)
     }
 
+    /// `device`: where a text model's token tensors go once tokenised (tensor inputs
+    /// arrive there already, from `input(_:)`).
     private static func run(
-        _ input: ModelInput, needs: OutputNeeds, entry: HubEntry, stages: StageRunner, textInput: TextInput?
+        _ input: ModelInput, needs: OutputNeeds, entry: HubEntry, stages: StageRunner, textInput: TextInput?,
+        device: Device = .cpu
     ) throws -> ModelOutputs {
         let name = entry.name
         do {
@@ -134,7 +140,8 @@ package final class HubModel: ModelRunner {
                 if needs.contains(.hints) { out.hints = try stages.hints(inputs) ?? [] }
                 return out
             case (.texts(let texts), let textInput?):
-                let (ids, mask, types) = try textInput.encode(texts, model: name)
+                var (ids, mask, types) = try textInput.encode(texts, model: name)
+                if device != .cpu { (ids, mask, types) = (try ids.to(device), try mask.to(device), try types.to(device)) }
                 let features = try stages.representation(ids: ids, mask: mask, types: types)
                 var out = ModelOutputs(features: features)
                 if needs.contains(.sourceLogits) {
@@ -172,6 +179,16 @@ package final class HubModel: ModelRunner {
 
     package var isTraining: Bool { module.isTraining }
 
+    // MARK: Device
+
+    /// Moves the parameters and buffers to `device` (in place: tensors taken from
+    /// `namedParameters()` before follow); inputs from `inputTensor` go there too.
+    public func move(to device: Device) throws {
+        guard device != self.device else { return }
+        try module.to(device)
+        self.device = device
+    }
+
     /// Runs `body` in eval mode and restores the previous mode afterwards (evaluation
     /// of the student must not update batch-norm statistics).
     package func withEvalMode<R>(_ body: () throws -> R) throws -> R {
@@ -198,10 +215,14 @@ package final class HubModel: ModelRunner {
     /// The data transform the card asks for (as feature extraction uses it).
     package var transform: (any Transform)? { entry.card.transform() }
 
-    /// A collated batch as the model takes it: its texts for a text model, else a
-    /// float32 tensor [B, ...].
+    /// A collated batch as the model takes it: its texts for a text model (tokenised,
+    /// then moved to the device, in `outputs`), else a float32 tensor [B, ...] on the
+    /// model's device.
     package func input(_ batch: Batch) throws -> ModelInput {
-        guard takesTexts else { return .tensor(try Tensor(batch.values, shape: batch.shape)) }
+        guard takesTexts else {
+            let values = try Tensor(batch.values, shape: batch.shape)
+            return .tensor(device == .cpu ? values : try values.to(device))
+        }
         guard batch.texts.count == batch.count else {
             throw TuningError.model(
                 name: name, message: "is a text model, but the dataset's samples carry no texts (use a CSV, TSV or JSON Lines text dataset)")

@@ -64,7 +64,8 @@ package final class MultiKDTerm: LossTermNotes {
             logits.map {
                 try Distillation.kdPerSample(student: step.logits, teacher: $0, temperature: temperature)
             }, dim: 0) // [K, B]
-        let w = try weights(step, teacherLogits: logits).to(divergences.dtype)
+        // Fixed weights are made on the CPU: they follow the logits' device.
+        let w = try weights(step, teacherLogits: logits).to(divergences.dtype).to(divergences.device)
         return try (w * divergences).sum() / Double(step.logits.shape[0])
     }
 }

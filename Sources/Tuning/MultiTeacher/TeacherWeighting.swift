@@ -44,7 +44,7 @@ package enum MultiTeacherWeights {
             let certain = try total.le(1e-12).expand(entropies.shape)
             let safeTotal = try total.clamp(min: 1e-12)
             let weights = try (1.0 - entropies / safeTotal) / Double(k - 1)
-            return try Tensor.where(certain, Tensor.full(entropies.shape, value: 1.0 / Double(k)), weights)
+            return try Tensor.where(certain, Tensor.full(entropies.shape, value: 1.0 / Double(k)).to(entropies.device), weights)
         }
     }
 

@@ -128,7 +128,9 @@ enum MethodRequirements {
         guard card.input.kind != .tokens else {
             throw TuningError.incompatible(method: context.method, message: "hint probing supports image and tabular inputs, not tokens")
         }
-        let probe = try Tensor.full([2] + card.input.sampleShape, value: 0.5)
+        var probe = try Tensor.full([2] + card.input.sampleShape, value: 0.5)
+        // On the runner's device (the student's, which teachers join).
+        if let model = runner as? HubModel, model.device != .cpu { probe = try probe.to(model.device) }
         let hints = try withNoGrad { try runner.outputs(probe, needs: .hints).hints }
         return hints.map { Array($0.shape.dropFirst()) }
     }

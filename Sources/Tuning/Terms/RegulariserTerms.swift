@@ -55,7 +55,7 @@ package final class DeltaTerm: LossTerm {
         }
         let weights = try student.map { map -> Tensor in
             let channels = map.rank >= 2 ? map.shape[1] : 1
-            return channels == width ? attention : try Tensor.full([channels], value: 1 / Double(channels))
+            return try (channels == width ? attention : try Tensor.full([channels], value: 1 / Double(channels))).to(map.device)
         }
         return try Regularisers.delta(student: student, pretrained: reference, channelWeights: weights)
     }

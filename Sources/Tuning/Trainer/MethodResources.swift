@@ -66,6 +66,8 @@ final class MethodResources {
         }
         let model = try HubModel(entry: entry)
         try model.freeze()
+        // Teachers run on the student's device, on the student's batches.
+        try model.move(to: student.device)
         models[name] = model
         return model
     }
@@ -81,6 +83,7 @@ final class MethodResources {
                 name: runner.name, message: "cannot give \(needs.contains(.hints) ? "hints" : "source logits") (its card lacks the stage)")
         }
         let hubModel = runner as? HubModel
+        let device = hubModel?.device ?? student.device
         let loader = DataLoader(
             dataset: train, batchSize: batchSize, transform: (hubModel ?? student).transform,
             shuffle: false, seed: 0, workers: workers)
@@ -92,7 +95,9 @@ final class MethodResources {
                 let batches = loader.iterator(epoch: 0)
                 defer { batches.close() }
                 while let batch = try batches.nextBatch() {
-                    let input: ModelInput = runner.takesTexts ? .texts(batch.texts) : .tensor(try Tensor(batch.values, shape: batch.shape))
+                    let values = { try Tensor(batch.values, shape: batch.shape) }
+                    let input: ModelInput =
+                        runner.takesTexts ? .texts(batch.texts) : .tensor(device == .cpu ? try values() : try values().to(device))
                     let out = try runner.outputs(input, needs: needs)
                     features.append(try out.features.detach())
                     if let s = out.sourceLogits { logits.append(try s.detach()) }

@@ -103,6 +103,13 @@ package final class Trainer {
         if let duplicate = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
             throw TuningError.incompatible(method: config.method, message: "two loss terms are named '\(duplicate)'; log keys must be unique")
         }
+        // The head and the terms' tensors are made on the CPU (the same seeded values
+        // on every device) and join the student on its device.
+        if student.device != .cpu {
+            for tensor in try head.parameters + terms.flatMap(\.trainableParameters) + terms.flatMap({ try $0.state().map(\.tensor) }) {
+                try tensor.move(to: student.device)
+            }
+        }
         needs = terms.reduce(into: OutputNeeds()) { $0.formUnion($1.studentNeeds) }
         guard student.supports(needs) else {
             throw TuningError.incompatible(
@@ -269,7 +276,7 @@ package final class Trainer {
 
     private func optimiserStep(_ batch: Batch, epoch: Int) throws -> [(String, Double)] {
         let input = try student.input(batch)
-        let labels = try Tensor(batch.labels.map(Int64.init))
+        let labels = try labelTensor(batch.labels)
         let outputs = try student.outputs(input, needs: needs)
         let logits = try head(outputs.features)
         let trainingStep = TrainingStep(
@@ -323,6 +330,12 @@ package final class Trainer {
         position.totals.lossSums["total", default: 0] += totalValue * n
         for (name, value) in values { position.totals.lossSums[name, default: 0] += value * n }
         return [("total", totalValue)] + values
+    }
+
+    /// A batch's labels as an int64 tensor on the student's device.
+    func labelTensor(_ labels: [Int]) throws -> Tensor {
+        let tensor = try Tensor(labels.map(Int64.init))
+        return student.device == .cpu ? tensor : try tensor.to(student.device)
     }
 
     func checkLabels(_ labels: [Int], split: String) throws {
@@ -393,7 +406,7 @@ package final class Trainer {
                     if batch.count == 0 { continue }
                     try checkLabels(batch.labels, split: "validation")
                     let logits = try head(try student.outputs(try student.input(batch), needs: []).features)
-                    let loss = try Loss.crossEntropy(logits, try Tensor(batch.labels.map(Int64.init))).item()
+                    let loss = try Loss.crossEntropy(logits, try labelTensor(batch.labels)).item()
                     try accumulator.add(logits: logits, labels: batch.labels, loss: loss)
                 }
             }

@@ -32,11 +32,16 @@ package enum TuneJob {
     /// rank reads the hub, the data and (on `resume`) the checkpoint from the same
     /// paths, which must therefore be one shared directory; only rank 0 writes
     /// `config.json`, `notes.txt`, the log, checkpoints, the export and `result.json`.
+    ///
+    /// `device` is where the student, its teachers, the head and every batch live;
+    /// it is not part of the run's configuration: checkpoints and the export hold
+    /// CPU tensors, so a run started on a GPU resumes on a CPU and the reverse.
     package static func run(
         config raw: TuneConfiguration, source: String, resume: Bool,
         progress: any TrainingProgress = SilentProgress(),
         shouldStop: @escaping () -> Bool = { false },
-        distributed: ProcessGroup? = nil
+        distributed: ProcessGroup? = nil,
+        device: Device = .cpu
     ) throws -> TuneResult {
         let isWriter = (distributed?.rank ?? 0) == 0
         var config = try raw.resolved(source: source)
@@ -81,6 +86,9 @@ package enum TuneJob {
             URL(fileURLWithPath: config.data!), validationFraction: config.split.validationFraction,
             seed: UInt64(config.split.seed))
         let student = try HubModel(entry: entry)
+        // Everything the run makes from the student (initial copies, teachers, the
+        // head, terms) follows it to its device; files are written from CPU copies.
+        try student.move(to: device)
         let resources = MethodResources(
             hub: manifest, student: student, train: data.train, batchSize: config.batchSize,
             workers: config.workers, source: source)
@@ -145,6 +153,9 @@ package enum TuneJob {
         var exported: URL?
         if config.export.enabled && isWriter {
             if config.export.weights == "best" { try trainer.loadBestWeights() }
+            // The exported module holds CPU tensors, so it loads on any machine.
+            try student.move(to: .cpu)
+            for p in trainer.head.parameters { try p.move(to: .cpu) }
             let name = config.export.name ?? "\(entry.name)-\(config.method)"
             let record = config.export.weights == "best" ? outcome.best : outcome.last
             let description =
