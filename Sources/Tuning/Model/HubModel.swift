@@ -183,7 +183,7 @@ package final class HubModel: ModelRunner {
 
     /// Moves the parameters and buffers to `device` (in place: tensors taken from
     /// `namedParameters()` before follow); inputs from `inputTensor` go there too.
-    public func move(to device: Device) throws {
+    package func move(to device: Device) throws {
         guard device != self.device else { return }
         try module.to(device)
         self.device = device
