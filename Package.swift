@@ -68,7 +68,7 @@ let package = Package(
         // Tokenizers: Hugging Face tokenizer.json / vocab.txt, ids as `tokenizers` gives
         // them (docs/TOKENIZERS.md). Torch-free, so data and hub layers can share it.
         .target(name: "Tokenizers"),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizersTests", dependencies: ["TestSupport", "Tokenizers"], resources: [.copy("Fixtures")]),
 
         // MARK: - Workflows and the command-line program
         // The torch-free workflows: ranking from feature files and statistics,
@@ -94,7 +94,7 @@ let package = Package(
         // golden-file loading and tolerances that report the caller's line.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LinalgTests", dependencies: ["Support", "Linalg"]),
-        .testTarget(name: "FeatureIOTests", dependencies: ["Support", "FeatureIO", "Linalg"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FeatureIOTests", dependencies: ["TestSupport", "Support", "FeatureIO", "Linalg"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "RankingTests",
             dependencies: ["Ranking", "Linalg", .product(name: "Numerics", package: "swift-numerics")],
@@ -102,7 +102,7 @@ let package = Package(
         ),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "HubMiner", "FeatureIO", "Linalg", "Ranking", "Torch", "Cache", "Tuning"]),
         .testTarget(name: "ArchitectureTests"),
-        .testTarget(name: "DataTests", dependencies: ["Support", "Data", "FeatureIO"]),
+        .testTarget(name: "DataTests", dependencies: ["TestSupport", "Support", "Data", "FeatureIO"]),
         .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Ranking", "RunSchema"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
@@ -173,7 +173,7 @@ package.targets += [
             "Tuning", "Zoo", "Distributed", "Torch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-    .testTarget(name: "DemoTests", dependencies: ["Support", "HubMinerTorch", "HubMiner", "Ranking", "Zoo"]),
+    .testTarget(name: "DemoTests", dependencies: ["TestSupport", "Support", "HubMinerTorch", "HubMiner", "Ranking", "Zoo"]),
     // `hubminer-torch`: every command, with the deep-learning layer.
     .executableTarget(
         name: "HubMinerTorchCLI",
@@ -183,7 +183,8 @@ package.targets += [
         name: "ZooTests",
         dependencies: ["TestSupport", "Support", "Zoo", "Hub", "HubMiner", "HubMinerTorch", "Cache", "Torch", "Data", "FeatureIO", "Linalg"],
         resources: [.copy("Fixtures")]),
-    .testTarget(name: "HubTests", dependencies: ["Support", "Hub", "Cache", "HubMiner", "HubMinerTorch", "Torch", "Data", "FeatureIO"]),
+    .testTarget(
+        name: "HubTests", dependencies: ["TestSupport", "Support", "Hub", "Cache", "HubMiner", "HubMinerTorch", "Torch", "Data", "FeatureIO"]),
     .target(
         name: "CTorch",
         cxxSettings: [
@@ -223,7 +224,7 @@ package.targets += [
     .testTarget(name: "DistributedTuningTests", dependencies: ["Tuning", "Distributed", "Torch", "FeatureIO", "TuningWorker"]),
     .testTarget(
         name: "DistributedRankTests",
-        dependencies: ["Support", "HubMinerTorch", "HubMiner", "Distributed", "Ranking", "FeatureIO", "Linalg", "Torch"]),
+        dependencies: ["TestSupport", "Support", "HubMinerTorch", "HubMiner", "Distributed", "Ranking", "FeatureIO", "Linalg", "Torch"]),
     // Training-step timings against PyTorch; run through benchmarks/torch/run.sh.
     .executableTarget(name: "TorchBenchmark", dependencies: ["Torch", "Linalg"], path: "benchmarks/torch/Sources"),
 ]
@@ -235,7 +236,7 @@ package.targets += [
 // piece (stages, tuning, export) sees an ordinary `ScriptModule`.
 package.targets += [
     .target(name: "Models", dependencies: ["Support", "Torch", "FeatureIO"]),
-    .testTarget(name: "ModelsTests", dependencies: ["Models", "Hub", "Torch", "FeatureIO"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Models", "Hub", "Torch", "FeatureIO"], resources: [.copy("Fixtures")]),
 ]
 package.targets += [
     // The all-MiniLM-L6-v2 cross-check and timing against sentence-transformers; run through benchmarks/models/run.sh.

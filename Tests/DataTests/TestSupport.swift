@@ -1,15 +1,13 @@
 import Foundation
+import TestSupport
 @testable import Data
 
 /// A fresh temporary directory, removed by the caller with `cleanup`.
 func makeTempDir(_ name: String = #function) throws -> URL {
-    let safe = name.filter { $0.isLetter || $0.isNumber }
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-data-\(safe)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
+    try TemporaryDirectory.make("hubminer-data-\(name.filter { $0.isLetter || $0.isNumber })")
 }
 
-func cleanup(_ url: URL) { try? FileManager.default.removeItem(at: url) }
+func cleanup(_ url: URL) { TemporaryDirectory.remove(url) }
 
 func write(_ data: Data, to url: URL) throws {
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -2,6 +2,7 @@ import Foundation
 import HubMiner
 @testable import HubMinerTorch
 import Ranking
+import TestSupport
 import Testing
 import Zoo
 import Support
@@ -32,19 +33,13 @@ import Support
             seeds: [0, 1], teacherCount: 2)
     }
 
-    func temporaryDirectory() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-demo-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
     func modified(_ url: URL) throws -> Date {
         try #require(try FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date)
     }
 
     @Test func pipelineWritesConsistentStagesAndReusesThem() throws {
-        let cache = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: cache) }
+        let cache = try TemporaryDirectory.make("hubminer-demo-test")
+        defer { TemporaryDirectory.remove(cache) }
         let run = cache.appendingPathComponent("run")
         let config = DemoConfiguration(plan: Self.tinyPlan(), seed: 5, runDirectory: run, cacheDirectory: cache, threads: 1)
         let summary = try DemoJob.run(config, progress: ProgressReporter(style: .silent))

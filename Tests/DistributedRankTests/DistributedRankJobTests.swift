@@ -1,5 +1,6 @@
 import Distributed
 import Foundation
+import TestSupport
 import HubMiner
 import HubMinerTorch
 import Ranking
@@ -13,7 +14,7 @@ struct DistributedRankJobTests {
     @Test("a group of one gives the in-memory scores of logme, hscore and transrate to 1e-9")
     func singleRankMatchesInMemory() throws {
         let dir = try RankProblem.scratch()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        defer { TemporaryDirectory.remove(dir) }
         let problem = try RankProblem.make(samples: 301, dimension: 6, classes: 3, models: 3)
         let (features, labels) = try problem.write(in: dir)
         let metrics = try MetricRegistry.metrics(named: "logme,hscore,transrate")
@@ -45,7 +46,7 @@ struct DistributedRankJobTests {
     @Test("a metric that needs the samples is refused with its reason")
     func sampleMetricRefused() throws {
         let dir = try RankProblem.scratch()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        defer { TemporaryDirectory.remove(dir) }
         let (features, labels) = try RankProblem.make(samples: 20, dimension: 3, classes: 2, models: 1).write(in: dir)
         let group = try ProcessGroup(
             DistributedEnvironment(

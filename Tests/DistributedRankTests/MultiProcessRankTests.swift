@@ -1,5 +1,6 @@
 import Distributed
 import Foundation
+import TestSupport
 import Testing
 
 /// The built programs (next to the test bundle) run as several processes on 127.0.0.1.
@@ -85,7 +86,7 @@ struct MultiProcessRankTests {
     @Test("2 processes (odd N) give the single-process in-memory JSON scores to 1e-9; rank 1 prints nothing on stdout")
     func twoProcessesMatchOne() throws {
         let dir = try RankProblem.scratch()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        defer { TemporaryDirectory.remove(dir) }
         let (features, labels) = try RankProblem.make(samples: 401, dimension: 7, classes: 3, models: 3).write(in: dir)
         let common = ["rank", "--features", features.path, "--labels", labels.path, "--metric", "logme,hscore,gbc", "--format", "json", "--quiet"]
         let single = try Programs.hubminer(common)
@@ -103,7 +104,7 @@ struct MultiProcessRankTests {
     @Test("more ranks than models: 3 processes, 2 models, 9 rows")
     func moreRanksThanModels() throws {
         let dir = try RankProblem.scratch()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        defer { TemporaryDirectory.remove(dir) }
         let (features, labels) = try RankProblem.make(samples: 9, dimension: 2, classes: 2, models: 2).write(in: dir)
         let common = ["rank", "--features", features.path, "--labels", labels.path, "--format", "json", "--quiet"]
         let single = try Programs.hubminer(common)
@@ -116,7 +117,7 @@ struct MultiProcessRankTests {
     @Test("a rank that fails (its labels file is missing) makes the other exit non-zero with a clear error, quickly")
     func failingRankStopsTheOther() throws {
         let dir = try RankProblem.scratch()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        defer { TemporaryDirectory.remove(dir) }
         let (features, labels) = try RankProblem.make(samples: 50, dimension: 3, classes: 2, models: 2).write(in: dir)
         let port = String(try Launcher.freePort())
         func rank(_ r: Int, labels: String) -> ([String], [String: String]) {
@@ -138,7 +139,7 @@ struct MultiProcessRankTests {
     @Test("--distributed without the launch variables, and with --hub, fail with clear errors")
     func clearErrors() throws {
         let dir = try RankProblem.scratch()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        defer { TemporaryDirectory.remove(dir) }
         let (features, labels) = try RankProblem.make(samples: 10, dimension: 2, classes: 2, models: 1).write(in: dir)
         let noVariables = try Programs.start("hubminer", [(["rank", "--features", features.path, "--labels", labels.path, "--distributed"], [:])])[0]
         // The test's own environment has no launch variables (unless run under a launcher).
@@ -179,7 +180,7 @@ struct MultiProcessRankTests {
     )
     func hubExtractionMatchesOneProcess() throws {
         let (dir, hub, data) = try hubProblem(samples: 45, models: 3)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        defer { TemporaryDirectory.remove(dir) }
         let common = ["rank", "--hub", hub.path, "--data", data.path, "--metric", "logme,hscore", "--format", "json", "--batch-size", "8"]
         let single = try Programs.hubminer(common + ["--cache-dir", dir.appendingPathComponent("cache").path, "--quiet"])
         #expect(single.status == 1, "the broken model is skipped: \(single.stderr)")
@@ -209,7 +210,7 @@ struct MultiProcessRankTests {
     @Test("rank --hub on 3 processes: 7 samples in blocks of 3, 2, 2, batches of 2, 2 models")
     func hubExtractionSmallBlocks() throws {
         let (dir, hub, data) = try hubProblem(samples: 7, models: 2)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        defer { TemporaryDirectory.remove(dir) }
         let common = ["rank", "--hub", hub.path, "--data", data.path, "--models", "m0,m1", "--format", "json", "--quiet", "--batch-size", "2"]
         let single = try Programs.hubminer(common + ["--cache-dir", dir.appendingPathComponent("cache").path])
         #expect(single.status == 0, "\(single.stderr)")
@@ -221,7 +222,7 @@ struct MultiProcessRankTests {
     @Test("rank --hub: a rank that fails (its dataset is missing) makes the other exit non-zero with a clear error, quickly")
     func hubFailingRankStopsTheOther() throws {
         let (dir, hub, data) = try hubProblem(samples: 20, models: 2)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        defer { TemporaryDirectory.remove(dir) }
         let port = String(try Launcher.freePort())
         func rank(_ r: Int, data: String) -> ([String], [String: String]) {
             (

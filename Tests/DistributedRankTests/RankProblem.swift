@@ -2,6 +2,7 @@ import FeatureIO
 import Foundation
 import Linalg
 import Ranking
+import TestSupport
 
 /// Random classification features with an offset mean (so the statistics' FᵀF/N − μμᵀ
 /// form is exercised), written as float32 .npy files for the command-line tests.
@@ -38,9 +39,5 @@ struct RankProblem {
         return (featuresDir, labelsURL)
     }
 
-    static func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-distrank-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func scratch() throws -> URL { try TemporaryDirectory.make("hubminer-distrank") }
 }

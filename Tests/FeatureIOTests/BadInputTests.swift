@@ -6,8 +6,8 @@ import Linalg
 /// Every malformed input is a thrown `FeatureIOError` whose single line names the file
 /// and the field at fault.
 @Suite struct BadInputTests {
-    let dir: TemporaryDirectory
-    init() throws { dir = try TemporaryDirectory() }
+    let dir: ScratchDirectory
+    init() throws { dir = try ScratchDirectory() }
 
     private var goodNpy: [UInt8] {
         handmadeNpy(

@@ -19,7 +19,7 @@ import Linalg
     func mutantsNeverCrash(_ name: String) throws {
         let key = Self.seeds.first { $0.0 == name }?.1
         let original = try Fixtures.bytes(name)
-        let dir = try TemporaryDirectory()
+        let dir = try ScratchDirectory()
         var rng = SplitMix64(state: name.utf8.reduce(UInt64(original.count)) { $0 &* 31 &+ UInt64($1) })
         var outcomes = (read: 0, threw: 0)
         for round in 0..<Self.rounds {

@@ -5,8 +5,8 @@ import FeatureIO
 /// `DataFrame.to_csv()` without `index=False` writes the row numbers as an unnamed
 /// first column; read as a feature it silently changes every score.
 @Suite struct PandasIndexTests {
-    let dir: TemporaryDirectory
-    init() throws { dir = try TemporaryDirectory() }
+    let dir: ScratchDirectory
+    init() throws { dir = try ScratchDirectory() }
 
     @Test("an unnamed first column holding 0..N-1 is refused with the fix")
     func indexColumnRefused() throws {

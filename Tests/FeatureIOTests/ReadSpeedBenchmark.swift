@@ -11,7 +11,7 @@ import Linalg
     @Test(.enabled(if: ProcessInfo.processInfo.environment["FEATUREIO_BENCHMARK"] != nil))
     func float32NpyIntoMatrix() throws {
         let rows = 50_000, columns = 2048
-        let dir = try TemporaryDirectory()
+        let dir = try ScratchDirectory()
         let url = dir.file("features.npy")
         let clock = ContinuousClock()
 
@@ -65,7 +65,7 @@ import Linalg
     @Test(.enabled(if: ProcessInfo.processInfo.environment["FEATUREIO_BENCHMARK"] != nil))
     func csvIntoMatrix() throws {
         let rows = 20_000, columns = 256
-        let dir = try TemporaryDirectory()
+        let dir = try ScratchDirectory()
         let url = dir.file("features.csv")
         var m = Matrix(rows: rows, columns: columns)
         for i in 0..<m.storage.count { m.storage[i] = Double(i % 1009) * 0.001 - 0.3 }

@@ -6,8 +6,8 @@ import Support
 
 /// What our writers write, our readers read back unchanged; and writes are atomic.
 @Suite struct RoundTripTests {
-    let dir: TemporaryDirectory
-    init() throws { dir = try TemporaryDirectory() }
+    let dir: ScratchDirectory
+    init() throws { dir = try ScratchDirectory() }
 
     /// Values every dtype can hold exactly (bool gets 0/1, unsigned non-negatives).
     static func sample(_ dtype: ElementType, shape: [Int] = [3, 4]) -> NumericArray {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import FeatureIO
 import Linalg
+import TestSupport
 
 /// Fixture files, found through the test bundle's resources (with a source-relative
 /// fallback for toolchains whose `Bundle.module` lookup misbehaves).
@@ -50,14 +51,12 @@ func sameValues(_ a: [Double], _ b: [Double]) -> Bool {
     a.count == b.count && zip(a, b).allSatisfy { x, y in (x.isNaN && y.isNaN) || x == y }
 }
 
-/// A fresh directory for one test, removed afterwards.
-final class TemporaryDirectory {
+/// A fresh directory for one test (TestSupport's `TemporaryDirectory`), removed when
+/// the last reference goes, with helpers to write files into it.
+final class ScratchDirectory {
     let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("featureio-test-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
+    init() throws { url = try TemporaryDirectory.make("featureio-test") }
+    deinit { TemporaryDirectory.remove(url) }
 
     func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import FeatureIO
 
@@ -26,8 +27,9 @@ struct TruncationTests {
 
     @Test("a file shorter than its header says is a truncation error naming the file")
     func shortFileIsAnError() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-short-\(UUID().uuidString).npy")
-        defer { try? FileManager.default.removeItem(at: url) }
+        let dir = try TemporaryDirectory.make("hubminer-short")
+        defer { TemporaryDirectory.remove(dir) }
+        let url = dir.appendingPathComponent("short.npy")
         try FeatureFile.writeNpy(NumericArray(shape: [1000], dtype: .float64, values: Array(repeating: 1, count: 1000)), to: url)
         #expect(truncate(url.path, 400) == 0)
         #expect(throws: FeatureIOError.self) { _ = try FeatureFile.readMatrix(at: url) }

@@ -1,5 +1,6 @@
 import Cache
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("feature cache opened by several processes at once")
@@ -17,8 +18,10 @@ struct CacheConcurrencyTests {
         }
         let failures = Failures()
         for round in 0..<5 {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-cache-race-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: dir) }
+            // The cache directory itself must not exist yet: creating it is part of the race.
+            let parent = try TemporaryDirectory.make("hubminer-cache-race")
+            defer { TemporaryDirectory.remove(parent) }
+            let dir = parent.appendingPathComponent("cache")
             let group = DispatchGroup()
             let start = DispatchSemaphore(value: 0)
             for _ in 0..<8 {

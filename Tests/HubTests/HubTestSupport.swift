@@ -1,17 +1,15 @@
 import Foundation
 import FeatureIO
 import Hub
+import TestSupport
 import Torch
 
 /// A fresh temporary directory, removed by the caller with `cleanup`.
 func makeTempDir(_ name: String = #function) throws -> URL {
-    let safe = name.filter { $0.isLetter || $0.isNumber }
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-hub-\(safe)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
+    try TemporaryDirectory.make("hubminer-hub-\(name.filter { $0.isLetter || $0.isNumber })")
 }
 
-func cleanup(_ url: URL) { try? FileManager.default.removeItem(at: url) }
+func cleanup(_ url: URL) { TemporaryDirectory.remove(url) }
 
 /// Tiny TorchScript models built from source (no Python, no recorded file paths).
 enum TinyModels {

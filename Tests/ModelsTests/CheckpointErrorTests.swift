@@ -1,5 +1,6 @@
 import FeatureIO
 import Foundation
+import TestSupport
 import Testing
 import Torch
 @testable import Models
@@ -8,8 +9,11 @@ import Torch
 struct CheckpointErrorTests {
     /// A copy of fixture `name` in a fresh temporary folder, for editing.
     static func copy(_ name: String) throws -> URL {
-        let target = FileManager.default.temporaryDirectory.appendingPathComponent("models-\(UUID().uuidString)")
-        try FileManager.default.copyItem(at: try CheckpointFixtureTests.fixture(name), to: target)
+        let target = try TemporaryDirectory.make("hubminer-models")
+        let source = try CheckpointFixtureTests.fixture(name)
+        for item in try FileManager.default.contentsOfDirectory(atPath: source.path) {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(item), to: target.appendingPathComponent(item))
+        }
         return target
     }
 
@@ -25,7 +29,7 @@ struct CheckpointErrorTests {
 
     @Test func shardedCheckpointLoadsLikeTheSingleFile() throws {
         let folder = try Self.copy("bert")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { TemporaryDirectory.remove(folder) }
         let all = try Self.tensors(folder)
         try FileManager.default.removeItem(at: folder.appendingPathComponent("model.safetensors"))
         let half = all.count / 2
@@ -47,7 +51,7 @@ struct CheckpointErrorTests {
 
     @Test func wrongShapeMissingAndUnexpectedTensorsAreAllNamed() throws {
         let folder = try Self.copy("distilbert")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { TemporaryDirectory.remove(folder) }
         var all = try Self.tensors(folder).filter { $0.0 != "transformer.layer.1.ffn.lin2.bias" }
         let i = try #require(all.firstIndex { $0.0 == "embeddings.LayerNorm.weight" })
         all[i].1 = NumericArray(shape: [31], dtype: .float32, values: [Double](repeating: 1, count: 31))
@@ -62,7 +66,7 @@ struct CheckpointErrorTests {
 
     @Test func unsupportedModelTypeIsOneLineListingTheFamilies() throws {
         let folder = try Self.copy("bert")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { TemporaryDirectory.remove(folder) }
         try Data(#"{"model_type": "gpt2", "n_embd": 32}"#.utf8).write(to: folder.appendingPathComponent("config.json"))
         let text = Self.message { _ = try Checkpoint.load(folder) }
         #expect(text.contains("model_type 'gpt2' is not supported (supported: bert, roberta, xlm-roberta, electra, distilbert, vit, deit"), "\(text)")
@@ -71,7 +75,7 @@ struct CheckpointErrorTests {
 
     @Test func badConfigFieldIsNamed() throws {
         let folder = try Self.copy("bert")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { TemporaryDirectory.remove(folder) }
         let url = folder.appendingPathComponent("config.json")
         var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         object["num_attention_heads"] = 5
@@ -83,7 +87,7 @@ struct CheckpointErrorTests {
 
     @Test func folderWithoutWeightsIsNamed() throws {
         let folder = try Self.copy("bert")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { TemporaryDirectory.remove(folder) }
         try FileManager.default.removeItem(at: folder.appendingPathComponent("model.safetensors"))
         #expect(!Checkpoint.isCheckpointFolder(folder))
         let text = Self.message { _ = try Checkpoint.load(folder) }

@@ -1,6 +1,7 @@
 import FeatureIO
 import Foundation
 import Hub
+import TestSupport
 import Testing
 import Torch
 @testable import Models
@@ -9,9 +10,8 @@ import Torch
 /// overrides, loading through the hub layer, the cache identity, a text model without a tokenizer.
 struct CheckpointHubTests {
     static func makeHub() throws -> URL {
-        let hub = FileManager.default.temporaryDirectory.appendingPathComponent("hub-\(UUID().uuidString)")
+        let hub = try TemporaryDirectory.make("hubminer-models-hub")
         let fm = FileManager.default
-        try fm.createDirectory(at: hub, withIntermediateDirectories: true)
         // a plain checkpoint folder
         try fm.copyItem(at: try CheckpointFixtureTests.fixture("hf-vit"), to: hub.appendingPathComponent("vit-tiny"))
         // a Hugging Face cache entry: refs/main names the snapshot
@@ -30,7 +30,7 @@ struct CheckpointHubTests {
 
     @Test func foldersAndCacheEntriesGetDerivedCards() throws {
         let hub = try Self.makeHub()
-        defer { try? FileManager.default.removeItem(at: hub) }
+        defer { TemporaryDirectory.remove(hub) }
         let manifest = try HubManifest.load(hub)
         #expect(manifest.entries.map(\.name) == ["minilm", "timm--deit-tiny", "vit-tiny"])
         let vit = try #require(manifest.entry(named: "vit-tiny"))
@@ -51,7 +51,7 @@ struct CheckpointHubTests {
 
     @Test func aWrittenCardOverridesTheDerivedFields() throws {
         let hub = try Self.makeHub()
-        defer { try? FileManager.default.removeItem(at: hub) }
+        defer { TemporaryDirectory.remove(hub) }
         let card = #"{"name": "vit-imagenet-stats", "file": "vit-tiny", "input": {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}}"#
         try Data(card.utf8).write(to: hub.appendingPathComponent("vit-imagenet-stats.json"))
         let manifest = try HubManifest.load(hub)
@@ -65,7 +65,7 @@ struct CheckpointHubTests {
 
     @Test func extractorRunsCheckpointsAndNeedsATokenizerForText() throws {
         let hub = try Self.makeHub()
-        defer { try? FileManager.default.removeItem(at: hub) }
+        defer { TemporaryDirectory.remove(hub) }
         let manifest = try HubManifest.load(hub)
         for name in ["vit-tiny", "timm--deit-tiny"] {
             let extractor = try FeatureExtractor(entry: try #require(manifest.entry(named: name)))
@@ -83,7 +83,7 @@ struct CheckpointHubTests {
 
     @Test func cacheIdentityFollowsWeightsAndConfiguration() throws {
         let hub = try Self.makeHub()
-        defer { try? FileManager.default.removeItem(at: hub) }
+        defer { TemporaryDirectory.remove(hub) }
         let entry = try #require(try HubManifest.load(hub).entry(named: "vit-tiny"))
         let before = try entry.contentDigest()
         #expect(try entry.contentDigest() == before)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import Report
 
 /// The committed fixture run and scratch copies of it.
@@ -7,16 +8,16 @@ enum Fixture {
 
     /// A fresh copy of the fixture run (or an empty directory) to damage.
     static func copy(empty: Bool = false) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-report-\(UUID().uuidString)")
-        if empty {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        } else {
-            try FileManager.default.copyItem(atPath: run, toPath: dir.path)
+        let dir = try TemporaryDirectory.make("hubminer-report")
+        if !empty {
+            for item in try FileManager.default.contentsOfDirectory(atPath: run) {
+                try FileManager.default.copyItem(atPath: run + "/" + item, toPath: dir.appendingPathComponent(item).path)
+            }
         }
         return dir.path
     }
 
-    static func remove(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
+    static func remove(_ path: String) { TemporaryDirectory.remove(URL(fileURLWithPath: path)) }
 
     static func write(_ text: String, to path: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

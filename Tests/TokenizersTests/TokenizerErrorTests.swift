@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Tokenizers
 
@@ -8,9 +9,8 @@ struct TokenizerErrorTests {
     static let minimalModel = #"{"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1, "b": 2}}"#
 
     func load(_ json: String) throws -> Tokenizer {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-tok-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TemporaryDirectory.make("hubminer-tok")
+        defer { TemporaryDirectory.remove(dir) }
         let url = dir.appendingPathComponent("tokenizer.json")
         try Data(json.utf8).write(to: url)
         return try Tokenizer.load(dir)
@@ -128,9 +128,8 @@ struct TokenizerErrorTests {
 
     @Test("vocab.txt alone reads as BERT with tokenizer_config.json's options")
     func vocabularyOnly() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-vocab-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TemporaryDirectory.make("hubminer-vocab")
+        defer { TemporaryDirectory.remove(dir) }
         try Data("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n##s\nworld\n".utf8).write(to: dir.appendingPathComponent("vocab.txt"))
         let t = try Tokenizer.load(dir)
         #expect(try t.encode("HELLOS World!", pair: "[MASK]").ids == [2, 5, 6, 7, 1, 3, 4, 3])
