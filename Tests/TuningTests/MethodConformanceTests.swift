@@ -8,7 +8,8 @@ import Torch
 /// metrics): it builds its terms on a small fake hub or refuses with a typed
 /// `TuningError`; each term's loss is a finite scalar; the weighted total's gradient
 /// reaches the student, is finite, and never reaches a teacher; and building twice
-/// from the same seeds gives bit-identical losses. The fake models have no hint maps,
+/// from the same seeds gives bit-identical losses; and every weight option set to zero
+/// gives plain fine-tuning's loss and gradients exactly. The fake models have no hint maps,
 /// so the hint-based methods (FitNet, AT, DELTA) are checked here for their refusal
 /// only; their losses are checked on a convolutional fake in their own tests.
 @Suite("Tuning-method conformance: every registered method")
@@ -58,6 +59,86 @@ struct MethodConformanceTests {
             student: outputs, logits: try outputs.features.slice(dim: 1, start: 0, end: fixture.classCount),
             classCount: fixture.classCount)
         return (try terms.map { try $0.loss(step) }, step)
+    }
+
+    /// Each method's weight options (the factors its terms are multiplied by in the
+    /// trainer's total) and the extra options that make its cross-entropy plain
+    /// (KD weights it by `beta`, applied by the trainer, so `beta` 1 here). Methods
+    /// absent: `finetune` (no weight); FitNet, AT and DELTA (hint-based, refused by
+    /// this fake hub, see the type's comment).
+    static let zeroWeights: [String: [String: MethodOptions.Value]] = [
+        "btuning": ["lambda": .number(0)],
+        "multikd": ["alpha": .number(0)],
+        "kd": ["alpha": .number(0), "beta": .number(1)],
+        "dkd": ["weight": .number(0)],
+        "sp": ["weight": .number(0)],
+        "rkd": ["distance_weight": .number(0), "angle_weight": .number(0)],
+        "pkt": ["weight": .number(0)],
+        "l2sp": ["alpha": .number(0)],
+        "bss": ["eta": .number(0)],
+        "lwf": ["lambda": .number(0)],
+        "cotuning": ["lambda": .number(0)],
+    ]
+
+    /// The first context (one teacher, all three, none) `method` accepts with `options`.
+    static func build(
+        _ method: any TuningMethod.Type, _ fixture: FakeHubFixture, options: [String: MethodOptions.Value]
+    ) throws -> [any LossTerm]? {
+        for teacherNames in [["t1"], teachers, []] {
+            var context = try fixture.context(method: method.name, student: "student", options: options, teacherNames: teacherNames)
+            context.initialParameters = ["weight": try fixture.models["student"]!.weight.detach().clone() + 0.1]
+            do { return try method.makeTerms(context) } catch is TuningError { continue }
+        }
+        return nil
+    }
+
+    /// The total loss the trainer forms (cross-entropy plus each term times its
+    /// weight) on one step, and the student's gradients after backward.
+    static func totalAndGradients(
+        _ terms: [any LossTerm], _ fixture: FakeHubFixture
+    ) throws -> (loss: Double, weight: [Float], head: [Float]?) {
+        let (values, step) = try losses(terms, fixture)
+        var total = try Loss.crossEntropy(step.logits, step.labels)
+        for (term, value) in zip(terms, values) { total = try total + value * term.weight }
+        try total.backward()
+        let student = fixture.models["student"]!
+        let weight = try #require(student.weight.grad, "no gradient reached the student")
+        return (try total.item(), try weight.toArray(of: Float.self), try student.head?.grad?.toArray(of: Float.self))
+    }
+
+    @Test("a method whose weights are zero gives plain fine-tuning's loss and gradients")
+    func zeroWeightIsFineTuning() throws {
+        let plain = try Self.fixture()
+        defer { plain.cleanup() }
+        let reference = try Self.totalAndGradients([], plain)
+        #expect(reference.weight.contains { $0 != 0 })
+        var checked = [String]()
+        for method in MethodRegistry.all {
+            guard let options = Self.zeroWeights[method.name] else { continue }
+            let fixture = try Self.fixture()
+            defer { fixture.cleanup() }
+            guard let terms = try Self.build(method, fixture, options: options) else { continue }
+            #expect(!terms.isEmpty, "\(method.name): no terms")
+            // With the default weights the same method must differ (the option is not ignored).
+            let defaults = try Self.fixture()
+            defer { defaults.cleanup() }
+            let defaultTerms = try #require(try Self.build(method, defaults, options: [:]), "\(method.name)")
+            #expect(defaultTerms.contains { $0.weight > 0 }, "\(method.name): default weights all zero")
+            #expect(terms.allSatisfy { $0.weight == 0 }, "\(method.name): \(terms.map { "\($0.name) \($0.weight)" })")
+            let result = try Self.totalAndGradients(terms, fixture)
+            #expect(result.loss == reference.loss, "\(method.name): loss \(result.loss) vs plain \(reference.loss)")
+            #expect(result.weight == reference.weight, "\(method.name): student gradient differs from plain fine-tuning")
+            // A term that reads the student's source head leaves a zero gradient there
+            // (zero times its gradient) where plain fine-tuning leaves none.
+            let head = result.head ?? [], plainHead = reference.head ?? []
+            #expect(
+                head == plainHead || (plainHead.isEmpty && head.allSatisfy { $0 == 0 })
+                    || (head.isEmpty && plainHead.allSatisfy { $0 == 0 }), "\(method.name): head gradient differs")
+            checked.append(method.name)
+        }
+        // Not vacuous: the methods that build on this fake hub are all checked.
+        let expected: Set = ["btuning", "multikd", "kd", "dkd", "sp", "rkd", "pkt", "l2sp", "bss", "lwf", "cotuning"]
+        #expect(expected.isSubset(of: Set(checked)), "checked: \(checked)")
     }
 
     @Test("every registered method builds or refuses with a TuningError; losses finite; gradients to the student only; deterministic")
