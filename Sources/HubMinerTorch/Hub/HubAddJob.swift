@@ -111,16 +111,13 @@ package enum HubAddRenderer {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             return String(decoding: try encoder.encode(rows), as: UTF8.self) + "\n"
         case .csv:
-            func field(_ s: String) -> String {
-                s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-            }
             var lines = ["name,status,input,representation,feature_dimension,parameters,source"]
             for r in rows {
                 lines.append(
                     [
                         r.name, r.status, r.input, r.representation, r.featureDimension.map(String.init) ?? "",
                         r.parameters.map(String.init) ?? "", r.source,
-                    ].map(field).joined(separator: ","))
+                    ].map(CSVField.escape).joined(separator: ","))
             }
             return lines.joined(separator: "\n") + "\n"
         case .table:

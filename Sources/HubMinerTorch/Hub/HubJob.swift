@@ -161,9 +161,7 @@ package enum HubRenderer {
                     r.name, r.file, r.parameters.map(String.init) ?? "", r.sourceDataset ?? "",
                     r.featureDimension.map(String.init) ?? "", r.sourceClasses.map(String.init) ?? "", r.hints ?? "", r.status,
                 ]
-                lines.append(
-                    fields.map { $0.contains(",") || $0.contains("\"") ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }
-                        .joined(separator: ","))
+                lines.append(fields.map(CSVField.escape).joined(separator: ","))
             }
             return lines.joined(separator: "\n") + "\n"
         case .table:
