@@ -37,6 +37,80 @@ extension FeatureExtractor {
         }
     }
 
+    /// How many batches of texts one bucketing window holds (`extract(texts:batchSize:)`):
+    /// extraction hands the extractor this many batches' texts at once.
+    package static let textBucketWindow = 16
+
+    /// Features of many texts with length bucketing: the texts are tokenised
+    /// unpadded, sorted by token count, run in batches of at most `batchSize`, each
+    /// padded only to its own longest, and the rows put back in the order of `texts`.
+    /// Padding tokens are masked out of attention and pooling, so the rows equal
+    /// `extract(texts:)`'s up to rounding; a batch of similar lengths just costs less
+    /// than one padded to the longest text of the whole group (sentence-transformers
+    /// sorts by length the same way).
+    package func extract(texts: [[String]], batchSize: Int) throws -> ExtractedBatch {
+        let (values, shape) = try bucketed(texts, batchSize: batchSize) { ids, mask, types in
+            try stages.representation(ids: ids, mask: mask, types: types)
+        }
+        guard shape.count == 2 else {
+            throw HubError.modelFailed(model: entry.name, message: "text features must be N x D, found shape \(shape)")
+        }
+        return ExtractedBatch(rows: shape[0], dimension: shape[1], features: values)
+    }
+
+    /// Every hidden layer's pooled features of many texts with length bucketing, as
+    /// `extract(texts:batchSize:)`: [N, K, H] row-major in the order of `texts`.
+    package func extractLayers(texts: [[String]], batchSize: Int) throws -> (values: [Float], shape: [Int]) {
+        try bucketed(texts, batchSize: batchSize) { ids, mask, types in
+            try stages.layerFeatures(ids: ids, mask: mask, types: types)
+        }
+    }
+
+    /// Runs `forward` over `texts` in length-sorted batches and gathers its [b, ...]
+    /// float outputs into one [N, ...] array in the order of `texts`.
+    private func bucketed(
+        _ texts: [[String]], batchSize: Int, _ forward: (Tensor, Tensor, Tensor) throws -> Tensor
+    ) throws -> (values: [Float], shape: [Int]) {
+        guard let textInput else {
+            throw HubError.modelFailed(
+                model: entry.name, message: "an image or tabular model cannot take texts (input.kind is \(entry.card.input.kind.rawValue))")
+        }
+        guard batchSize >= 1 else { throw HubError.modelFailed(model: entry.name, message: "batch size must be >= 1, found \(batchSize)") }
+        let encodings = try textInput.encodeUnpadded(texts, model: entry.name)
+        // stable: equal lengths keep their order, so the batches do not depend on the sort
+        let order = encodings.indices.sorted { (encodings[$0].ids.count, $0) < (encodings[$1].ids.count, $1) }
+        var out = [Float]()
+        var rowShape = [Int]()
+        return try withNoGrad {
+            do {
+                for start in stride(from: 0, to: order.count, by: batchSize) {
+                    let group = Array(order[start..<min(start + batchSize, order.count)])
+                    let (ids, mask, types) = try textInput.tensors(of: group.map { encodings[$0] })
+                    let result = try forward(ids, mask, types).to(.float32).contiguous()
+                    let values = try result.toArray(of: Float.self)
+                    let shape = Array(result.shape.dropFirst())
+                    if start == 0 {
+                        rowShape = shape
+                        out = [Float](repeating: 0, count: texts.count * shape.reduce(1, *))
+                    }
+                    guard result.shape.first == group.count, shape == rowShape else {
+                        throw HubError.modelFailed(
+                            model: entry.name, message: "output shape changed between batches (\(rowShape) then \(result.shape))")
+                    }
+                    let width = shape.reduce(1, *)
+                    for (r, sample) in group.enumerated() {
+                        out.replaceSubrange((sample * width)..<((sample + 1) * width), with: values[(r * width)..<((r + 1) * width)])
+                    }
+                }
+                return (out, [texts.count] + rowShape)
+            } catch let error as HubError {
+                throw error
+            } catch {
+                throw HubError.modelFailed(model: entry.name, message: "\(error)")
+            }
+        }
+    }
+
     /// The shapes of a text model's hint maps (its hidden states, [B, L, H]) on
     /// `count` copies of a short text.
     func probeTextHints(batch count: Int) throws -> [[Int]] {

@@ -98,8 +98,14 @@ package struct TextInput: Sendable {
     }
 
     /// Token ids, attention mask and token types [B, L] (int64) of a batch of texts,
-    /// each one string or a pair.
+    /// each one string or a pair, padded to the batch's longest.
     package func encode(_ texts: [[String]], model: String) throws -> (ids: Tensor, mask: Tensor, types: Tensor) {
+        try tensors(of: try encodeUnpadded(texts, model: model))
+    }
+
+    /// Each text (or pair) tokenised, truncated and given its special tokens, but not
+    /// padded: length bucketing sorts these by length before batching them.
+    package func encodeUnpadded(_ texts: [[String]], model: String) throws -> [Encoding] {
         guard !texts.isEmpty else { throw HubError.modelFailed(model: model, message: "empty text batch") }
         let inputs: [(String, String?)] = try texts.map { sample in
             switch sample.count {
@@ -109,18 +115,34 @@ package struct TextInput: Sendable {
                 throw HubError.modelFailed(model: model, message: "a text sample has \(sample.count) texts; expected one, or a pair")
             }
         }
-        let encodings: [Encoding]
+        var unpadded = tokenizer
+        unpadded.padding = nil
         do {
-            encodings = try tokenizer.encodeBatch(inputs)
+            return try unpadded.encodeBatch(inputs)
         } catch {
             throw HubError.modelFailed(model: model, message: "tokenizer: \(error)")
         }
-        let length = encodings[0].ids.count
+    }
+
+    /// The [B, L] tensors of unpadded encodings, each padded on the right to the
+    /// longest of them (L) with the model's padding id, mask 0 and token type 0:
+    /// the padding `init` sets on the tokenizer, applied per group.
+    package func tensors(of encodings: [Encoding]) throws -> (ids: Tensor, mask: Tensor, types: Tensor) {
+        let length = encodings.map(\.ids.count).max() ?? 0
+        var ids = [Int](), mask = [Int](), types = [Int]()
+        ids.reserveCapacity(encodings.count * length)
+        mask.reserveCapacity(encodings.count * length)
+        types.reserveCapacity(encodings.count * length)
+        for e in encodings {
+            let k = length - e.ids.count
+            ids += e.ids
+            ids += repeatElement(padId, count: k)
+            mask += e.attentionMask
+            mask += repeatElement(0, count: k)
+            types += e.typeIds
+            types += repeatElement(0, count: k)
+        }
         let shape = [encodings.count, length]
-        return (
-            try Tensor(encodings.flatMap(\.ids), shape: shape),
-            try Tensor(encodings.flatMap(\.attentionMask), shape: shape),
-            try Tensor(encodings.flatMap(\.typeIds), shape: shape)
-        )
+        return (try Tensor(ids, shape: shape), try Tensor(mask, shape: shape), try Tensor(types, shape: shape))
     }
 }

@@ -92,6 +92,44 @@ struct TextExtractionTests {
         }
     }
 
+    @Test("length bucketing: length-sorted batches give each text the features it has alone, rows in input order")
+    func bucketingMatchesOneAtATime() throws {
+        let manifest = try HubManifest.load(Self.hub)
+        // very different lengths, not in length order, so sorting moves rows around
+        let long = Array(repeating: "the hub ranks every model on the same labelled texts", count: 12).joined(separator: " ")
+        let texts = [
+            [long], ["Short."], ["café naïve résumé — accents stay, and a few more words here"], ["ok"],
+            [long + " with a different ending"], ["Ranking models by transferability."], ["x"],
+        ]
+        for name in Self.models {
+            let entry = try #require(manifest.entries.first { $0.name == name })
+            let extractor = try FeatureExtractor(entry: entry)
+            let input = try #require(extractor.textInput)
+            let lengths = try input.encodeUnpadded(texts, model: name).map(\.ids.count)
+            #expect(lengths.max()! >= 4 * lengths.min()!, "\(name): token lengths \(lengths) are too alike to test bucketing")
+
+            let bucketed = try extractor.extract(texts: texts, batchSize: 3)
+            #expect(bucketed.rows == texts.count)
+            let (layers, layerShape) = try extractor.extractLayers(texts: texts, batchSize: 3)
+            #expect(layerShape.first == texts.count)
+            let layerWidth = layerShape.dropFirst().reduce(1, *)
+            for (i, text) in texts.enumerated() {
+                let alone = try extractor.extract(texts: [text])
+                let row = bucketed.features[(i * bucketed.dimension)..<((i + 1) * bucketed.dimension)]
+                let error = Self.relativeError(
+                    row.map(Double.init), NumericArray(vector: alone.features.map(Double.init), dtype: .float32))
+                #expect(error < 1e-5, "\(name), text \(i): relative error \(error)")
+
+                let (aloneLayers, aloneShape) = try extractor.extractLayers(texts: [text])
+                #expect(Array(aloneShape.dropFirst()) == Array(layerShape.dropFirst()))
+                let layerRow = layers[(i * layerWidth)..<((i + 1) * layerWidth)]
+                let layerError = Self.relativeError(
+                    layerRow.map(Double.init), NumericArray(vector: aloneLayers.map(Double.init), dtype: .float32))
+                #expect(layerError < 1e-5, "\(name), text \(i), every layer: relative error \(layerError)")
+            }
+        }
+    }
+
     @Test("rank --hub over a folder of text models and a CSV ranks them all")
     func rankTextHub() throws {
         let root = try makeTempDir()

@@ -55,9 +55,11 @@ extension ExtractJob {
         }
 
         let extractor = try FeatureExtractor(entry: entry)
+        // texts: a window of batches at a time, run length-sorted (`ExtractJob.extractOne`)
         let loader = DataLoader(
-            dataset: dataset, batchSize: config.batchSize, transform: entry.card.transform(),
-            shuffle: false, seed: 0, prefetch: max(2, 2 * threads.loaderWorkers), workers: threads.loaderWorkers)
+            dataset: dataset, batchSize: config.batchSize * (isText ? FeatureExtractor.textBucketWindow : 1),
+            transform: entry.card.transform(), shuffle: false, seed: 0, prefetch: max(2, 2 * threads.loaderWorkers),
+            workers: threads.loaderWorkers)
         var layers = [[Float]]()
         var widths = [Int]()
         var rows = 0
@@ -66,7 +68,7 @@ extension ExtractJob {
         try loader.forEachBatch(epoch: 0) { batch in
             var parts: [(values: [Float], dimension: Int)]
             if isText {
-                let (values, shape) = try extractor.extractLayers(texts: batch.texts)
+                let (values, shape) = try extractor.extractLayers(texts: batch.texts, batchSize: config.batchSize)
                 let (b, k, h) = (shape[0], shape[1], shape[2])
                 parts = (0..<k).map { layer in
                     var out = [Float](repeating: 0, count: b * h)

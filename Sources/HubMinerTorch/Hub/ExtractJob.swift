@@ -202,9 +202,12 @@ package enum ExtractJob {
         if let invalidation { progress.log("\(entry.name): cache entry dropped (\(invalidation)); re-extracting") }
 
         let extractor = try FeatureExtractor(entry: entry, device: config.device)
+        // texts come a window of batches at a time: the extractor runs them in
+        // length-sorted batches of `batchSize` and returns the rows in dataset order
         let loader = DataLoader(
-            dataset: dataset, batchSize: config.batchSize, transform: entry.card.transform(),
-            shuffle: false, seed: 0, prefetch: max(2, 2 * threads.loaderWorkers), workers: threads.loaderWorkers)
+            dataset: dataset, batchSize: config.batchSize * (isText ? FeatureExtractor.textBucketWindow : 1),
+            transform: entry.card.transform(), shuffle: false, seed: 0, prefetch: max(2, 2 * threads.loaderWorkers),
+            workers: threads.loaderWorkers)
         var features = [Float]()
         var probabilities: [Float]?
         var dimension = 0
@@ -215,7 +218,7 @@ package enum ExtractJob {
         try loader.forEachBatch(epoch: 0) { batch in
             let out =
                 isText
-                ? try extractor.extract(texts: batch.texts)
+                ? try extractor.extract(texts: batch.texts, batchSize: config.batchSize)
                 : try extractor.extract(values: batch.values, shape: batch.shape)
             if rows == 0 {
                 dimension = out.dimension

@@ -9,7 +9,7 @@ import Torch
 // batches, compares with sentence-transformers' embeddings and times best of 3 passes.
 //
 // Then end to end, texts in: the sentences (minilm_sentences.json beside the reference)
-// through HubMiner's own tokenizer and extraction path (`FeatureExtractor.extract(texts:)`,
+// through HubMiner's own tokenizer and extraction path (`FeatureExtractor.extract(texts:batchSize:)`, length-bucketed,
 // as `rank --hub` runs it) against sentence-transformers' encode(), both timed with
 // tokenisation included.
 //
@@ -107,9 +107,11 @@ do {
     let extractor = try FeatureExtractor(entry: HubEntry(card: card, cardName: "derived", modelFile: folder))
     func textPass() throws -> [Float] {
         var out = [Float]()
-        for start in stride(from: 0, to: sentences.count, by: batch) {
-            let texts = sentences[start..<min(start + batch, sentences.count)].map { [$0] }
-            out += try extractor.extract(texts: texts).features
+        // as extraction runs texts: a window of batches at a time, length-bucketed
+        let window = batch * FeatureExtractor.textBucketWindow
+        for start in stride(from: 0, to: sentences.count, by: window) {
+            let texts = sentences[start..<min(start + window, sentences.count)].map { [$0] }
+            out += try extractor.extract(texts: texts, batchSize: batch).features
         }
         return out
     }
