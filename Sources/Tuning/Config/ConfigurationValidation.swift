@@ -160,7 +160,8 @@ package struct DataSplitRecord: Codable, Sendable, Equatable {
     package var kind: String
     /// The dataset split trained on ("train", or "all" when the dataset has none).
     package var train: String
-    /// The split evaluated on ("validation", "test", or "held-out").
+    /// The split evaluated on: "validation" (the dataset's own) or "held-out" (seeded
+    /// from the training data); never the test split.
     package var validation: String
     package var trainSamples: Int
     package var validationSamples: Int

@@ -1,9 +1,12 @@
 import Data
 import Foundation
 
-/// The training and validation samples of a run. The dataset's own splits when it
-/// has them (train, and validation or else test); otherwise a stratified, seeded
-/// split of its training part (or of everything when it defines no splits).
+/// The training and validation samples of a run. The dataset's own train and
+/// validation splits when it has both; otherwise a stratified, seeded part of its
+/// training split (or of everything when it defines no splits) is held out.
+///
+/// A test split is never used for validation: epochs are chosen on the validation
+/// samples, and a number chosen on the data it is reported on would overstate it.
 package struct TuneData {
     package let train: any Dataset
     package let validation: any Dataset
@@ -14,11 +17,11 @@ package struct TuneData {
         let train: any Dataset
         let validation: any Dataset
         var record: DataSplitRecord
-        if defined.contains(.train), let held = [DatasetSplit.validation, .test].first(where: defined.contains) {
+        if defined.contains(.train), defined.contains(.validation) {
             train = try DatasetLoader.open(url, split: .train)
-            validation = try DatasetLoader.open(url, split: held)
+            validation = try DatasetLoader.open(url, split: .validation)
             record = DataSplitRecord(
-                kind: "dataset", train: "train", validation: held.rawValue,
+                kind: "dataset", train: "train", validation: DatasetSplit.validation.rawValue,
                 trainSamples: train.count, validationSamples: validation.count)
         } else {
             let whole = defined.contains(.train) ? try DatasetLoader.open(url, split: .train) : try DatasetLoader.open(url, split: nil)
