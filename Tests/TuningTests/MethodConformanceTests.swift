@@ -8,7 +8,8 @@ import Torch
 /// metrics): it builds its terms on a small fake hub or refuses with a typed
 /// `TuningError`; each term's loss is a finite scalar; the weighted total's gradient
 /// reaches the student, is finite, and never reaches a teacher; and building twice
-/// from the same seeds gives bit-identical losses; and every weight option set to zero
+/// from the same seeds gives bit-identical losses; reordering the batch changes no
+/// loss; and every weight option set to zero
 /// gives plain fine-tuning's loss and gradients exactly. The fake models have no hint maps,
 /// so the hint-based methods (FitNet, AT, DELTA) are checked here for their refusal
 /// only; their losses are checked on a convolutional fake in their own tests.
@@ -47,11 +48,12 @@ struct MethodConformanceTests {
         return (nil, refusals)
     }
 
-    /// Each term's unweighted loss on one step of the first 12 samples.
-    static func losses(_ terms: [any LossTerm], _ fixture: FakeHubFixture) throws -> (values: [Tensor], step: TrainingStep) {
+    /// Each term's unweighted loss on one step of `indices` (the first 12 samples, in order, by default).
+    static func losses(
+        _ terms: [any LossTerm], _ fixture: FakeHubFixture, indices: [Int] = Array(0..<12)
+    ) throws -> (values: [Tensor], step: TrainingStep) {
         let student = fixture.models["student"]!
         let needs = terms.reduce(OutputNeeds()) { $0.union($1.studentNeeds) }
-        let indices = Array(0..<12)
         let x = try fixture.inputs.indexSelect(dim: 0, indices)
         let outputs = try student.outputs(x, needs: needs.subtracting(.hints))
         let step = TrainingStep(
@@ -139,6 +141,23 @@ struct MethodConformanceTests {
         // Not vacuous: the methods that build on this fake hub are all checked.
         let expected: Set = ["btuning", "multikd", "kd", "dkd", "sp", "rkd", "pkt", "l2sp", "bss", "lwf", "cotuning"]
         #expect(expected.isSubset(of: Set(checked)), "checked: \(checked)")
+    }
+
+    @Test("each term's loss is the same whatever the order of the samples in the batch")
+    func samplePermutation() throws {
+        let fixture = try Self.fixture()
+        let reordered = [7, 2, 11, 0, 5, 9, 1, 10, 3, 8, 6, 4]
+        var checked = [String]()
+        for method in MethodRegistry.all {
+            guard let terms = try Self.build(method, fixture).terms else { continue }
+            let inOrder = try Self.losses(terms, fixture).values.map { try $0.item() }
+            let permuted = try Self.losses(terms, fixture, indices: reordered).values.map { try $0.item() }
+            for (term, (a, b)) in zip(terms, zip(inOrder, permuted)) {
+                #expect(abs(a - b) <= 1e-5 * max(1, abs(a)), "\(method.name)/\(term.name): \(a) in order, \(b) reordered")
+            }
+            checked.append(method.name)
+        }
+        #expect(checked.count >= MethodRegistry.all.count / 2, "checked only \(checked) of \(MethodRegistry.names)")
     }
 
     @Test("every registered method builds or refuses with a TuningError; losses finite; gradients to the student only; deterministic")
