@@ -14,9 +14,7 @@ public enum MultiTaskRenderer {
         let taskHeaders = taskTaus.indices.map { "tau_task\($0 + 1)" }
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+            return try JSONText.pretty(report)
         case .csv:
             var lines = [(["metric", "kind", "mean_rank", "win_rate", "mean_weighted_tau"] + taskHeaders).joined(separator: ",")]
             for e in summary.entries {

@@ -107,9 +107,7 @@ package enum HubAddRenderer {
     package static func render(_ rows: [HubAddRow], as format: OutputFormat) throws -> String {
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            return String(decoding: try encoder.encode(rows), as: UTF8.self) + "\n"
+            return try JSONText.pretty(rows)
         case .csv:
             var lines = ["name,status,input,representation,feature_dimension,parameters,source"]
             for r in rows {

@@ -151,9 +151,7 @@ package enum HubRenderer {
     package static func render(_ rows: [HubModelReport], as format: OutputFormat) throws -> String {
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            return String(decoding: try encoder.encode(rows), as: UTF8.self) + "\n"
+            return try JSONText.pretty(rows)
         case .csv:
             var lines = ["name,file,parameters,source_dataset,feature_dimension,source_classes,hints,status"]
             for r in rows {
