@@ -11,7 +11,8 @@
 # Nothing of the SwiftPM build is reused, so this works beside it. Builds go to
 # .build/fuzz/; the corpus is fuzz/corpus/TARGET (committed seeds; new inputs
 # libFuzzer finds go to .build/fuzz/corpus-TARGET, not into the repository);
-# crashes are written to .build/fuzz/crashes/TARGET/. The run is niced.
+# crashes are written to .build/fuzz/crashes/TARGET/. The run is niced (FUZZ_NICE,
+# default 19; 0 gives the fuzzer a fair share of a busy machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -109,5 +110,5 @@ echo "fuzzing $TARGET for $SECONDS_TO_RUN s" >&2
 # New inputs go to the first corpus directory, seeds are read from the second;
 # -artifact_prefix keeps crashes out of the tree. Leak detection is off: the Swift
 # runtime and Foundation keep caches that LeakSanitizer reports as leaks.
-ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} exec nice -n 19 "$BUILD/$TARGET-fuzzer" -max_total_time="$SECONDS_TO_RUN" -rss_limit_mb=2048 -timeout=10 -detect_leaks=0 \
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} exec nice -n "${FUZZ_NICE:-19}" "$BUILD/$TARGET-fuzzer" -max_total_time="$SECONDS_TO_RUN" -rss_limit_mb=2048 -timeout=10 -detect_leaks=0 \
     -artifact_prefix="$BUILD/crashes/$TARGET/" -print_final_stats=1 "$@" "$BUILD/corpus-$TARGET" "fuzz/corpus/$TARGET"

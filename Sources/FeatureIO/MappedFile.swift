@@ -18,14 +18,15 @@ import Darwin
 /// size of the decoded `[Double]` (8 bytes an element, never less than the file's).
 ///
 /// Only callers that stream files larger than memory (`MatrixRowReader`) ask for a
-/// mapping, and only above `mapThreshold` bytes; for those the SIGBUS caveat remains.
-/// The buffer is immutable after init, hence `@unchecked Sendable`.
+/// mapping, and only above `mapThreshold` bytes. Those mappings are registered with
+/// `MappingGuard`, which turns the SIGBUS of a file truncated underneath into an error
+/// naming the file. The buffer is immutable after init, hence `@unchecked Sendable`.
 final class ByteBuffer: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
 
     private enum Ownership {
         case none
-        case mapped
+        case mapped(MappingGuard.Registration?)
         case allocated(UnsafeMutableRawPointer)
         /// A view of another buffer, kept alive by this one.
         case retained(ByteBuffer)
@@ -40,7 +41,9 @@ final class ByteBuffer: @unchecked Sendable {
     deinit {
         switch ownership {
         case .none: break
-        case .mapped: munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
+        case .mapped(let registration):
+            munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
+            if let registration { MappingGuard.unregister(registration) }
         case .allocated(let memory): memory.deallocate()
         case .retained: break
         }
@@ -83,7 +86,9 @@ final class ByteBuffer: @unchecked Sendable {
             if mapLarge, size >= mapThreshold {
                 let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
                 if let address, address != MAP_FAILED {
-                    return ByteBuffer(bytes: UnsafeRawBufferPointer(start: address, count: size), ownership: .mapped)
+                    let bytes = UnsafeRawBufferPointer(start: address, count: size)
+                    let registration = MappingGuard.register(bytes, path: path)
+                    return ByteBuffer(bytes: bytes, ownership: .mapped(registration))
                 }
             }
             return try readRegular(fd, size: size, path: path)

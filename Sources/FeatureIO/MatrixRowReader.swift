@@ -5,7 +5,8 @@ import Linalg
 /// sums (Gram matrices, means) works on files larger than memory.
 ///
 /// `.npy`, stored `.npz` members and safetensors of 1 GiB or more are memory-mapped
-/// (smaller ones are read: see `ByteBuffer` on truncation while mapped) and each
+/// (smaller ones are read; a mapped file truncated by another process while it is
+/// read ends the program with an error naming it: `MappingGuard`) and each
 /// `readRows` converts only the requested rows (Fortran-order files too, gathering
 /// each column's run). Deflated `.npz` members are inflated once when the reader is
 /// created; CSV is parsed once. In those cases memory is bounded by the file, not by

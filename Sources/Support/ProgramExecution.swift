@@ -31,3 +31,20 @@ package enum ProgramExecution {
         replaceProcess(with: "/proc/self/exe", arguments: arguments)
     }
 }
+
+extension ProgramExecution {
+    /// SHA-256 of the running executable's bytes, read once per process: the identity
+    /// of the code that produced a result. Stages of a run kept for reuse (the demo's)
+    /// are keyed by it, so a rebuilt program never shows results an older one computed.
+    /// Empty when the executable cannot be read (the caller then keys by its inputs
+    /// only).
+    package static let executableDigest: String = {
+        guard let handle = FileHandle(forReadingAtPath: "/proc/self/exe") else { return "" }
+        defer { try? handle.close() }
+        var hasher = SHA256.Hasher()
+        while let chunk = try? handle.read(upToCount: 1 << 22), !chunk.isEmpty {
+            hasher.update(chunk)
+        }
+        return SHA256.hexString(hasher.finalize())
+    }()
+}

@@ -113,6 +113,62 @@ struct HostileInputTests {
         #expect(rank.stderr.contains("'.' is not a path inside the hub directory"), "\(rank.stderr)")
     }
 
+    @Test(
+        "a mapped feature file of 1 GiB truncated while stats reads it: an error naming the file, not SIGBUS",
+        .timeLimit(.minutes(2)))
+    func mappedFileTruncatedWhileRead() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // 2^18 rows x 512 float64 columns: 1 GiB of data, the size from which feature
+        // files are memory-mapped rather than read. The data part is a hole (sparse, all
+        // zeros), so the file costs no disk and reads fast, but accumulating its
+        // statistics takes seconds: time to truncate it mid-read.
+        let rows = 1 << 18, columns = 512
+        let features = dir.appendingPathComponent("big.npy")
+        var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+        bytes += Array(header.utf8)
+        try Data(bytes).write(to: features)
+        let handle = try FileHandle(forWritingTo: features)
+        try handle.truncate(atOffset: UInt64(bytes.count + rows * columns * 8))
+        try handle.close()
+        let labels = dir.appendingPathComponent("labels.npy")
+        try FeatureFile.writeNpy(
+            NumericArray(shape: [rows], dtype: .int64, values: (0..<rows).map { Double($0 % 2) }), to: labels)
+
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = [
+            "stats", "--features", features.path, "--labels", labels.path, "--out",
+            dir.appendingPathComponent("stats").path, "--chunk-rows", "4096", "--quiet",
+        ]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait until the file is mapped (it shows in the process's maps), then cut it to
+        // its header: every page of data not yet read is gone.
+        let maps = "/proc/\(process.processIdentifier)/maps"
+        var mapped = false
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning, Date() < deadline {
+            if let text = try? String(contentsOfFile: maps, encoding: .utf8), text.contains(features.lastPathComponent) {
+                mapped = true
+                break
+            }
+            usleep(2_000)
+        }
+        #expect(mapped, "stats never mapped \(features.lastPathComponent)")
+        if mapped { truncate(features.path, off_t(bytes.count)) }
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit, "ended by signal \(process.terminationStatus)")
+        #expect(process.terminationStatus == 1, "\(stderr)")
+        #expect(stderr.contains("big.npy: the file shrank while it was being read"), "\(stderr)")
+    }
+
     @Test("one class id of 1e9 among 0..9: rank finishes at once and says how many ids have no sample", .timeLimit(.minutes(1)))
     func sparseClassIDInRank() throws {
         let dir = try CLI.scratch()

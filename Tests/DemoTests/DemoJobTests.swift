@@ -96,6 +96,18 @@ import Support
         #expect(again.groundTruth == summary.groundTruth)
         #expect(again.tuning.map(\.best) == summary.tuning.map(\.best))
 
+        // The stages are keyed by the program that computed them: another build (a
+        // different digest in the saved fingerprint) may not reuse them.
+        let fingerprintFile = run.appendingPathComponent(DemoJob.fingerprintFile)
+        let saved = try String(contentsOf: fingerprintFile, encoding: .utf8)
+        #expect(!ProgramExecution.executableDigest.isEmpty && saved.hasSuffix("|program " + ProgramExecution.executableDigest))
+        try Data(saved.replacingOccurrences(of: ProgramExecution.executableDigest, with: String(repeating: "0", count: 64)).utf8)
+            .write(to: fingerprintFile)
+        #expect(throws: DemoError.otherRun(directory: run.path)) {
+            try DemoJob.run(config, progress: ProgressReporter(style: .silent))
+        }
+        try Data(saved.utf8).write(to: fingerprintFile)
+
         // The same directory for another plan is refused instead of mixing results.
         let other = DemoConfiguration(plan: Self.tinyPlan(epochs: 4), seed: 5, runDirectory: run, cacheDirectory: cache, threads: 1)
         #expect(throws: DemoError.otherRun(directory: run.path)) {

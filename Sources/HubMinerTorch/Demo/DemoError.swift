@@ -11,7 +11,8 @@ package enum DemoError: Error, CustomStringConvertible, Sendable, Equatable {
         case let .unknownStudent(name, models): return "--student '\(name)' is not a model of the zoo (models: \(models.joined(separator: ", ")))"
         case let .unreadable(file, reason): return "\(file): \(reason)"
         case let .otherRun(directory):
-            return "\(directory) holds files that are not this demo's (another plan, zoo or seed); choose another --run-dir or empty it"
+            return
+                "\(directory) holds files that are not this demo's (another plan, zoo or seed, or another build of HubMiner); choose another --run-dir or empty it"
         }
     }
 }

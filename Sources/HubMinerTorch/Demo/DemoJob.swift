@@ -38,8 +38,9 @@ package struct DemoConfiguration: Sendable {
         self.threads = threads
     }
 
-    /// `<cache>/demo/<plan>-seed<seed>-<fingerprint>`: re-running the same demo
-    /// reuses its finished stages; another plan or zoo gets a directory of its own.
+    /// `<cache>/demo/<plan>-seed<seed>-<fingerprint>`: re-running the same demo with
+    /// the same build of the program reuses its finished stages; another plan, zoo or
+    /// build gets a directory of its own.
     package static func defaultRunDirectory(plan: DemoPlan, seed: UInt64, fingerprint: String, cacheDirectory: URL) -> URL {
         cacheDirectory.appendingPathComponent("demo")
             .appendingPathComponent("\(plan.name)-seed\(seed)-\(SHA256.hex(fingerprint).prefix(10))")
@@ -80,7 +81,9 @@ package enum DemoJob {
         let zoo = try timed("zoo") {
             try ZooBuilder.build(plan: config.plan.zoo, seed: config.seed, directory: zooDirectory, progress: progress)
         }
-        let fingerprint = config.plan.fingerprint(zoo: zoo.manifest.fingerprint)
+        // The program's own digest too: finished stages computed by another build of
+        // HubMiner (other tuning or ranking code) are never shown as this one's.
+        let fingerprint = config.plan.fingerprint(zoo: zoo.manifest.fingerprint) + "|program " + ProgramExecution.executableDigest
         let run =
             config.runDirectory
             ?? DemoConfiguration.defaultRunDirectory(
