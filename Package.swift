@@ -187,6 +187,9 @@ package.targets += [
         name: "HubTests", dependencies: ["TestSupport", "Support", "Hub", "Cache", "HubMiner", "HubMinerTorch", "Torch", "Data", "FeatureIO"]),
     .target(
         name: "CTorch",
+        // The NCCL plugin is compiled apart (`scripts/dev.sh nccl`): it needs CUDA's
+        // headers and libtorch_cuda, which this build never links.
+        exclude: ["nccl"],
         cxxSettings: [
             .unsafeFlags(["-std=c++17"] + libtorchIncludeFlags),
             // ProcessGroupGloo.hpp declares the Gloo group only under this macro

@@ -98,10 +98,59 @@ install_libtorch() {
     echo "libtorch $TORCH_VERSION installed in $((SECONDS - started)) s" >&2
 }
 
-command -v swift >/dev/null || { echo "swift not found: install the Swift 6 toolchain and put it on PATH" >&2; exit 1; }
+# The NCCL process-group plugin (docs/DISTRIBUTED.md, "GPUs and NCCL"): c10d's
+# NCCL group lives in libtorch_cuda and its header needs CUDA's and NCCL's headers,
+# so it is compiled apart from the SwiftPM build, against a CUDA build of PyTorch
+# of the pinned version installed by pip (its torch/include and lib, and the
+# nvidia-* packages it depends on, which carry the CUDA, cuBLAS, cuSPARSE,
+# cuSOLVER and NCCL headers). Two header-only packages the torch wheel does not
+# depend on (nvidia-cuda-crt, nvidia-cuda-cccl, about 4 MB) are fetched into the
+# cache. The result goes to the per-machine cache, where HubMiner looks for it.
+build_nccl_plugin() {
+    local python=${PYTHON:-python3} info torch_dir cuda site out headers
+    info=$("$python" -c 'import os, torch; print(torch.__version__.split("+")[0], torch.version.cuda or "", os.path.dirname(torch.__file__))' 2>/dev/null) ||
+        { echo "nccl plugin: $python has no torch; install PyTorch $TORCH_VERSION for CUDA with pip (pip install torch==$TORCH_VERSION)" >&2; return 1; }
+    read -r version cuda torch_dir <<<"$info"
+    [ "$version" = "$TORCH_VERSION" ] ||
+        { echo "nccl plugin: $python has torch $version; the plugin must match HubMiner's libtorch $TORCH_VERSION" >&2; return 1; }
+    [ -n "$cuda" ] && [ -f "$torch_dir/lib/libtorch_cuda.so" ] ||
+        { echo "nccl plugin: $python's torch $version is a CPU-only build; the plugin needs the CUDA build" >&2; return 1; }
+    site=$(dirname "$torch_dir")/nvidia
+    for h in cu13/include/cuda_runtime_api.h cu13/include/cublas_v2.h nccl/include/nccl.h; do
+        [ -f "$site/$h" ] || { echo "nccl plugin: $site/$h is missing (reinstall torch==$TORCH_VERSION with its nvidia-* dependencies)" >&2; return 1; }
+    done
+    local cache="${HUBMINER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hubminer}"
+    mkdir -p "$cache"
+    headers="$cache/cuda-headers-$cuda"
+    if [ ! -f "$headers/nvidia/cu13/include/crt/host_config.h" ] || [ ! -d "$headers/nvidia/cu13/include/nv" ]; then
+        local staging
+        staging=$(mktemp -d "$cache/.cuda-headers.XXXXXX")
+        "$python" -m pip download --quiet --no-deps --only-binary=:all: -d "$staging" \
+            "nvidia-cuda-crt==$cuda.*" "nvidia-cuda-cccl==$cuda.*" >&2
+        (cd "$staging" && for w in *.whl; do python3 -m zipfile -e "$w" .; done && rm -f ./*.whl)
+        rm -rf "$headers"
+        mv -T "$staging" "$headers"
+    fi
+    out="$cache/nccl-$TORCH_VERSION"
+    mkdir -p "$out"
+    local cxx
+    cxx=$(command -v clang++ || command -v c++) || { echo "nccl plugin: no C++ compiler" >&2; return 1; }
+    echo "compiling the NCCL plugin against $torch_dir (CUDA $cuda)" >&2
+    "$cxx" -std=c++17 -O2 -fPIC -shared -D_GLIBCXX_USE_CXX11_ABI=1 \
+        -I"$torch_dir/include" -I"$torch_dir/include/torch/csrc/api/include" \
+        -I"$site/cu13/include" -I"$headers/nvidia/cu13/include" -I"$site/nccl/include" \
+        Sources/CTorch/nccl/nccl_plugin.cpp \
+        -L"$torch_dir/lib" -ltorch_cuda -lc10_cuda -ltorch_cpu -lc10 \
+        -o "$out/libhubminer_nccl.so.partial"
+    mv -f "$out/libhubminer_nccl.so.partial" "$out/libhubminer_nccl.so"
+    echo "NCCL plugin: $out/libhubminer_nccl.so" >&2
+}
+
+[ "${1:-}" = nccl ] || command -v swift >/dev/null || { echo "swift not found: install the Swift 6 toolchain and put it on PATH" >&2; exit 1; }
 
 case "${1:-}" in
     deps) install_deps; install_libtorch ;;
+    nccl) build_nccl_plugin ;;
     build)
         install_deps
         install_libtorch
@@ -129,5 +178,5 @@ case "${1:-}" in
         if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE=SkylakeX; fi
         exec swift test "$@"
         ;;
-    *) echo "usage: bash scripts/dev.sh demo|test|deps|build" >&2; exit 2 ;;
+    *) echo "usage: bash scripts/dev.sh demo|test|deps|build|nccl" >&2; exit 2 ;;
 esac

@@ -12,6 +12,7 @@
 #   1. the environment: nvidia-smi, PyTorch's version and CUDA, the programs' libraries;
 #   2. --device cuda works: `tune --device cuda` then `--resume --device cpu` of the
 #      same run (checkpoints are device-independent), and a CUDA extraction;
+#      2b. a one-rank data-parallel run over the NCCL plugin;
 #   3. training steps: TorchBenchmark --device cuda against bench_torch.py --device cuda;
 #   4. extraction throughput: `hubminer extract --device cuda` against
 #      pytorch_forward.py ... cuda on the benchmark's model and images;
@@ -32,6 +33,12 @@ pack() {
     rm -rf "$PACK" && mkdir -p "$PACK/bin"
     cp "$bin/hubminer" "$bin/hubminer-torch" "$bin/TorchBenchmark" "$PACK/bin/"
     strip "$PACK/bin/"* 2>/dev/null || true
+    # The NCCL plugin travels beside the programs, where they look for it.
+    if bash scripts/dev.sh nccl; then
+        cp "${HUBMINER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hubminer}/nccl-2.11.0/libhubminer_nccl.so" "$PACK/bin/"
+    else
+        echo "no NCCL plugin packed (see above); step 2b will report NCCL unavailable" >&2
+    fi
     du -sh "$PACK" >&2
     echo "carry $PACK (with benchmarks/ and scripts/ from the tree); there: bash scripts/gpu-check.sh run" >&2
 }
@@ -73,6 +80,12 @@ run() {
     note "tune --device cuda (stopped after 20 s): exit $? (130: interrupted with a checkpoint; tune-cuda.txt)"
     "${tune[@]}" --device cpu --resume > "$out/tune-resume-cpu.txt" 2>&1
     note "tune --resume --device cpu: exit $? (tune-resume-cpu.txt)"
+
+    # 2b. The NCCL plugin: a one-rank data-parallel run on the GPU (two ranks need two
+    # GPUs: NCCL refuses two ranks on one device) against the same run on one process.
+    "$bin/hubminer" tune --hub "$work/hub" --data "$work/data" --target smallresnet --iterations 20 \
+        --batch-size 64 --out "$work/tune-nccl" --quiet --device cuda --nproc 1 > "$out/tune-nccl.txt" 2>&1
+    note "tune --device cuda --nproc 1 (NCCL): exit $? (tune-nccl.txt)"
 
     # 3. Training steps against PyTorch on the GPU.
     local i

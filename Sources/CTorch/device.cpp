@@ -61,14 +61,18 @@ void load_cuda_once() {
 
 }  // namespace
 
+void ctorch::require_cuda() {
+    load_cuda_once();
+    if (!cuda_error.empty()) throw std::runtime_error(cuda_error);
+}
+
 using namespace ctorch;
 
 extern "C" {
 
 int32_t ht_cuda_load(void) {
     HT_BEGIN
-    load_cuda_once();
-    if (!cuda_error.empty()) throw std::runtime_error(cuda_error);
+    require_cuda();
     HT_END
 }
 

@@ -1,5 +1,6 @@
 // Multi-process collectives over libtorch's distributed runtime (c10d): a TCPStore
-// for the rendezvous and a Gloo process group over TCP for the data.
+// for the rendezvous and a process group for the data: Gloo over TCP for tensors
+// on the CPU, NCCL for tensors on GPUs (created by a plugin, see ht_dist_init_nccl).
 //
 // Every collective is issued, then waited on with the group's timeout, so a peer
 // that died or never arrives becomes an error message here instead of a hang; the
@@ -7,6 +8,9 @@
 // rethrown by wait() and caught by HT_END like any other libtorch error.
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include <dlfcn.h>
+#include <torch/headeronly/version.h>
 
 #include <csignal>
 #include <limits>
@@ -38,16 +42,20 @@ void wait_for(ht_process_group *pg, const c10::intrusive_ptr<c10d::Work> &work, 
 
 namespace {
 
-c10d::ProcessGroupGloo &group(ht_process_group *pg) {
+c10d::Backend &group(ht_process_group *pg) {
     if (pg == nullptr || !pg->group) throw std::invalid_argument("null process group handle");
     return *pg->group;
 }
 
 // Gloo reduces dense, contiguous CPU tensors in place; the shim supports the two
 // floating types the Swift layer trains and ranks with.
-at::Tensor collective_tensor(const ht_tensor *h, const char *what) {
+at::Tensor collective_tensor(const ht_process_group *pg, const ht_tensor *h, const char *what) {
     const at::Tensor &t = ctorch::tensor(h);
     if (!t.defined()) throw std::invalid_argument(std::string(what) + ": undefined tensor");
+    if (pg->on_gpu != t.is_cuda())
+        throw std::invalid_argument(std::string(what) + ": the " + (pg->on_gpu ? "NCCL" : "Gloo") +
+                                    " group reduces tensors on the " + (pg->on_gpu ? "GPU" : "CPU") +
+                                    ", got one on " + t.device().str());
     if (t.scalar_type() != at::kFloat && t.scalar_type() != at::kDouble)
         throw std::invalid_argument(std::string(what) + ": expected a float32 or float64 tensor, got " +
                                     c10::toString(t.scalar_type()));
@@ -56,13 +64,51 @@ at::Tensor collective_tensor(const ht_tensor *h, const char *what) {
     return t;
 }
 
-std::vector<at::Tensor> collective_tensors(ht_tensor *const *ts, int64_t n, const char *what) {
+std::vector<at::Tensor> collective_tensors(const ht_process_group *pg, ht_tensor *const *ts, int64_t n,
+                                           const char *what) {
     if (n < 0 || (n > 0 && ts == nullptr)) throw std::invalid_argument(std::string(what) + ": bad tensor array");
     std::vector<at::Tensor> out;
     out.reserve(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) out.push_back(collective_tensor(ts[i], what));
+    for (int64_t i = 0; i < n; ++i) out.push_back(collective_tensor(pg, ts[i], what));
     return out;
 }
+
+// The rendezvous's arguments, checked before any socket is opened.
+void check_rendezvous(const char *master_host, int32_t master_port, int32_t rank, int32_t world_size,
+                      int64_t timeout_ms) {
+    if (master_host == nullptr || *master_host == '\0') throw std::invalid_argument("empty master address");
+    if (master_port <= 0 || master_port > 65535)
+        throw std::invalid_argument("master port " + std::to_string(master_port) + " is not in 1...65535");
+    if (world_size < 1) throw std::invalid_argument("world size " + std::to_string(world_size) + " is below 1");
+    if (rank < 0 || rank >= world_size)
+        throw std::invalid_argument("rank " + std::to_string(rank) + " is not in 0..<" + std::to_string(world_size));
+    if (timeout_ms <= 0) throw std::invalid_argument("timeout must be positive");
+}
+
+// Writing to a socket whose peer is gone raises SIGPIPE, whose default action
+// ends the process silently. Ignoring it (as the Python runtime always does)
+// turns that into EPIPE, which the backend reports as an error of the collective.
+void ignore_sigpipe() { std::signal(SIGPIPE, SIG_IGN); }
+
+// The TCPStore of the rendezvous: rank 0 serves it and waits for every worker.
+c10::intrusive_ptr<c10d::Store> make_store(const char *master_host, int32_t master_port, int32_t rank,
+                                           int32_t world_size, std::chrono::milliseconds timeout) {
+    c10d::TCPStoreOptions store_options;
+    store_options.port = static_cast<std::uint16_t>(master_port);
+    store_options.isServer = (rank == 0);
+    store_options.numWorkers = static_cast<size_t>(world_size);
+    store_options.waitWorkers = true;
+    store_options.timeout = timeout;
+    return c10::make_intrusive<c10d::TCPStore>(std::string(master_host), store_options);
+}
+
+// The store's and the backends' own messages ("Socket Timeout", "Connection
+// refused") do not say which step failed or what to check; the rendezvous adds that.
+std::string rendezvous_context(int32_t world_size, int64_t timeout_ms) {
+    return "rendezvous of " + std::to_string(world_size) + " ranks (timeout " + std::to_string(timeout_ms) +
+           " ms) failed: ";
+}
+const char *const rendezvous_hint = " (are all ranks started, and is the master address reachable?)";
 
 }  // namespace
 
@@ -75,36 +121,13 @@ int32_t ht_dist_init(const char *master_host, int32_t master_port, int32_t rank,
                      ht_process_group **out) {
     HT_BEGIN
     require_out(out);
-    if (master_host == nullptr || *master_host == '\0') throw std::invalid_argument("empty master address");
-    if (master_port <= 0 || master_port > 65535)
-        throw std::invalid_argument("master port " + std::to_string(master_port) + " is not in 1...65535");
-    if (world_size < 1) throw std::invalid_argument("world size " + std::to_string(world_size) + " is below 1");
-    if (rank < 0 || rank >= world_size)
-        throw std::invalid_argument("rank " + std::to_string(rank) + " is not in 0..<" + std::to_string(world_size));
-    if (timeout_ms <= 0) throw std::invalid_argument("timeout must be positive");
-
-    // Writing to a socket whose peer is gone raises SIGPIPE, whose default action
-    // ends the process silently. Ignoring it (as the Python runtime always does)
-    // turns that into EPIPE, which Gloo reports as an error of the collective.
-    std::signal(SIGPIPE, SIG_IGN);
-
+    check_rendezvous(master_host, master_port, rank, world_size, timeout_ms);
+    ignore_sigpipe();
     const std::chrono::milliseconds timeout(timeout_ms);
     c10::intrusive_ptr<c10d::Store> store;
-    c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
-    // The store's and Gloo's own messages ("Socket Timeout", "Connection refused")
-    // do not say which step failed or what to check; the rendezvous adds that.
-    const std::string context = "rendezvous of " + std::to_string(world_size) + " ranks (timeout " +
-                                std::to_string(timeout_ms) + " ms) failed: ";
-    const std::string hint = " (are all ranks started, and is the master address reachable?)";
+    c10::intrusive_ptr<c10d::Backend> pg;
     try {
-        c10d::TCPStoreOptions store_options;
-        store_options.port = static_cast<std::uint16_t>(master_port);
-        store_options.isServer = (rank == 0);
-        store_options.numWorkers = static_cast<size_t>(world_size);
-        store_options.waitWorkers = true;
-        store_options.timeout = timeout;
-        store = c10::make_intrusive<c10d::TCPStore>(std::string(master_host), store_options);
-
+        store = make_store(master_host, master_port, rank, world_size, timeout);
         auto options = c10d::ProcessGroupGloo::Options::create(timeout);
         if (device_interface != nullptr && *device_interface != '\0') {
             options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(device_interface));
@@ -118,11 +141,61 @@ int32_t ht_dist_init(const char *master_host, int32_t master_port, int32_t rank,
         options->threads = 2;
         pg = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world_size, options);
     } catch (const c10::Error &e) {
-        throw std::runtime_error(context + e.what_without_backtrace() + hint);
+        throw std::runtime_error(rendezvous_context(world_size, timeout_ms) + e.what_without_backtrace() + rendezvous_hint);
     } catch (const std::exception &e) {
-        throw std::runtime_error(context + e.what() + hint);
+        throw std::runtime_error(rendezvous_context(world_size, timeout_ms) + e.what() + rendezvous_hint);
     }
-    *out = new ht_process_group{store, pg, timeout, rank, world_size};
+    *out = new ht_process_group{store, pg, timeout, rank, world_size, false};
+    HT_END
+}
+
+int32_t ht_dist_init_nccl(const char *master_host, int32_t master_port, int32_t rank, int32_t world_size,
+                          int64_t timeout_ms, const char *plugin_path, int32_t device_index,
+                          ht_process_group **out) {
+    HT_BEGIN
+    require_out(out);
+    check_rendezvous(master_host, master_port, rank, world_size, timeout_ms);
+    if (plugin_path == nullptr || *plugin_path == '\0') throw std::invalid_argument("no NCCL plugin path");
+    if (device_index < 0) throw std::invalid_argument("GPU index " + std::to_string(device_index) + " is negative");
+    // 1. libtorch's CUDA part (RTLD_GLOBAL), which the plugin links against.
+    require_cuda();
+    // 2. The plugin, built against the same libtorch headers as this shim.
+    void *plugin = dlopen(plugin_path, RTLD_NOW | RTLD_LOCAL);
+    if (plugin == nullptr) {
+        const char *why = dlerror();
+        throw std::runtime_error(std::string("the NCCL plugin ") + plugin_path + " could not be loaded (" +
+                                 (why ? why : "unknown") + "); rebuild it with `bash scripts/dev.sh nccl`");
+    }
+    using version_fn = const char *(*)();
+    using create_fn = void *(*)(void *, int32_t, int32_t, int32_t, int64_t, char *, size_t);
+    auto version = reinterpret_cast<version_fn>(dlsym(plugin, "hubminer_nccl_torch_version"));
+    auto create = reinterpret_cast<create_fn>(dlsym(plugin, "hubminer_nccl_create"));
+    if (version == nullptr || create == nullptr)
+        throw std::runtime_error(std::string(plugin_path) + " is not a HubMiner NCCL plugin (no hubminer_nccl_create)");
+    const std::string expected = std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) +
+                                 "." + std::to_string(TORCH_VERSION_PATCH);
+    // The two exchange c10d objects by pointer: another libtorch's layout would be
+    // memory corruption, so a version mismatch is refused before any call.
+    if (expected != version())
+        throw std::runtime_error(std::string("the NCCL plugin ") + plugin_path + " was built for libtorch " +
+                                 version() + ", this program links " + expected +
+                                 "; rebuild it with `bash scripts/dev.sh nccl`");
+    ignore_sigpipe();
+    const std::chrono::milliseconds timeout(timeout_ms);
+    c10::intrusive_ptr<c10d::Store> store;
+    c10::intrusive_ptr<c10d::Backend> pg;
+    try {
+        store = make_store(master_host, master_port, rank, world_size, timeout);
+        char error[1024] = {0};
+        void *created = create(store.get(), rank, world_size, device_index, timeout_ms, error, sizeof(error));
+        if (created == nullptr) throw std::runtime_error(std::string("NCCL: ") + error);
+        pg = c10::intrusive_ptr<c10d::Backend>::reclaim(static_cast<c10d::Backend *>(created));
+    } catch (const c10::Error &e) {
+        throw std::runtime_error(rendezvous_context(world_size, timeout_ms) + e.what_without_backtrace() + rendezvous_hint);
+    } catch (const std::exception &e) {
+        throw std::runtime_error(rendezvous_context(world_size, timeout_ms) + e.what() + rendezvous_hint);
+    }
+    *out = new ht_process_group{store, pg, timeout, rank, world_size, true};
     HT_END
 }
 
@@ -153,7 +226,7 @@ int32_t ht_dist_all_reduce(ht_process_group *pg, ht_tensor *const *ts, int64_t n
     auto &g = group(pg);
     if (op != HT_DIST_SUM && op != HT_DIST_AVERAGE)
         throw std::invalid_argument("unknown reduction code " + std::to_string(op));
-    auto tensors = collective_tensors(ts, n, "all-reduce");
+    auto tensors = collective_tensors(pg, ts, n, "all-reduce");
     // One collective per tensor: Gloo reads a multi-tensor call as several local
     // devices' copies of one tensor and would add them together.
     std::vector<c10::intrusive_ptr<c10d::Work>> works;
@@ -176,7 +249,7 @@ int32_t ht_dist_broadcast(ht_process_group *pg, ht_tensor *const *ts, int64_t n,
     if (root < 0 || root >= pg->world_size)
         throw std::invalid_argument("broadcast root " + std::to_string(root) + " is not in 0..<" +
                                     std::to_string(pg->world_size));
-    auto tensors = collective_tensors(ts, n, "broadcast");
+    auto tensors = collective_tensors(pg, ts, n, "broadcast");
     std::vector<c10::intrusive_ptr<c10d::Work>> works;
     c10d::BroadcastOptions options;
     options.rootRank = root;
@@ -192,7 +265,7 @@ int32_t ht_dist_all_gather(ht_process_group *pg, ht_tensor *input, ht_tensor_lis
     HT_BEGIN
     require_out(out);
     auto &g = group(pg);
-    at::Tensor in = collective_tensor(input, "all-gather");
+    at::Tensor in = collective_tensor(pg, input, "all-gather");
     std::vector<at::Tensor> inputs{in};
     std::vector<std::vector<at::Tensor>> outputs(1);
     for (int i = 0; i < pg->world_size; ++i) outputs[0].push_back(at::empty_like(in));

@@ -12,10 +12,14 @@
 
 struct ht_process_group {
     c10::intrusive_ptr<c10d::Store> store;
-    c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+    // Gloo (created here) or NCCL (created by the plugin): every collective the
+    // shim issues is a virtual of c10d::Backend.
+    c10::intrusive_ptr<c10d::Backend> group;
     std::chrono::milliseconds timeout;
     int rank;
     int world_size;
+    // NCCL's collectives take tensors on this rank's GPU; Gloo's on the CPU.
+    bool on_gpu = false;
 };
 
 namespace ctorch {

@@ -56,6 +56,10 @@ inline void require_out(const void *p) {
 
 char *copy_string(const std::string &s);
 
+// Loads libtorch's CUDA part once (device.cpp); throws saying what is missing when
+// no GPU can be used.
+void require_cuda();
+
 }  // namespace ctorch
 
 // Every exported function body sits between HT_BEGIN and HT_END: C++ exceptions

@@ -27,18 +27,34 @@ package final class ProcessGroup {
         case average
     }
 
-    /// Joins the group described by `environment`; returns once every rank has
-    /// joined, or throws after `environment.timeout` seconds.
-    package init(_ environment: DistributedEnvironment) throws {
+    /// Joins the group described by `environment` on `backend`; returns once every
+    /// rank has joined, or throws after `environment.timeout` seconds. NCCL groups
+    /// reduce tensors on `device` (this rank's GPU), which must be a GPU; Gloo's are
+    /// on the CPU.
+    /// `plugin`: the NCCL plugin to load (nil: `NCCLPlugin.require()`).
+    package init(_ environment: DistributedEnvironment, backend: Backend = .gloo, device: Device = .cpu, plugin: URL? = nil) throws {
         let master = "\(environment.masterAddress):\(environment.masterPort)"
-        // Gloo's device: a named interface wins; all-loopback runs bind to loopback;
-        // otherwise libtorch resolves this machine's hostname.
-        let hostname: String? = environment.socketInterface == nil && environment.isLoopback ? "127.0.0.1" : nil
+        let timeoutMilliseconds = Int64((environment.timeout * 1000).rounded(.up))
         var out: OpaquePointer? = nil
-        let status = ht_dist_init(
-            environment.masterAddress, Int32(environment.masterPort), Int32(environment.rank),
-            Int32(environment.worldSize), Int64((environment.timeout * 1000).rounded(.up)),
-            environment.socketInterface, hostname, &out)
+        let status: Int32
+        switch backend {
+        case .gloo:
+            // Gloo's device: a named interface wins; all-loopback runs bind to loopback;
+            // otherwise libtorch resolves this machine's hostname.
+            let hostname: String? = environment.socketInterface == nil && environment.isLoopback ? "127.0.0.1" : nil
+            status = ht_dist_init(
+                environment.masterAddress, Int32(environment.masterPort), Int32(environment.rank),
+                Int32(environment.worldSize), timeoutMilliseconds, environment.socketInterface, hostname, &out)
+        case .nccl:
+            guard case .cuda(let index) = device else {
+                throw DistributedError.invalidArgument(
+                    operation: "process group", message: "the NCCL backend reduces tensors on a GPU, not on \(device)")
+            }
+            let plugin = try plugin ?? NCCLPlugin.require()
+            status = ht_dist_init_nccl(
+                environment.masterAddress, Int32(environment.masterPort), Int32(environment.rank),
+                Int32(environment.worldSize), timeoutMilliseconds, plugin.path, Int32(index), &out)
+        }
         guard status == 0, let out else {
             throw DistributedError.initialization(
                 master: master, rank: environment.rank,
@@ -52,12 +68,14 @@ package final class ProcessGroup {
 
     /// Joins the group the launch variables describe (RANK, WORLD_SIZE,
     /// MASTER_ADDR, MASTER_PORT; see `DistributedEnvironment`), with the backend
-    /// the ranks' device needs (`Backend.for(_:)`).
+    /// the ranks' device needs (`Backend.for(_:)`). The backend is checked before
+    /// the variables, so a missing NCCL plugin is the error even outside a launch.
     package static func fromEnvironment(
-        _ environment: [String: String] = ProcessInfo.processInfo.environment, backend: Backend = .gloo
+        _ environment: [String: String] = ProcessInfo.processInfo.environment, backend: Backend = .gloo,
+        device: Device = .cpu
     ) throws -> ProcessGroup {
-        try backend.requireAvailable()
-        return try ProcessGroup(DistributedEnvironment.parse(environment))
+        let plugin = backend == .nccl ? try NCCLPlugin.require(environment) : nil
+        return try ProcessGroup(DistributedEnvironment.parse(environment), backend: backend, device: device, plugin: plugin)
     }
 
     /// c10d's backends: Gloo for tensors on the CPU, NCCL for tensors on GPUs.
@@ -69,20 +87,16 @@ package final class ProcessGroup {
             device == .cpu ? .gloo : .nccl
         }
 
-        /// Whether this build can create the backend's groups.
-        package var isAvailable: Bool { self == .gloo }
+        /// Whether groups of this backend can be created here: Gloo always (it is in
+        /// libtorch_cpu); NCCL when its plugin is found (`NCCLPlugin`).
+        package func isAvailable(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+            self == .gloo || (try? NCCLPlugin.require(environment)) != nil
+        }
 
-        /// Throws, saying why and what to do, when this build cannot create the backend's groups.
-        package func requireAvailable() throws {
-            guard !isAvailable else { return }
-            // Why (docs/DISTRIBUTED.md, "GPUs and NCCL"): ProcessGroupNCCL lives in
-            // libtorch_cuda, which this build never links (it is dlopened only when a
-            // GPU is asked for), and its header needs CUDA's and NCCL's headers.
-            throw DistributedError.backendUnavailable(
-                backend: rawValue,
-                message:
-                    "data-parallel runs on GPUs need c10d's NCCL backend, which this build does not include (it lives in libtorch_cuda, loaded only at run time); use --device cpu for data-parallel tuning (Gloo), or tune on one GPU without --nproc/--distributed"
-            )
+        /// Throws, saying why and what to do, when groups of this backend cannot be
+        /// created here.
+        package func requireAvailable(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+            if self == .nccl { _ = try NCCLPlugin.require(environment) }
         }
     }
 

@@ -353,6 +353,12 @@ enum { HT_DIST_SUM = 0, HT_DIST_AVERAGE = 1 };
 int32_t ht_dist_init(const char *master_host, int32_t master_port, int32_t rank, int32_t world_size,
                      int64_t timeout_ms, const char *device_interface, const char *device_hostname,
                      ht_process_group **out);
+/* The NCCL group for tensors on GPU `device_index`, created by the plugin at
+   `plugin_path` (libhubminer_nccl.so, built by `scripts/dev.sh nccl` against the
+   same libtorch); loads libtorch's CUDA part first. */
+int32_t ht_dist_init_nccl(const char *master_host, int32_t master_port, int32_t rank, int32_t world_size,
+                          int64_t timeout_ms, const char *plugin_path, int32_t device_index,
+                          ht_process_group **out);
 void ht_dist_free(ht_process_group *pg);
 int32_t ht_dist_rank(ht_process_group *pg, int32_t *out);
 int32_t ht_dist_world_size(ht_process_group *pg, int32_t *out);

@@ -38,9 +38,9 @@ extension TuneOptions {
         // `--device cuda` without a GPU fails here, before anything is launched or read.
         var device = try deviceOptions.resolved()
         if nproc != nil || distributed {
-            // `auto` on a GPU machine runs data-parallel ranks on the CPU while this
-            // build has no NCCL; an explicit `cuda` gets the error saying so.
-            if deviceOptions.device == "auto", !ProcessGroup.Backend.for(device).isAvailable { device = .cpu }
+            // `auto` on a GPU machine runs data-parallel ranks on the CPU where the
+            // NCCL plugin is missing; an explicit `cuda` gets the error saying so.
+            if deviceOptions.device == "auto", !ProcessGroup.Backend.for(device).isAvailable() { device = .cpu }
             try ProcessGroup.Backend.for(device).requireAvailable()
         }
         try output.check(inputs: inputs)
@@ -52,8 +52,12 @@ extension TuneOptions {
         let base = try config.map { try ConfigurationFile.load($0) } ?? TuneConfiguration()
         // Joined before anything else, so a bad environment fails at once; the
         // backend follows the device (Gloo on the CPU, NCCL on GPUs).
-        let group = distributed ? try ProcessGroup.fromEnvironment(backend: .for(device)) : nil
-        device = Self.rankDevice(device, rank: group?.rank)
+        // Each rank's GPU is known before the group is created: NCCL binds to it.
+        if distributed, case .cuda = device {
+            let rank = try DistributedEnvironment.parse(ProcessInfo.processInfo.environment).rank
+            device = Self.rankDevice(device, rank: rank)
+        }
+        let group = distributed ? try ProcessGroup.fromEnvironment(backend: .for(device), device: device) : nil
         let isWriter = (group?.rank ?? 0) == 0
         let interrupt = InterruptRequest()
         interrupt.install()
