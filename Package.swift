@@ -218,7 +218,7 @@ package.targets += [
     .testTarget(name: "TorchTests", dependencies: ["Torch", "Linalg"], resources: [.copy("Fixtures")]),
     // Multi-process runs on libtorch's distributed runtime (c10d, Gloo over TCP):
     // process groups, collectives, the local launcher, gradient synchronisation.
-    .target(name: "Distributed", dependencies: ["CTorch", "Torch"]),
+    .target(name: "Distributed", dependencies: ["Support", "CTorch", "Torch"]),
     // The program the distributed tests launch as 2 ranks (one role per argument).
     .executableTarget(name: "DistributedWorker", dependencies: ["Distributed", "Torch"], path: "Tests/DistributedWorker"),
     .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Torch", "DistributedWorker"]),

@@ -60,12 +60,7 @@ package final class FeatureCache: Sendable {
 
     /// `$HUBMINER_CACHE_DIR`, else `$XDG_CACHE_HOME/hubminer`, else `~/.cache/hubminer`.
     package static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-        if let dir = environment["HUBMINER_CACHE_DIR"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
-        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
-            return URL(fileURLWithPath: xdg).appendingPathComponent("hubminer")
-        }
-        let home = environment["HOME"].map { URL(fileURLWithPath: $0) } ?? FileManager.default.homeDirectoryForCurrentUser
-        return home.appendingPathComponent(".cache").appendingPathComponent("hubminer")
+        CacheDirectory.default(environment: environment)
     }
 
     /// Opens (creating and migrating) the cache in `directory`.

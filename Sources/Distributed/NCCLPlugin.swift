@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Torch
 
 /// Where the NCCL process-group plugin is (docs/DISTRIBUTED.md, "GPUs and NCCL").
@@ -29,7 +30,9 @@ package enum NCCLPlugin {
             guard fm.fileExists(atPath: explicit) else {
                 throw DistributedError.backendUnavailable(
                     backend: "nccl",
-                    message: "HUBMINER_NCCL_PLUGIN is \(explicit), which does not exist; build the plugin with `bash scripts/dev.sh nccl`, or use --device cpu for data-parallel tuning (Gloo)")
+                    message:
+                        "HUBMINER_NCCL_PLUGIN is \(explicit), which does not exist; build the plugin with `bash scripts/dev.sh nccl`, or use --device cpu for data-parallel tuning (Gloo)"
+                )
             }
             return URL(fileURLWithPath: explicit)
         }
@@ -44,18 +47,10 @@ package enum NCCLPlugin {
 
     /// Beside the executable, then the per-machine cache.
     static func searchPath(_ environment: [String: String]) -> [URL] {
-        let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        let cache: URL
-        if let dir = environment["HUBMINER_CACHE_DIR"], !dir.isEmpty {
-            cache = URL(fileURLWithPath: dir)
-        } else if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
-            cache = URL(fileURLWithPath: xdg).appendingPathComponent("hubminer")
-        } else {
-            cache = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/hubminer")
-        }
-        return [
-            executable.deletingLastPathComponent().appendingPathComponent(fileName),
-            cache.appendingPathComponent("nccl-\(torchVersion)").appendingPathComponent(fileName),
+        [
+            ProgramExecution.currentExecutable.deletingLastPathComponent().appendingPathComponent(fileName),
+            CacheDirectory.default(environment: environment).appendingPathComponent("nccl-\(torchVersion)")
+                .appendingPathComponent(fileName),
         ]
     }
 }
