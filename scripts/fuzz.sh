@@ -32,7 +32,7 @@ modules_for() {
         # links the objects of the ordinary debug build (`swift build --target
         # Tuning`), so only the target file is instrumented (coverage of the YAML
         # and JSON layers comes from the sanitizer hooks on comparisons there).
-        config) echo "prebuilt:Support Linalg FeatureIO Data Ranking Tokenizers Models Torch CTorch Hub Distributed Tuning Yams CYaml" ;;
+        config) echo "prebuilt:Support Linalg FeatureIO Data Ranking RunSchema Tokenizers Models Torch CTorch Hub Distributed Tuning Yams CYaml" ;;
         *) return 1 ;;
     esac
 }
@@ -46,7 +46,15 @@ MODULES=$(modules_for "$TARGET") || { echo "unknown target '$TARGET' (bash scrip
 BUILD=.build/fuzz
 MODS=$BUILD/modules-$TARGET
 mkdir -p "$MODS" "$BUILD/crashes/$TARGET" "$BUILD/corpus-$TARGET"
-SAN=(-sanitize=fuzzer,address -parse-as-library -Onone -gline-tables-only -package-name hubminer)
+# `package` declarations are visible only under one package name: for modules this
+# script compiles, its own; for the prebuilt ones, the name SwiftPM compiled them
+# with (the checkout directory's name).
+PACKAGE_NAME=hubminer
+if [[ "$MODULES" == prebuilt:* ]]; then
+    PACKAGE_NAME=$(grep -o -- '-package-name","[^"]*"' .build/debug.yaml 2>/dev/null | grep -v -e grdb -e swift_ | head -1 | cut -d'"' -f3)
+    [ -n "$PACKAGE_NAME" ] || { echo ".build/debug.yaml missing: run swift build --target Tuning first" >&2; exit 1; }
+fi
+SAN=(-sanitize=fuzzer,address -parse-as-library -Onone -gline-tables-only -package-name "$PACKAGE_NAME")
 BLAS_INCLUDE=$(pkg-config --cflags-only-I openblas 2>/dev/null | sed 's/-I//g' | tr -d ' ')
 SYS=(-I Sources/CLapack -I Sources/CZlib -Xcc -I"$BLAS_INCLUDE")
 YAMS=.build/checkouts/Yams/Sources
