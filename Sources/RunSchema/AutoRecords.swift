@@ -27,6 +27,8 @@ public struct AutoTrial: Codable, Sendable, Equatable {
     /// Best validation top-1 over the trial's epochs (nil when it failed).
     public var validationTop1: Double?
     public var bestEpoch: Int?
+    /// Wall-clock seconds of the trial, set-up included (a resumed trial: at least
+    /// its training seconds over every session).
     public var seconds: Double?
     /// Why it failed, in one line.
     public var error: String?

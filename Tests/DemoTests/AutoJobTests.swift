@@ -76,6 +76,7 @@ import Zoo
         let lastRung = record.trials.filter { $0.rung == 2 && $0.status == .finished }
         let best = try #require(lastRung.max { ($0.validationTop1 ?? -1, -$0.configuration) < ($1.validationTop1 ?? -1, -$1.configuration) })
         #expect(choice.trial == best.id && choice.validationTop1 == best.validationTop1)
+        #expect(choice.reason.contains("of rung 2") && choice.reason.contains("on its way: "), "\(choice.reason)")
         // Promotion followed validation accuracy: rung 1 holds rung 0's best 4.
         let rung0 = record.trials.filter { $0.rung == 0 }.sorted {
             ($0.validationTop1 ?? -1, -$0.configuration) > ($1.validationTop1 ?? -1, -$1.configuration)
@@ -86,7 +87,7 @@ import Zoo
         // (every validation read comes before the choice) and after every other read
         // (rebuilding the winner's run reads training data again, never validation);
         // for the winner's chosen epoch only.
-        let testCount = 40  // 4 classes x 10 test images
+        let testCount = 40 // 4 classes x 10 test images
         #expect(log.reads(of: "test").sorted() == Array(0..<testCount))
         let events = log.events
         let firstTest = try #require(events.firstIndex { isRead($0, { $0 == "test" }) })
@@ -116,10 +117,14 @@ import Zoo
         let table = AutoRenderer.render(record, outputDirectory: out.path, report: result.report.path, as: .table)
         #expect(table.contains("<- chosen") && table.contains("test accuracy (evaluated once, after selection on validation)"))
 
-        // Run again: everything is reused, nothing is read.
+        // Run again, even with a budget: everything is reused, nothing is read; the
+        // search closed when its choice was evaluated on test.
         let again = SplitAccessLog()
-        let reused = try AutoJob.run(config, progress: silent, accessLog: again)
-        #expect(reused.record.choice == record.choice)
+        var later = config
+        later.budget = 3600
+        let reused = try AutoJob.run(later, progress: silent, accessLog: again)
+        #expect(reused.record.choice == record.choice && reused.record.trials == record.trials)
+        #expect(reused.record.notes.contains { $0.contains("the search was closed") })
         #expect(again.events.allSatisfy { if case .read = $0 { return false } else { return true } }, "\(again.events.count) events")
 
         // Other settings in the same directory are refused, naming the setting.

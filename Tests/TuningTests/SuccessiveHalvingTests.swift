@@ -70,7 +70,7 @@ struct SuccessiveHalvingTests {
     func budget() {
         let s = SuccessiveHalving(count: 9, eta: 3, minEpochs: 1, maxEpochs: 9)
         #expect(s.rungEpochs == [1, 3, 9] && s.rungSizes == [9, 3, 1])
-        let cost: (TrialKey) -> Double = { Double(s.rungEpochs[$0.rung]) * 2 }  // 2 s per epoch
+        let cost: (TrialKey) -> Double = { Double(s.rungEpochs[$0.rung]) * 2 } // 2 s per epoch
         let accuracy: (TrialKey) -> Double? = { Double($0.configuration) / 10 + Double($0.rung) }
         let full = Self.drive(s, cost: cost, accuracy: accuracy)
         #expect(full.elapsed == Double(s.plannedEpochs) * 2)

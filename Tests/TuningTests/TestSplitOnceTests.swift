@@ -64,7 +64,7 @@ struct TestSplitOnceTests {
         let data = try Self.trainTestData(in: root)
         let out = root.appendingPathComponent("run")
         var config = TuningFixtures.config(hub: hub, data: data, out: out, epochs: 3)
-        config.optimizer.lr = 0.3  // a rate that makes the epochs differ
+        config.optimizer.lr = 0.3 // a rate that makes the epochs differ
         let tuned = try TuneJob.run(config: config, source: "test", resume: false)
         let test = try #require(tuned.test)
         // Resuming the finished run restores the last epoch's weights; its test

@@ -60,7 +60,8 @@ public struct AutoOptions: CommandOptions {
     @Option(help: "The base learning rate (the search tries it, a third of it and three times it).")
     public var lr: Double = 0.01
 
-    @Option(name: .customLong("validation-fraction"), help: "Part of the training data held out for validation when the dataset has no validation split.")
+    @Option(
+        name: .customLong("validation-fraction"), help: "Part of the training data held out for validation when the dataset has no validation split.")
     public var validationFraction: Double = 0.2
 
     @Option(help: "Random seed (settings sample, data order, held-out split).")

@@ -98,6 +98,8 @@ package enum AutoJob {
     package static let defaultMethods = ["finetune", "btuning", "multikd"]
     static let planFile = "auto-plan.json"
     static let ledgerFile = "trials.json"
+    /// Written in the winner's trial directory once it has been evaluated on test and exported.
+    static let chosenFile = "chosen.json"
 
     package static func run(
         _ config: AutoConfiguration, progress: ProgressReporter = ProgressReporter(),
@@ -163,7 +165,18 @@ package enum AutoJob {
         }
         if !ledger.trials.isEmpty { progress.log("auto: \(ledger.trials.count) trial(s) already done, not repeated") }
         var stoppedByBudget = false
-        while true {
+        // Once a choice has been evaluated on the test split the search is closed: more
+        // trials (a larger budget) and a second test evaluation would make the test
+        // split part of the selection.
+        let closed = ledger.trials.first {
+            FileManager.default.fileExists(atPath: trialDirectory(config, $0.id).appendingPathComponent(chosenFile).path)
+        }
+        if let closed {
+            notes.append(
+                "the search was closed when its choice (\(closed.id)) was evaluated on the test split; run again, it is reused as it is (search further in another --out)"
+            )
+        }
+        while closed == nil {
             let decision = schedule.next(
                 results: results, elapsed: elapsed(), budget: config.budget,
                 estimate: { Self.estimate($0, schedule: schedule, candidates: candidates, trials: ledger.trials) })
@@ -179,9 +192,10 @@ package enum AutoJob {
             let candidate = candidates[key.configuration]
             let done = ledger.trials.count
             let eta = remainingSeconds(schedule: schedule, results: results, candidates: candidates, trials: ledger.trials)
-            let etaText = eta.map { seconds in
-                ", ETA " + clock(config.budget.map { Swift.min(seconds, Swift.max(0, $0 - elapsed())) } ?? seconds)
-            } ?? ""
+            let etaText =
+                eta.map { seconds in
+                    ", ETA " + clock(config.budget.map { Swift.min(seconds, Swift.max(0, $0 - elapsed())) } ?? seconds)
+                } ?? ""
             let label = "auto: trial \(done + 1)/\(schedule.plannedTrials) \(key) \(candidate.model) \(candidate.method)\(etaText)"
             let trial = try runTrial(
                 key, candidate, epochs: schedule.rungEpochs[key.rung], config: config, label: label, progress: progress,
@@ -196,18 +210,16 @@ package enum AutoJob {
                         ? "validation top-1 \(String(format: "%.4f", trial.validationTop1 ?? .nan))" : "failed: \(trial.error ?? "")"))
         }
 
+        // A closed search keeps saying whether its budget stopped it.
+        if closed != nil && schedule.next(results: results) != .finished { stoppedByBudget = true }
+
         // 4. The winner, chosen on validation; the test split is read once, for it alone.
         var choice: AutoRecord.Choice?
-        if let key = schedule.winner(results: results), let trial = ledger.trials.first(where: { $0.id == key.description }) {
+        let winnerKey = closed.map { TrialKey(configuration: $0.configuration, rung: $0.rung) } ?? schedule.winner(results: results)
+        if let key = winnerKey, let trial = ledger.trials.first(where: { $0.id == key.description }) {
             accessLog?.record(.selected("winner \(key)"))
             let candidate = candidates[key.configuration]
-            let rung = ledger.trials.filter { $0.rung == key.rung && $0.status == .finished }
-            let reason =
-                "the highest validation top-1 (\(String(format: "%.4f", trial.validationTop1 ?? .nan))) of the \(rung.count) trial(s) of rung \(key.rung), "
-                + "the longest training the search reached (\(trial.epochs) epochs)"
-                + (rung.count > 1
-                    ? "; runner-up \(AutoRenderer.ordered(rung)[1].id) at \(String(format: "%.4f", AutoRenderer.ordered(rung)[1].validationTop1 ?? .nan))"
-                    : "")
+            let reason = Self.reason(key, trials: ledger.trials)
             let finished = try finish(key, candidate, epochs: trial.epochs, config: config, progress: progress, accessLog: accessLog)
             choice = AutoRecord.Choice(
                 trial: trial.id, model: trial.model, method: trial.method, settings: trial.settings, epochs: trial.epochs,
@@ -233,6 +245,27 @@ package enum AutoJob {
         let report = config.out.appendingPathComponent("report.html")
         try writeAtomically(Data(AutoReportRenderer.render(record, logs: logs).utf8), to: report)
         return AutoResult(record: record, outputDirectory: config.out, report: report)
+    }
+
+    /// Why `key` won, in one sentence: its validation top-1 against its rung's, and its
+    /// place at every rung on its way there.
+    static func reason(_ key: TrialKey, trials: [AutoTrial]) -> String {
+        func text(_ x: Double?) -> String { String(format: "%.4f", x ?? .nan) }
+        let finalRung = AutoRenderer.ordered(trials.filter { $0.rung == key.rung && $0.status == .finished })
+        guard let winner = finalRung.first(where: { $0.configuration == key.configuration }) else { return "" }
+        var sentence =
+            "the highest validation top-1 (\(text(winner.validationTop1))) of the \(finalRung.count) trial(s) of rung \(key.rung), "
+            + "the longest training the search reached (\(winner.epochs) epochs)"
+        if finalRung.count > 1 { sentence += "; runner-up \(finalRung[1].id) at \(text(finalRung[1].validationTop1))" }
+        var path = [String]()
+        for rung in 0..<key.rung {
+            let members = AutoRenderer.ordered(trials.filter { $0.rung == rung })
+            if let place = members.firstIndex(where: { $0.configuration == key.configuration }) {
+                path.append("\(text(members[place].validationTop1)) at \(members[place].epochs) epochs, \(place + 1) of \(members.count)")
+            }
+        }
+        if !path.isEmpty { sentence += "; on its way: " + path.joined(separator: "; ") }
+        return sentence
     }
 
     // MARK: Configurations
@@ -262,7 +295,8 @@ package enum AutoJob {
                     teachers = targetTeachers.filter { $0 != model }
                     if teachers.isEmpty {
                         skipped.append(
-                            "\(name) for \(model): no other hub model gives the target's \(classCount) classes (models `tune` exported on \(dataName))")
+                            "\(name) for \(model): no other hub model gives the target's \(classCount) classes (models `tune` exported on \(dataName))"
+                        )
                         continue
                     }
                     // multikd needs two teachers: with one, the same knowledge is kd's.
@@ -347,6 +381,7 @@ package enum AutoJob {
         }
         let resume = FileManager.default.fileExists(
             atPath: directory.appendingPathComponent("checkpoint").appendingPathComponent("state.json").path)
+        let started = Date()
         do {
             let result = try TuneJob.run(
                 config: tuneConfiguration(candidate, epochs: epochs, config: config, directory: directory),
@@ -355,7 +390,10 @@ package enum AutoJob {
             trial.status = .finished
             trial.validationTop1 = result.best.top1
             trial.bestEpoch = result.best.epoch
-            trial.seconds = result.result.seconds
+            // Wall-clock seconds of the whole trial (loading the models, teachers'
+            // outputs, training, evaluations): what the budget's estimates need. A
+            // resumed trial has at least its training seconds of every session.
+            trial.seconds = Swift.max(Date().timeIntervalSince(started), result.result.seconds ?? 0)
         } catch let stop as TrainingInterrupted {
             throw stop
         } catch {
@@ -372,7 +410,7 @@ package enum AutoJob {
     ) throws -> (test: TuningResult.TestEvaluation?, exportedModel: URL?) {
         let directory = trialDirectory(config, key.description)
         let exported = directory.appendingPathComponent("model")
-        let marker = directory.appendingPathComponent("chosen.json")
+        let marker = directory.appendingPathComponent(chosenFile)
         let resultURL = directory.appendingPathComponent("result.json")
         if FileManager.default.fileExists(atPath: marker.path), let data = try? Data(contentsOf: resultURL),
             let saved = try? TuningResult.load(data, file: resultURL.path)

@@ -13,7 +13,8 @@ package enum AutoReportRenderer {
         // Choice.
         var choice = "<section id=\"choice\">\n<h2>Choice</h2>\n"
         if let c = record.choice {
-            choice += "<p class=\"lead\">\(HTML.escape(c.model)) tuned with \(HTML.escape(c.method)) (\(HTML.escape(c.settings)), \(c.epochs) epochs): \(HTML.escape(c.reason))</p>\n"
+            choice +=
+                "<p class=\"lead\">\(HTML.escape(c.model)) tuned with \(HTML.escape(c.method)) (\(HTML.escape(c.settings)), \(c.epochs) epochs): \(HTML.escape(c.reason))</p>\n"
             choice += "<div class=\"table-wrap\"><table class=\"data\" id=\"table-choice\"><tbody>\n"
             choice += "<tr><td class=\"text\">validation top-1 (%)</td><td>\(percent(c.validationTop1))</td></tr>\n"
             if let t = c.test {
@@ -22,12 +23,15 @@ package enum AutoReportRenderer {
             } else {
                 choice += "<tr><td class=\"text\">test top-1</td><td>not evaluated (no test split)</td></tr>\n"
             }
-            if let m = c.exportedModel { choice += "<tr><td class=\"text\">tuned model (hub entry)</td><td class=\"text\">\(HTML.escape(m))</td></tr>\n" }
+            if let m = c.exportedModel {
+                choice += "<tr><td class=\"text\">tuned model (hub entry)</td><td class=\"text\">\(HTML.escape(m))</td></tr>\n"
+            }
             choice += "</tbody></table></div>\n"
         } else {
             choice += "<p class=\"not-run\">no trial finished: nothing was chosen</p>\n"
         }
-        let validation = record.validation == "held-out" ? "a seeded, stratified part held out of the training data" : "the dataset's validation split"
+        let validation =
+            record.validation == "held-out" ? "a seeded, stratified part held out of the training data" : "the dataset's validation split"
         choice +=
             "<p class=\"note\">Every choice (epochs, settings, methods, models) was made on \(HTML.escape(validation)); "
             + "the test split was read once, for the chosen model only.</p>\n"
