@@ -173,7 +173,8 @@ package.targets += [
             "Tuning", "Zoo", "Distributed", "Torch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-    .testTarget(name: "DemoTests", dependencies: ["TestSupport", "Support", "HubMinerTorch", "HubMiner", "Ranking", "Zoo"]),
+    .testTarget(
+        name: "DemoTests", dependencies: ["TestSupport", "Support", "HubMinerTorch", "HubMiner", "Ranking", "Zoo", "Tuning", "RunSchema", "Report"]),
     // `hubminer-torch`: every command, with the deep-learning layer.
     .executableTarget(
         name: "HubMinerTorchCLI",

@@ -10,11 +10,11 @@ struct HubMinerRoot: ParsableCommand {
         commandName: "hubminer",
         abstract: HubMinerCommand.abstract,
         discussion:
-            "hub, extract, tune, zoo, demo and rank --hub run models: they are carried out by \(HubMinerCommand.torchExecutableName), next to this program.",
+            "hub, extract, tune, auto, zoo, demo and rank --hub run models: they are carried out by \(HubMinerCommand.torchExecutableName), next to this program.",
         version: HubMinerCommand.version,
         subcommands: [
             RankCommand.self, StatsCommand.self, HubGroup.self, ForwardedCommand<ExtractOptions>.self,
-            ForwardedCommand<TuneOptions>.self, ZooGroup.self, EvaluateCommand.self, ReportCommand.self,
+            ForwardedCommand<TuneOptions>.self, ForwardedCommand<AutoOptions>.self, ZooGroup.self, EvaluateCommand.self, ReportCommand.self,
             DemoCommand.self, InfoCommand.self,
         ]
     )

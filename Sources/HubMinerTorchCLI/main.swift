@@ -13,7 +13,7 @@ struct HubMinerTorchRoot: ParsableCommand {
         abstract: HubMinerCommand.abstract,
         version: HubMinerCommand.version,
         subcommands: [
-            Rank.self, StatsCommand.self, HubGroup.self, Extract.self, Tune.self, ZooGroup.self, EvaluateCommand.self,
+            Rank.self, StatsCommand.self, HubGroup.self, Extract.self, Tune.self, Auto.self, ZooGroup.self, EvaluateCommand.self,
             ReportCommand.self, Demo.self, Info.self,
         ]
     )
@@ -34,6 +34,12 @@ struct Extract: ParsableCommand {
 struct Tune: ParsableCommand {
     static let configuration = TuneOptions.configuration
     @OptionGroup var options: TuneOptions
+    func run() throws { try HubMinerCommand.reportingErrors { try options.run() } }
+}
+
+struct Auto: ParsableCommand {
+    static let configuration = AutoOptions.configuration
+    @OptionGroup var options: AutoOptions
     func run() throws { try HubMinerCommand.reportingErrors { try options.run() } }
 }
 

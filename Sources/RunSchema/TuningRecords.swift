@@ -256,6 +256,52 @@ public struct TuningResult: Codable, Sendable, Equatable {
         }
     }
 
+    /// The test split's result for the chosen model: the weights of the epoch
+    /// chosen on validation, evaluated once, after training (nothing is selected on it).
+    public struct TestEvaluation: Codable, Sendable, Equatable {
+        /// What the number is, in words, for anyone reading the file.
+        public static let protocolText = "evaluated once, after selection on validation"
+
+        /// The epoch whose weights were evaluated (the one chosen on validation).
+        public var epoch: Int
+        public var top1: Double
+        public var top5: Double?
+        public var meanClass: Double?
+        public var loss: Double?
+        /// Test samples read.
+        public var samples: Int
+        /// `protocolText`.
+        public var evaluation: String
+
+        enum CodingKeys: String, CodingKey {
+            case epoch, top1, top5, meanClass = "mean_class", loss, samples, evaluation
+        }
+
+        public init(
+            epoch: Int, top1: Double, top5: Double? = nil, meanClass: Double? = nil, loss: Double? = nil, samples: Int,
+            evaluation: String = TestEvaluation.protocolText
+        ) {
+            self.epoch = epoch
+            self.top1 = top1
+            self.top5 = top5
+            self.meanClass = meanClass
+            self.loss = loss
+            self.samples = samples
+            self.evaluation = evaluation
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            epoch = try c.require(.epoch)
+            top1 = try c.require(.top1)
+            top5 = try c.decodeIfPresent(Double.self, forKey: .top5)
+            meanClass = try c.decodeIfPresent(Double.self, forKey: .meanClass)
+            loss = try c.decodeIfPresent(Double.self, forKey: .loss)
+            samples = try c.require(.samples)
+            evaluation = try c.decodeIfPresent(String.self, forKey: .evaluation) ?? Self.protocolText
+        }
+    }
+
     public var method: String
     public var model: String
     public var seed: Int
@@ -266,10 +312,13 @@ public struct TuningResult: Codable, Sendable, Equatable {
     public var last: Snapshot
     public var seconds: Double?
     public var terms: [Term]
+    /// The test split's result for the chosen epoch (nil: the dataset has no test
+    /// split, or the run was not asked to read it, as `auto`'s trials are not).
+    public var test: TestEvaluation?
 
     public init(
         method: String, model: String, seed: Int, classes: Int?, epochs: Int?, iterations: Int?, best: Snapshot, last: Snapshot,
-        seconds: Double?, terms: [Term]
+        seconds: Double?, terms: [Term], test: TestEvaluation? = nil
     ) {
         self.method = method
         self.model = model
@@ -281,6 +330,7 @@ public struct TuningResult: Codable, Sendable, Equatable {
         self.last = last
         self.seconds = seconds
         self.terms = terms
+        self.test = test
     }
 
     public init(from decoder: any Decoder) throws {
@@ -295,6 +345,7 @@ public struct TuningResult: Codable, Sendable, Equatable {
         last = try c.require(.last)
         seconds = try c.decodeIfPresent(Double.self, forKey: .seconds)
         terms = try c.decodeIfPresent([Term].self, forKey: .terms) ?? []
+        test = try c.decodeIfPresent(TestEvaluation.self, forKey: .test)
     }
 
     /// Reads `result.json` (`file` names it in errors).

@@ -1,13 +1,14 @@
 import Foundation
 import HubMiner
 import Testing
+import TestSupport
 import Tuning
 
 /// The two executables parse every command with the same option groups: `hubminer`
 /// lists them all, prints the same help as `hubminer-torch`, and forwards the parsed
 /// commands that run models.
 @Suite struct CommandLayoutTests {
-    static let commands = ["rank", "stats", "hub", "extract", "tune", "zoo", "evaluate", "report", "demo", "info"]
+    static let commands = ["rank", "stats", "hub", "extract", "tune", "auto", "zoo", "evaluate", "report", "demo", "info"]
 
     @Test("hubminer --help lists every command")
     func helpListsEveryCommand() throws {
@@ -30,7 +31,7 @@ import Tuning
     @Test(
         "a command's help is the same in both executables",
         arguments: [
-            ["demo"], ["tune"], ["rank"], ["extract"], ["hub", "add"], ["hub", "list"], ["hub", "inspect"], ["zoo", "build"], ["stats"],
+            ["demo"], ["tune"], ["auto"], ["rank"], ["extract"], ["hub", "add"], ["hub", "list"], ["hub", "inspect"], ["zoo", "build"], ["stats"],
             ["evaluate"],
         ])
     func sameHelp(command: [String]) throws {
@@ -49,6 +50,25 @@ import Tuning
         // Parsed here, so the message is hubminer's, not a forwarded process's.
         let bad = try CLI.run(["tune", "--epochs", "1", "--iterations", "2"])
         #expect(bad.status != 0 && bad.stderr.contains("give --epochs or --iterations, not both"), "\(bad.stderr)")
+    }
+
+    @Test("auto refuses bad input with one line naming what is wrong")
+    func autoBadInput() throws {
+        let budget = try CLI.run(["auto", "--hub", "h", "--data", "d", "--budget", "5 weeks"])
+        #expect(budget.status != 0 && budget.stderr.contains("--budget expects a positive duration"), "\(budget.stderr)")
+        let top = try CLI.run(["auto", "--hub", "h", "--data", "d", "--top", "0"])
+        #expect(top.status != 0 && top.stderr.contains("--top expects at least 1"), "\(top.stderr)")
+        let dir = try TemporaryDirectory.make("hubminer-auto-bad")
+        defer { TemporaryDirectory.remove(dir) }
+        let missing = dir.appendingPathComponent("no-hub").path
+        let data = dir.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let run = try CLI.run(["auto", "--hub", missing, "--data", data.path, "--out", dir.appendingPathComponent("out").path, "--quiet"])
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.hasPrefix("hubminer: ") && run.stderr.contains(missing), "\(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+        let method = try CLI.run(["auto", "--hub", dir.path, "--data", dir.path, "--methods", "finetune,nosuch", "--quiet"])
+        #expect(method.status == 1 && method.stderr.contains("unknown method 'nosuch'"), "\(method.stderr)")
     }
 
     @Test("demo takes --full (the default) and --quick, one or the other, in both executables")

@@ -82,7 +82,7 @@ struct TuneCommandTests {
         let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
         #expect(written["method"] as? String == "finetune")
         #expect(
-            toFile.stdout.hasPrefix("tuned tiny with finetune: best top-1 ") && toFile.stdout.hasSuffix("wrote \(file.path) (json)\n"),
+            toFile.stdout.hasPrefix("tuned tiny with finetune: best validation top-1 ") && toFile.stdout.hasSuffix("wrote \(file.path) (json)\n"),
             "\(toFile.stdout)")
 
         // A run directory inside the hub it reads is refused before any training.

@@ -132,7 +132,9 @@ public struct TuneOptions: CommandOptions {
         abstract: "Tune a hub model on a labelled dataset with a tuning method (fine-tuning, distillation, regularisers, ...).",
         discussion: """
             Writes OUT/config.json (the resolved configuration), OUT/log.jsonl (metrics), OUT/result.json, \
-            OUT/checkpoint/ and OUT/model/ (the tuned network as a hub entry). Interrupt with Ctrl-C to \
+            OUT/checkpoint/ and OUT/model/ (the tuned network as a hub entry). Epochs are chosen on validation \
+            (the dataset's validation split, or a seeded part held out of its training data); a test split is read \
+            once, after training, for the chosen epoch. Interrupt with Ctrl-C to \
             stop after a checkpoint; run the same command with --resume to continue exactly. \
             Data-parallel: --nproc N runs N local processes, each training on 1/N of every batch \
             (--batch-size is the global batch); --distributed joins a run described by RANK, WORLD_SIZE, \

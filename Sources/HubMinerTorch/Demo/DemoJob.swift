@@ -113,7 +113,8 @@ package enum DemoJob {
         let byLogME = ranking.models.sorted { $0.score > $1.score }.map(\.name)
         guard byLogME.count >= 3 else { throw DemoError.tooFewModels(count: byLogME.count) }
 
-        // 3. Ground truth: every model fine-tuned on the target.
+        // 3. Ground truth: every model fine-tuned on the target, scored by the test
+        //    accuracy of the epoch chosen on validation (read once, after the choice).
         let groundTruth: [String: Double] = try timed("ground truth") {
             var out = [String: Double]()
             progress.log("demo: fine-tuning each of \(byLogME.count) models on the target (the ground truth)")
@@ -123,7 +124,7 @@ package enum DemoJob {
                     seed: config.plan.seeds[0], epochs: config.plan.groundTruthEpochs,
                     out: run.appendingPathComponent("ground_truth").appendingPathComponent(model),
                     label: "ground truth \(i + 1)/\(byLogME.count) \(model)", progress: progress, shouldStop: shouldStop)
-                out[model] = result.best
+                out[model] = result.groundTruth
             }
             return out
         }
@@ -151,7 +152,7 @@ package enum DemoJob {
         var tuning: [DemoSummary.MethodAccuracy] = []
         try timed("tuning") {
             for method in config.plan.methods {
-                var accuracy = DemoSummary.MethodAccuracy(method: method, best: [], last: [])
+                var accuracy = DemoSummary.MethodAccuracy(method: method, best: [], last: [], test: [])
                 for seed in config.plan.seeds {
                     let (hub, names): (URL, [String]) =
                         switch method {
@@ -166,6 +167,7 @@ package enum DemoJob {
                         label: "\(method) seed \(seed)", progress: progress, shouldStop: shouldStop, export: false)
                     accuracy.best.append(result.best)
                     accuracy.last.append(result.last)
+                    if let test = result.test { accuracy.test.append(test) }
                 }
                 tuning.append(accuracy)
             }
@@ -207,7 +209,18 @@ package enum DemoJob {
         byLogME[byLogME.count / 2]
     }
 
-    struct RunOutcome { var best: Double; var last: Double }
+    struct RunOutcome {
+        /// Validation top-1 of the chosen (best) and the last epoch.
+        var best: Double
+        var last: Double
+        /// Test top-1 of the chosen epoch (evaluated once, after selection on
+        /// validation); nil when the target has no test split.
+        var test: Double?
+
+        /// What the ground truth records for a model: its test accuracy, or its
+        /// validation accuracy when the data has no test split.
+        var groundTruth: Double { test ?? best }
+    }
 
     /// One tuning run, reused when its result exists and resumed from its checkpoint
     /// when it was interrupted.
@@ -218,7 +231,7 @@ package enum DemoJob {
     ) throws -> RunOutcome {
         let resultURL = out.appendingPathComponent("result.json")
         if let saved = try? readOutcome(resultURL) {
-            progress.log("demo: \(label): reused (best top-1 \(String(format: "%.3f", saved.best)))")
+            progress.log("demo: \(label): reused (best validation top-1 \(String(format: "%.3f", saved.best)))")
             return saved
         }
         var tune = TuneConfiguration()
@@ -243,9 +256,11 @@ package enum DemoJob {
             config: tune, source: "demo", resume: resume,
             progress: DemoTrainingProgress(progress, label: label), shouldStop: shouldStop, device: config.device)
         progress.log(
-            "demo: \(label): best top-1 \(String(format: "%.3f", result.best.top1)), last \(String(format: "%.3f", result.last.top1)), \(String(format: "%.1f", result.result.seconds ?? 0)) s"
+            "demo: \(label): best validation top-1 \(String(format: "%.3f", result.best.top1)), last \(String(format: "%.3f", result.last.top1))"
+                + (result.test.map { ", test top-1 \(String(format: "%.3f", $0.top1)) (evaluated once)" } ?? "")
+                + ", \(String(format: "%.1f", result.result.seconds ?? 0)) s"
         )
-        return RunOutcome(best: result.best.top1, last: result.last.top1)
+        return RunOutcome(best: result.best.top1, last: result.last.top1, test: result.test?.top1)
     }
 
     /// A finished run's `result.json`, read with the type the trainer writes.
@@ -253,7 +268,7 @@ package enum DemoJob {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw DemoError.unreadable(file: url.path, reason: error.localizedDescription) }
         let result = try TuningResult.load(data, file: url.path)
-        return RunOutcome(best: result.best.top1, last: result.last.top1)
+        return RunOutcome(best: result.best.top1, last: result.last.top1, test: result.test?.top1)
     }
 
     static func readRanking(_ url: URL) throws -> RankingResult {

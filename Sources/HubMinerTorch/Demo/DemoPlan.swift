@@ -41,6 +41,9 @@ package struct DemoPlan: Sendable, Equatable {
         [
             name, zooFingerprint, "\(groundTruthEpochs)", "\(tuningEpochs)", "\(batchSize)", "\(learningRate)",
             seeds.map(String.init).joined(separator: ","), methods.joined(separator: ","), "\(teacherCount)",
+            // Ground truth read on the test split once, after selection on validation
+            // (runs made before kept the validation accuracy).
+            "truth=test-once",
         ].joined(separator: "|")
     }
 

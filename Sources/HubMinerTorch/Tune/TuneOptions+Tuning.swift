@@ -72,7 +72,9 @@ extension TuneOptions {
                         result.result, outputDirectory: result.outputDirectory.path, exportedModel: result.exportedModel?.path,
                         as: output.format),
                     summary:
-                        "tuned \(result.model) with \(result.method): best top-1 \(String(format: "%.4f", result.best.top1)) at epoch \(result.best.epoch); run in \(result.outputDirectory.relativePath)",
+                        "tuned \(result.model) with \(result.method): best validation top-1 \(String(format: "%.4f", result.best.top1)) at epoch \(result.best.epoch)"
+                        + (result.test.map { "; test top-1 \(String(format: "%.4f", $0.top1)) (\($0.evaluation))" } ?? "")
+                        + "; run in \(result.outputDirectory.relativePath)",
                     inputs: inputs)
             }
         } catch let stop as TrainingInterrupted {

@@ -11,6 +11,9 @@ public struct TuningAnalysis: Sendable {
     public var lastTop1: SeedStatistics?
     public var bestTop5: SeedStatistics?
     public var bestEpoch: SeedStatistics?
+    /// Test top-1 of each seed's chosen epoch (evaluated once, after selection on
+    /// validation); nil unless every finished seed has one.
+    public var testTop1: SeedStatistics?
     public var seconds: SeedStatistics?
     /// Loss term name -> mean/min/max over seeds per iteration ("total" first).
     public var lossCurves: [(term: String, samples: [LineChart.Sample])]
@@ -33,6 +36,8 @@ public struct TuningAnalysis: Sendable {
         let top5 = results.compactMap(\.best.top5)
         bestTop5 = top5.count == results.count ? SeedStatistics(top5) : nil
         bestEpoch = SeedStatistics(results.map { Double($0.best.epoch) })
+        let tests = results.compactMap { $0.test?.top1 }
+        testTop1 = tests.count == results.count ? SeedStatistics(tests) : nil
         let seconds = results.compactMap(\.seconds)
         self.seconds = seconds.count == results.count ? SeedStatistics(seconds) : nil
         termWeights = [:]

@@ -79,9 +79,11 @@ extension ReportPage {
         let bestBest = best(tuning.map { $0.bestTop1?.mean }), bestLast = best(tuning.map { $0.lastTop1?.mean })
         let bestTop5 = best(tuning.map { $0.bestTop5?.mean })
         let showTop5 = tuning.contains { $0.bestTop5 != nil }
+        let showTest = tuning.contains { $0.testTop1 != nil }
         var out =
             "<div class=\"table-wrap\"><table class=\"data\" id=\"table-accuracy\">\n<thead><tr><th class=\"text\">method</th>"
             + "<th>seeds</th><th>best top-1 (%)</th><th>last top-1 (%)</th>" + (showTop5 ? "<th>best top-5 (%)</th>" : "")
+            + (showTest ? "<th>test top-1 (%), evaluated once</th>" : "")
             + "<th>best epoch</th><th>vs \(HTML.escape(options.baselineMethod)) (points)</th><th>time per run</th></tr></thead>\n<tbody>\n"
         for t in tuning {
             let gain: String
@@ -98,6 +100,7 @@ extension ReportPage {
                 (Self.percentSpread(t.lastTop1), false, t.lastTop1 != nil && t.lastTop1?.mean == bestLast),
             ]
             if showTop5 { row.append((Self.percentSpread(t.bestTop5), false, t.bestTop5 != nil && t.bestTop5?.mean == bestTop5)) }
+            if showTest { row.append((Self.percentSpread(t.testTop1), false, false)) }
             row.append((t.bestEpoch.map { NumberText.fixed($0.mean, decimals: 1) } ?? "–", false, false))
             row.append((gain, false, false))
             row.append((t.seconds.map { Self.seconds($0.mean) } ?? "–", false, false))
@@ -105,7 +108,11 @@ extension ReportPage {
         }
         out +=
             "</tbody></table></div>\n<p class=\"note\">Mean ± sample standard deviation (n − 1) over the finished seeds; "
-            + "“best” is the epoch with the highest validation top-1, “last” the final epoch. Highlighted: each column's best.</p>"
+            + "“best” is the epoch with the highest validation top-1, “last” the final epoch. Highlighted: each column's best."
+            + (showTest
+                ? " Test top-1: the test accuracy (evaluated once, after selection on validation) of each run's chosen epoch; nothing is chosen on it."
+                : "")
+            + "</p>"
         let unfinished = run.tuning.flatMap { m in m.seeds.filter { $0.result == nil }.map { "\(m.method)/seed-\($0.seed)" } }
         if !unfinished.isEmpty {
             out += "\n<p class=\"note\">No result.json yet (not finished): \(HTML.escape(unfinished.joined(separator: ", "))).</p>"

@@ -7,10 +7,14 @@ public struct DemoSummary: Sendable {
         public var method: String
         public var best: [Double]
         public var last: [Double]
-        public init(method: String, best: [Double], last: [Double]) {
+        /// Test top-1 of each seed's chosen epoch (evaluated once, after selection on
+        /// validation); empty when the target has no test split.
+        public var test: [Double]
+        public init(method: String, best: [Double], last: [Double], test: [Double] = []) {
             self.method = method
             self.best = best
             self.last = last
+            self.test = test
         }
     }
     public var runDirectory: URL
@@ -61,14 +65,22 @@ public enum DemoSummaryRenderer {
         }
         out += "\nHow well each metric predicted the fine-tuned ranking:\n" + metrics.rendered() + "\n"
 
-        var tuning = TextTable(headers: ["method", "best top-1", "last top-1", "vs finetune"], alignments: [.left, .right, .right, .right])
-        let baseline = s.tuning.first { $0.method == "finetune" }.map { mean($0.best) }
+        // Gains are read on the test split (each run's chosen epoch, evaluated once)
+        // when the target has one, else on validation.
+        let onTest = !s.tuning.isEmpty && s.tuning.allSatisfy { !$0.test.isEmpty }
+        var tuning = TextTable(
+            headers: ["method", "best val top-1", "last val top-1"] + (onTest ? ["test top-1 (once)"] : []) + ["vs finetune"],
+            alignments: [.left, .right, .right, .right] + (onTest ? [.right] : []))
+        func compared(_ m: DemoSummary.MethodAccuracy) -> [Double] { onTest ? m.test : m.best }
+        let baseline = s.tuning.first { $0.method == "finetune" }.map { mean(compared($0)) }
         for m in s.tuning {
-            let gain = baseline.map { String(format: "%+.3f", mean(m.best) - $0) } ?? "-"
-            tuning.append([m.method, spread(m.best), spread(m.last), m.method == "finetune" ? "" : gain])
+            let gain = baseline.map { String(format: "%+.3f", mean(compared(m)) - $0) } ?? "-"
+            tuning.append(
+                [m.method, spread(m.best), spread(m.last)] + (onTest ? [spread(m.test)] : []) + [m.method == "finetune" ? "" : gain])
         }
         out +=
-            "\nTuning \(s.student) (teachers: \(s.teachers.joined(separator: ", "))), mean ± std over \(s.tuning.first?.best.count ?? 0) seed(s):\n"
+            "\nTuning \(s.student) (teachers: \(s.teachers.joined(separator: ", "))), mean ± std over \(s.tuning.first?.best.count ?? 0) seed(s)"
+            + (onTest ? "; test accuracy evaluated once per run, after selection on validation" : "") + ":\n"
         out += tuning.rendered() + "\n"
         let total = s.timings.reduce(0) { $0 + $1.seconds }
         out +=

@@ -396,25 +396,40 @@ package final class Trainer {
     /// Top-1 (top-5, mean per class) and loss of the head on the validation split,
     /// in eval mode without gradient.
     package func evaluate() throws -> ClassificationMetrics {
+        var accumulator = try accumulate(validationLoader, split: "validation")
+        if let parallel {
+            accumulator.unpack(try parallel.sum(accumulator.packed, during: "the evaluation all-reduce"))
+        }
+        return accumulator.result(withLoss: true)
+    }
+
+    /// The live model and head on the test split, by this process alone (no shards,
+    /// no all-reduce), in eval mode without gradient. `TuneJob` calls it once, after
+    /// training, with the weights of the epoch chosen on validation.
+    package func evaluateTest(_ test: any Dataset) throws -> ClassificationMetrics {
+        let loader = DataLoader(
+            dataset: test, batchSize: config.batchSize, transform: TrainingTransforms.evaluation(student.card), shuffle: false,
+            seed: 0, prefetch: 2, workers: config.workers)
+        return try accumulate(loader, split: "test").result(withLoss: true)
+    }
+
+    private func accumulate(_ loader: DataLoader, split: String) throws -> MetricAccumulator {
         var accumulator = MetricAccumulator(classCount: classCount, meanClass: config.meanClass)
         try student.withEvalMode {
             try withNoGrad {
-                let batches = validationLoader.iterator(epoch: 0)
+                let batches = loader.iterator(epoch: 0)
                 defer { batches.close() }
                 while let batch = try batches.nextBatch() {
                     // A rank's shard of a small last batch may be empty.
                     if batch.count == 0 { continue }
-                    try checkLabels(batch.labels, split: "validation")
+                    try checkLabels(batch.labels, split: split)
                     let logits = try head(try student.outputs(try student.input(batch), needs: []).features)
                     let loss = try Loss.crossEntropy(logits, try labelTensor(batch.labels)).item()
                     try accumulator.add(logits: logits, labels: batch.labels, loss: loss)
                 }
             }
         }
-        if let parallel {
-            accumulator.unpack(try parallel.sum(accumulator.packed, during: "the evaluation all-reduce"))
-        }
-        return accumulator.result(withLoss: true)
+        return accumulator
     }
 
     /// Buffers (batch-norm running statistics) follow each rank's shards while

@@ -12,7 +12,8 @@ package struct TuneData {
     package let validation: any Dataset
     package let record: DataSplitRecord
 
-    package static func open(_ url: URL, validationFraction: Double, seed: UInt64) throws -> TuneData {
+    /// With `accessLog`, every sample read from the two splits is recorded there.
+    package static func open(_ url: URL, validationFraction: Double, seed: UInt64, accessLog: SplitAccessLog? = nil) throws -> TuneData {
         let defined = Set(try DatasetLoader.splits(url))
         let train: any Dataset
         let validation: any Dataset
@@ -24,6 +25,13 @@ package struct TuneData {
                 kind: "dataset", train: "train", validation: DatasetSplit.validation.rawValue,
                 trainSamples: train.count, validationSamples: validation.count)
         } else {
+            // Everything (`split: nil`) would include a test split: a dataset with
+            // splits must name its training one.
+            if !defined.isEmpty && !defined.contains(.train) {
+                throw DataError.invalidField(
+                    path: url.path, field: "splits", expected: "a train split beside \(defined.map(\.rawValue).sorted().joined(separator: ", "))",
+                    found: "no train split")
+            }
             let whole = defined.contains(.train) ? try DatasetLoader.open(url, split: .train) : try DatasetLoader.open(url, split: nil)
             let parts = try SeededSplit.subsets(of: whole, fractions: [1 - validationFraction, validationFraction], seed: seed)
             (train, validation) = (parts[0], parts[1])
@@ -38,6 +46,26 @@ package struct TuneData {
                 expected: "the same classes in the training and \(record.validation) splits (\(train.classNames.count))",
                 found: "\(validation.classNames.count) classes in \(record.validation)")
         }
+        if let accessLog {
+            return TuneData(
+                train: accessLog.recording(train, as: "train"), validation: accessLog.recording(validation, as: "validation"),
+                record: record)
+        }
         return TuneData(train: train, validation: validation, record: record)
+    }
+
+    /// The dataset's test split, or nil when it defines none. Opened only after
+    /// training, for the one evaluation of the chosen model; its classes must be the
+    /// training split's (`classNames`).
+    package static func openTest(_ url: URL, classNames: [String], accessLog: SplitAccessLog? = nil) throws -> (any Dataset)? {
+        guard try DatasetLoader.splits(url).contains(.test) else { return nil }
+        let test = try DatasetLoader.open(url, split: .test)
+        guard test.classNames == classNames else {
+            throw DataError.invalidField(
+                path: url.path, field: "classes",
+                expected: "the same classes in the training and test splits (\(classNames.count))",
+                found: "\(test.classNames.count) classes in test")
+        }
+        return accessLog.map { $0.recording(test, as: "test") } ?? test
     }
 }

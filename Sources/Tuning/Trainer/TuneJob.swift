@@ -36,12 +36,20 @@ package enum TuneJob {
     /// `device` is where the student, its teachers, the head and every batch live;
     /// it is not part of the run's configuration: checkpoints and the export hold
     /// CPU tensors, so a run started on a GPU resumes on a CPU and the reverse.
+    ///
+    /// The test split: when the dataset has one and `evaluateTest` is set, it is read
+    /// once, after training, for the weights of the epoch chosen on validation, and
+    /// reported as `result.test`. `auto` runs its trials without it and evaluates
+    /// only its winner (by resuming the finished run with `evaluateTest`).
+    /// `accessLog` records every sample read (tests prove the rule with it).
     package static func run(
         config raw: TuneConfiguration, source: String, resume: Bool,
         progress: any TrainingProgress = SilentProgress(),
         shouldStop: @escaping () -> Bool = { false },
         distributed: ProcessGroup? = nil,
-        device: Device = .cpu
+        device: Device = .cpu,
+        evaluateTest: Bool = true,
+        accessLog: SplitAccessLog? = nil
     ) throws -> TuneResult {
         let isWriter = (distributed?.rank ?? 0) == 0
         var config = try raw.resolved(source: source)
@@ -84,7 +92,7 @@ package enum TuneJob {
 
         let data = try TuneData.open(
             URL(fileURLWithPath: config.data!), validationFraction: config.split.validationFraction,
-            seed: UInt64(config.split.seed))
+            seed: UInt64(config.split.seed), accessLog: accessLog)
         let student = try HubModel(entry: entry)
         // Everything the run makes from the student (initial copies, teachers, the
         // head, terms) follows it to its device; files are written from CPU copies.
@@ -168,10 +176,27 @@ package enum TuneJob {
             ).directory
         }
 
+        // The test split, once, for the chosen epoch's weights: nothing is chosen after this.
+        var test: TuningResult.TestEvaluation?
+        if evaluateTest && isWriter,
+            let testSplit = try TuneData.openTest(
+                URL(fileURLWithPath: config.data!), classNames: data.train.classNames, accessLog: accessLog)
+        {
+            accessLog?.record(.selected("epoch \(outcome.best.epoch) of \(out.lastPathComponent)"))
+            if !(exported != nil && config.export.weights == "best") { try trainer.loadBestWeights() }
+            let metrics = try trainer.evaluateTest(testSplit)
+            test = .init(
+                epoch: outcome.best.epoch, top1: metrics.top1, top5: metrics.top5, meanClass: metrics.meanClass, loss: metrics.loss,
+                samples: metrics.samples)
+            progress.log(
+                "test top-1 \(String(format: "%.4f", metrics.top1)) on \(metrics.samples) samples (epoch \(outcome.best.epoch)'s weights; "
+                    + TuningResult.TestEvaluation.protocolText + ")")
+        }
+
         let file = TuningResult(
             method: config.method, model: entry.name, seed: config.seed, classes: trainer.classCount,
             epochs: outcome.epochs, iterations: outcome.iterations, best: .init(outcome.best), last: .init(outcome.last),
-            seconds: outcome.seconds, terms: trainer.terms.map { .init(name: $0.name, weight: $0.weight) })
+            seconds: outcome.seconds, terms: trainer.terms.map { .init(name: $0.name, weight: $0.weight) }, test: test)
         if isWriter {
             try writeAtomically(try RunJSON.encode(file) + Data("\n".utf8), to: out.appendingPathComponent("result.json"))
         }
@@ -180,9 +205,10 @@ package enum TuneJob {
 }
 
 /// A resumed run must be the run that was interrupted: its resolved configuration
-/// may differ only in fields that do not change the numbers (loader threads).
+/// may differ only in fields that do not change the numbers: loader threads, and the
+/// export, which acts after training (`auto` resumes its winning trial to export it).
 enum ConfigurationComparison {
-    static let ignored: Set<String> = ["workers"]
+    static let ignored: Set<String> = ["workers", "export"]
 
     static func requireSame(saved: Data, current: Data, file: String) throws {
         guard let a = try? JSONSerialization.jsonObject(with: saved) as? [String: Any],
