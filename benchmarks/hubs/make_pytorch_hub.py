@@ -5,8 +5,9 @@ bundled handwritten digits, exported as TorchScript, plus a labelled target data
 What it writes under OUT (default: ./pytorch-digits-hub, outside any repository you
 run it from is best; never commit the output):
 
-  exported/<name>.pt      12 TorchScript models (torch.jit.script), input 1 x 8 x 8
-                          grey values in 0...1; `features(x)` gives the
+  exported/<name>.pt      12 TorchScript models (torch.jit.script), input 3 x 8 x 8
+                          (grey values in 0...1 repeated to three channels, as
+                          HubMiner reads grey PNGs into RGB); `features(x)` gives the
                           representation (N x D), `forward(x)` the source logits
   target/train/<digit>/*.png, target/test/<digit>/*.png
                           the target task: digits 5-9 of samples no model was
@@ -33,7 +34,7 @@ pool after the second, global average pooling: features of dimension 2w) and
 `mlp<h>` (two hidden layers of h with ReLU: features of dimension h).
 
 Then (see benchmarks/hubs/README.md):
-  hubminer hub add HUB --model OUT/exported --input-size 1,8,8 --resize none \\
+  hubminer hub add HUB --model OUT/exported --input-size 3,8,8 --resize none \\
       --representation method:features --source-head method:forward \\
       --source-dataset "sklearn digits (source pool)"
   hubminer rank --hub HUB --data OUT/target --metric logme,leep
@@ -87,7 +88,7 @@ TASKS = {
 class CNN(nn.Module):
     def __init__(self, width: int, classes: int):
         super().__init__()
-        self.conv1 = nn.Conv2d(1, width, 3, padding=1)
+        self.conv1 = nn.Conv2d(3, width, 3, padding=1)
         self.conv2 = nn.Conv2d(width, width, 3, padding=1)
         self.conv3 = nn.Conv2d(width, 2 * width, 3, padding=1)
         self.head = nn.Linear(2 * width, classes)
@@ -105,7 +106,7 @@ class CNN(nn.Module):
 class MLP(nn.Module):
     def __init__(self, hidden: int, classes: int):
         super().__init__()
-        self.fc1 = nn.Linear(64, hidden)
+        self.fc1 = nn.Linear(3 * 64, hidden)
         self.fc2 = nn.Linear(hidden, hidden)
         self.head = nn.Linear(hidden, classes)
 
@@ -175,7 +176,8 @@ def main():
     raw = digits.images  # 1797 x 8 x 8, values 0..16
     y_digit = digits.target.astype(np.int64)
     images_u8 = np.rint(raw * 255.0 / 16.0).astype(np.uint8)
-    x_all = torch.from_numpy(images_u8.astype(np.float32) / 255.0).unsqueeze(1)  # N x 1 x 8 x 8
+    # N x 3 x 8 x 8: the grey image in every channel, as HubMiner's image folders give it.
+    x_all = torch.from_numpy(images_u8.astype(np.float32) / 255.0).unsqueeze(1).repeat(1, 3, 1, 1)
 
     rng = np.random.default_rng(args.seed)
     source_pool, target_pool = stratified_split(y_digit, 0.6, rng)
@@ -237,7 +239,7 @@ def main():
             "target": {"task": "digits 5-9 of the target pool (5 classes; class folders '5'...'9')",
                        "train": len(t_train), "test": len(t_test),
                        "train_per_class": args.train_per_class, "format": "image folders of 8 x 8 grey PNGs"},
-            "hub_add": "hubminer hub add HUB --model exported --input-size 1,8,8 --resize none "
+            "hub_add": "hubminer hub add HUB --model exported --input-size 3,8,8 --resize none "
                        "--representation method:features --source-head method:forward",
             "models": models,
         }
@@ -255,7 +257,7 @@ def main():
     if args.hubminer:
         hub = os.path.join(out, "hub")
         subprocess.run([args.hubminer, "hub", "add", hub, "--model", os.path.join(out, "exported"),
-                        "--input-size", "1,8,8", "--resize", "none",
+                        "--input-size", "3,8,8", "--resize", "none",
                         "--representation", "method:features", "--source-head", "method:forward",
                         "--source-dataset", "sklearn digits (source pool)", "--license", "BSD-3-Clause"], check=True)
         subprocess.run([args.hubminer, "hub", "inspect", hub], check=True)
