@@ -117,12 +117,14 @@ def run_auto(hubminer, hub, data, out, seed, cache, budget):
         seconds, rss = run(cmd, log=str(out) + ".log")
         (out / "auto-done.json").write_text(json.dumps({"seconds": seconds, "peak_rss_mib": rss}) + "\n")
     timing = json.loads((out / "auto-done.json").read_text())
-    # The chosen model's export: the one folder under OUT holding a single model and card.
-    exports = [p.parent for p in out.rglob("*.pt") if p.with_suffix(".json").exists() and "trials" not in p.parts]
-    if len(set(exports)) != 1:
-        raise RuntimeError(f"{out}: cannot tell the chosen model's export among {sorted(set(map(str, exports)))}")
-    test = test_accuracy(hubminer, exports[0], data, out / "test", cache)
-    return {"test_top1": test, **timing}
+    # The chosen model's export, as OUT/auto.json names it (`choice.exported_model`).
+    record = json.loads((out / "auto.json").read_text())
+    choice = record.get("choice") or {}
+    if not choice.get("exported_model"):
+        raise RuntimeError(f"{out}/auto.json: no exported model in 'choice' ({sorted(choice)})")
+    test = test_accuracy(hubminer, choice["exported_model"], data, out / "test", cache)
+    return {"test_top1": test, "chosen": {k: choice.get(k) for k in ("model", "method", "settings", "validation_top1", "reason")},
+            "auto_reported_test": choice.get("test"), **timing}
 
 
 def prepare_hub(hubminer, name, work, cache, pytorch_hub=None):
