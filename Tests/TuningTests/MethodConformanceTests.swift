@@ -70,6 +70,7 @@ struct MethodConformanceTests {
     /// this fake hub, see the type's comment).
     static let zeroWeights: [String: [String: MethodOptions.Value]] = [
         "btuning": ["lambda": .number(0)],
+        "feature-alignment": ["lambda": .number(0)],
         "multikd": ["alpha": .number(0)],
         "kd": ["alpha": .number(0), "beta": .number(1)],
         "dkd": ["weight": .number(0)],
@@ -139,7 +140,7 @@ struct MethodConformanceTests {
             checked.append(method.name)
         }
         // Not vacuous: the methods that build on this fake hub are all checked.
-        let expected: Set = ["btuning", "multikd", "kd", "dkd", "sp", "rkd", "pkt", "l2sp", "bss", "lwf", "cotuning"]
+        let expected: Set = ["btuning", "feature-alignment", "multikd", "kd", "dkd", "sp", "rkd", "pkt", "l2sp", "bss", "lwf", "cotuning"]
         #expect(expected.isSubset(of: Set(checked)), "checked: \(checked)")
     }
 

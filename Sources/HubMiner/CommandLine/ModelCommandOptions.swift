@@ -123,7 +123,7 @@ public struct TuneOptions: CommandOptions {
     /// The tuning methods' names, for the help text (which `hubminer` prints without
     /// loading the tuning layer); a test keeps it equal to `MethodRegistry.names`.
     public static let methodNames = [
-        "finetune", "btuning", "multikd", "kd", "dkd", "fitnet", "at", "sp", "rkd", "pkt",
+        "finetune", "btuning", "feature-alignment", "multikd", "kd", "dkd", "fitnet", "at", "sp", "rkd", "pkt",
         "l2sp", "delta", "bss", "lwf", "cotuning",
     ]
 
@@ -187,6 +187,13 @@ public struct TuneOptions: CommandOptions {
 
     @Flag(help: "Random crop and horizontal flip of training images.")
     public var augment = false
+
+    @Option(
+        name: .customLong("eval-crop"),
+        help:
+            "How validation images are cropped: none (the card's transform, default), center, or ten (corners, centre and their mirror images, softmax averaged)."
+    )
+    public var evalCrop: String?
 
     @Option(help: "Output directory.")
     public var out: String?

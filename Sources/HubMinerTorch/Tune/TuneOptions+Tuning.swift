@@ -27,6 +27,7 @@ extension TuneOptions {
         o.optimizer = optimizer
         o.seed = seed
         o.augment = augment ? true : nil
+        o.evalCrop = evalCrop
         o.out = out
         return o
     }

@@ -3,6 +3,22 @@ import Linalg
 import Ranking
 import Torch
 
+/// Which of the two posterior-projection methods a term is built for: B-Tuning
+/// (teachers weighted by softmax(LogME / t)) or its feature-alignment ablation
+/// (the same target with uniform weights 1/K; no temperature).
+package struct ProjectionMatchingVariant: Sendable, Equatable {
+    /// The method's name, used in notes, warnings and errors.
+    package let method: String
+    /// The loss term's name (the log key).
+    package let termName: String
+    /// true: pi = softmax(LogME / t); false: pi = 1/K.
+    package let logMEWeighting: Bool
+
+    package static let btuning = ProjectionMatchingVariant(method: "btuning", termName: "btuning_mse", logMEWeighting: true)
+    package static let featureAlignment = ProjectionMatchingVariant(
+        method: "feature-alignment", termName: "feature_alignment_mse", logMEWeighting: false)
+}
+
 /// B-Tuning's hyper-parameters (`method_options`), with the paper's defaults.
 package struct BTuningOptions: Sendable, Equatable {
     package enum ProjectionChoice: String, Sendable, CaseIterable {
@@ -23,15 +39,18 @@ package struct BTuningOptions: Sendable, Equatable {
     package init() {}
 
     /// Reads the options; `k` only when the teachers come from the ranking, so a `k`
-    /// given together with explicit teachers is reported as unused.
-    static func read(_ context: MethodContext) throws -> BTuningOptions {
+    /// given together with explicit teachers is reported as unused; `temperature`
+    /// only for B-Tuning (the uniform ablation has none, so giving it is an error).
+    static func read(_ context: MethodContext, variant: ProjectionMatchingVariant = .btuning) throws -> BTuningOptions {
         let options = context.options
         let source = options.source
         var result = BTuningOptions()
-        result.temperature = try options.double("temperature", default: result.temperature)
-        guard result.temperature > 0 else {
-            throw TuningError.invalidConfiguration(
-                file: source, field: "method_options.temperature", message: "expected a positive number, got \(result.temperature)")
+        if variant.logMEWeighting {
+            result.temperature = try options.double("temperature", default: result.temperature)
+            guard result.temperature > 0 else {
+                throw TuningError.invalidConfiguration(
+                    file: source, field: "method_options.temperature", message: "expected a positive number, got \(result.temperature)")
+            }
         }
         result.lambda = try options.double("lambda", default: result.lambda)
         guard result.lambda >= 0 else {
@@ -55,14 +74,16 @@ package struct BTuningOptions: Sendable, Equatable {
     }
 }
 
-/// Builds the B-Tuning term from a method context: ranks the hub, fits LogME on the
-/// teachers and the student, forms the target and checks the student's projection.
+/// Builds the B-Tuning term (or its uniform-weight ablation, `variant`) from a
+/// method context: ranks the hub, fits LogME on the teachers and the student,
+/// forms the target and checks the student's projection.
 enum BTuningBuilder {
-    static func build(_ context: MethodContext) throws -> BTuningTerm {
-        let options = try BTuningOptions.read(context)
+    static func build(_ context: MethodContext, variant: ProjectionMatchingVariant = .btuning) throws -> BTuningTerm {
+        let options = try BTuningOptions.read(context, variant: variant)
+        let label = variant.method
         let targets = try TeacherSelection.encodedTargets(context)
         var notes: [String] = []
-        var warnings: [String] = targets.warnings.map { "btuning: training labels: \($0)" }
+        var warnings: [String] = targets.warnings.map { "\(label): training labels: \($0)" }
 
         // The student's pre-trained projection m_s.
         let studentFeatures = try TeacherSelection.trainingFeatures(of: context.student, context: context).features
@@ -85,26 +106,30 @@ enum BTuningBuilder {
         if !options.teachers.isEmpty {
             let names = try TeacherSelection.checkedNames(options.teachers, context: context, field: "method_options.teachers")
             teachers = try names.map { try TeacherSelection.score($0, context: context, targets: targets) }
-            notes.append("btuning: teachers named by the run: \(TeacherSelection.describe(teachers.map { ($0.name, $0.score) }))")
+            notes.append("\(label): teachers named by the run: \(TeacherSelection.describe(teachers.map { ($0.name, $0.score) }))")
         } else {
             let candidates = try TeacherSelection.candidates(context)
             let k = try TeacherSelection.checkedK(options.k, available: candidates, context: context)
             let ranking = TeacherSelection.rank(candidates, keep: k, context: context, targets: targets)
-            warnings += ranking.skipped.map { "btuning: \($0)" }
+            warnings += ranking.skipped.map { "\(label): \($0)" }
             guard !ranking.selected.isEmpty else {
                 throw TuningError.incompatible(
                     method: context.method,
                     message: "no hub model could be scored by LogME: \(ranking.skipped.joined(separator: "; "))")
             }
             if ranking.selected.count < k {
-                warnings.append("btuning: only \(ranking.selected.count) of the \(k) teachers asked for could be scored")
+                warnings.append("\(label): only \(ranking.selected.count) of the \(k) teachers asked for could be scored")
             }
-            notes.append("btuning: LogME ranking on the training split: \(TeacherSelection.describe(ranking.scores))")
+            notes.append("\(label): LogME ranking on the training split: \(TeacherSelection.describe(ranking.scores))")
             teachers = ranking.selected
         }
-        let pi = TeacherWeights.softmax(scores: teachers.map(\.score), temperature: options.temperature)
+        let pi =
+            variant.logMEWeighting
+            ? TeacherWeights.softmax(scores: teachers.map(\.score), temperature: options.temperature)
+            : Array(repeating: 1 / Double(teachers.count), count: teachers.count)
+        let rule = variant.logMEWeighting ? "softmax(LogME / \(TeacherSelection.format(options.temperature)))" : "1/K (uniform)"
         notes.append(
-            "btuning: teachers and weights pi = softmax(LogME / \(TeacherSelection.format(options.temperature))): "
+            "\(label): teachers and weights pi = \(rule): "
                 + zip(teachers, pi).map { "\($0.name) \(TeacherSelection.format($1, digits: 3))" }.joined(separator: ", "))
 
         // The target Σ pi_k f_k m_kᵀ on the training split, in float64.
@@ -135,10 +160,10 @@ enum BTuningBuilder {
             case .learnable: action = "using the learnable projection as asked"
             }
             warnings.append(
-                "btuning: the student's LogME projection m_s is degenerate (\(measured); thresholds: growth \(TeacherSelection.format(options.degenerateGrowth)), unreachable share \(ProjectionReach.unreachableThreshold)): a frozen f_s m_sᵀ can only match the teachers by blowing up the features; \(action)"
+                "\(label): the student's LogME projection m_s is degenerate (\(measured); thresholds: growth \(TeacherSelection.format(options.degenerateGrowth)), unreachable share \(ProjectionReach.unreachableThreshold)): a frozen f_s m_sᵀ can only match the teachers by blowing up the features; \(action)"
             )
         } else {
-            notes.append("btuning: \(measured); projection: \(projection.rawValue)")
+            notes.append("\(label): \(measured); projection: \(projection.rawValue)")
         }
 
         // Cache the target when inputs are not augmented; otherwise keep the teachers.
@@ -149,7 +174,8 @@ enum BTuningBuilder {
             : []
         let featureScale = try studentFeatures.to(.float64).square().sum(dim: 1).mean().sqrt().item()
         return try BTuningTerm(
-            weight: options.lambda, projection: projection, studentMean: student.projection, featureScale: featureScale,
+            name: variant.termName, method: variant.method, weight: options.lambda, projection: projection, studentMean: student.projection,
+            featureScale: featureScale,
             cachedTarget: cached, liveTeachers: live, teacherNames: teachers.map(\.name),
             teacherWeights: pi, reach: reach, notes: notes, warnings: warnings)
     }

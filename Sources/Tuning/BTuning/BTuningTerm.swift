@@ -1,6 +1,7 @@
 import Torch
 
-/// B-Tuning's loss term "btuning_mse": MSE(f_s m_sᵀ, Σ_k pi_k f_k m_kᵀ).
+/// B-Tuning's loss term "btuning_mse": MSE(f_s m_sᵀ, Σ_k pi_k f_k m_kᵀ); with
+/// pi_k = 1/K it is the feature-alignment ablation's "feature_alignment_mse".
 ///
 /// The target is either precomputed for the whole training split (inputs not
 /// augmented: rows are looked up by dataset index) or computed on each batch from
@@ -19,7 +20,10 @@ package final class BTuningTerm: LossTermNotes {
         let weight: Double
     }
 
-    package let name = "btuning_mse"
+    /// "btuning_mse", or "feature_alignment_mse" for the uniform-weight ablation.
+    package let name: String
+    /// The method the term belongs to, for error messages.
+    let method: String
     package let weight: Double
     package let projectionKind: Projection
     /// [C, D] m_s when frozen; when learnable, the trainable m' = c · m (see `featureScale`).
@@ -42,10 +46,13 @@ package final class BTuningTerm: LossTermNotes {
     package let reach: ProjectionReach?
 
     init(
+        name: String = ProjectionMatchingVariant.btuning.termName, method: String = ProjectionMatchingVariant.btuning.method,
         weight: Double, projection: Projection, studentMean: PosteriorProjection, featureScale: Double, cachedTarget: Tensor?,
         liveTeachers: [LiveTeacher], teacherNames: [String], teacherWeights: [Double],
         reach: ProjectionReach?, notes: [String], warnings: [String]
     ) throws {
+        self.name = name
+        self.method = method
         self.weight = weight
         self.projectionKind = projection
         self.featureScale = featureScale > 0 && featureScale.isFinite ? featureScale : 1
@@ -75,7 +82,7 @@ package final class BTuningTerm: LossTermNotes {
         let target = try self.target(for: step)
         guard target.shape == prediction.shape else {
             throw TuningError.incompatible(
-                method: "btuning",
+                method: method,
                 message: "student projection has shape \(prediction.shape) but the teachers' target has \(target.shape)")
         }
         return try Loss.mse(prediction, target.to(prediction.dtype))
@@ -87,13 +94,13 @@ package final class BTuningTerm: LossTermNotes {
             let n = cachedTarget.shape[0]
             if let bad = step.indices.first(where: { $0 < 0 || $0 >= n }) {
                 throw TuningError.incompatible(
-                    method: "btuning", message: "dataset index \(bad) outside the \(n) training samples the target was computed for")
+                    method: method, message: "dataset index \(bad) outside the \(n) training samples the target was computed for")
             }
             return try cachedTarget.indexSelect(dim: 0, step.indices)
         }
         guard !liveTeachers.isEmpty else {
             throw TuningError.incompatible(
-                method: "btuning",
+                method: method,
                 message: "an augmented batch arrived, but the run was set up without augmentation, so the teachers were not kept")
         }
         return try withNoGrad {

@@ -17,6 +17,7 @@ package struct TuneOverrides: Sendable, Equatable {
     package var optimizer: String?
     package var seed: Int?
     package var augment: Bool?
+    package var evalCrop: String?
     package var out: String?
 
     package init() {}
@@ -25,7 +26,8 @@ package struct TuneOverrides: Sendable, Equatable {
         a.hub == b.hub && a.data == b.data && a.target == b.target && a.method == b.method && a.teachers == b.teachers
             && a.options.map(\.key) == b.options.map(\.key) && a.options.map(\.value) == b.options.map(\.value)
             && a.epochs == b.epochs && a.iterations == b.iterations && a.batchSize == b.batchSize && a.lr == b.lr
-            && a.optimizer == b.optimizer && a.seed == b.seed && a.augment == b.augment && a.out == b.out
+            && a.optimizer == b.optimizer && a.seed == b.seed && a.augment == b.augment && a.evalCrop == b.evalCrop
+            && a.out == b.out
     }
 }
 
@@ -47,6 +49,7 @@ extension TuneConfiguration {
         if let v = o.optimizer { c.optimizer.name = v }
         if let v = o.seed { c.seed = v }
         if let v = o.augment { c.augment = v }
+        if let v = o.evalCrop { c.evalCrop = v }
         if let v = o.out { c.out = v }
         return c
     }
@@ -78,6 +81,9 @@ extension TuneConfiguration {
         if !(0..<1).contains(labelSmoothing) { throw fail("label_smoothing", "must be in [0, 1), got \(labelSmoothing)") }
         if !(ceWeight >= 0) || !ceWeight.isFinite { throw fail("ce_weight", "must be a finite non-negative number, got \(ceWeight)") }
         if out.isEmpty { throw fail("out", "empty path") }
+        guard EvaluationCrop(rawValue: evalCrop) != nil else {
+            throw fail("eval_crop", "'\(evalCrop)' is not one of \(EvaluationCrop.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
 
         // Optimiser.
         guard Self.optimizers.contains(optimizer.name) else {

@@ -29,6 +29,7 @@ extension TuneConfiguration {
         case hub, data, target, method, teachers, methodOptions = "method_options", out, seed, epochs, iterations
         case batchSize = "batch_size", dropLast = "drop_last", optimizer, schedule, augment
         case augmentPadding = "augment_padding", labelSmoothing = "label_smoothing", ceWeight = "ce_weight"
+        case evalCrop = "eval_crop"
         case meanClass = "mean_class", logEvery = "log_every", checkpointEvery = "checkpoint_every", split, workers, export
     }
 
@@ -54,6 +55,7 @@ extension TuneConfiguration {
         augmentPadding = try c.integer(.augmentPadding, d.augmentPadding)
         labelSmoothing = try c.value(.labelSmoothing, d.labelSmoothing)
         ceWeight = try c.value(.ceWeight, d.ceWeight)
+        evalCrop = try c.value(.evalCrop, d.evalCrop)
         meanClass = try c.value(.meanClass, d.meanClass)
         logEvery = try c.integer(.logEvery, d.logEvery)
         checkpointEvery = try c.integer(.checkpointEvery)

@@ -41,6 +41,10 @@ package struct TuneConfiguration: Codable, Sendable, Equatable {
     package var labelSmoothing: Double = 0
     /// Weight of the cross-entropy term.
     package var ceWeight: Double = 1
+    /// How evaluated images are cropped (`EvaluationCrop`): `none` (the card's own
+    /// transform, as ranking uses), `center` or `ten` (the B-Tuning protocol's
+    /// ten-crop: softmax averaged over the corners, the centre and their mirror images).
+    package var evalCrop: String = EvaluationCrop.none.rawValue
     /// Also report mean per-class accuracy on the validation split.
     package var meanClass: Bool = false
     /// Write a `step` log line every this many iterations (and at each epoch's end).

@@ -3,8 +3,9 @@ package enum MethodRegistry {
     /// Every method, one line each. Registering a method is adding its type here.
     package static let all: [any TuningMethod.Type] = [
         Finetune.self,
-        // Tuning with the hub's posterior knowledge (docs/tuning/btuning.md, multikd.md).
-        BTuningMethod.self, MultiKDMethod.self,
+        // Tuning with the hub's posterior knowledge (docs/tuning/btuning.md,
+        // feature-alignment.md, multikd.md).
+        BTuningMethod.self, FeatureAlignmentMethod.self, MultiKDMethod.self,
         // Distillation from one teacher (docs/tuning/distillation.md).
         KDMethod.self, DKDMethod.self, FitNetMethod.self, ATMethod.self, SPMethod.self, RKDMethod.self, PKTMethod.self,
         // Regularisers of fine-tuning (docs/tuning/regularisers.md).

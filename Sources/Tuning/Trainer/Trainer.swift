@@ -60,6 +60,8 @@ package final class Trainer {
     package let plannedEpochs: Int
     let seed: UInt64
     let augmented: Bool
+    /// How evaluated images are cropped (`config.eval_crop`).
+    package let evaluationCrop: EvaluationCrop
     var position: TrainingPosition
     var log: TrainingLog?
     var started = Date()
@@ -129,11 +131,22 @@ package final class Trainer {
             transform: TrainingTransforms.training(student.card, augment: config.augment, padding: config.augmentPadding),
             shuffle: true, seed: seed, dropLast: config.dropLast, prefetch: 2, workers: config.workers,
             shard: parallel?.shard)
+        guard let crop = EvaluationCrop(rawValue: config.evalCrop) else {
+            throw TuningError.invalidConfiguration(
+                file: config.data ?? "data", field: "eval_crop",
+                message: "'\(config.evalCrop)' is not one of \(EvaluationCrop.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard crop == .none || student.card.input.kind == .image else {
+            throw TuningError.invalidConfiguration(
+                file: config.data ?? "data", field: "eval_crop",
+                message: "'\(crop.rawValue)' crops images, but '\(student.name)' takes \(student.card.input.kind.rawValue) input; use none")
+        }
+        evaluationCrop = crop
         // Evaluation is split by rank too (shards of each batch may be unequal or
         // empty there: only counts are summed).
         validationLoader = DataLoader(
             dataset: validation, batchSize: config.batchSize,
-            transform: TrainingTransforms.evaluation(student.card), shuffle: false, seed: 0,
+            transform: TrainingTransforms.evaluation(student.card, crop: crop), shuffle: false, seed: 0,
             prefetch: 2, workers: config.workers, shard: parallel?.shard)
         batchesPerEpoch = trainLoader.batchCount
         if let iterations = config.iterations {
@@ -404,17 +417,26 @@ package final class Trainer {
     }
 
     /// The live model and head on the test split, by this process alone (no shards,
-    /// no all-reduce), in eval mode without gradient. `TuneJob` calls it once, after
-    /// training, with the weights of the epoch chosen on validation.
+    /// no all-reduce), in eval mode without gradient, with the run's evaluation
+    /// crop. `TuneJob` calls it once, after training, with the weights of the epoch
+    /// chosen on validation.
     package func evaluateTest(_ test: any Dataset) throws -> ClassificationMetrics {
         let loader = DataLoader(
-            dataset: test, batchSize: config.batchSize, transform: TrainingTransforms.evaluation(student.card), shuffle: false,
+            dataset: test, batchSize: config.batchSize,
+            transform: TrainingTransforms.evaluation(student.card, crop: evaluationCrop), shuffle: false,
             seed: 0, prefetch: 2, workers: config.workers)
         return try accumulate(loader, split: "test").result(withLoss: true)
     }
 
+    /// The metrics of the student and head on the batches of `loader`, in eval mode
+    /// without gradient. With `eval_crop: ten` each sample holds ten views: the
+    /// prediction is the mean of their softmax outputs, p = (1/V) Σ_v softmax(z_v),
+    /// taken as log p (top-k and the loss, −log p_y, read it) and computed as
+    /// logsumexp_v(log_softmax(z_v)) − log V so that no probability underflows to a
+    /// log of zero.
     private func accumulate(_ loader: DataLoader, split: String) throws -> MetricAccumulator {
         var accumulator = MetricAccumulator(classCount: classCount, meanClass: config.meanClass)
+        let views = evaluationCrop.views
         try student.withEvalMode {
             try withNoGrad {
                 let batches = loader.iterator(epoch: 0)
@@ -423,7 +445,21 @@ package final class Trainer {
                     // A rank's shard of a small last batch may be empty.
                     if batch.count == 0 { continue }
                     try checkLabels(batch.labels, split: split)
-                    let logits = try head(try student.outputs(try student.input(batch), needs: []).features)
+                    let logits: Tensor
+                    if views > 1 {
+                        guard batch.shape.count >= 2, batch.shape[1] == views else {
+                            throw TuningError.model(
+                                name: student.name, message: "an evaluation batch of shape \(batch.shape) has no \(views) views per sample")
+                        }
+                        var flat = batch
+                        flat.shape = [batch.count * views] + Array(batch.shape.dropFirst(2))
+                        let perView = try head(try student.outputs(try student.input(flat), needs: []).features)
+                        logits =
+                            try perView.logSoftmax(dim: 1).reshape([batch.count, views, classCount]).logsumexp(dims: [1])
+                            - Foundation.log(Double(views))
+                    } else {
+                        logits = try head(try student.outputs(try student.input(batch), needs: []).features)
+                    }
                     let loss = try Loss.crossEntropy(logits, try labelTensor(batch.labels)).item()
                     try accumulator.add(logits: logits, labels: batch.labels, loss: loss)
                 }
