@@ -75,7 +75,8 @@ def main():
         cells += [" / ".join(loo), " / ".join(pearson), " / ".join(regrets)]
         if multi:
             e = multi.get(name, {})
-            cells += [fmt(e.get("mean_weighted_tau")), fmt(e.get("mean_rank"), 1), fmt(e.get("win_rate"), 2)]
+            rate = e.get("win_rate")
+            cells += [fmt(e.get("mean_weighted_tau")), fmt(e.get("mean_rank"), 1), "n/a" if rate is None else f"{rate:.2f}"]
         lines.append("| " + " | ".join(cells) + " |")
     print("\n".join(lines))
 
