@@ -240,7 +240,7 @@ package.targets += [
 // piece (stages, tuning, export) sees an ordinary `ScriptModule`.
 package.targets += [
     .target(name: "Models", dependencies: ["Support", "Torch", "FeatureIO"]),
-    .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Models", "Hub", "Torch", "FeatureIO"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Models", "Hub", "Torch", "FeatureIO", "Data"], resources: [.copy("Fixtures")]),
 ]
 package.targets += [
     // The all-MiniLM-L6-v2 cross-check and timing against sentence-transformers; run through benchmarks/models/run.sh.

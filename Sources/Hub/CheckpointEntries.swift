@@ -88,10 +88,10 @@ package enum CheckpointEntries {
         case let .tokens(maxLength, _, tokenizer):
             input = InputSpec(kind: .tokens, sequenceLength: maxLength)
             description += tokenizer.map { ", tokenizer \($0)" } ?? ", no tokenizer file"
-        case let .image(height, width, channels, mean, std, centerCrop):
+        case let .image(height, width, channels, mean, std, centerCrop, cropPercentage):
             input = InputSpec(
                 kind: .image, channels: channels, height: height, width: width,
-                resize: centerCrop ? .resizeCrop : .resize, mean: mean, std: std)
+                resize: centerCrop ? .resizeCrop : .resize, cropPercentage: cropPercentage, mean: mean, std: std)
         }
         return ModelCard(
             name: name, file: file, input: input, representation: RepresentationSpec(method: "forward"),

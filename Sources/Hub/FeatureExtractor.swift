@@ -219,9 +219,15 @@ extension ModelCard {
         var steps = [any Transform]()
         if input.kind == .image {
             steps.append(MatchChannels(channels: input.channels))
+            // timm's eval transform: resize to ⌊size / crop_pct⌋, then the centre crop.
+            let crop = input.cropPercentage ?? 1
+            func scaled(_ side: Int) -> Int { crop < 1 ? Int((Double(side) / crop).rounded(.down)) : side }
             switch input.resize {
             case .resizeCrop:
-                steps.append(Resize(shorter: Swift.max(input.height, input.width)))
+                steps.append(Resize(shorter: scaled(Swift.max(input.height, input.width))))
+                steps.append(CenterCrop(height: input.height, width: input.width))
+            case .resize where crop < 1:
+                steps.append(Resize(height: scaled(input.height), width: scaled(input.width)))
                 steps.append(CenterCrop(height: input.height, width: input.width))
             case .resize:
                 steps.append(Resize(height: input.height, width: input.width))

@@ -112,6 +112,16 @@ package struct ModelCard: Codable, Sendable, Equatable {
                 return ("input.tokenizer", "'\(tokenizer)' must be a folder beside the card (a relative path without '..')")
             }
         }
+        if let crop = input.cropPercentage {
+            if !(crop > 0 && crop <= 1) { return ("input.crop_pct", "\(crop) must be in (0, 1] (the fraction the centre crop keeps)") }
+            if input.kind != .image || input.resize == .none {
+                return ("input.crop_pct", "only images resized by the card (resize_crop or resize) have a crop fraction")
+            }
+            let side = Double(Swift.max(input.height, input.width)) / crop
+            if side > Double(InputSpec.maxSide) {
+                return ("input.crop_pct", "\(crop) makes the resized side \(Int(side)), above \(InputSpec.maxSide)")
+            }
+        }
         if let mean = input.mean, mean.count != input.channels {
             return ("input.mean", "\(mean.count) values for \(input.channels) channels")
         }
@@ -154,6 +164,11 @@ package struct InputSpec: Codable, Sendable, Equatable {
     package var height: Int = 224
     package var width: Int = 224
     package var resize: ResizePolicy = .resizeCrop
+    /// timm's `crop_pct`: the fraction of the resized image the centre crop keeps.
+    /// With `resize_crop` the shorter side goes to ⌊max(height, width) / crop_pct⌋
+    /// before the crop to height x width; with `resize` (timm's "squash") both sides
+    /// go to ⌊side / crop_pct⌋, then the crop. Absent: 1 (no margin). In (0, 1].
+    package var cropPercentage: Double?
     /// Per-channel normalisation `(x - mean) / std` of values in 0...1; none when absent.
     package var mean: [Float]?
     package var std: [Float]?
@@ -168,13 +183,15 @@ package struct InputSpec: Codable, Sendable, Equatable {
 
     package init(
         kind: Kind = .image, channels: Int = 3, height: Int = 224, width: Int = 224, resize: ResizePolicy = .resizeCrop,
-        mean: [Float]? = nil, std: [Float]? = nil, features: Int? = nil, sequenceLength: Int? = nil, tokenizer: String? = nil
+        cropPercentage: Double? = nil, mean: [Float]? = nil, std: [Float]? = nil, features: Int? = nil, sequenceLength: Int? = nil,
+        tokenizer: String? = nil
     ) {
         self.kind = kind
         self.channels = channels
         self.height = height
         self.width = width
         self.resize = resize
+        self.cropPercentage = cropPercentage
         self.mean = mean
         self.std = std
         self.features = features
@@ -183,7 +200,7 @@ package struct InputSpec: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case kind, channels, height, width, resize, mean, std, features, sequenceLength = "sequence_length", tokenizer
+        case kind, channels, height, width, resize, cropPercentage = "crop_pct", mean, std, features, sequenceLength = "sequence_length", tokenizer
     }
 
     package init(from decoder: any Decoder) throws {
@@ -195,6 +212,7 @@ package struct InputSpec: Codable, Sendable, Equatable {
         height = try c.decodeIntegerIfPresent(forKey: .height) ?? d.height
         width = try c.decodeIntegerIfPresent(forKey: .width) ?? d.width
         resize = try c.decodeIfPresent(ResizePolicy.self, forKey: .resize) ?? d.resize
+        cropPercentage = try c.decodeIfPresent(Double.self, forKey: .cropPercentage)
         mean = try c.decodeIfPresent([Float].self, forKey: .mean)
         std = try c.decodeIfPresent([Float].self, forKey: .std)
         features = try c.decodeIntegerIfPresent(forKey: .features)

@@ -8,7 +8,8 @@ public enum CheckpointInput: Sendable, Equatable {
     case tokens(maxLength: Int, padTokenId: Int, tokenizer: String?)
     /// Images: size, channels, normalisation, and whether the reference
     /// preprocessing centre-crops (timm, `do_center_crop`) or resizes both sides.
-    case image(height: Int, width: Int, channels: Int, mean: [Float]?, std: [Float]?, centerCrop: Bool)
+    /// `cropPercentage`: timm's `crop_pct` (resize to size / crop_pct, then the crop); nil for none.
+    case image(height: Int, width: Int, channels: Int, mean: [Float]?, std: [Float]?, centerCrop: Bool, cropPercentage: Double?)
 }
 
 /// A model built from a checkpoint folder (`config.json` + safetensors), ready to run:
@@ -135,11 +136,24 @@ public enum Checkpoint {
         var height = size, width = size
         var mean: [Float]?, std: [Float]?
         var crop = false
+        var cropPercentage: Double?
         if let pretrained = try config.child("pretrained_cfg") {
             if let size = try pretrained.doubles("input_size"), size.count == 3 { height = Int(size[1]); width = Int(size[2]) }
             mean = try pretrained.doubles("mean")?.map { Float($0) }
             std = try pretrained.doubles("std")?.map { Float($0) }
-            crop = (try pretrained.string("crop_mode") ?? "center") == "center"
+            // timm's eval transform (`transforms_imagenet_eval`): "center" resizes the
+            // shorter side to ⌊size / crop_pct⌋ and centre-crops; "squash" resizes both
+            // sides to ⌊side / crop_pct⌋ and centre-crops. crop_pct absent: timm's 0.875.
+            let mode = try pretrained.string("crop_mode") ?? "center"
+            crop = mode == "center"
+            if mode == "center" || mode == "squash" {
+                let pct = try pretrained.double("crop_pct", default: 0.875)
+                guard pct > 0, pct <= 1 else {
+                    throw ModelError.invalidConfig(
+                        path: config.path, field: "pretrained_cfg.crop_pct", message: "expected a number in (0, 1], found \(pct)")
+                }
+                cropPercentage = pct < 1 ? pct : nil
+            }
         }
         let preprocessor = directory.appendingPathComponent("preprocessor_config.json")
         if FileManager.default.fileExists(atPath: preprocessor.path) {
@@ -147,12 +161,21 @@ public enum Checkpoint {
             mean = try p.doubles("image_mean")?.map { Float($0) } ?? mean
             std = try p.doubles("image_std")?.map { Float($0) } ?? std
             crop = try p.bool("do_center_crop", default: false)
+            cropPercentage = nil
             if let size = try p.child(crop ? "crop_size" : "size") {
                 if let side = try size.optionalInt("shortest_edge") {
                     // shorter side to the size keeping the aspect ratio: the card's centre crop
                     height = side
                     width = side
                     crop = true
+                    // ConvNeXt's processor: below 384, the shorter side to ⌊side / crop_pct⌋, then the crop.
+                    if p.has("crop_pct"), side < 384 {
+                        let pct = try p.double("crop_pct", default: 1)
+                        guard pct > 0, pct <= 1 else {
+                            throw ModelError.invalidConfig(path: p.path, field: "crop_pct", message: "expected a number in (0, 1], found \(pct)")
+                        }
+                        cropPercentage = pct < 1 ? pct : nil
+                    }
                 }
                 height = try size.int("height", default: height)
                 width = try size.int("width", default: width)
@@ -161,7 +184,7 @@ public enum Checkpoint {
                 width = side
             }
         }
-        return .image(height: height, width: width, channels: channels, mean: mean, std: std, centerCrop: crop)
+        return .image(height: height, width: width, channels: channels, mean: mean, std: std, centerCrop: crop, cropPercentage: cropPercentage)
     }
 
     /// sentence-transformers' pooling (`modules.json` naming a `Pooling` module and a

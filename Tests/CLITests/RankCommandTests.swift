@@ -232,7 +232,19 @@ struct RankMetricsTests {
             "--task", "regression", "--metric", "all", "--format", "json",
         ])
         #expect(all.status == 0, "\(all.stderr)")
-        #expect(all.stderr.contains("hscore left out: hscore scores classification targets only"))
-        #expect(all.stdout.contains("\"metric_names\" : [\n    \"logme\",\n    \"etran\"\n  ]"))
+        #expect(all.stderr.contains("gbc left out: gbc scores classification targets only"))
+        #expect(all.stdout.contains("\"metric_names\" : [\n    \"logme\",\n    \"hscore\",\n    \"etran\"\n  ]"))
+        // The H-score's regression form runs on its own; a classification-only metric in an explicit list stops the run.
+        let hscore = try CLI.run([
+            "rank", "--features", features.path, "--labels", dir.appendingPathComponent("y.npy").path,
+            "--task", "regression", "--metric", "hscore", "--format", "json", "--quiet",
+        ])
+        #expect(hscore.status == 0, "\(hscore.stderr)")
+        let gbc = try CLI.run([
+            "rank", "--features", features.path, "--labels", dir.appendingPathComponent("y.npy").path,
+            "--task", "regression", "--metric", "hscore,gbc",
+        ])
+        #expect(gbc.status != 0)
+        #expect(gbc.stderr.contains("gbc scores classification targets only, not --task regression"))
     }
 }

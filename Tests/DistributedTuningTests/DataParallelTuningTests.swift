@@ -47,6 +47,35 @@ struct DataParallelTuningTests {
         print("2 vs 1 process: max |param diff| \(parameterDifference), max |step loss diff| \(lossDifference), val top-1 \(doubleTop1)")
     }
 
+    @Test("text: 2 processes with global batch 16 match 1 process (the tiny BERT on labelled texts); ranks stay identical")
+    func textTwoProcessesMatchOne() throws {
+        let fixture = try TuningRunFixture.text()
+        defer { fixture.cleanup() }
+        let single = try fixture.launch("single", processes: 1, timeLimit: 120)
+        #expect(single.result.failed.isEmpty, "\(single.log)")
+        let double = try fixture.launch("double", processes: 2, timeLimit: 120)
+        #expect(double.result.failed.isEmpty, "\(double.log)")
+        let reference = try fixture.weights("single", rank: 0)
+        let rank0 = try fixture.weights("double", rank: 0)
+        let rank1 = try fixture.weights("double", rank: 1)
+        #expect(try TuningRunFixture.largestDifference(rank0, rank1) == 0)
+        // Each rank pads its half batch to its own longest text; padding is masked, so
+        // only the summation order differs from one process.
+        let parameterDifference = try TuningRunFixture.largestDifference(rank0, reference)
+        #expect(parameterDifference <= 1e-5, "largest |parameter difference| \(parameterDifference)")
+        let singleSteps = try fixture.log("single").filter { $0["event"] as? String == "step" }
+        let doubleSteps = try fixture.log("double").filter { $0["event"] as? String == "step" }
+        try #require(singleSteps.count == doubleSteps.count && singleSteps.count >= 8, "\(singleSteps.count) vs \(doubleSteps.count) steps")
+        var lossDifference = 0.0
+        for (a, b) in zip(singleSteps, doubleSteps) {
+            let x = try #require((a["loss"] as? [String: Any])?["total"] as? Double)
+            let y = try #require((b["loss"] as? [String: Any])?["total"] as? Double)
+            lossDifference = max(lossDifference, abs(x - y))
+        }
+        #expect(lossDifference <= 1e-5, "largest step-loss difference \(lossDifference)")
+        print("text, 2 vs 1 process: max |param diff| \(parameterDifference), max |step loss diff| \(lossDifference)")
+    }
+
     @Test("an interrupted 2-process run resumed from rank 0's checkpoint ends as the uninterrupted one")
     func resumeFromRankZeroCheckpoint() throws {
         let fixture = try TuningRunFixture()
@@ -110,10 +139,49 @@ struct DataParallelTuningTests {
 /// compute the same function), a learnable image dataset and the run configuration.
 struct TuningRunFixture {
     let root: URL
+    /// The model tuned: the TorchScript "tiny", or the text checkpoint "bert-wp".
+    var target = "tiny"
+    /// The dataset: a folder of arrays, or the CSV of labelled texts.
+    var data: URL
+
+    /// The tiny random BERT of the hub fixtures (WordPiece) on 96 labelled texts
+    /// whose two classes draw their words from two pools.
+    static func text() throws -> TuningRunFixture {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-dptune-text-\(UUID().uuidString)")
+        let hub = root.appendingPathComponent("hub")
+        try FileManager.default.createDirectory(at: hub, withIntermediateDirectories: true)
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        try FileManager.default.copyItem(
+            at: fixtures.appendingPathComponent("HubTests/Fixtures/texthub/bert-wp"), to: hub.appendingPathComponent("bert-wp"))
+        let pools = [
+            ["good", "fast", "large", "model", "network", "training", "encoder", "open"],
+            ["slow", "small", "close", "maison", "école", "garçon", "corazón", "mädchen"],
+        ]
+        var state: UInt64 = 11
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        var lines = ["text,label"]
+        for i in 0..<96 {
+            let words = (0..<(4 + next(4))).map { _ in pools[i % 2][next(8)] }
+            lines.append("\(words.joined(separator: " ")),\(i % 2 == 0 ? "pos" : "neg")")
+        }
+        let data = root.appendingPathComponent("texts.csv")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: data)
+        return TuningRunFixture(root: root, target: "bert-wp", data: data)
+    }
+
+    init(root: URL, target: String, data: URL) {
+        self.root = root
+        self.target = target
+        self.data = data
+    }
 
     init() throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("hubminer-dptune-\(UUID().uuidString)")
         let hub = root.appendingPathComponent("hub"), data = root.appendingPathComponent("data")
+        self.data = data
         for dir in [hub, data] { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
         let g = try Generator(seed: 1)
         let net = try ScriptModule(name: "TinyDataParallelNet")
@@ -150,8 +218,8 @@ struct TuningRunFixture {
     /// epoch, 2 epochs, every step logged.
     func config(_ name: String) throws -> URL {
         let json = """
-            {"hub": "\(root.appendingPathComponent("hub").path)", "data": "\(root.appendingPathComponent("data").path)",
-             "target": "tiny", "out": "\(root.appendingPathComponent(name).path)", "epochs": 2, "batch_size": 16,
+            {"hub": "\(root.appendingPathComponent("hub").path)", "data": "\(data.path)",
+             "target": "\(target)", "out": "\(root.appendingPathComponent(name).path)", "epochs": 2, "batch_size": 16,
              "optimizer": {"lr": 0.05, "backbone_lr_multiplier": 0.5}, "split": {"validation_fraction": 0.25}, "log_every": 1}
             """
         let url = root.appendingPathComponent("\(name).json")

@@ -102,7 +102,9 @@ struct CheckpointFixtureTests {
         let text = try Checkpoint.describe(try Self.fixture("roberta"))
         #expect(text.input == .tokens(maxLength: 38, padTokenId: 1, tokenizer: nil))
         let vit = try Checkpoint.describe(try Self.fixture("hf-vit"))
-        #expect(vit.input == .image(height: 32, width: 32, channels: 3, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], centerCrop: false))
+        #expect(
+            vit.input
+                == .image(height: 32, width: 32, channels: 3, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], centerCrop: false, cropPercentage: nil))
         let timm = try Checkpoint.describe(try Self.fixture("timm-deit"))
         #expect(timm.family == "timm deit_tiny_distilled_patch16_224")
         #expect(timm.featureDimension == 32)

@@ -28,10 +28,21 @@ import Linalg
 /// Pitfalls of public copies avoided here: the product is a matrix product (some
 /// copies multiply element-wise), and g is centred (some copies use un-centred
 /// class means, which adds the outer product of the global mean).
+///
+/// Regression targets (Y, N x k): E[f | y] is estimated by the least-squares
+/// regression of the features on the targets, Ê[f | y] = μ + cov(f, Y) cov(Y)⁻¹ (y − ȳ),
+/// so cov(E[f|y]) = cov(f, Y) cov(Y)⁻¹ cov(Y, f) and
+///
+///     H = tr( cov(f)⁺ · cov(f, Y) cov(Y)⁻¹ cov(Y, f) )
+///
+/// the sum of the squared canonical correlations between f and Y (for one target
+/// column, the in-sample R² of the least-squares fit of y on f). It reaches k for
+/// every model once the features span the samples (D ≥ N − 1): a warning says so
+/// (docs/metrics/hscore.md).
 public struct HScore: TransferabilityMetric {
     public var name: String { "hscore" }
     public var inputs: [MetricInputKind] { [.features] }
-    public var tasks: [TaskKind] { [.classification] }
+    public var tasks: [TaskKind] { [.classification, .regression] }
     /// A pseudo-inverse trace: null directions are cut off, and a scale cancels between cov f⁻¹ and cov g.
     public var invariances: MetricInvariances { [.sampleOrder, .nullDirections, .featureScale] }
 
@@ -44,10 +55,11 @@ public struct HScore: TransferabilityMetric {
     }
 
     public func score(_ input: MetricInput) throws -> MetricResult {
-        let data = try input.requireClassifiedFeatures(for: name)
         if let c = relativeCutoff, !(c >= 0 && c < 1) {
             throw MetricError.invalidParameter(metric: name, name: "relativeCutoff", value: "\(c)", expected: "a number in [0, 1)")
         }
+        if input.targets.task == .regression { return try regressionScore(input) }
+        let data = try input.requireClassifiedFeatures(for: name)
         let eigen = try metricLinalg(name, "covariance eigendecomposition") { try data.analysis.covarianceEigen() }
         let between = try betweenClassSpectrum(data, eigen: eigen)
         return try score(eigen: eigen, between: between, sampleCount: data.sampleCount, dimension: data.dimension)
@@ -74,6 +86,65 @@ public struct HScore: TransferabilityMetric {
             score: try requireFinite(score, metric: name, what: "the H-score"),
             details: ["rank": Double(dimension - dropped), "cutoff": cutoff],
             warnings: warnings)
+    }
+}
+
+extension HScore {
+    /// The regression form: cov(E[f|y]) from the least-squares regression of the
+    /// features on the (centred) targets.
+    func regressionScore(_ input: MetricInput) throws -> MetricResult {
+        let features = try input.requireFeatures(for: name)
+        let analysis = try input.requireAnalysis(for: name)
+        let targets = input.targets.matrix
+        let n = features.rows, d = features.columns, k = targets.columns
+        guard n == targets.rows else {
+            throw MetricError.shapeMismatch(
+                metric: name, what: "features", expected: "\(targets.rows) rows (one per target)", found: "\(n) x \(d)")
+        }
+        guard n >= 2 else { throw MetricError.degenerate(metric: name, reason: "needs at least 2 samples, got \(n)") }
+        guard d >= 1 else { throw MetricError.degenerate(metric: name, reason: "the features have no columns") }
+        guard k >= 1 else { throw MetricError.degenerate(metric: name, reason: "the targets have no columns") }
+        if let (r, c) = features.firstNonFinite() {
+            throw MetricError.degenerate(metric: name, reason: "feature (\(r), \(c)) is \(features[r, c]); features must be finite")
+        }
+        if let (r, c) = targets.firstNonFinite() {
+            throw MetricError.degenerate(metric: name, reason: "target (\(r), \(c)) is \(targets[r, c]); targets must be finite")
+        }
+        // Centred targets, their covariance (k x k) and the cross-covariance cov(Y, f) (k x D), all 1/N.
+        var centredTargets = targets
+        for j in 0..<k {
+            var mean = 0.0
+            for r in 0..<n { mean += targets[r, j] }
+            mean /= Double(n)
+            for r in 0..<n { centredTargets[r, j] -= mean }
+        }
+        var targetCovariance = centredTargets.gram()
+        for i in 0..<targetCovariance.storage.count { targetCovariance.storage[i] /= Double(n) }
+        for j in 0..<k where !(targetCovariance[j, j] > 0) {
+            let column = input.targets.columnNames.indices.contains(j) ? "'\(input.targets.columnNames[j])'" : "\(j)"
+            throw MetricError.degenerate(metric: name, reason: "target column \(column) is constant; regression needs targets that vary")
+        }
+        var crossCovariance = try centredTargets.multiplied(by: analysis.centered, transposingSelf: true)
+        for i in 0..<crossCovariance.storage.count { crossCovariance.storage[i] /= Double(n) }
+        let eigen = try metricLinalg(name, "covariance eigendecomposition") { try analysis.covarianceEigen() }
+        // Q = cov(Y, f) Vᵀ: column m holds the cross-covariances along eigenvector m.
+        let projected = try crossCovariance.multiplied(by: eigen.vectors, transposingOther: true)
+        // cov(Y)⁻¹ Q, then between[m] = Σ_j Q[j, m] (cov(Y)⁻¹ Q)[j, m].
+        let solved = try metricLinalg(name, "target covariance solve (collinear target columns?)") {
+            try targetCovariance.solvePositiveDefinite(projected)
+        }
+        var between = [Double](repeating: 0, count: d)
+        for j in 0..<k {
+            for m in 0..<d { between[m] += projected[j, m] * solved[j, m] }
+        }
+        var result = try score(eigen: eigen, between: between, sampleCount: n, dimension: d)
+        let rank = Int(result.details["rank"] ?? 0)
+        if rank >= n - 1 {
+            result.warnings.append(
+                "the features span the centred samples (rank \(rank) >= N - 1 = \(n - 1)): the regression H-score is \(k) for every such model and cannot rank them"
+            )
+        }
+        return result
     }
 }
 

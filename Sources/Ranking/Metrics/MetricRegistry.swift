@@ -4,7 +4,7 @@ public enum MetricRegistry {
     public static var all: [any TransferabilityMetric] {
         [
             LogME(), HScore(), ShrinkageHScore(), TransRate(), GBC(), SFDA(), NCTI(),
-            NLEEP(), PARC(), KNNAccuracy(), LinearProbe(), ETran(), LEEP(), NCE(),
+            NLEEP(), PARC(), KNNAccuracy(), LinearProbe(), ETran(), LEAD(), LEEP(), NCE(),
         ]
     }
 

@@ -27,6 +27,8 @@ public enum StatisticsMetrics {
         "parc": "it correlates the N x N matrices of pairwise sample correlations of features and labels",
         "knn": "it needs every sample's nearest neighbours",
         "linear_probe": "it trains a logistic regression by L-BFGS on a seeded split of the samples (no closed form in the moments)",
+        "lead":
+            "its SVM's squared hinge loss is active on a data-dependent subset of the samples (not a function of the moments) and its score averages per-sample cross-entropies",
         "leep": "it averages the log of a per-sample mixture of source-class probabilities",
         "etran": "its energy term averages the lowest per-sample log-sum-exp energies and its lda term per-sample softmax probabilities",
         "nce":

@@ -171,6 +171,14 @@ package final class HubModel: ModelRunner {
         try module.setRequiresGrad(true)
     }
 
+    /// Whether the parameters take gradients, leaving the train/eval mode as it is.
+    /// Checkpoint folders load with frozen parameters, TorchScript files as saved: the
+    /// run marks its student's before its methods look at them (L2-SP regularises
+    /// the parameters that train).
+    package func setTrainable(_ trainable: Bool) throws {
+        try module.setRequiresGrad(trainable)
+    }
+
     /// Teacher: eval mode and no parameter takes gradients.
     package func freeze() throws {
         try module.eval()

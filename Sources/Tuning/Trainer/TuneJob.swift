@@ -101,6 +101,9 @@ package enum TuneJob {
             hub: manifest, student: student, train: data.train, batchSize: config.batchSize,
             workers: config.workers, source: source)
         let options = MethodOptions(config.methodOptions.mapValues(\.value), source: source)
+        // The student's parameters as the trainer will train them (a checkpoint
+        // folder's load frozen), so methods see the trainable ones.
+        if config.optimizer.backboneLrMultiplier != 0 { try student.setTrainable(true) }
         let parameters = try student.namedParameters()
         let context = MethodContext(
             method: config.method, student: student, studentParameters: parameters,

@@ -87,4 +87,50 @@ struct HScoreTests {
             return try HScore(relativeCutoff: -1).score(makeInput(f, labels))
         }
     }
+
+    struct RegressionGolden: Decodable {
+        struct Small: Decodable { let rows: Int, columns: Int, features: [Double], targets: [Double], hscore: Double }
+        let real_one_target: [Double], real_two_targets: [Double], small: Small
+    }
+
+    static func regressionGolden() throws -> RegressionGolden {
+        let url = try #require(Bundle.module.url(forResource: "hscore_regression_golden", withExtension: "json", subdirectory: "Fixtures"))
+        return try JSONDecoder().decode(RegressionGolden.self, from: Data(contentsOf: url))
+    }
+
+    @Test("regression targets on real features with dead units match the direct NumPy computation (one and two target columns)")
+    func regressionMatchesGolden() throws {
+        let g = try Self.regressionGolden(), data = try RealFeatures.load()
+        let digits = data.labels.map(Double.init)
+        let one = try TargetEncoder.encode(values: digits, shape: [digits.count], task: .regression)
+        let two = try TargetEncoder.encode(values: digits.flatMap { [$0, $0 * $0] }, shape: [digits.count, 2], task: .regression)
+        for (i, model) in data.models.enumerated() {
+            let a = try HScore().score(MetricInput(targets: one, features: model.matrix))
+            #expect(isClose(a.score, g.real_one_target[i], relative: 1e-9), "\(model.name): \(a.score) vs \(g.real_one_target[i])")
+            let b = try HScore().score(MetricInput(targets: two, features: model.matrix))
+            #expect(isClose(b.score, g.real_two_targets[i], relative: 1e-9), "\(model.name): \(b.score) vs \(g.real_two_targets[i])")
+            // Dead units and column order change nothing; neither does the targets' scale or offset.
+            let zero = try HScore().score(MetricInput(targets: one, features: model.matrix.appendingZeroColumns(3).reversingColumns()))
+            #expect(isClose(zero.score, a.score, relative: 1e-9))
+            let moved = try TargetEncoder.encode(values: digits.map { 3 * $0 - 7 }, shape: [digits.count], task: .regression)
+            #expect(isClose(try HScore().score(MetricInput(targets: moved, features: model.matrix)).score, a.score, relative: 1e-9))
+        }
+    }
+
+    @Test("regression: features spanning the samples saturate at the number of targets, with a warning; bad targets are clear errors")
+    func regressionEdges() throws {
+        let g = try Self.regressionGolden().small
+        let f = Matrix(rows: g.rows, columns: g.columns, storage: g.features)
+        let targets = try TargetEncoder.encode(values: g.targets, shape: [g.rows], task: .regression)
+        let r = try HScore().score(MetricInput(targets: targets, features: f))
+        #expect(isClose(r.score, g.hscore, relative: 1e-9) && isClose(r.score, 1, relative: 1e-9))
+        #expect(r.warnings.contains { $0.contains("cannot rank") })
+        let constant = try TargetEncoder.encode(values: [Double](repeating: 2, count: g.rows), shape: [g.rows], task: .regression)
+        #expect(throws: MetricError.self) { try HScore().score(MetricInput(targets: constant, features: f)) }
+        let short = try TargetEncoder.encode(values: Array(g.targets.prefix(10)), shape: [10], task: .regression)
+        #expect(throws: MetricError.self) { try HScore().score(MetricInput(targets: short, features: f)) }
+        var bad = f
+        bad[2, 3] = .infinity
+        #expect(throws: MetricError.self) { try HScore().score(MetricInput(targets: targets, features: bad)) }
+    }
 }
