@@ -309,7 +309,8 @@ struct MiningMethodTests {
         }
         #expect(refusal?.description.contains("hint maps") == true)
         let grid = expectTuningError {
-            _ = try LCCMethod.makeTerms(try fakeContext(method: "lcc", student: student, models: [teacher], teacherNames: ["teacher"], options: ["grid": .number(0)]))
+            _ = try LCCMethod.makeTerms(
+                try fakeContext(method: "lcc", student: student, models: [teacher], teacherNames: ["teacher"], options: ["grid": .number(0)]))
         }
         #expect(grid?.description.contains("method_options.grid") == true)
         // Hints that are vectors, not maps: a clear error from the term.

@@ -61,7 +61,7 @@ package enum MinNormSolver {
         func objective(_ w: [Double]) -> Double { (0..<k).reduce(0.0) { s, i in s + w[i] * (0..<k).reduce(0.0) { $0 + g[i][$1] * w[$1] } } }
         var best: [Double]? = nil
         var bestValue = Double.infinity
-        var states = [Int](repeating: 0, count: k)  // 0: at zero, 1: at the cap, 2: free
+        var states = [Int](repeating: 0, count: k) // 0: at zero, 1: at the cap, 2: free
         let faces = (0..<k).reduce(1) { acc, _ in acc * 3 }
         for face in 0..<faces {
             var code = face
@@ -127,8 +127,8 @@ package enum MinNormSolver {
     /// clamp(v_i − τ, 0, cap) with τ found by bisection (the sum is monotone in τ).
     package static func project(_ v: [Double], cap: Double) -> [Double] {
         func total(_ tau: Double) -> Double { v.reduce(0) { $0 + Swift.min(Swift.max($1 - tau, 0), cap) } }
-        var lo = (v.min() ?? 0) - cap - 1  // every entry at the cap: sum K·cap ≥ 1
-        var hi = (v.max() ?? 0)  // every entry 0
+        var lo = (v.min() ?? 0) - cap - 1 // every entry at the cap: sum K·cap ≥ 1
+        var hi = (v.max() ?? 0) // every entry 0
         for _ in 0..<200 {
             let mid = (lo + hi) / 2
             if total(mid) > 1 { lo = mid } else { hi = mid }

@@ -148,7 +148,7 @@ package enum MiningDistillation {
         let t = try withNoGrad { try localParts(teacher.detach().to(student.dtype), grid: grid) }
         func intra(_ p: Tensor) throws -> Tensor { try p.matmul(p.transpose(1, 2)) }
         func inter(_ p: Tensor) throws -> Tensor {
-            let byPart = try p.transpose(0, 1)  // [P, B, C]
+            let byPart = try p.transpose(0, 1) // [P, B, C]
             return try byPart.matmul(byPart.transpose(1, 2))
         }
         return (try (intra(s) - intra(t)).square().mean(), try (inter(s) - inter(t)).square().mean())

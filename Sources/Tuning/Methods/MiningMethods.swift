@@ -28,7 +28,8 @@ func targetSpaceTeachers(_ context: MethodContext) throws -> [Teacher] {
 /// no gradient normalisation (`--svm_norm` off). See docs/tuning/aekd.md.
 package enum AEKDMethod: TuningMethod {
     package static let name = "aekd"
-    package static let summary = "AE-KD: per-batch teacher weights from a min-norm problem on the teachers' KD gradients, each capped at C (Du et al. 2020)"
+    package static let summary =
+        "AE-KD: per-batch teacher weights from a min-norm problem on the teachers' KD gradients, each capped at C (Du et al. 2020)"
 
     package static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         let temperature = try MethodRequirements.double(context, "temperature", default: 4)
@@ -86,7 +87,8 @@ package enum RelativeSimilarityMethod: TuningMethod {
 /// Needs [B, C, H, W] hint maps from student and teacher.
 package enum LCCMethod: TuningMethod {
     package static let name = "lcc"
-    package static let summary = "local correlation consistency: match correlations of local feature-map parts within and across samples (Li et al. 2020)"
+    package static let summary =
+        "local correlation consistency: match correlations of local feature-map parts within and across samples (Li et al. 2020)"
 
     package static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         let weight = try MethodRequirements.double(context, "weight", default: 10, .nonNegative)
@@ -107,7 +109,8 @@ package enum LCCMethod: TuningMethod {
 /// `split.train_per_class` makes the few-data setting).
 package enum FewDataMethod: TuningMethod {
     package static let name = "fewdata"
-    package static let summary = "students from few data: KD on the labelled set and on worst-case samples near it that the teacher labels (Kong et al. 2020)"
+    package static let summary =
+        "students from few data: KD on the labelled set and on worst-case samples near it that the teacher labels (Kong et al. 2020)"
 
     package static func makeTerms(_ context: MethodContext) throws -> [any LossTerm] {
         let temperature = try MethodRequirements.double(context, "temperature", default: 4)
@@ -119,7 +122,9 @@ package enum FewDataMethod: TuningMethod {
         if context.student.takesTexts {
             throw TuningError.incompatible(
                 method: context.method,
-                message: "makes new samples by moving the student's inputs, and '\(context.student.name)' is a text model (tokens cannot be moved); use kd")
+                message:
+                    "makes new samples by moving the student's inputs, and '\(context.student.name)' is a text model (tokens cannot be moved); use kd"
+            )
         }
         let teacher = try MethodRequirements.singleTeacher(context)
         try MethodRequirements.requireTargetLogits(teacher, context)
