@@ -313,6 +313,12 @@ struct MiningMethodTests {
                 try fakeContext(method: "lcc", student: student, models: [teacher], teacherNames: ["teacher"], options: ["grid": .number(0)]))
         }
         #expect(grid?.description.contains("method_options.grid") == true)
+        // Hint counts that do not pair one to one are refused when the method is built.
+        let deeper = try FakeConvModel(name: "deeper", hintChannels: [3, 4, 5], featureDimension: 4, sourceClasses: 3, seed: 5)
+        let counts = expectTuningError {
+            _ = try LCCMethod.makeTerms(try fakeContext(method: "lcc", student: student, models: [deeper], teacherNames: ["deeper"]))
+        }
+        #expect(counts?.description.contains("2 hint maps and teacher 'deeper' 3") == true, "\(String(describing: counts))")
         // Hints that are vectors, not maps: a clear error from the term.
         let vectors = TrainingStep(
             inputs: x, labels: try Tensor([Int64(0), 1, 2, 0]), indices: [0, 1, 2, 3], augmented: false,

@@ -97,6 +97,26 @@ package enum LCCMethod: TuningMethod {
         let teacher = try MethodRequirements.singleTeacher(context)
         try MethodRequirements.requireHints(context.student, role: "student", context)
         try MethodRequirements.requireHints(teacher.runner, role: "teacher", context)
+        // Refuse before training what the term would refuse at its first step: maps
+        // that are not [C, H, W] per sample, or counts that do not pair one to one.
+        let studentProbe: any ModelRunner =
+            context.student is HintShapeReporting ? context.student : try MethodRequirements.pretrainedStudent(context)
+        let studentShapes = try MethodRequirements.hintShapes(studentProbe, context)
+        let teacherShapes = try MethodRequirements.hintShapes(teacher.runner, context)
+        guard studentShapes.count == teacherShapes.count, !studentShapes.isEmpty else {
+            throw TuningError.incompatible(
+                method: context.method,
+                message:
+                    "the student gives \(studentShapes.count) hint maps and teacher '\(teacher.name)' \(teacherShapes.count); local correlation consistency pairs them one to one"
+            )
+        }
+        for (i, (s, t)) in zip(studentShapes, teacherShapes).enumerated() where s.count != 3 || t.count != 3 {
+            throw TuningError.incompatible(
+                method: context.method,
+                message:
+                    "hint \(i) must be [B, C, H, W] feature maps to cut into local parts; student [B, \(s.map(String.init).joined(separator: ", "))], teacher '\(teacher.name)' [B, \(t.map(String.init).joined(separator: ", "))] (a model giving vectors or token sequences has no local parts)"
+            )
+        }
         return [LocalCorrelationTerm(teacher: teacher, grid: grid, interWeight: interWeight, weight: weight)]
     }
 }
