@@ -56,10 +56,15 @@ struct MethodConformanceTests {
         let needs = terms.reduce(OutputNeeds()) { $0.union($1.studentNeeds) }
         let x = try fixture.inputs.indexSelect(dim: 0, indices)
         let outputs = try student.outputs(x, needs: needs.subtracting(.hints))
-        let step = TrainingStep(
+        var step = TrainingStep(
             inputs: x, labels: try Tensor(indices.map { Int64(fixture.labels[$0]) }), indices: indices, augmented: false,
             student: outputs, logits: try outputs.features.slice(dim: 1, start: 0, end: fixture.classCount),
             classCount: fixture.classCount)
+        // The trainer's replay of the student on new inputs (terms that make samples).
+        let classes = fixture.classCount
+        step.replay = StudentReplay(
+            logits: { try student.outputs($0, needs: []).features.slice(dim: 1, start: 0, end: classes) },
+            parameters: { [student.weight] + (student.head.map { [$0] } ?? []) })
         return (try terms.map { try $0.loss(step) }, step)
     }
 
@@ -67,7 +72,7 @@ struct MethodConformanceTests {
     /// trainer's total) and the extra options that make its cross-entropy plain
     /// (KD weights it by `beta`, applied by the trainer, so `beta` 1 here). Methods
     /// absent: `finetune` (no weight); FitNet, AT and DELTA (hint-based, refused by
-    /// this fake hub, see the type's comment).
+    /// this fake hub, see the type's comment); LCC likewise.
     static let zeroWeights: [String: [String: MethodOptions.Value]] = [
         "btuning": ["lambda": .number(0)],
         "feature-alignment": ["lambda": .number(0)],
@@ -81,6 +86,9 @@ struct MethodConformanceTests {
         "bss": ["eta": .number(0)],
         "lwf": ["lambda": .number(0)],
         "cotuning": ["lambda": .number(0)],
+        "aekd": ["alpha": .number(0)],
+        "relsim": ["alpha": .number(0), "beta": .number(0)],
+        "fewdata": ["alpha": .number(0), "lambda": .number(0)],
     ]
 
     /// The first context (one teacher, all three, none) `method` accepts with `options`.
@@ -140,7 +148,10 @@ struct MethodConformanceTests {
             checked.append(method.name)
         }
         // Not vacuous: the methods that build on this fake hub are all checked.
-        let expected: Set = ["btuning", "feature-alignment", "multikd", "kd", "dkd", "sp", "rkd", "pkt", "l2sp", "bss", "lwf", "cotuning"]
+        let expected: Set = [
+            "btuning", "feature-alignment", "multikd", "kd", "dkd", "sp", "rkd", "pkt", "l2sp", "bss", "lwf", "cotuning", "aekd",
+            "relsim", "fewdata",
+        ]
         #expect(expected.isSubset(of: Set(checked)), "checked: \(checked)")
     }
 

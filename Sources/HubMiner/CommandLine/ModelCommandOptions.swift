@@ -124,7 +124,7 @@ public struct TuneOptions: CommandOptions {
     /// loading the tuning layer); a test keeps it equal to `MethodRegistry.names`.
     public static let methodNames = [
         "finetune", "btuning", "feature-alignment", "multikd", "kd", "dkd", "fitnet", "at", "sp", "rkd", "pkt",
-        "l2sp", "delta", "bss", "lwf", "cotuning",
+        "l2sp", "delta", "bss", "lwf", "cotuning", "aekd", "relsim", "lcc", "fewdata",
     ]
 
     public static let configuration = CommandConfiguration(

@@ -122,6 +122,7 @@ extension TuneConfiguration {
             throw fail("split.validation_fraction", "must be strictly between 0 and 1, got \(split.validationFraction)")
         }
         if split.seed < 0 { throw fail("split.seed", "must be non-negative, got \(split.seed)") }
+        if let n = split.trainPerClass, n < 1 { throw fail("split.train_per_class", "must be at least 1, got \(n)") }
         guard ["best", "last"].contains(export.weights) else { throw fail("export.weights", "'\(export.weights)' is not one of best, last") }
         if let name = export.name, name.isEmpty || name.contains("/") || name.hasPrefix(".") {
             throw fail("export.name", "'\(name)' is not usable as a model name (no '/', not empty, not starting with '.')")
@@ -174,9 +175,11 @@ package struct DataSplitRecord: Codable, Sendable, Equatable {
     /// Seeded splits: the held-out fraction and the seed.
     package var validationFraction: Double?
     package var seed: Int?
+    /// Few-data runs: the training samples kept per class (`split.train_per_class`).
+    package var trainPerClass: Int?
 
     enum CodingKeys: String, CodingKey {
         case kind, train, validation, trainSamples = "train_samples", validationSamples = "validation_samples"
-        case validationFraction = "validation_fraction", seed
+        case validationFraction = "validation_fraction", seed, trainPerClass = "train_per_class"
     }
 }

@@ -106,7 +106,7 @@ extension TuneConfiguration.ScheduleSettings {
 
 extension TuneConfiguration.SplitSettings {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case validationFraction = "validation_fraction", seed
+        case validationFraction = "validation_fraction", seed, trainPerClass = "train_per_class"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -115,6 +115,7 @@ extension TuneConfiguration.SplitSettings {
         let d = Self()
         validationFraction = try c.value(.validationFraction, d.validationFraction)
         seed = try c.integer(.seed, d.seed)
+        trainPerClass = try c.integer(.trainPerClass)
     }
 }
 

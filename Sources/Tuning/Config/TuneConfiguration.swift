@@ -97,6 +97,10 @@ package struct TuneConfiguration: Codable, Sendable, Equatable {
         /// neither a validation nor a test split (stratified, seeded).
         package var validationFraction: Double = 0.2
         package var seed: Int = 0
+        /// Few-data runs: keep this many training samples of each class (all of a
+        /// class that has fewer), chosen with `seed` from the training split only,
+        /// after the validation hold-out; unset keeps every training sample.
+        package var trainPerClass: Int?
         package init() {}
     }
 

@@ -87,6 +87,9 @@ package struct TrainingStep {
     package var epoch: Int
     /// Global optimiser step, from 0.
     package var iteration: Int
+    /// The live student and the trainer's head on other inputs than the batch's, for
+    /// terms that make new samples (`fewdata`); nil where the caller provides none.
+    package var replay: StudentReplay?
 
     package init(
         input: ModelInput, labels: Tensor, indices: [Int], augmented: Bool, student: ModelOutputs,
@@ -101,6 +104,42 @@ package struct TrainingStep {
         self.classCount = classCount
         self.epoch = epoch
         self.iteration = iteration
+        self.replay = nil
+    }
+}
+
+/// The student as it is being trained (backbone and new head), run on inputs a term
+/// made itself. `logits` records gradients to the student's parameters like the
+/// step's own forward pass; `inputGradient` differentiates with respect to an input
+/// only, with every parameter's gradient flag off for the call, so no parameter
+/// gradient is accumulated and the step's own graph is left as it was.
+package struct StudentReplay {
+    /// [B, classCount] logits of the student and head on a batch (train mode).
+    package var logits: (ModelInput) throws -> Tensor
+    /// The tensors whose gradient flags `inputGradient` turns off (backbone and head).
+    package var parameters: () throws -> [Tensor]
+
+    package init(logits: @escaping (ModelInput) throws -> Tensor, parameters: @escaping () throws -> [Tensor]) {
+        self.logits = logits
+        self.parameters = parameters
+    }
+
+    /// ∂ objective(logits(x)) / ∂x for a float batch `x`, detached; the objective must
+    /// give a scalar. Parameters' gradient flags are restored afterwards, even on throw.
+    package func inputGradient(_ x: Tensor, _ objective: (Tensor) throws -> Tensor) throws -> Tensor {
+        let parameters = try self.parameters()
+        let flags = parameters.map(\.requiresGrad)
+        for (p, on) in zip(parameters, flags) where on { try p.requiresGrad(false) }
+        defer { for (p, on) in zip(parameters, flags) where on { _ = try? p.requiresGrad(true) } }
+        return try Autograd.withGradEnabled(true) {
+            let leaf = try x.detach().clone().requiresGrad(true)
+            let value = try objective(try logits(.tensor(leaf)))
+            try value.backward()
+            guard let grad = leaf.grad else {
+                throw TuningError.model(name: "student", message: "no gradient reached the input of the replayed student")
+            }
+            return try grad.detach().clone()
+        }
     }
 }
 

@@ -10,6 +10,9 @@ package enum MethodRegistry {
         KDMethod.self, DKDMethod.self, FitNetMethod.self, ATMethod.self, SPMethod.self, RKDMethod.self, PKTMethod.self,
         // Regularisers of fine-tuning (docs/tuning/regularisers.md).
         L2SPMethod.self, DeltaMethod.self, BSSMethod.self, LwFMethod.self, CoTuningMethod.self,
+        // The teacher-student methods model mining builds on (docs/tuning/aekd.md,
+        // relsim.md, lcc.md, fewdata.md).
+        AEKDMethod.self, RelativeSimilarityMethod.self, LCCMethod.self, FewDataMethod.self,
     ]
 
     package static var names: [String] { all.map { $0.name } }

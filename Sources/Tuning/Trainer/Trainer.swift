@@ -292,10 +292,14 @@ package final class Trainer {
         let labels = try labelTensor(batch.labels)
         let outputs = try student.outputs(input, needs: needs)
         let logits = try head(outputs.features)
-        let trainingStep = TrainingStep(
+        var trainingStep = TrainingStep(
             input: input, labels: labels, indices: batch.indices, augmented: augmented,
             student: outputs, logits: logits, classCount: classCount,
             epoch: epoch, iteration: position.iteration)
+        let (student, head) = (self.student, self.head)
+        trainingStep.replay = StudentReplay(
+            logits: { try head(try student.outputs($0, needs: []).features) },
+            parameters: { try student.namedParameters().map(\.tensor) + head.parameters })
         var total: Tensor?
         var values = [(String, Double)]()
         for term in terms {

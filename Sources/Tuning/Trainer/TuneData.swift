@@ -12,10 +12,15 @@ package struct TuneData {
     package let validation: any Dataset
     package let record: DataSplitRecord
 
-    /// With `accessLog`, every sample read from the two splits is recorded there.
-    package static func open(_ url: URL, validationFraction: Double, seed: UInt64, accessLog: SplitAccessLog? = nil) throws -> TuneData {
+    /// `trainPerClass` keeps that many training samples of each class (a few-data
+    /// run), drawn with `seed` from the training samples left after the validation
+    /// hold-out: validation and test samples are never among them. With
+    /// `accessLog`, every sample read from the two splits is recorded there.
+    package static func open(
+        _ url: URL, validationFraction: Double, seed: UInt64, trainPerClass: Int? = nil, accessLog: SplitAccessLog? = nil
+    ) throws -> TuneData {
         let defined = Set(try DatasetLoader.splits(url))
-        let train: any Dataset
+        var train: any Dataset
         let validation: any Dataset
         var record: DataSplitRecord
         if defined.contains(.train), defined.contains(.validation) {
@@ -39,6 +44,11 @@ package struct TuneData {
                 kind: "seeded", train: defined.contains(.train) ? "train" : "all", validation: "held-out",
                 trainSamples: train.count, validationSamples: validation.count,
                 validationFraction: validationFraction, seed: Int(seed))
+        }
+        if let perClass = trainPerClass {
+            train = try fewPerClass(train, perClass: perClass, seed: seed)
+            record.trainSamples = train.count
+            record.trainPerClass = perClass
         }
         guard validation.classNames == train.classNames else {
             throw DataError.invalidField(
@@ -67,5 +77,25 @@ package struct TuneData {
                 found: "\(test.classNames.count) classes in test")
         }
         return accessLog.map { $0.recording(test, as: "test") } ?? test
+    }
+
+    /// `perClass` samples of each class of `dataset` (all of a class with fewer),
+    /// chosen by a seeded shuffle per class (a stream of its own, so the choice does
+    /// not move when another class changes), in dataset order. Unlabelled samples
+    /// are left out.
+    package static func fewPerClass(_ dataset: any Dataset, perClass: Int, seed: UInt64) throws -> SubsetDataset {
+        let labels = try dataset.labels()
+        var byClass = [Int: [Int]]()
+        for (i, label) in labels.enumerated() { if let label { byClass[label, default: []].append(i) } }
+        var kept = [Int]()
+        for label in byClass.keys.sorted() {
+            var members = byClass[label]!
+            var random = DataRandom(seed: seed, stream: 0x6665_7764_6174_61, UInt64(label))
+            if members.count > 1 {
+                for i in stride(from: members.count - 1, to: 0, by: -1) { members.swapAt(i, random.int(below: i + 1)) }
+            }
+            kept += members.prefix(perClass)
+        }
+        return SubsetDataset(base: dataset, indices: kept.sorted())
     }
 }

@@ -92,7 +92,7 @@ package enum TuneJob {
 
         let data = try TuneData.open(
             URL(fileURLWithPath: config.data!), validationFraction: config.split.validationFraction,
-            seed: UInt64(config.split.seed), accessLog: accessLog)
+            seed: UInt64(config.split.seed), trainPerClass: config.split.trainPerClass, accessLog: accessLog)
         let student = try HubModel(entry: entry)
         // Everything the run makes from the student (initial copies, teachers, the
         // head, terms) follows it to its device; files are written from CPU copies.
