@@ -35,7 +35,9 @@ struct SharedPassTests {
         return (root, hub, data)
     }
 
-    func config(_ s: (root: URL, hub: URL, data: URL), cache: String = "cache", models: [String]? = nil, chunkBytes: Int? = nil)
+    func config(
+        _ s: (root: URL, hub: URL, data: URL), cache: String = "cache", models: [String]? = nil, chunkBytes: Int? = nil
+    )
         -> ExtractConfiguration
     {
         var c = ExtractConfiguration(
@@ -111,6 +113,21 @@ struct SharedPassTests {
         #expect(resumed.passes.isEmpty)
         let reference = try alone(s, ["c"])
         #expect(try FeatureFile.readMatrix(at: resumed.models[2].featuresURL) == reference["c"])
+    }
+
+    @Test("an unreadable image fails every model of its pass, each once, naming the file; no crash")
+    func datasetErrorInPass() throws {
+        let s = try setUp(plain: ["a", "b"], normalised: [])
+        defer { cleanup(s.root) }
+        let folder = s.root.appendingPathComponent("folder")
+        try makeImageFolder(folder, classes: ["cat", "dog"], perClass: 6, size: 4)
+        try Data("not a png".utf8).write(to: folder.appendingPathComponent("dog/img4.png"))
+        var c = config(s, chunkBytes: 1)
+        c.data = folder
+        let result = try ExtractJob.run(c, progress: quiet)
+        #expect(result.models.isEmpty)
+        #expect(result.failed.map(\.name).sorted() == ["a", "b"])
+        #expect(result.failed.allSatisfy { $0.error.contains("img4.png") }, "\(result.failed)")
     }
 
     @Test("chunks: at least one batch, at most all, bounded by the byte budget")

@@ -47,7 +47,7 @@ struct ProgressiveTests {
         let values = (0..<n).map { i in sin(Double(i) * 1.7) * 3 + Double(i % 5) }
         let mean = values.reduce(0, +) / Double(n)
         let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)
-        let standardError = (variance / Double(n - 1)).squareRoot()  // σ²/(N-1): the half-sample variance, exactly
+        let standardError = (variance / Double(n - 1)).squareRoot() // σ²/(N-1): the half-sample variance, exactly
         let means = resamples.map { r in r.reduce(0) { $0 + values[$1] } / Double(r.count) }
         let interval = HalfSampleInterval.interval(estimate: mean, resampled: means, level: 0.95)
         let z = HalfSampleInterval.z(level: 0.95)
@@ -64,11 +64,11 @@ struct ProgressiveTests {
     @Test("elimination: a model stops only when its whole interval lies below the k-th best's lower bound")
     func elimination() {
         let e = [
-            StageEstimate(score: 1.0, lower: 0.9, upper: 1.1),  // best
-            StageEstimate(score: 0.8, lower: 0.7, upper: 0.9),  // 2nd
-            StageEstimate(score: 0.65, lower: 0.5, upper: 0.72),  // overlaps 2nd's lower bound 0.7
-            StageEstimate(score: 0.3, lower: 0.2, upper: 0.69),  // wholly below 0.7
-            StageEstimate(score: .nan, lower: .nan, upper: .nan),  // metric failed
+            StageEstimate(score: 1.0, lower: 0.9, upper: 1.1), // best
+            StageEstimate(score: 0.8, lower: 0.7, upper: 0.9), // 2nd
+            StageEstimate(score: 0.65, lower: 0.5, upper: 0.72), // overlaps 2nd's lower bound 0.7
+            StageEstimate(score: 0.3, lower: 0.2, upper: 0.69), // wholly below 0.7
+            StageEstimate(score: .nan, lower: .nan, upper: .nan), // metric failed
         ]
         let k2 = SuccessiveHalving.eliminated(e, keep: 2)
         #expect(k2.stopped == [3, 4] && k2.reference == 1)

@@ -259,19 +259,23 @@ package enum ExtractJob {
             transform: members[0].pending.entry.card.transform(), batchSize: config.batchSize, threads: context.threads,
             chunkBytes: config.chunkBytes)
         let started = Date()
+        var ended = Set<Int>()
         do {
             try shared.run(
                 progress: progress, label: members.count == 1 ? members[0].pending.entry.name : "\(members.count) models",
                 finished: { i, rows in
+                    ended.insert(i)
                     let model = try store(members[i].pending, rows: rows, context: context, wall: Date().timeIntervalSince(started))
                     models.append(model)
                     try hooks.afterModel?(model)
                 },
-                failed: { i, error in record(members[i].pending.entry.name, error) })
+                failed: { i, error in
+                    ended.insert(i)
+                    record(members[i].pending.entry.name, error)
+                })
         } catch let error as DataError {
             // The dataset itself failed: every model of the pass still running meets it.
-            let done = Set(models.map(\.name))
-            for member in members where !done.contains(member.pending.entry.name) { record(member.pending.entry.name, error) }
+            for (i, member) in members.enumerated() where !ended.contains(i) { record(member.pending.entry.name, error) }
         }
         return pass
     }

@@ -193,6 +193,7 @@ package enum ProgressiveRankJob {
                     active, stage: s, samples: n, order: order, context: context, rank: rank, metric: metric, settings: settings,
                     progress: progress)
                 active.removeAll { c in stopped.contains { $0 === c } }
+                for c in stopped { c.extractor = nil } // frees the model
                 stage.stopped = stopped.map(\.name)
             }
             progress.log(
@@ -316,6 +317,7 @@ package enum ProgressiveRankJob {
             let model = try ExtractJob.store(c.pending, rows: inDatasetOrder, context: context, wall: c.lastStageSeconds)
             c.complete = model
             c.partialKey = nil
+            c.extractor = nil
             try hooks.afterModel?(model)
         } else {
             let key = partialKey(c.pending.key, tag: tag, rows: n)
