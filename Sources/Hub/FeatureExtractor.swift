@@ -243,4 +243,24 @@ extension ModelCard {
 
     /// Stable text of the transform, for cache keys.
     package var transformDescription: String { transform()?.description ?? "identity" }
+
+    /// The input pipeline: models with equal pipelines see identical input tensors
+    /// for every sample (the same kind, sample shape, channel handling, resize policy
+    /// and normalisation), so one decoded batch can feed them all.
+    package var inputPipeline: String {
+        "\(input.kind.rawValue) \(input.sampleShape.map(String.init).joined(separator: "x")) \(transformDescription)"
+    }
+}
+
+/// Models grouped by input pipeline (`ModelCard.inputPipeline`): groups in the order
+/// of their first model, models in their given order.
+package func groupedByInputPipeline(_ entries: [HubEntry]) -> [[HubEntry]] {
+    var order = [String]()
+    var groups = [String: [HubEntry]]()
+    for entry in entries {
+        let key = entry.card.inputPipeline
+        if groups[key] == nil { order.append(key) }
+        groups[key, default: []].append(entry)
+    }
+    return order.map { groups[$0]! }
 }

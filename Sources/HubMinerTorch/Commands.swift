@@ -26,6 +26,15 @@ extension RankOptions {
             guard let result = try DistributedRankProcess.run(try distributedConfiguration(), progress: output.progress) else { return }
             return try emit(result, listingEachFailure: true)
         }
+        if extraction.hub != nil, progressive {
+            var settings = ProgressiveSettings(top: top ?? 3, budget: budget, seed: progressiveSeed)
+            settings.level = 0.95
+            let result = try ProgressiveRankJob.run(
+                extract: try extraction.configuration(threads: threads), rank: try configuration(), settings: settings,
+                progress: output.progress
+            ).0
+            return try emit(result, listingEachFailure: false)
+        }
         if extraction.hub != nil {
             let result = try HubRankJob.run(
                 extract: try extraction.configuration(threads: threads), rank: try configuration(),

@@ -93,15 +93,26 @@ public struct ModelScore: Codable, Sendable, Equatable {
     public var diagnostics: ModelDiagnostics
     /// Every requested metric's score, rank and seconds, by metric name.
     public var metrics: [String: MetricScore]
+    /// A progressive ranking's verdict (`rank --hub --progressive`): the stage the
+    /// model reached and why it stopped; its scores are partial when it stopped
+    /// before the last stage. Absent from ordinary rankings.
+    public var progressive: ProgressiveOutcome?
 
-    public init(name: String, score: Double, rank: Int, seconds: Double, diagnostics: ModelDiagnostics, metrics: [String: MetricScore]) {
+    public init(
+        name: String, score: Double, rank: Int, seconds: Double, diagnostics: ModelDiagnostics, metrics: [String: MetricScore],
+        progressive: ProgressiveOutcome? = nil
+    ) {
         self.name = name
         self.score = score
         self.rank = rank
         self.seconds = seconds
         self.diagnostics = diagnostics
         self.metrics = metrics
+        self.progressive = progressive
     }
+
+    /// Whether the scores come from fewer samples than the dataset holds.
+    public var isPartial: Bool { progressive?.partial == true }
 }
 
 /// A model that could not be scored, and why.

@@ -276,6 +276,41 @@ struct HubCommandTests {
         #expect(rerun.stdout.contains("b\textracted\t20\t4"), "\(rerun.stdout)")
     }
 
+    @Test("rank --hub --progressive: CSV with the progressive columns, the cache reused by plain rank --hub; options checked")
+    func progressive() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (hub, data) = try makeHub(in: dir, names: ["a", "b", "c"], samples: 60)
+        let cache = dir.appendingPathComponent("cache")
+        let run = try CLI.run([
+            "rank", "--hub", hub.path, "--data", data.path, "--cache-dir", cache.path, "--progressive", "--top", "1",
+            "--format", "csv",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.first?.hasSuffix(",partial,stage,status,reason") == true, "\(run.stdout)")
+        #expect(lines.count == 4)
+        #expect(run.stderr.contains("stage 1/4: 6 samples"), "\(run.stderr)")
+        // the models that reached the last stage are in the cache under their ordinary keys
+        let complete = lines.dropFirst().filter { $0.contains(",false,4,complete,") }.count
+        #expect(complete >= 1)
+        let plain = try CLI.run(["rank", "--hub", hub.path, "--data", data.path, "--cache-dir", cache.path, "--format", "json"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(plain.stderr.components(separatedBy: "features from the cache").count - 1 == complete)
+        // a fresh cache: cached models cost nothing, so the budget would never bind
+        let table = try CLI.run([
+            "rank", "--hub", hub.path, "--data", data.path, "--cache-dir", dir.appendingPathComponent("cache2").path,
+            "--progressive", "--budget", "10",
+        ])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("progressive ranking (* = partial score"), "\(table.stdout)")
+        #expect(table.stdout.contains("budget"))
+        let stray = try CLI.run(["rank", "--hub", hub.path, "--data", data.path, "--budget", "10"])
+        #expect(stray.status != 0 && stray.stderr.contains("--budget and --top go with --progressive"))
+        let badBudget = try CLI.run(["rank", "--hub", hub.path, "--data", data.path, "--progressive", "--budget", "5m"])
+        #expect(badBudget.status != 0 && badBudget.stderr.contains("--budget"), "\(badBudget.stderr)")
+    }
+
     @Test("rank validates the two ways in: feature files or a hub, not both")
     func validation() throws {
         let both = try CLI.run(["rank", "--hub", "h", "--data", "d", "--features", "f", "--labels", "l"])

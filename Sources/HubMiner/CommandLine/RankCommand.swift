@@ -7,6 +7,9 @@ extension TaskKind: ExpressibleByArgument {}
 extension RankSchedule: ExpressibleByArgument {}
 extension LogME.Compatibility: ExpressibleByArgument {}
 extension FeatureTransform: ExpressibleByArgument {}
+extension ProgressiveBudget: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+}
 
 /// The options of `rank`, parsed the same way by both executables.
 public struct RankOptions: CommandOptions {
@@ -90,6 +93,26 @@ public struct RankOptions: CommandOptions {
     @Option(help: "Start N local processes of a multi-process ranking (each runs with --distributed) and print rank 0's result.")
     public var nproc: Int?
 
+    @Flag(
+        help: """
+            With --hub: extract on growing, nested, stratified subsets of the samples (10%, 25%, 50%, 100%); after each \
+            stage, score every model with a half-sample interval and stop extracting those whose interval lies wholly \
+            below the --top-th best's. Stopped models are listed last with a partial score (marked *) and the reason.
+            """)
+    public var progressive = false
+
+    @Option(
+        help:
+            "With --progressive: the extraction allowed, in model-samples (N or N-samples) or seconds (Ns); a stage that would exceed it is not started (the first always runs) and the models still running get partial scores."
+    )
+    public var budget: ProgressiveBudget?
+
+    @Option(help: "With --progressive: k, the number of best models that must stay certain (default 3).")
+    public var top: Int?
+
+    @Option(name: .customLong("progressive-seed"), help: "With --progressive: seed of the stage order and the intervals' resamples.")
+    public var progressiveSeed: UInt64 = 0
+
     /// Ranking across processes (--distributed, --nproc).
     public var isDistributed: Bool { distributed || nproc != nil }
 
@@ -97,6 +120,12 @@ public struct RankOptions: CommandOptions {
     public var runsModels: Bool { extraction.hub != nil || extraction.data != nil || isDistributed }
 
     public func validate() throws {
+        if !progressive, budget != nil || top != nil { throw ValidationError("--budget and --top go with --progressive") }
+        if progressive {
+            guard extraction.hub != nil, !isDistributed else { throw ValidationError("--progressive ranks a hub (--hub, --data) in one process") }
+            guard extraction.layers == .last else { throw ValidationError("--progressive ranks each model's representation: leave out --layers") }
+            if let top, top < 1 { throw ValidationError("--top must be at least 1") }
+        }
         if transform != .none, !stats.isEmpty || isDistributed {
             throw ValidationError("--transform \(transform.rawValue) needs the features in memory; it cannot run on --stats or distributed ranking")
         }

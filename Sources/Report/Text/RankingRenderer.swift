@@ -22,6 +22,8 @@ public enum RankingRenderer {
             headers.append(title(metric)); alignments.append(.right)
             if several { headers.append("#"); alignments.append(.right) }
         }
+        let progressive = result.models.contains { $0.progressive != nil }
+        if progressive { headers += ["stage", "N"]; alignments += [.right, .right] }
         headers += ["D", "seconds", "warnings"]
         alignments += [.right, .right, .left]
         var table = TextTable(headers: headers, alignments: alignments)
@@ -29,9 +31,11 @@ public enum RankingRenderer {
             var row = ["\(m.rank)", m.name]
             for metric in result.metricNames {
                 let s = m.metrics[metric]
-                row.append(s.map { String(format: "%.4f", $0.score) } ?? "-")
+                // a partial score (a model stopped early) is marked with '*'
+                row.append(s.map { String(format: "%.4f", $0.score) + (m.isPartial ? "*" : "") } ?? "-")
                 if several { row.append(s.map { "\($0.rank)" } ?? "-") }
             }
+            if progressive { row += [m.progressive.map { "\($0.stage)" } ?? "-", "\(m.diagnostics.samples)"] }
             row += ["\(m.diagnostics.dimension)", String(format: "%.3f", m.seconds), summarize(m.diagnostics)]
             table.append(row)
         }
@@ -39,6 +43,10 @@ public enum RankingRenderer {
             "task: \(result.task.rawValue), ranked by \(title(result.metric)), \(result.models.count) model\(result.models.count == 1 ? "" : "s")"
         if let n = result.models.first?.diagnostics.samples { out += ", N = \(n)" }
         out += "\n\n" + table.rendered()
+        if progressive {
+            out += "\nprogressive ranking (* = partial score, from the samples of the stage where the model stopped):\n"
+            for m in result.models { if let p = m.progressive { out += "  \(m.name): stage \(p.stage), \(p.samples) samples, \(p.reason)\n" } }
+        }
         if !result.labelWarnings.isEmpty {
             out += "\nlabels: " + result.labelWarnings.joined(separator: "; ") + "\n"
         }
@@ -82,6 +90,8 @@ public enum RankingRenderer {
         var header = ["rank", "model", "score"]
         for metric in result.metricNames { header += [metric, "\(metric)_rank", "\(metric)_seconds"] }
         header += ["dimension", "samples", "seconds", "warnings"]
+        let progressive = result.models.contains { $0.progressive != nil }
+        if progressive { header += ["partial", "stage", "status", "reason"] }
         var lines = [header.joined(separator: ",")]
         for m in result.models {
             var row = [String(m.rank), CSVField.escape(m.name), String(m.score)]
@@ -96,6 +106,13 @@ public enum RankingRenderer {
                 String(m.diagnostics.dimension), String(m.diagnostics.samples), String(format: "%.6f", m.seconds),
                 CSVField.escape(m.diagnostics.warnings.joined(separator: "; ")),
             ]
+            if progressive {
+                let p = m.progressive
+                row += [
+                    p.map { $0.partial ? "true" : "false" } ?? "", p.map { String($0.stage) } ?? "", p?.status ?? "",
+                    CSVField.escape(p?.reason ?? ""),
+                ]
+            }
             lines.append(row.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -1,0 +1,215 @@
+import Foundation
+import Support
+
+/// The stages of a progressive ranking: growing fractions of the samples, each stage
+/// a superset of the one before (`StratifiedOrder` prefixes).
+public struct ProgressiveSchedule: Sendable, Equatable {
+    /// Increasing fractions in (0, 1]; the last is normally 1.
+    public var fractions: [Double]
+
+    public static let standard = ProgressiveSchedule(fractions: [0.1, 0.25, 0.5, 1.0])
+
+    public init(fractions: [Double]) {
+        self.fractions = fractions
+    }
+
+    /// The sample count of each stage for `total` samples: `ceil(fraction * total)`,
+    /// at least `minimum` (a metric needs a few samples per class), at most `total`,
+    /// strictly increasing (stages that would repeat a size are dropped). The last
+    /// stage is always `total` when the last fraction is 1.
+    public func sizes(total: Int, minimum: Int = 1) -> [Int] {
+        guard total > 0 else { return [] }
+        var out = [Int]()
+        for f in fractions where f > 0 {
+            let n = min(total, max(minimum, Int((f * Double(total)).rounded(.up))))
+            if n > (out.last ?? 0) { out.append(n) }
+        }
+        return out
+    }
+}
+
+/// A seeded order of sample indices whose every prefix is stratified by label: a
+/// prefix of n samples holds each class in proportion to its share of the dataset,
+/// within one sample. Prefixes are nested by construction, so the samples of a stage
+/// are a superset of the previous stage's.
+public enum StratifiedOrder {
+    /// Within each class the samples are shuffled (seeded); the j-th of a class of
+    /// size m gets the position (j + 0.5) / m in [0, 1], and all samples are sorted
+    /// by position (ties broken by a seeded random key, then by index).
+    public static func order(labels: [Int], seed: UInt64) -> [Int] {
+        var byClass = [Int: [Int]]()
+        for (i, label) in labels.enumerated() { byClass[label, default: []].append(i) }
+        var keyed = [(position: Double, tie: UInt64, index: Int)]()
+        keyed.reserveCapacity(labels.count)
+        for label in byClass.keys.sorted() {
+            var members = byClass[label]!
+            var rng = SeededGenerator(seed: seed, stream: UInt64(bitPattern: Int64(label)))
+            for i in stride(from: members.count - 1, to: 0, by: -1) {
+                members.swapAt(i, Int(rng.next() % UInt64(i + 1)))
+            }
+            let m = Double(members.count)
+            for (j, index) in members.enumerated() { keyed.append(((Double(j) + 0.5) / m, rng.next(), index)) }
+        }
+        keyed.sort { a, b in
+            if a.position != b.position { return a.position < b.position }
+            if a.tie != b.tie { return a.tie < b.tie }
+            return a.index < b.index
+        }
+        return keyed.map(\.index)
+    }
+}
+
+/// A model's score at one stage with its confidence interval.
+public struct StageEstimate: Sendable, Equatable, Codable {
+    public var score: Double
+    public var lower: Double
+    public var upper: Double
+
+    public init(score: Double, lower: Double, upper: Double) {
+        self.score = score
+        self.lower = lower
+        self.upper = upper
+    }
+}
+
+/// Successive halving with confidence intervals: after a stage, a model stops when
+/// its whole interval lies below the lower bound of the k-th best model (by score)
+/// of that stage, so it cannot be among the top k at the precision reached.
+public enum SuccessiveHalving {
+    /// The indices of `estimates` to stop, and the k-th best index they were compared
+    /// with. Nothing stops when there are k or fewer candidates (k < 1 counts as 1).
+    /// Non-finite scores stop (a model whose metric fails cannot win).
+    public static func eliminated(_ estimates: [StageEstimate], keep k: Int) -> (stopped: [Int], reference: Int?) {
+        let k = max(1, k)
+        let finite = estimates.indices.filter { estimates[$0].score.isFinite }
+        let invalid = estimates.indices.filter { !estimates[$0].score.isFinite }
+        guard finite.count > k else { return (invalid, nil) }
+        let order = finite.sorted { a, b in
+            estimates[a].score != estimates[b].score ? estimates[a].score > estimates[b].score : a < b
+        }
+        let reference = order[k - 1]
+        let threshold = estimates[reference].lower
+        let stopped = order.dropFirst(k).filter { estimates[$0].upper < threshold }
+        return ((stopped + invalid).sorted(), reference)
+    }
+}
+
+/// A confidence interval for a statistic of N samples from half-samples: each
+/// resample is ⌊N/2⌋ samples drawn without replacement (seeded), and the interval is
+/// the full-data estimate ± z · sd(resample statistics).
+///
+/// Why half-samples, not the usual bootstrap with replacement: a resample with
+/// duplicated rows makes a model look more certain than it is (LogME's evidence
+/// rises when a point appears twice), which shifts every resample's score. Drawing
+/// half the samples without replacement has no duplicates, and for a mean-like
+/// statistic its variance, σ²(1/(N/2) − 1/N), equals the full estimate's σ²/N
+/// (McCarthy's half-sampling), so the spread of the resamples estimates the spread
+/// of the full-data statistic directly. Centring on the full-data estimate keeps any
+/// shift of the statistic with the sample count out of the interval.
+public enum HalfSampleInterval {
+    /// The resamples' index sets: the same for every model given the same seed, so
+    /// models are compared on the same samples.
+    public static func resamples(count: Int, resamples: Int, seed: UInt64) -> [[Int]] {
+        let half = max(1, count / 2)
+        return (0..<resamples).map { r in
+            var rng = SeededGenerator(seed: seed, stream: UInt64(r))
+            var indices = Array(0..<count)
+            // partial Fisher-Yates: the first `half` positions are a uniform subset
+            for i in 0..<min(half, max(count - 1, 0)) {
+                indices.swapAt(i, i + Int(rng.next() % UInt64(count - i)))
+            }
+            return Array(indices.prefix(half)).sorted()
+        }
+    }
+
+    /// The two-sided normal quantile for `level` (0.95 -> 1.95996...).
+    public static func z(level: Double) -> Double {
+        let target = 1 - (1 - level) / 2
+        var lo = 0.0, hi = 10.0
+        for _ in 0..<80 {
+            let mid = (lo + hi) / 2
+            if 0.5 * erfc(-mid / 2.0.squareRoot()) < target { lo = mid } else { hi = mid }
+        }
+        return (lo + hi) / 2
+    }
+
+    /// The interval around `estimate` from the statistic's values on the resamples
+    /// (non-finite values are left out; with fewer than two finite values the
+    /// interval is unbounded).
+    public static func interval(estimate: Double, resampled: [Double], level: Double) -> StageEstimate {
+        let values = resampled.filter(\.isFinite)
+        guard values.count >= 2, estimate.isFinite else {
+            return StageEstimate(score: estimate, lower: -.infinity, upper: .infinity)
+        }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+        let half = z(level: level) * variance.squareRoot()
+        return StageEstimate(score: estimate, lower: estimate - half, upper: estimate + half)
+    }
+}
+
+/// How much extraction a progressive ranking may spend.
+public enum ProgressiveBudget: Sendable, Equatable, CustomStringConvertible {
+    /// Model-samples: the sum over models of the samples each is run on.
+    case samples(Int)
+    case seconds(Double)
+
+    /// Parses `N`, `N-samples` or `Ns` (seconds).
+    public init?(parsing text: String) {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if t.hasSuffix("-samples"), let n = Int(t.dropLast("-samples".count)), n > 0 {
+            self = .samples(n)
+        } else if t.hasSuffix("s"), let s = Double(t.dropLast()), s > 0, s.isFinite {
+            self = .seconds(s)
+        } else if let n = Int(t), n > 0 {
+            self = .samples(n)
+        } else {
+            return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .samples(let n): return "\(n)-samples"
+        case .seconds(let s): return "\(s)s"
+        }
+    }
+
+    /// Whether a stage costing `stageSamples` model-samples may start after
+    /// `spentSamples` model-samples in `spentSeconds` (the time of the next stage is
+    /// predicted from the rate so far).
+    public func allows(stageSamples: Int, spentSamples: Int, spentSeconds: Double) -> Bool {
+        switch self {
+        case .samples(let n):
+            return spentSamples + stageSamples <= n
+        case .seconds(let s):
+            guard spentSamples > 0 else { return true }
+            let rate = spentSeconds / Double(spentSamples)
+            return spentSeconds + rate * Double(stageSamples) <= s
+        }
+    }
+}
+
+/// Why a model's progressive ranking ended where it did.
+public struct ProgressiveOutcome: Codable, Sendable, Equatable {
+    /// 1-based stage index reached, and the number of samples it had.
+    public var stage: Int
+    public var samples: Int
+    /// "complete" (scored on every sample), "eliminated" or "budget".
+    public var status: String
+    /// The sentence for a person.
+    public var reason: String
+    /// The last stage's interval (absent on the last stage, where none is computed).
+    public var interval: StageEstimate?
+    /// Whether the score is from fewer samples than the dataset holds.
+    public var partial: Bool
+
+    public init(stage: Int, samples: Int, status: String, reason: String, interval: StageEstimate? = nil, partial: Bool) {
+        self.stage = stage
+        self.samples = samples
+        self.status = status
+        self.reason = reason
+        self.interval = interval
+        self.partial = partial
+    }
+}

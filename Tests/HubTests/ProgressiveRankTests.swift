@@ -1,0 +1,139 @@
+import Cache
+import FeatureIO
+import Foundation
+import HubMiner
+import HubMinerTorch
+import Ranking
+import Testing
+import Torch
+@testable import Hub
+import Support
+
+/// `rank --hub --progressive` on a hub with models that see the label (channel 0
+/// carries it) and models that cannot (they read channels 1 and 2, pure noise).
+@Suite("Progressive ranking from a hub")
+struct ProgressiveRankTests {
+    let quiet = ProgressReporter(style: .silent)
+    static let samples = 240
+
+    /// Images 3 x 4 x 4: channel 0 is label/2 plus small noise, channels 1-2 noise.
+    func setUp(good: Int = 3, bad: Int = 2) throws -> (root: URL, hub: URL, data: URL) {
+        let root = try makeTempDir()
+        let hub = root.appendingPathComponent("hub")
+        try FileManager.default.createDirectory(at: hub, withIntermediateDirectories: true)
+        func card(_ name: String) throws {
+            try writeCard(
+                """
+                {"name": "\(name)", "file": "\(name).pt", "input": {"height": 4, "width": 4, "resize": "none"},
+                 "representation": {"method": "features"}, "source_head": {"method": "forward"}}
+                """, to: hub.appendingPathComponent("\(name).json"))
+        }
+        for i in 0..<good {
+            try TinyModels.save(inputCount: 48, to: hub.appendingPathComponent("good\(i).pt"), seed: UInt64(10 + i))
+            try card("good\(i)")
+        }
+        for i in 0..<bad {
+            let g = try Generator(seed: UInt64(30 + i))
+            let net = try ScriptModule(name: "Blind")
+            try net.registerParameter("weight", try Tensor.randn([4, 32], generator: g))
+            try net.registerParameter("head", try Tensor.randn([3, 4], generator: g))
+            try net.define(
+                """
+                def features(self, x):
+                    return torch.matmul(torch.flatten(x[:, 1:, :, :], 1), self.weight.t())
+
+                def forward(self, x):
+                    return torch.matmul(self.features(x), self.head.t())
+                """)
+            try net.save(to: hub.appendingPathComponent("blind\(i).pt").path)
+            try card("blind\(i)")
+        }
+        let data = root.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        var values = [Double]()
+        var rng = SeededGenerator(seed: 3)
+        for n in 0..<Self.samples {
+            for c in 0..<3 {
+                for _ in 0..<16 {
+                    let noise = Double(rng.next() % 10_000) / 10_000 - 0.5
+                    values.append(c == 0 ? Double(n % 3) / 2 + 0.2 * noise : noise)
+                }
+            }
+        }
+        try FeatureFile.writeNpy(
+            NumericArray(shape: [Self.samples, 3, 4, 4], dtype: .float32, values: values), to: data.appendingPathComponent("images.npy"))
+        try FeatureFile.writeNpy(
+            NumericArray(shape: [Self.samples], dtype: .int64, values: (0..<Self.samples).map { Double($0 % 3) }),
+            to: data.appendingPathComponent("labels.npy"))
+        return (root, hub, data)
+    }
+
+    func extract(_ s: (root: URL, hub: URL, data: URL), cache: String) -> ExtractConfiguration {
+        ExtractConfiguration(hub: s.hub, data: s.data, batchSize: 16, cacheDirectory: s.root.appendingPathComponent(cache), threads: 2)
+    }
+
+    func rank(_ s: (root: URL, hub: URL, data: URL)) throws -> RankConfiguration {
+        RankConfiguration(featuresDirectory: s.root, labelsFile: s.root, metrics: try MetricRegistry.metrics(named: "logme"), threads: 2)
+    }
+
+    @Test("blind models stop early with partial scores; the survivors' scores equal a full ranking's; the cache serves a re-run")
+    func eliminatesBlindModels() throws {
+        let s = try setUp()
+        defer { cleanup(s.root) }
+        let (full, _) = try HubRankJob.run(extract: extract(s, cache: "full"), rank: try rank(s), progress: quiet)
+        let settings = ProgressiveSettings(top: 3, seed: 1)
+        let (result, stages) = try ProgressiveRankJob.run(
+            extract: extract(s, cache: "progressive"), rank: try rank(s), settings: settings, progress: quiet)
+        #expect(stages.map(\.samples) == [24, 60, 120, 240])
+        #expect(result.models.count == 5 && result.failed.isEmpty)
+        let byName = Dictionary(uniqueKeysWithValues: result.models.map { ($0.name, $0) })
+        for i in 0..<2 {
+            let blind = try #require(byName["blind\(i)"])
+            #expect(blind.progressive?.status == "eliminated", "\(String(describing: blind.progressive))")
+            #expect(blind.isPartial && (blind.progressive?.stage ?? 4) < 4)
+            #expect(blind.diagnostics.samples == blind.progressive?.samples)
+            #expect(blind.progressive?.reason.contains("lies below") == true)
+        }
+        // the survivors: complete, scored from the same cached files as the full ranking
+        let fullScores = Dictionary(uniqueKeysWithValues: full.models.map { ($0.name, $0.score) })
+        for i in 0..<3 {
+            let good = try #require(byName["good\(i)"])
+            #expect(good.progressive?.status == "complete" && !good.isPartial)
+            // the features of a stage's batches equal a full pass's to float32 rounding
+            // (libtorch may sum in another order for another batch composition)
+            let reference = try #require(fullScores["good\(i)"])
+            #expect(abs(good.score - reference) <= 1e-9 * max(1, abs(reference)), "\(good.score) vs \(reference)")
+        }
+        #expect(result.models.prefix(3).map(\.name) == full.models.prefix(3).map(\.name))
+        #expect(result.models.map(\.rank) == [1, 2, 3, 4, 5])
+        // stopped models ran on fewer samples than the full ranking
+        let spent = stages.map(\.modelSamples).reduce(0, +)
+        #expect(spent < 5 * Self.samples)
+        #expect(spent == result.models.map { $0.progressive!.samples }.reduce(0, +))
+
+        // a re-run with the same seed extracts nothing: complete and partial entries are cached
+        let (again, againStages) = try ProgressiveRankJob.run(
+            extract: extract(s, cache: "progressive"), rank: try rank(s), settings: settings, progress: quiet)
+        #expect(againStages.allSatisfy { $0.extractedModels.isEmpty })
+        #expect(again.models.map(\.name) == result.models.map(\.name))
+        #expect(again.models.map(\.score) == result.models.map(\.score))
+        // the ordinary key holds the complete models in dataset order: rank --hub reads them from the cache
+        let plain = try ExtractJob.run(extract(s, cache: "progressive"), progress: quiet)
+        #expect(plain.models.filter(\.fromCache).map(\.name).sorted() == ["good0", "good1", "good2"])
+    }
+
+    @Test("a budget in model-samples stops before the stage that would exceed it: every score partial")
+    func budget() throws {
+        let s = try setUp(good: 2, bad: 0)
+        defer { cleanup(s.root) }
+        // stage 1 costs 2 x 24, stage 2 another 2 x 36 = 120 in all; 100 stops after stage 1
+        let settings = ProgressiveSettings(top: 3, budget: .samples(100), seed: 1)
+        let (result, stages) = try ProgressiveRankJob.run(
+            extract: extract(s, cache: "cache"), rank: try rank(s), settings: settings, progress: quiet)
+        #expect(stages.map(\.samples) == [24])
+        #expect(result.models.count == 2)
+        for m in result.models {
+            #expect(m.progressive?.status == "budget" && m.isPartial && m.diagnostics.samples == 24)
+        }
+    }
+}
