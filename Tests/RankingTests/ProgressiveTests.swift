@@ -70,13 +70,13 @@ struct ProgressiveTests {
             StageEstimate(score: 0.3, lower: 0.2, upper: 0.69), // wholly below 0.7
             StageEstimate(score: .nan, lower: .nan, upper: .nan), // metric failed
         ]
-        let k2 = SuccessiveHalving.eliminated(e, keep: 2)
+        let k2 = IntervalElimination.eliminated(e, keep: 2)
         #expect(k2.stopped == [3, 4] && k2.reference == 1)
         // k = 1: the best's lower bound is 0.9; the 2nd's upper bound 0.9 is not below it
-        let k1 = SuccessiveHalving.eliminated(e, keep: 1)
+        let k1 = IntervalElimination.eliminated(e, keep: 1)
         #expect(k1.stopped == [2, 3, 4] && k1.reference == 0)
         // k at least the number of finite candidates: only the failed one stops
-        #expect(SuccessiveHalving.eliminated(e, keep: 4).stopped == [4])
+        #expect(IntervalElimination.eliminated(e, keep: 4).stopped == [4])
         // brute force over random cases: stopped iff outside the top k and upper < k-th lower
         var rng = SplitMix(state: 17)
         for _ in 0..<200 {
@@ -87,7 +87,7 @@ struct ProgressiveTests {
                 let w = Double(Int.random(in: 0...5, using: &rng)) / 10
                 return StageEstimate(score: s, lower: s - w, upper: s + w)
             }
-            let (stopped, _) = SuccessiveHalving.eliminated(est, keep: k)
+            let (stopped, _) = IntervalElimination.eliminated(est, keep: k)
             let ranked = est.indices.sorted { est[$0].score != est[$1].score ? est[$0].score > est[$1].score : $0 < $1 }
             let expected: [Int] =
                 count <= k ? [] : ranked.dropFirst(k).filter { est[$0].upper < est[ranked[k - 1]].lower }.sorted()

@@ -42,7 +42,7 @@ package struct ProgressiveStage: Sendable, Equatable {
 /// the samples (`ProgressiveSchedule`, `StratifiedOrder`); after each stage but the
 /// last, the primary metric with a half-sample interval for every model still
 /// running (`HalfSampleInterval`), and the models whose interval lies wholly below
-/// the k-th best's stop (`SuccessiveHalving`). Each stage extracts only the samples
+/// the k-th best's stop (`IntervalElimination`). Each stage extracts only the samples
 /// the stage adds, one shared pass per input pipeline.
 ///
 /// Cache: a model with complete features in the cache is read, never extracted; each
@@ -255,7 +255,7 @@ package enum ProgressiveRankJob {
             c.lastScore = estimate.score
             estimates.append(estimate)
         }
-        let (eliminated, reference) = SuccessiveHalving.eliminated(estimates, keep: settings.top)
+        let (eliminated, reference) = IntervalElimination.eliminated(estimates, keep: settings.top)
         // a model with complete cached features costs nothing more: it is never stopped
         let stopped = eliminated.filter { active[$0].complete == nil }
         return stopped.map { i in

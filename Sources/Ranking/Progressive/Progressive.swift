@@ -75,7 +75,7 @@ public struct StageEstimate: Sendable, Equatable, Codable {
 /// Successive halving with confidence intervals: after a stage, a model stops when
 /// its whole interval lies below the lower bound of the k-th best model (by score)
 /// of that stage, so it cannot be among the top k at the precision reached.
-public enum SuccessiveHalving {
+public enum IntervalElimination {
     /// The indices of `estimates` to stop, and the k-th best index they were compared
     /// with. Nothing stops when there are k or fewer candidates (k < 1 counts as 1).
     /// Non-finite scores stop (a model whose metric fails cannot win).
