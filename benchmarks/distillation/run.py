@@ -51,10 +51,22 @@ def spread(xs):
 
 
 def load_split(data, split):
+    """The split as HubMiner reads it: NumPy arrays (the zoo's target), or an image
+    folder (class folders in sorted order; images decoded as RGB, as HubMiner reads
+    image folders, so a grey image has its value in every channel), scaled to [0, 1]."""
     d = Path(data) / split
-    x = np.load(d / "images.npy").astype(np.float32) / 255.0
-    y = np.load(d / "labels.npy").astype(np.int64)
-    return torch.from_numpy(x), torch.from_numpy(y)
+    if (d / "images.npy").exists():
+        x = np.load(d / "images.npy").astype(np.float32) / 255.0
+        y = np.load(d / "labels.npy").astype(np.int64)
+        return torch.from_numpy(x), torch.from_numpy(y)
+    from PIL import Image
+    images, labels = [], []
+    for label, folder in enumerate(sorted(p for p in d.iterdir() if p.is_dir())):
+        for f in sorted(folder.iterdir()):
+            rgb = np.asarray(Image.open(f).convert("RGB"), dtype=np.float32) / 255.0
+            images.append(rgb.transpose(2, 0, 1))
+            labels.append(label)
+    return torch.from_numpy(np.stack(images)), torch.tensor(labels, dtype=torch.int64)
 
 
 def call(module, spec, x):
