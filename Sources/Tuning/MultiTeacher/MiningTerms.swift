@@ -129,30 +129,10 @@ package final class LocalCorrelationTerm: LossTerm {
     }
 
     package func loss(_ step: TrainingStep) throws -> Tensor {
-        let student = try studentHints(step, term: name)
-        let teacherHints = try teacher.outputs(for: step, needs: .hints).hints
-        guard student.count == teacherHints.count else {
-            throw TuningError.incompatible(
-                method: name,
-                message:
-                    "the student gives \(student.count) hint maps and teacher '\(teacher.name)' \(teacherHints.count); local correlation consistency pairs them one to one"
-            )
-        }
-        var total: Tensor? = nil
-        for (i, (s, t)) in zip(student, teacherHints).enumerated() {
-            guard s.rank == 4, t.rank == 4 else {
-                throw TuningError.incompatible(
-                    method: name,
-                    message:
-                        "hint \(i) must be [B, C, H, W] feature maps to cut into local parts; student \(s.shape), teacher '\(teacher.name)' \(t.shape) (a model giving vectors has no local parts)"
-                )
-            }
+        try pairedHintMapLoss(step, term: name, teacher: teacher, what: "local correlation consistency") { s, t in
             let parts = try MiningDistillation.localCorrelation(student: s, teacher: t, grid: grid)
-            let pair = try parts.intra + parts.inter * interWeight
-            total = try total.map { try $0 + pair } ?? pair
+            return try parts.intra + parts.inter * interWeight
         }
-        guard let total else { throw TuningError.incompatible(method: name, message: "no hint maps to compare") }
-        return total
     }
 }
 

@@ -83,6 +83,38 @@ func studentHints(_ step: TrainingStep, term: String) throws -> [Tensor] {
     return step.student.hints
 }
 
+/// The sum over the pairs of hint maps (the i-th student hint with the i-th hint of
+/// `teacher`, both [B, C, H, W]) of `pair`'s loss: the shape every map-to-map term
+/// (attention transfer, local correlation consistency) shares. `what` names the
+/// comparison in the errors ("attention transfer", ...).
+func pairedHintMapLoss(
+    _ step: TrainingStep, term: String, teacher: Teacher, what: String, pair: (Tensor, Tensor) throws -> Tensor
+) throws -> Tensor {
+    let student = try studentHints(step, term: term)
+    let teacherHints = try teacher.outputs(for: step, needs: .hints).hints
+    guard student.count == teacherHints.count else {
+        throw TuningError.incompatible(
+            method: term,
+            message:
+                "the student gives \(student.count) hint maps and teacher '\(teacher.name)' \(teacherHints.count); \(what) pairs them one to one"
+        )
+    }
+    var total: Tensor? = nil
+    for (i, (s, t)) in zip(student, teacherHints).enumerated() {
+        guard s.rank == 4, t.rank == 4 else {
+            throw TuningError.incompatible(
+                method: term,
+                message:
+                    "hint \(i) must be [B, C, H, W] feature maps for \(what); student \(s.shape), teacher '\(teacher.name)' \(t.shape) (a model giving vectors has no maps)"
+            )
+        }
+        let value = try pair(s, t)
+        total = try total.map { try $0 + value } ?? value
+    }
+    guard let total else { throw TuningError.incompatible(method: term, message: "no hint maps to compare") }
+    return total
+}
+
 /// Attention transfer over every pair of hint maps (the i-th student hint with the
 /// i-th teacher hint), summed as RepDistiller sums its groups.
 package final class AttentionTransferTerm: LossTerm {
@@ -99,29 +131,9 @@ package final class AttentionTransferTerm: LossTerm {
     }
 
     package func loss(_ step: TrainingStep) throws -> Tensor {
-        let student = try studentHints(step, term: name)
-        let teacherHints = try teacher.outputs(for: step, needs: .hints).hints
-        guard student.count == teacherHints.count else {
-            throw TuningError.incompatible(
-                method: name,
-                message:
-                    "the student gives \(student.count) hint maps and teacher '\(teacher.name)' \(teacherHints.count); attention transfer pairs them one to one"
-            )
+        try pairedHintMapLoss(step, term: name, teacher: teacher, what: "attention transfer") { s, t in
+            try FeatureDistillation.attention(student: s, teacher: t, p: p)
         }
-        var total: Tensor? = nil
-        for (i, (s, t)) in zip(student, teacherHints).enumerated() {
-            guard s.rank == 4, t.rank == 4 else {
-                throw TuningError.incompatible(
-                    method: name,
-                    message: "hint \(i) must be [B, C, H, W] maps for attention transfer; student \(s.shape), teacher '\(teacher.name)' \(t.shape)")
-            }
-            let pair = try FeatureDistillation.attention(student: s, teacher: t, p: p)
-            total = try total.map { try $0 + pair } ?? pair
-        }
-        guard let total else {
-            throw TuningError.incompatible(method: name, message: "no hint maps to compare")
-        }
-        return total
     }
 }
 
