@@ -97,34 +97,9 @@ package enum AutoReportRenderer {
         curves += "</section>"
         sections.append(curves)
 
-        return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>hubminer auto · HubMiner report</title>
-            <style>
-            \(Stylesheet.css)
-            </style>
-            </head>
-            <body>
-            <main>
-            <header>
-            <h1>hubminer auto</h1>
-            <p class="meta">\(HTML.escape("hub: \(record.hub) · data: \(record.data) · seed \(record.seed)"))</p>
-            <nav>
-            <a href="#choice">Choice</a>
-            <a href="#ranking">Ranking</a>
-            <a href="#trials">Trials</a>
-            <a href="#curves">Validation curves</a>
-            </nav>
-            </header>
-            \(sections.joined(separator: "\n"))
-            </main>
-            </body>
-            </html>
-
-            """
+        return HTMLDocument.page(
+            title: "hubminer auto", meta: "hub: \(record.hub) · data: \(record.data) · seed \(record.seed)",
+            nav: [("choice", "Choice"), ("ranking", "Ranking"), ("trials", "Trials"), ("curves", "Validation curves")],
+            sections: sections)
     }
 }

@@ -50,37 +50,13 @@ struct ReportPage {
         if let created = run.run?.created { meta.append("created " + created) }
         if let hub = run.run?.hub { meta.append("hub: " + hub) }
         if let task = run.run?.task { meta.append("task: " + task) }
-        let nav = Self.sections.map { "<a href=\"#\($0.id)\">\(HTML.escape($0.title))</a>" }.joined(separator: "\n")
         let body = [
             summarySection(), rankingSection(), scatterSection(), tauSection(), trainingSection(),
             accuracySection(), configurationSection(), timingsSection(),
         ]
-        return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(HTML.escape(title)) · HubMiner report</title>
-            <style>
-            \(Stylesheet.css)
-            </style>
-            </head>
-            <body>
-            <main>
-            <header>
-            <h1>\(HTML.escape(title))</h1>
-            <p class="meta">\(HTML.escape(meta.isEmpty ? "HubMiner run report" : meta.joined(separator: " · ")))</p>
-            <nav>
-            \(nav)
-            </nav>
-            </header>
-            \(body.joined(separator: "\n"))
-            </main>
-            </body>
-            </html>
-
-            """
+        return HTMLDocument.page(
+            title: title, meta: meta.isEmpty ? "HubMiner run report" : meta.joined(separator: " · "), nav: Self.sections,
+            sections: body)
     }
 
     /// A `<section>` with its heading.
