@@ -19,7 +19,7 @@ struct RankDataTests {
         let fromFolder = try RankJob.run(config, progress: ProgressReporter(style: .silent))
 
         // The folder's order, so each model lands in the same slot of the schedule
-        // (same BLAS thread count) and the scores can be compared exactly.
+        // (same BLAS thread count).
         let names = ["good", "mid", "weak"]
         let models = try names.map {
             ModelSource(name: $0, features: .matrix(try FeatureFile.readMatrix(at: features.appendingPathComponent("\($0).npy"))))
@@ -32,8 +32,16 @@ struct RankDataTests {
 
         #expect(fromMemory.models.map(\.name) == fromFolder.models.map(\.name))
         #expect(fromMemory.models.map(\.name) == ["good", "mid", "weak"])
+        // Equal to rounding, not bit for bit: BLAS kernels peel a different number of
+        // leading elements off a buffer depending on its alignment, so a mapped file
+        // and a heap matrix can sum in a different order (seen on the CI machine).
+        func close(_ x: Double?, _ y: Double?) -> Bool {
+            guard let x, let y, x.isFinite, y.isFinite else { return false }
+            return abs(x - y) <= 1e-10 * max(1, abs(x), abs(y))
+        }
         for (a, b) in zip(fromMemory.models, fromFolder.models) {
-            #expect(a.metrics["logme"]?.score == b.metrics["logme"]?.score && a.metrics["hscore"]?.score == b.metrics["hscore"]?.score)
+            #expect(close(a.metrics["logme"]?.score, b.metrics["logme"]?.score), "\(a.name) logme")
+            #expect(close(a.metrics["hscore"]?.score, b.metrics["hscore"]?.score), "\(a.name) hscore")
         }
     }
 
