@@ -12,6 +12,8 @@
 #include <dlfcn.h>
 #include <torch/headeronly/version.h>
 
+#include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <limits>
 
@@ -30,8 +32,12 @@ void wait_for(ht_process_group *pg, const c10::intrusive_ptr<c10d::Work> &work, 
     try {
         done = work->wait(pg->timeout);
     } catch (const c10::Error &e) {
-        // Work::wait reports its own timeout as a bare "Operation timed out!".
+        // Work::wait reports its own timeout as a bare "Operation timed out!"; when
+        // Gloo's transport times out first (a loaded machine) it says "Timed out
+        // waiting 2000ms for recv ...". Both are the same event for the caller.
         std::string message = e.what_without_backtrace();
+        std::transform(message.begin(), message.end(), message.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         if (message.find("timed out") != std::string::npos) throw std::runtime_error(late);
         throw;
     }
