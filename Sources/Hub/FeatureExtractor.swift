@@ -48,6 +48,10 @@ package final class FeatureExtractor {
     /// The tokeniser of a text model (`input.kind: tokens`), nil for other models.
     package let textInput: TextInput?
 
+    /// What was done to speed up the forward passes, one line for the run log:
+    /// "frozen and optimised for inference", or why the module runs as it is.
+    package private(set) var optimization = "as loaded"
+
     /// The card's stages on the TorchScript module (text models are TorchScript
     /// modules built from their checkpoints; packages have no stages).
     var stages: StageRunner {
@@ -62,7 +66,13 @@ package final class FeatureExtractor {
     }
 
     /// Loads the model on `device` and checks the card's methods and submodules exist.
-    package init(entry: HubEntry, device: Device = .cpu) throws {
+    /// Every forward pass runs under libtorch's `InferenceMode`. With `optimize` (what
+    /// extraction asks for), a TorchScript model's stages run on frozen, optimised
+    /// copies (`StageRunner.optimizeForInference`) once a probe batch gives the same
+    /// features and logits as the module itself (relative difference at most
+    /// `optimizationTolerance`); otherwise the module runs as it is and
+    /// `optimization` says why.
+    package init(entry: HubEntry, device: Device = .cpu, optimize: Bool = false) throws {
         self.entry = entry
         self.device = device
         switch entry.card.format {
@@ -83,9 +93,91 @@ package final class FeatureExtractor {
             } catch {
                 throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent) on \(device): \(error)")
             }
-            backend = .script(module, try StageRunner(entry: entry, module: module))
+            let stages = try StageRunner(entry: entry, module: module)
+            stages.inferenceMode = true
+            backend = .script(module, stages)
             textInput = entry.card.input.kind == .tokens ? try TextInput(entry: entry) : nil
+            if optimize { optimizeStages(stages) }
         }
+    }
+
+    /// Largest relative difference (max |optimised - module| / max |module|) the
+    /// frozen copies may show on the probe batch: float32 rounding of a folded
+    /// convolution and batch norm, far below what changes a ranking.
+    package static let optimizationTolerance = 1e-4
+
+    /// Freezes and optimises the stages, keeping them only when the probe agrees.
+    private func optimizeStages(_ stages: StageRunner) {
+        guard textInput == nil else {
+            optimization = "as loaded (text models are not frozen)"
+            return
+        }
+        do {
+            try stages.optimizeForInference()
+        } catch {
+            optimization = "as loaded (freezing failed: \(Self.firstLine(error)))"
+            return
+        }
+        do {
+            let difference = try optimizedDifference(stages)
+            guard difference <= Self.optimizationTolerance else {
+                stages.dropOptimized()
+                optimization = String(
+                    format: "as loaded (the frozen module differs by %.2g relative on a probe batch, above %.0e)", difference,
+                    Self.optimizationTolerance)
+                return
+            }
+            optimization = "frozen and optimised for inference"
+        } catch {
+            stages.dropOptimized()
+            optimization = "as loaded (the frozen module failed on a probe batch: \(Self.firstLine(error)))"
+        }
+    }
+
+    private static func firstLine(_ error: any Error) -> String {
+        String("\(error)".split(separator: "\n", maxSplits: 1).first ?? "")
+    }
+
+    /// The largest relative difference between the frozen copies' features (and
+    /// logits) and the module's on a fixed pseudo-random batch of two samples.
+    private func optimizedDifference(_ stages: StageRunner) throws -> Double {
+        let shape = [2] + entry.card.input.sampleShape
+        let count = shape.reduce(1, *)
+        // A fixed sequence in [-1, 1) (an LCG): the same probe every run.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let values = (0..<count).map { _ -> Float in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(state >> 40) / Float(1 << 23) - 1
+        }
+        return try withNoGrad {
+            var input = try Tensor(taking: values, shape: shape)
+            if device != .cpu { input = try input.to(device) }
+            let reference = try stages.representation(input, original: true)
+            let candidate = try stages.representation(input)
+            var worst = try Self.relativeDifference(candidate, reference)
+            if let refLogits = try stages.sourceLogits(input: input, features: reference, original: true),
+                let logits = try stages.sourceLogits(input: input, features: candidate)
+            {
+                worst = max(worst, try Self.relativeDifference(logits, refLogits))
+            }
+            return worst
+        }
+    }
+
+    /// max |a - b| / max |b| (0 when both are zero; infinity for a shape mismatch).
+    package static func relativeDifference(_ a: Tensor, _ b: Tensor) throws -> Double {
+        guard a.shape == b.shape else { return .infinity }
+        let x = try a.to(.float64).to(.cpu).toArray(of: Double.self)
+        let y = try b.to(.float64).to(.cpu).toArray(of: Double.self)
+        var diff = 0.0
+        var scale = 0.0
+        for (u, v) in zip(x, y) {
+            guard u.isFinite == v.isFinite else { return .infinity }
+            diff = max(diff, abs(u - v))
+            scale = max(scale, abs(v))
+        }
+        if diff == 0 { return 0 }
+        return scale > 0 ? diff / scale : .infinity
     }
 
     /// Total number of parameters (elements); 0 for a package (its weights are frozen

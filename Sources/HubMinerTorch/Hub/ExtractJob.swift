@@ -247,7 +247,9 @@ package enum ExtractJob {
         var members = [(pending: PendingModel, extractor: FeatureExtractor)]()
         for model in group {
             do {
-                members.append((model, try FeatureExtractor(entry: model.entry, device: config.device)))
+                let extractor = try FeatureExtractor(entry: model.entry, device: config.device, optimize: true)
+                progress.log("\(model.entry.name): \(extractor.optimization)")
+                members.append((model, extractor))
             } catch let error as HubError {
                 record(model.entry.name, error)
             }
@@ -368,7 +370,8 @@ package enum ExtractJob {
         let dataset = context.dataset
         let entry = model.entry
         let started = Date()
-        let extractor = try FeatureExtractor(entry: entry, device: config.device)
+        let extractor = try FeatureExtractor(entry: entry, device: config.device, optimize: true)
+        progress.log("\(entry.name): \(extractor.optimization)")
         var result: ExtractedModel?
         var failure: (any Error)?
         try SharedPass(
