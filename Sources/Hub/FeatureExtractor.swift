@@ -51,6 +51,14 @@ package final class FeatureExtractor {
     /// What was done to speed up the forward passes, one line for the run log:
     /// "frozen and optimised for inference", or why the module runs as it is.
     package private(set) var optimization = "as loaded"
+    /// The type the forward passes compute in (parameters and inputs); features and
+    /// probabilities come back as float32.
+    package let precision: InferencePrecision
+    /// The layout of rank-4 inputs and of the parameters (`use(_:)`, `chooseLayout`).
+    package private(set) var memoryFormat = MemoryFormat.contiguous
+    /// Rows per forward pass: larger batches handed to `extract` are run in pieces of
+    /// this size (nil: as they come). Set by `chooseLayout`.
+    package var preferredBatchSize: Int?
 
     /// The card's stages on the TorchScript module (text models are TorchScript
     /// modules built from their checkpoints; packages have no stages).
@@ -72,11 +80,22 @@ package final class FeatureExtractor {
     /// features and logits as the module itself (relative difference at most
     /// `optimizationTolerance`); otherwise the module runs as it is and
     /// `optimization` says why.
-    package init(entry: HubEntry, device: Device = .cpu, optimize: Bool = false) throws {
+    /// With a reduced `precision`, the module's floating-point parameters are
+    /// converted and inputs cast before each forward pass (TorchScript models only).
+    package init(entry: HubEntry, device: Device = .cpu, optimize: Bool = false, precision: InferencePrecision = .float32) throws {
         self.entry = entry
         self.device = device
+        self.precision = precision
+        try precision.check(device: device)
         switch entry.card.format {
         case .aotInductor:
+            guard precision == .float32 else {
+                throw HubError.modelFailed(
+                    model: entry.name,
+                    message:
+                        "\(entry.modelFile.lastPathComponent) is an AOTInductor package: its precision is fixed when it is compiled (--precision \(precision.rawValue) needs a TorchScript model)"
+                )
+            }
             do {
                 backend = .package(try AOTIPackage(contentsOf: entry.modelFile.path, device: device))
                 textInput = nil
@@ -90,15 +109,88 @@ package final class FeatureExtractor {
             do {
                 try module.eval()
                 if device != .cpu { try module.to(device) }
+                if precision != .float32 { try module.to(precision.dtype) }
             } catch {
                 throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent) on \(device): \(error)")
             }
             let stages = try StageRunner(entry: entry, module: module)
             stages.inferenceMode = true
+            stages.computeType = precision.dtype
             backend = .script(module, stages)
             textInput = entry.card.input.kind == .tokens ? try TextInput(entry: entry) : nil
             if optimize { optimizeStages(stages) }
         }
+    }
+
+    /// Runs the forward passes with parameters and rank-4 inputs in `format`
+    /// (re-freezing the optimised copies); image models on TorchScript only.
+    package func use(_ format: MemoryFormat) throws {
+        guard format != memoryFormat else { return }
+        guard case .script(let module, let stages) = backend, entry.card.input.kind == .image else {
+            throw HubError.modelFailed(model: entry.name, message: "only TorchScript image models take another memory format")
+        }
+        do {
+            try module.to(format)
+            if stages.isOptimized { try stages.optimizeForInference() }
+        } catch {
+            throw HubError.modelFailed(model: entry.name, message: "cannot run in \(format): \(Self.firstLine(error))")
+        }
+        memoryFormat = format
+    }
+
+    /// Whether `chooseLayout` has something to choose: a TorchScript image model.
+    package var hasLayoutChoice: Bool {
+        if case .script = backend, textInput == nil, entry.card.input.kind == .image { return true }
+        return false
+    }
+
+    /// Sample-forwards `chooseLayout` costs on a chunk of `rows` samples.
+    package static func layoutProbeCost(rows: Int, batchSizes: [Int] = layoutBatchSizes) -> Int {
+        let base = min(rows, 32)
+        let warm = min(rows, 8)
+        return 2 * (warm + base) + batchSizes.filter { $0 <= rows && $0 != base }.reduce(0, +)
+    }
+
+    /// The batch sizes `chooseLayout` tries.
+    package static let layoutBatchSizes = [8, 16, 32, 64]
+
+    /// Measures, on real samples (`values`, [R, C, H, W]), which memory format
+    /// (contiguous NCHW or channels-last) and then which of `batchSizes` (at most R)
+    /// give the fewest seconds per sample, and keeps them (`memoryFormat`,
+    /// `preferredBatchSize`). Formats are timed at min(R, 32) rows after a warm-up
+    /// pass of min(R, 8); batch sizes in the faster format. The features do not
+    /// depend on the choice beyond float32 rounding. Outputs of the probe are dropped.
+    package func chooseLayout(values: [Float], shape: [Int], batchSizes: [Int] = layoutBatchSizes) throws -> LayoutChoice {
+        try checkInputShape(shape)
+        let started = Date()
+        let rows = shape[0]
+        let width = values.count / max(rows, 1)
+        func slice(_ n: Int) -> ([Float], [Int]) { (Array(values[0..<(n * width)]), [n] + shape.dropFirst()) }
+        func time(_ n: Int) throws -> Double {
+            let (v, s) = slice(n)
+            let t0 = Date()
+            _ = try extractBatch(values: v, shape: s)
+            return Date().timeIntervalSince(t0) / Double(n)
+        }
+        let base = min(rows, 32)
+        var timings = [LayoutChoice.Timing]()
+        var best: (format: MemoryFormat, seconds: Double)?
+        for format in [MemoryFormat.contiguous, .channelsLast] {
+            try use(format)
+            _ = try time(min(rows, 8))
+            let seconds = try time(base)
+            timings.append(.init(memoryFormat: format, batchSize: base, secondsPerSample: seconds))
+            if best == nil || seconds < best!.seconds { best = (format, seconds) }
+        }
+        try use(best!.format)
+        var batch = (size: base, seconds: best!.seconds)
+        for size in batchSizes where size <= rows && size != base {
+            let seconds = try time(size)
+            timings.append(.init(memoryFormat: best!.format, batchSize: size, secondsPerSample: seconds))
+            if seconds < batch.seconds { batch = (size, seconds) }
+        }
+        preferredBatchSize = batch.size
+        return LayoutChoice(memoryFormat: best!.format, batchSize: batch.size, timings: timings, probeSeconds: Date().timeIntervalSince(started))
     }
 
     /// Largest relative difference (max |optimised - module| / max |module|) the
@@ -120,11 +212,13 @@ package final class FeatureExtractor {
         }
         do {
             let difference = try optimizedDifference(stages)
-            guard difference <= Self.optimizationTolerance else {
+            // In a reduced precision the frozen copy folds in that precision; what
+            // matters there is the check against float32 (`SharedPass`).
+            let tolerance = precision == .float32 ? Self.optimizationTolerance : 2e-2
+            guard difference <= tolerance else {
                 stages.dropOptimized()
                 optimization = String(
-                    format: "as loaded (the frozen module differs by %.2g relative on a probe batch, above %.0e)", difference,
-                    Self.optimizationTolerance)
+                    format: "as loaded (the frozen module differs by %.2g relative on a probe batch, above %.0e)", difference, tolerance)
                 return
             }
             optimization = "frozen and optimised for inference"
@@ -151,6 +245,7 @@ package final class FeatureExtractor {
         }
         return try withNoGrad {
             var input = try Tensor(taking: values, shape: shape)
+            if precision != .float32 { input = try input.to(precision.dtype) }
             if device != .cpu { input = try input.to(device) }
             let reference = try stages.representation(input, original: true)
             let candidate = try stages.representation(input)
@@ -188,13 +283,38 @@ package final class FeatureExtractor {
     }
 
     /// Features (and source probabilities) of one batch laid out as `shape`
-    /// ([B, C, H, W] or [B, F]).
+    /// ([B, C, H, W] or [B, F]), run in pieces of `preferredBatchSize` rows when it
+    /// is set and smaller than the batch.
     package func extract(values: [Float], shape: [Int]) throws -> ExtractedBatch {
         try checkInputShape(shape)
-        return try withNoGrad {
+        let rows = shape[0]
+        guard let step = preferredBatchSize, step > 0, rows > step else { return try extractBatch(values: values, shape: shape) }
+        let width = values.count / rows
+        var merged: ExtractedBatch?
+        var start = 0
+        while start < rows {
+            let end = min(rows, start + step)
+            let part = try extractBatch(values: Array(values[start * width..<end * width]), shape: [end - start] + shape.dropFirst())
+            if var m = merged {
+                m.rows += part.rows
+                m.features += part.features
+                if let p = part.probabilities { m.probabilities? += p }
+                merged = m
+            } else {
+                merged = part
+            }
+            start = end
+        }
+        return merged!
+    }
+
+    private func extractBatch(values: [Float], shape: [Int]) throws -> ExtractedBatch {
+        try withNoGrad {
             do {
                 var input = try Tensor(taking: values, shape: shape)
+                if precision != .float32 { input = try input.to(precision.dtype) }
                 if device != .cpu { input = try input.to(device) }
+                if memoryFormat == .channelsLast { input = try input.contiguous(.channelsLast) }
                 let (features, logits) = try run(input)
                 let cpuFeatures = try features.to(.cpu)
                 var result = ExtractedBatch(
@@ -289,6 +409,7 @@ package final class FeatureExtractor {
         return try withNoGrad {
             do {
                 var input = try Tensor.full(shape, value: 0.5)
+                if precision != .float32 { input = try input.to(precision.dtype) }
                 if device != .cpu { input = try input.to(device) }
                 return try stages.hints(input)?.map(\.shape)
             } catch let error as HubError {

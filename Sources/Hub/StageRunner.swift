@@ -15,6 +15,9 @@ package final class StageRunner {
     /// Runs every forward pass under libtorch's `InferenceMode` (extraction); off for
     /// training, whose passes autograd must record.
     package var inferenceMode = false
+    /// The floating-point type of the module's parameters: a submodule source head
+    /// gets the pooled (float32) features cast to it.
+    package var computeType = DType.float32
     /// Frozen, inference-optimised copies of what the representation (with its
     /// `after`) and source-head stages run on: "" the top module (its methods kept),
     /// a dotted path that submodule's `forward`. Empty until `optimizeForInference()`.
@@ -186,7 +189,7 @@ package final class StageRunner {
     /// head on the pooled `features`.
     package func sourceLogits(input: Tensor, features: Tensor, original: Bool = false) throws -> Tensor? {
         guard let head = entry.card.sourceHead else { return nil }
-        let source: ScriptValue = head.submodule != nil ? .tensor(features) : .tensor(input)
+        let source: ScriptValue = head.submodule != nil ? .tensor(try features.to(computeType)) : .tensor(input)
         let logits = try tensor(try run(head, on: source, field: "source_head", original: original), what: "source head \(head.summary)")
         let batch = input.shape[0]
         guard logits.rank == 2, logits.shape[0] == batch else {

@@ -1,7 +1,7 @@
 internal import CTorch
 
 /// How the values of a rank-4 (N, C, H, W) tensor are laid out in memory.
-public enum MemoryFormat: String, Sendable, CaseIterable, CustomStringConvertible {
+public enum MemoryFormat: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
     /// NCHW, row-major: PyTorch's default.
     case contiguous
     /// NHWC: the channels of a pixel side by side, which many convolution kernels prefer.

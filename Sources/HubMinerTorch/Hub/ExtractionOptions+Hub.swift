@@ -20,6 +20,13 @@ extension ExtractionOptions {
         // `--device cuda` without a GPU fails here, with what is missing.
         configuration.device = try deviceOptions.resolved()
         configuration.layers = layers
+        configuration.precision = InferencePrecision(rawValue: precision) ?? .float32
+        do {
+            try configuration.precision.check(device: configuration.device)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        configuration.tuneInference = !plainInference
         return configuration
     }
 }
