@@ -131,7 +131,15 @@ package final class FeatureExtractor {
         }
         do {
             try module.to(format)
-            if stages.isOptimized { try stages.optimizeForInference() }
+            if stages.isOptimized {
+                try stages.optimizeForInference()
+                let difference = try optimizedDifference(stages)
+                if difference > (precision == .float32 ? Self.optimizationTolerance : 2e-2) {
+                    stages.dropOptimized()
+                    optimization = String(
+                        format: "as loaded (the frozen module in %@ differs by %.2g relative on a probe batch)", format.rawValue, difference)
+                }
+            }
         } catch {
             throw HubError.modelFailed(model: entry.name, message: "cannot run in \(format): \(Self.firstLine(error))")
         }

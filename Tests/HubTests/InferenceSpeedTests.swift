@@ -91,8 +91,9 @@ struct InferenceSpeedTests {
             #expect(fast.parameterCount == plain.parameterCount && plain.parameterCount > 0)
         }
         // against PyTorch's own outputs for the fixture's input (make_torch_fixtures.py)
-        let golden = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: Self.tinyResNet.deletingPathExtension().appendingPathExtension("json"))) as? [String: Any]
+        let golden =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: Self.tinyResNet.deletingPathExtension().appendingPathExtension("json"))) as? [String: Any]
         let x = (0..<(2 * 192)).map { Float(sin(Double($0) * 0.7)) }
         let fast = try FeatureExtractor(entry: try entry(Self.embedCard, in: hub), optimize: true)
         let expected = (golden?["embed"] as? [Double] ?? []).map(Float.init)
@@ -224,7 +225,8 @@ struct InferenceSpeedTests {
         let pass = SharedPass(members: [], dataset: dataset, transform: nil, batchSize: 8, threads: ExtractionThreads(torch: 1, loaderWorkers: 1))
         let labels = (0..<30).map { $0 % 3 }
         let check = try #require(
-            pass.checkPrecision(extractor, name: "r", rows: rows, chunk: (values, [30, 3, 8, 8]), labels: labels, progress: ProgressReporter(style: .silent)))
+            pass.checkPrecision(
+                extractor, name: "r", rows: rows, chunk: (values, [30, 3, 8, 8]), labels: labels, progress: ProgressReporter(style: .silent)))
         let float32 = try FeatureExtractor(entry: try entry(Self.embedCard, in: hub), optimize: true).extract(values: values, shape: [30, 3, 8, 8])
         #expect(check.rows == 30 && abs(check.featureDifference - maxRelative(out.features, float32.features)) < 1e-9)
         let scores = try #require(check.logME)

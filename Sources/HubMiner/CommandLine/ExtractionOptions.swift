@@ -67,8 +67,18 @@ public struct ExtractionOptions: ParsableArguments {
             visibility: .hidden))
     public var plainInference = false
 
+    @Option(
+        name: .customLong("layout-probe"),
+        help: ArgumentHelp(
+            "auto (when it costs at most a tenth of a model's pass), always or off: the memory-format and batch-size probe on the first chunk.",
+            visibility: .hidden))
+    public var layoutProbe: String = "auto"
+
     public func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard ["auto", "always", "off"].contains(layoutProbe) else {
+            throw ValidationError("--layout-probe must be auto, always or off, got '\(layoutProbe)'")
+        }
         guard ["float32", "bfloat16", "float16"].contains(precision) else {
             throw ValidationError("--precision must be float32, bfloat16 or float16, got '\(precision)'")
         }

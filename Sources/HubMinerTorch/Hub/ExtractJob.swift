@@ -40,6 +40,8 @@ package struct ExtractConfiguration: Sendable {
     /// Freeze and optimise TorchScript models for inference and probe each image
     /// model's fastest memory format and batch size (off only to measure them).
     package var tuneInference = true
+    /// Largest share of a model's pass the layout probe may cost (`SharedPass`); 0 turns it off.
+    package var layoutProbeShare = SharedPass.defaultLayoutProbeShare
 
     package init(
         hub: URL, data: URL, split: DatasetSplit? = nil, batchSize: Int = 64,
@@ -269,6 +271,7 @@ package enum ExtractJob {
             transform: members[0].pending.entry.card.transform(), batchSize: config.batchSize, threads: context.threads,
             chunkBytes: config.chunkBytes)
         shared.layoutProbe = config.tuneInference
+        shared.layoutProbeShare = config.layoutProbeShare
         let started = Date()
         var ended = Set<Int>()
         do {
@@ -389,6 +392,7 @@ package enum ExtractJob {
             members: [(entry.name, extractor)], dataset: dataset, transform: entry.card.transform(),
             batchSize: config.batchSize, threads: context.threads, chunkBytes: config.chunkBytes)
         pass.layoutProbe = config.tuneInference
+        pass.layoutProbeShare = config.layoutProbeShare
         try pass.run(
             progress: progress, label: entry.name,
             finished: { _, rows in

@@ -27,6 +27,7 @@ extension ExtractionOptions {
             throw ValidationError("\(error)")
         }
         configuration.tuneInference = !plainInference
+        configuration.layoutProbeShare = layoutProbe == "always" ? .infinity : layoutProbe == "off" ? 0 : SharedPass.defaultLayoutProbeShare
         return configuration
     }
 }

@@ -63,7 +63,8 @@ package struct SharedPass {
     /// chunk (`FeatureExtractor.chooseLayout`) when the probe costs at most
     /// `layoutProbeShare` of the model's pass.
     package var layoutProbe = false
-    package var layoutProbeShare = 0.1
+    package var layoutProbeShare = SharedPass.defaultLayoutProbeShare
+    package static let defaultLayoutProbeShare = 0.1
     /// Samples of the first chunk on which a model run in a reduced precision is
     /// checked against float32 (`PrecisionCheck`).
     package static let precisionCheckRows = 256
@@ -260,10 +261,13 @@ extension SharedPass {
     /// Runs `chooseLayout` on the chunk when it pays, and logs the choice or why not.
     package func probeLayout(_ extractor: FeatureExtractor, name: String, chunk: (values: [Float], shape: [Int]), progress: ProgressReporter) {
         let cost = FeatureExtractor.layoutProbeCost(rows: chunk.shape[0])
+        guard layoutProbeShare > 0 else { return }
         guard Double(cost) <= layoutProbeShare * Double(dataset.count) else {
             progress.log(
-                "\(name): layout probe skipped (its \(cost) sample passes would cost more than a tenth of \(dataset.count)); contiguous, batches of \(batchSize)"
-            )
+                String(
+                    format: "%@: layout probe skipped (its %d sample passes would cost more than %.0f%% of %d); contiguous, batches of %d", name,
+                    cost,
+                    layoutProbeShare * 100, dataset.count, batchSize))
             return
         }
         do {
