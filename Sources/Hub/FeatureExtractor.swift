@@ -153,52 +153,60 @@ package final class FeatureExtractor {
     }
 
     /// Sample-forwards `chooseLayout` costs on a chunk of `rows` samples.
-    package static func layoutProbeCost(rows: Int, batchSizes: [Int] = layoutBatchSizes) -> Int {
-        let base = min(rows, 32)
-        let warm = min(rows, 8)
-        return 2 * (warm + base) + batchSizes.filter { $0 <= rows && $0 != base }.reduce(0, +)
+    package static func layoutProbeCost(rows: Int, batch: Int, batchSizes: [Int] = layoutBatchSizes) -> Int {
+        let base = min(rows, batch)
+        return 2 * (2 * base) + 2 * batchSizes.filter { $0 <= rows && $0 != base }.reduce(0, +)
     }
 
     /// The batch sizes `chooseLayout` tries.
     package static let layoutBatchSizes = [8, 16, 32, 64]
 
+    /// How much faster per sample (a fraction) another layout must be than the
+    /// default (contiguous at the loader's batch size) to be chosen: one timed pass
+    /// per configuration on a shared machine is noisy, and a wrong choice costs more
+    /// than a missed few percent.
+    package static let layoutMargin = 0.1
+
     /// Measures, on real samples (`values`, [R, C, H, W]), which memory format
     /// (contiguous NCHW or channels-last) and then which of `batchSizes` (at most R)
     /// give the fewest seconds per sample, and keeps them (`memoryFormat`,
-    /// `preferredBatchSize`). Formats are timed at min(R, 32) rows after a warm-up
-    /// pass of min(R, 8); batch sizes in the faster format. The features do not
-    /// depend on the choice beyond float32 rounding. Outputs of the probe are dropped.
-    package func chooseLayout(values: [Float], shape: [Int], batchSizes: [Int] = layoutBatchSizes) throws -> LayoutChoice {
+    /// `preferredBatchSize`) when they beat the default (contiguous, `batch` rows) by
+    /// `layoutMargin`. Each configuration runs twice at its shape and the second run
+    /// is timed: TorchScript's executor profiles and re-optimises at the first pass of
+    /// a new shape. Formats are timed at min(R, `batch`) rows, batch sizes in the
+    /// faster format. The features do not depend on the choice beyond float32
+    /// rounding. Outputs of the probe are dropped.
+    package func chooseLayout(values: [Float], shape: [Int], batch: Int, batchSizes: [Int] = layoutBatchSizes) throws -> LayoutChoice {
         try checkInputShape(shape)
         let started = Date()
         let rows = shape[0]
         let width = values.count / max(rows, 1)
-        func slice(_ n: Int) -> ([Float], [Int]) { (Array(values[0..<(n * width)]), [n] + shape.dropFirst()) }
         func time(_ n: Int) throws -> Double {
-            let (v, s) = slice(n)
+            let v = Array(values[0..<(n * width)])
+            let s = [n] + shape.dropFirst()
+            _ = try extractBatch(values: v, shape: s)
             let t0 = Date()
             _ = try extractBatch(values: v, shape: s)
             return Date().timeIntervalSince(t0) / Double(n)
         }
-        let base = min(rows, 32)
+        let base = min(rows, batch)
         var timings = [LayoutChoice.Timing]()
-        var best: (format: MemoryFormat, seconds: Double)?
         for format in [MemoryFormat.contiguous, .channelsLast] {
             try use(format)
-            _ = try time(min(rows, 8))
-            let seconds = try time(base)
-            timings.append(.init(memoryFormat: format, batchSize: base, secondsPerSample: seconds))
-            if best == nil || seconds < best!.seconds { best = (format, seconds) }
+            timings.append(.init(memoryFormat: format, batchSize: base, secondsPerSample: try time(base)))
         }
-        try use(best!.format)
-        var batch = (size: base, seconds: best!.seconds)
+        let format = timings[1].secondsPerSample < timings[0].secondsPerSample ? MemoryFormat.channelsLast : .contiguous
+        try use(format)
         for size in batchSizes where size <= rows && size != base {
-            let seconds = try time(size)
-            timings.append(.init(memoryFormat: best!.format, batchSize: size, secondsPerSample: seconds))
-            if seconds < batch.seconds { batch = (size, seconds) }
+            timings.append(.init(memoryFormat: format, batchSize: size, secondsPerSample: try time(size)))
         }
-        preferredBatchSize = batch.size
-        return LayoutChoice(memoryFormat: best!.format, batchSize: batch.size, timings: timings, probeSeconds: Date().timeIntervalSince(started))
+        let reference = timings[0].secondsPerSample
+        let best = timings.min { $0.secondsPerSample < $1.secondsPerSample }!
+        let chosen = best.secondsPerSample < reference * (1 - Self.layoutMargin) ? best : timings[0]
+        try use(chosen.memoryFormat)
+        preferredBatchSize = chosen.batchSize == batch ? nil : chosen.batchSize
+        return LayoutChoice(
+            memoryFormat: chosen.memoryFormat, batchSize: chosen.batchSize, timings: timings, probeSeconds: Date().timeIntervalSince(started))
     }
 
     /// Largest relative difference (max |optimised - module| / max |module|) the

@@ -104,7 +104,7 @@ package enum ExtractRenderer {
         for m in result.models {
             lines.append(
                 "\(m.name)\t\(m.fromCache ? "cache" : "extracted")\t\(m.rows)\t\(m.columns)\t"
-                    + String(format: "%.2f\t%@", m.seconds, m.samplesPerSecond.map { String(format: "%.0f", $0) } ?? "-"))
+                    + String(format: "%.2f\t%@", m.seconds, m.samplesPerSecond.map { String(format: "%.1f", $0) } ?? "-"))
         }
         return lines.joined(separator: "\n") + "\n"
     }

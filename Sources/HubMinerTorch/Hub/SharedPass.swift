@@ -260,7 +260,7 @@ package struct PrecisionCheck: Sendable, Equatable {
 extension SharedPass {
     /// Runs `chooseLayout` on the chunk when it pays, and logs the choice or why not.
     package func probeLayout(_ extractor: FeatureExtractor, name: String, chunk: (values: [Float], shape: [Int]), progress: ProgressReporter) {
-        let cost = FeatureExtractor.layoutProbeCost(rows: chunk.shape[0])
+        let cost = FeatureExtractor.layoutProbeCost(rows: chunk.shape[0], batch: batchSize)
         guard layoutProbeShare > 0 else { return }
         guard Double(cost) <= layoutProbeShare * Double(dataset.count) else {
             progress.log(
@@ -271,7 +271,7 @@ extension SharedPass {
             return
         }
         do {
-            let choice = try extractor.chooseLayout(values: chunk.values, shape: chunk.shape)
+            let choice = try extractor.chooseLayout(values: chunk.values, shape: chunk.shape, batch: batchSize)
             progress.log("\(name): layout \(choice.summary)")
         } catch {
             try? extractor.use(.contiguous)
