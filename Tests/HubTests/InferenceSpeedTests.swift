@@ -178,8 +178,8 @@ struct InferenceSpeedTests {
         #expect(probed.memoryFormat == choice.memoryFormat)
         #expect(probed.preferredBatchSize == (choice.batchSize == 32 ? nil : choice.batchSize))
         #expect(maxRelative(try probed.extract(values: values, shape: [40, 3, 8, 8]).features, reference.features) <= 1e-5)
-        #expect(FeatureExtractor.layoutProbeCost(rows: 40, batch: 32) == 2 * 2 * 32 + 2 * (8 + 16))
-        #expect(FeatureExtractor.layoutProbeCost(rows: 110, batch: 32) == 2 * 2 * 32 + 2 * (8 + 16 + 64))
+        #expect(FeatureExtractor.layoutProbeCost(rows: 40, batch: 32) == 3 * 2 * 32 + 3 * (8 + 16))
+        #expect(FeatureExtractor.layoutProbeCost(rows: 110, batch: 32) == 3 * 2 * 32 + 3 * (8 + 16 + 64))
     }
 
     @Test("bfloat16: features close to float32 but not equal, returned as float32; float16 is refused on the CPU")
@@ -264,6 +264,7 @@ struct InferenceSpeedTests {
         let error = #expect(throws: (any Error).self) { try half.configuration(threads: 2) }
         #expect(error.map { "\($0)" }?.contains("--precision float16 needs a CUDA device (--device cuda); on the CPU use bfloat16") == true)
         #expect(throws: (any Error).self) { try ExtractionOptions.parse(base + ["--precision", "fp8"]) }
+        #expect(throws: (any Error).self) { try ExtractionOptions.parse(base + ["--precision", "bfloat16", "--layers", "all"]) }
         let plain = try ExtractionOptions.parse(base + ["--plain-inference", "--layout-probe", "off"]).configuration(threads: 2)
         #expect(!plain.tuneInference && plain.layoutProbeShare == 0)
         #expect(try ExtractionOptions.parse(base).configuration(threads: 2).layoutProbeShare == SharedPass.defaultLayoutProbeShare)

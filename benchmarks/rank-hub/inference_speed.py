@@ -6,7 +6,7 @@
         torch.jit.script, with cards taking 3 x 224 x 224 as they are (no resize, no
         normalisation); OUT/data: images.npy (COUNT x 3 x 224 x 224 float32, seeded
         normal values) and labels.npy.
-    python3 inference_speed.py time OUT MODE BATCH THREADS
+    python3 inference_speed.py time OUT MODE BATCH THREADS [MODEL]
         Per model: the TorchScript file loaded with torch.jit.load, eval, then every
         batch of BATCH samples of OUT/data through it under MODE (no_grad or
         inference_mode), as a user's extraction script runs it. Prints JSON: per
@@ -47,12 +47,12 @@ def make(out, count):
     np.save(os.path.join(data, "labels.npy"), (np.arange(count) % 10).astype(np.int64))
 
 
-def timed(out, mode, batch, threads):
+def timed(out, mode, batch, threads, only=None):
     torch.set_num_threads(threads)
     images = torch.from_numpy(np.load(os.path.join(out, "data", "images.npy")))
     guard = torch.no_grad if mode == "no_grad" else torch.inference_mode
     result = {}
-    for name in MODELS:
+    for name in [only] if only else MODELS:
         model = torch.jit.load(os.path.join(out, "hub", name + ".pt")).eval()
         wall0, cpu0 = time.perf_counter(), time.process_time()
         rows = []
@@ -71,4 +71,4 @@ if __name__ == "__main__":
         count = int(sys.argv[sys.argv.index("--count") + 1]) if "--count" in sys.argv else 256
         make(sys.argv[2], count)
     else:
-        timed(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+        timed(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6] if len(sys.argv) > 6 else None)

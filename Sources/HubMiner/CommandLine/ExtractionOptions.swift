@@ -82,6 +82,7 @@ public struct ExtractionOptions: ParsableArguments {
         guard ["float32", "bfloat16", "float16"].contains(precision) else {
             throw ValidationError("--precision must be float32, bfloat16 or float16, got '\(precision)'")
         }
+        if precision != "float32", layers != .last { throw ValidationError("--layers runs in float32: leave out --precision") }
         if (torchThreads == nil) != (loaderWorkers == nil) { throw ValidationError("--torch-threads and --loader-workers go together") }
         if let t = torchThreads, let w = loaderWorkers, t < 1 || w < 1 {
             throw ValidationError("--torch-threads and --loader-workers must be at least 1")

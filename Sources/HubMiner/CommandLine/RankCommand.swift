@@ -130,6 +130,7 @@ public struct RankOptions: CommandOptions {
         if transform != .none, !stats.isEmpty || isDistributed {
             throw ValidationError("--transform \(transform.rawValue) needs the features in memory; it cannot run on --stats or distributed ranking")
         }
+        if isDistributed, extraction.precision != "float32" { throw ValidationError("distributed ranking runs in float32: leave out --precision") }
         if isDistributed { return try validateDistributed() }
         let fromFiles = features != nil || labels != nil || sourceProbs != nil || key != nil || labelKey != nil
         let fromHub =
