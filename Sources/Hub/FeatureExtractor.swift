@@ -122,6 +122,14 @@ package final class FeatureExtractor {
         }
     }
 
+    /// What `optimize: true` does at load, done later: a pass calls it just before the
+    /// model's first batch, so that the probe passes of one model never delay the
+    /// models extracted before it. Does nothing for a package or when already done.
+    package func optimizeForInference() {
+        guard case .script(_, let stages) = backend, !stages.isOptimized, optimization == "as loaded" else { return }
+        optimizeStages(stages)
+    }
+
     /// Runs the forward passes with parameters and rank-4 inputs in `format`
     /// (re-freezing the optimised copies); image models on TorchScript only.
     package func use(_ format: MemoryFormat) throws {

@@ -256,10 +256,8 @@ package enum ExtractJob {
         var members = [(pending: PendingModel, extractor: FeatureExtractor)]()
         for model in group {
             do {
-                let extractor = try FeatureExtractor(
-                    entry: model.entry, device: config.device, optimize: config.tuneInference, precision: config.precision)
-                progress.log("\(model.entry.name): \(extractor.optimization)")
-                members.append((model, extractor))
+                // frozen and optimised by the pass, just before the model's first batch
+                members.append((model, try FeatureExtractor(entry: model.entry, device: config.device, precision: config.precision)))
             } catch let error as HubError {
                 record(model.entry.name, error)
             }
@@ -271,6 +269,7 @@ package enum ExtractJob {
             transform: members[0].pending.entry.card.transform(), batchSize: config.batchSize, threads: context.threads,
             chunkBytes: config.chunkBytes)
         shared.layoutProbe = config.tuneInference
+        shared.optimize = config.tuneInference
         shared.layoutProbeShare = config.layoutProbeShare
         let started = Date()
         var ended = Set<Int>()
@@ -384,14 +383,14 @@ package enum ExtractJob {
         let dataset = context.dataset
         let entry = model.entry
         let started = Date()
-        let extractor = try FeatureExtractor(entry: entry, device: config.device, optimize: config.tuneInference, precision: config.precision)
-        progress.log("\(entry.name): \(extractor.optimization)")
+        let extractor = try FeatureExtractor(entry: entry, device: config.device, precision: config.precision)
         var result: ExtractedModel?
         var failure: (any Error)?
         var pass = SharedPass(
             members: [(entry.name, extractor)], dataset: dataset, transform: entry.card.transform(),
             batchSize: config.batchSize, threads: context.threads, chunkBytes: config.chunkBytes)
         pass.layoutProbe = config.tuneInference
+        pass.optimize = config.tuneInference
         pass.layoutProbeShare = config.layoutProbeShare
         try pass.run(
             progress: progress, label: entry.name,

@@ -63,6 +63,9 @@ package struct SharedPass {
     /// chunk (`FeatureExtractor.chooseLayout`) when the probe costs at most
     /// `layoutProbeShare` of the model's pass.
     package var layoutProbe = false
+    /// Freeze and optimise each model (`FeatureExtractor.optimizeForInference`) just
+    /// before its first batch, and log what was done.
+    package var optimize = false
     package var layoutProbeShare = SharedPass.defaultLayoutProbeShare
     package static let defaultLayoutProbeShare = 0.1
     /// Samples of the first chunk on which a model run in a reduced precision is
@@ -136,6 +139,10 @@ package struct SharedPass {
             for i in members.indices where active[i] {
                 let (name, extractor) = members[i]
                 do {
+                    if first && optimize {
+                        extractor.optimizeForInference()
+                        progress.log("\(name): \(extractor.optimization)")
+                    }
                     if first && layoutProbe && !isText && extractor.hasLayoutChoice {
                         probeLayout(extractor, name: name, chunk: wholeChunk(), progress: progress)
                     }
