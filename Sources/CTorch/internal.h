@@ -56,6 +56,14 @@ inline void require_out(const void *p) {
 
 char *copy_string(const std::string &s);
 
+inline at::MemoryFormat memory_format(int32_t format) {
+    switch (format) {
+    case HT_MEMORY_FORMAT_CONTIGUOUS: return at::MemoryFormat::Contiguous;
+    case HT_MEMORY_FORMAT_CHANNELS_LAST: return at::MemoryFormat::ChannelsLast;
+    default: throw std::invalid_argument("unknown memory format " + std::to_string(format));
+    }
+}
+
 // Loads libtorch's CUDA part once (device.cpp); throws saying what is missing when
 // no GPU can be used.
 void require_cuda();

@@ -2,6 +2,7 @@
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/serialization/import.h>
 #include <torch/csrc/jit/serialization/pickle.h>
+#include <c10/core/InferenceMode.h>
 
 #include <fstream>
 #include <iterator>
@@ -309,6 +310,10 @@ int32_t ht_module_set_attribute_tensor(ht_module *m, const char *name, ht_tensor
 }
 int32_t ht_module_run_method(ht_module *m, const char *method, ht_value *const *args,
                              int64_t nargs, ht_value **out) {
+    return ht_module_run_method_mode(m, method, args, nargs, 0, out);
+}
+int32_t ht_module_run_method_mode(ht_module *m, const char *method, ht_value *const *args,
+                                  int64_t nargs, int32_t inference, ht_value **out) {
     HT_BEGIN
     require_out(out);
     auto &mod = module(m);
@@ -319,6 +324,9 @@ int32_t ht_module_run_method(ht_module *m, const char *method, ht_value *const *
     std::vector<c10::IValue> stack;
     stack.reserve(nargs);
     for (int64_t i = 0; i < nargs; ++i) stack.push_back(value(args[i]));
+    // The guard is held for the forward only and released before returning.
+    c10::optional<c10::InferenceMode> guard;
+    if (inference) guard.emplace();
     *out = new ht_value{(*found)(std::move(stack))};
     HT_END
 }
@@ -422,6 +430,33 @@ int32_t ht_module_freeze(ht_module *m, ht_module **out) {
     HT_BEGIN
     require_out(out);
     *out = new ht_module{torch::jit::freeze(module(m))};
+    HT_END
+}
+int32_t ht_module_freeze_for_inference(ht_module *m, const char *methods, int32_t optimize,
+                                       ht_module **out) {
+    HT_BEGIN
+    require_out(out);
+    auto &mod = module(m);
+    if (mod.hasattr("training") && mod.is_training())
+        throw std::invalid_argument("freezing needs the module in eval mode");
+    std::vector<std::string> kept;
+    std::stringstream names(text(methods, "method names"));
+    std::string name;
+    while (std::getline(names, name, '\n'))
+        if (!name.empty() && name != "forward") kept.push_back(name);
+    torch::jit::Module frozen = torch::jit::freeze(mod, kept, true);
+    if (optimize) frozen = torch::jit::optimize_for_inference(frozen, kept);
+    *out = new ht_module{std::move(frozen)};
+    HT_END
+}
+int32_t ht_module_to_memory_format(ht_module *m, int32_t format) {
+    HT_BEGIN
+    at::NoGradGuard no_grad;
+    auto fmt = memory_format(format);
+    for (const auto &p : module(m).parameters(true))
+        if (p.dim() == 4) p.set_data(p.contiguous(fmt));
+    for (const auto &b : module(m).buffers(true))
+        if (b.dim() == 4) b.set_data(b.contiguous(fmt));
     HT_END
 }
 int32_t ht_module_clone(ht_module *m, ht_module **out) {

@@ -378,6 +378,18 @@ int32_t ht_tensor_to_dtype(ht_tensor *t, int32_t dtype, ht_tensor **out) {
     HT_END
 }
 HT_UNARY_FN(ht_tensor_contiguous, x.contiguous())
+int32_t ht_tensor_to_memory_format(ht_tensor *t, int32_t format, ht_tensor **out) {
+    HT_BEGIN
+    require_out(out);
+    *out = wrap(tensor(t).contiguous(memory_format(format)));
+    HT_END
+}
+int32_t ht_tensor_is_contiguous_format(ht_tensor *t, int32_t format, int32_t *out) {
+    HT_BEGIN
+    require_out(out);
+    *out = tensor(t).is_contiguous(memory_format(format)) ? 1 : 0;
+    HT_END
+}
 HT_UNARY_FN(ht_tensor_clone, x.clone())
 HT_UNARY_FN(ht_tensor_detach, x.detach())
 
@@ -731,6 +743,18 @@ int32_t ht_tensor_requires_grad(ht_tensor *t, int32_t *out) {
     HT_BEGIN
     require_out(out);
     *out = tensor(t).requires_grad() ? 1 : 0;
+    HT_END
+}
+int32_t ht_tensor_is_inference(ht_tensor *t, int32_t *out) {
+    HT_BEGIN
+    require_out(out);
+    *out = tensor(t).is_inference() ? 1 : 0;
+    HT_END
+}
+int32_t ht_tensor_has_grad_fn(ht_tensor *t, int32_t *out) {
+    HT_BEGIN
+    require_out(out);
+    *out = tensor(t).grad_fn() != nullptr ? 1 : 0;
     HT_END
 }
 int32_t ht_tensor_set_requires_grad(ht_tensor *t, int32_t on) {

@@ -48,6 +48,18 @@ package final class FeatureExtractor {
     /// The tokeniser of a text model (`input.kind: tokens`), nil for other models.
     package let textInput: TextInput?
 
+    /// What was done to speed up the forward passes, one line for the run log:
+    /// "frozen and optimised for inference", or why the module runs as it is.
+    package private(set) var optimization = "as loaded"
+    /// The type the forward passes compute in (parameters and inputs); features and
+    /// probabilities come back as float32.
+    package let precision: InferencePrecision
+    /// The layout of rank-4 inputs and of the parameters (`use(_:)`, `chooseLayout`).
+    package private(set) var memoryFormat = MemoryFormat.contiguous
+    /// Rows per forward pass: larger batches handed to `extract` are run in pieces of
+    /// this size (nil: as they come). Set by `chooseLayout`.
+    package var preferredBatchSize: Int?
+
     /// The card's stages on the TorchScript module (text models are TorchScript
     /// modules built from their checkpoints; packages have no stages).
     var stages: StageRunner {
@@ -62,11 +74,28 @@ package final class FeatureExtractor {
     }
 
     /// Loads the model on `device` and checks the card's methods and submodules exist.
-    package init(entry: HubEntry, device: Device = .cpu) throws {
+    /// Every forward pass runs under libtorch's `InferenceMode`. With `optimize` (what
+    /// extraction asks for), a TorchScript model's stages run on frozen, optimised
+    /// copies (`StageRunner.optimizeForInference`) once a probe batch gives the same
+    /// features and logits as the module itself (relative difference at most
+    /// `optimizationTolerance`); otherwise the module runs as it is and
+    /// `optimization` says why.
+    /// With a reduced `precision`, the module's floating-point parameters are
+    /// converted and inputs cast before each forward pass (TorchScript models only).
+    package init(entry: HubEntry, device: Device = .cpu, optimize: Bool = false, precision: InferencePrecision = .float32) throws {
         self.entry = entry
         self.device = device
+        self.precision = precision
+        try precision.check(device: device)
         switch entry.card.format {
         case .aotInductor:
+            guard precision == .float32 else {
+                throw HubError.modelFailed(
+                    model: entry.name,
+                    message:
+                        "\(entry.modelFile.lastPathComponent) is an AOTInductor package: its precision is fixed when it is compiled (--precision \(precision.rawValue) needs a TorchScript model)"
+                )
+            }
             do {
                 backend = .package(try AOTIPackage(contentsOf: entry.modelFile.path, device: device))
                 textInput = nil
@@ -80,12 +109,198 @@ package final class FeatureExtractor {
             do {
                 try module.eval()
                 if device != .cpu { try module.to(device) }
+                if precision != .float32 { try module.to(precision.dtype) }
             } catch {
                 throw HubError.modelFailed(model: entry.name, message: "\(entry.modelFile.lastPathComponent) on \(device): \(error)")
             }
-            backend = .script(module, try StageRunner(entry: entry, module: module))
+            let stages = try StageRunner(entry: entry, module: module)
+            stages.inferenceMode = true
+            stages.computeType = precision.dtype
+            backend = .script(module, stages)
             textInput = entry.card.input.kind == .tokens ? try TextInput(entry: entry) : nil
+            if optimize { optimizeStages(stages) }
         }
+    }
+
+    /// What `optimize: true` does at load, done later: a pass calls it just before the
+    /// model's first batch, so that the probe passes of one model never delay the
+    /// models extracted before it. Does nothing for a package or when already done.
+    package func optimizeForInference() {
+        guard case .script(_, let stages) = backend, !stages.isOptimized, optimization == "as loaded" else { return }
+        optimizeStages(stages)
+    }
+
+    /// Runs the forward passes with parameters and rank-4 inputs in `format`
+    /// (re-freezing the optimised copies); image models on TorchScript only.
+    package func use(_ format: MemoryFormat) throws {
+        guard format != memoryFormat else { return }
+        guard case .script(let module, let stages) = backend, entry.card.input.kind == .image else {
+            throw HubError.modelFailed(model: entry.name, message: "only TorchScript image models take another memory format")
+        }
+        do {
+            try module.to(format)
+            if stages.isOptimized {
+                try stages.optimizeForInference()
+                let difference = try optimizedDifference(stages)
+                if difference > (precision == .float32 ? Self.optimizationTolerance : 2e-2) {
+                    stages.dropOptimized()
+                    optimization = String(
+                        format: "as loaded (the frozen module in %@ differs by %.2g relative on a probe batch)", format.rawValue, difference)
+                }
+            }
+        } catch {
+            throw HubError.modelFailed(model: entry.name, message: "cannot run in \(format): \(Self.firstLine(error))")
+        }
+        memoryFormat = format
+    }
+
+    /// Whether `chooseLayout` has something to choose: a TorchScript image model.
+    package var hasLayoutChoice: Bool {
+        if case .script = backend, textInput == nil, entry.card.input.kind == .image { return true }
+        return false
+    }
+
+    /// Sample-forwards `chooseLayout` costs on a chunk of `rows` samples.
+    package static func layoutProbeCost(rows: Int, batch: Int, batchSizes: [Int] = layoutBatchSizes) -> Int {
+        let base = min(rows, batch)
+        return 3 * (2 * base) + 3 * batchSizes.filter { $0 <= rows && $0 != base }.reduce(0, +)
+    }
+
+    /// The batch sizes `chooseLayout` tries.
+    package static let layoutBatchSizes = [8, 16, 32, 64]
+
+    /// How much faster per sample (a fraction) another layout must be than the
+    /// default (contiguous at the loader's batch size) to be chosen: one timed pass
+    /// per configuration on a shared machine is noisy, and a wrong choice costs more
+    /// than a missed few percent.
+    package static let layoutMargin = 0.2
+
+    /// Measures, on real samples (`values`, [R, C, H, W]), which memory format
+    /// (contiguous NCHW or channels-last) and then which of `batchSizes` (at most R)
+    /// give the fewest seconds per sample, and keeps them (`memoryFormat`,
+    /// `preferredBatchSize`) when they beat the default (contiguous, `batch` rows) by
+    /// `layoutMargin`. Each configuration runs three times at its shape and the faster
+    /// of the last two counts: TorchScript's executor profiles and re-optimises at the
+    /// first pass of a new shape. Formats are timed at min(R, `batch`) rows, batch sizes in the
+    /// faster format. The features do not depend on the choice beyond float32
+    /// rounding. Outputs of the probe are dropped.
+    package func chooseLayout(values: [Float], shape: [Int], batch: Int, batchSizes: [Int] = layoutBatchSizes) throws -> LayoutChoice {
+        try checkInputShape(shape)
+        let started = Date()
+        let rows = shape[0]
+        let width = values.count / max(rows, 1)
+        func time(_ n: Int) throws -> Double {
+            let v = Array(values[0..<(n * width)])
+            let s = [n] + shape.dropFirst()
+            _ = try extractBatch(values: v, shape: s)
+            var best = Double.infinity
+            for _ in 0..<2 {
+                let t0 = Date()
+                _ = try extractBatch(values: v, shape: s)
+                best = min(best, Date().timeIntervalSince(t0))
+            }
+            return best / Double(n)
+        }
+        let base = min(rows, batch)
+        var timings = [LayoutChoice.Timing]()
+        for format in [MemoryFormat.contiguous, .channelsLast] {
+            try use(format)
+            timings.append(.init(memoryFormat: format, batchSize: base, secondsPerSample: try time(base)))
+        }
+        let format = timings[1].secondsPerSample < timings[0].secondsPerSample ? MemoryFormat.channelsLast : .contiguous
+        try use(format)
+        for size in batchSizes where size <= rows && size != base {
+            timings.append(.init(memoryFormat: format, batchSize: size, secondsPerSample: try time(size)))
+        }
+        let reference = timings[0].secondsPerSample
+        let best = timings.min { $0.secondsPerSample < $1.secondsPerSample }!
+        let chosen = best.secondsPerSample < reference * (1 - Self.layoutMargin) ? best : timings[0]
+        try use(chosen.memoryFormat)
+        preferredBatchSize = chosen.batchSize == batch ? nil : chosen.batchSize
+        return LayoutChoice(
+            memoryFormat: chosen.memoryFormat, batchSize: chosen.batchSize, timings: timings, probeSeconds: Date().timeIntervalSince(started))
+    }
+
+    /// Largest relative difference (max |optimised - module| / max |module|) the
+    /// frozen copies may show on the probe batch: float32 rounding of a folded
+    /// convolution and batch norm, far below what changes a ranking.
+    package static let optimizationTolerance = 1e-4
+
+    /// Freezes and optimises the stages, keeping them only when the probe agrees.
+    private func optimizeStages(_ stages: StageRunner) {
+        guard textInput == nil else {
+            optimization = "as loaded (text models are not frozen)"
+            return
+        }
+        do {
+            try stages.optimizeForInference()
+        } catch {
+            optimization = "as loaded (freezing failed: \(Self.firstLine(error)))"
+            return
+        }
+        do {
+            let difference = try optimizedDifference(stages)
+            // In a reduced precision the frozen copy folds in that precision; what
+            // matters there is the check against float32 (`SharedPass`).
+            let tolerance = precision == .float32 ? Self.optimizationTolerance : 2e-2
+            guard difference <= tolerance else {
+                stages.dropOptimized()
+                optimization = String(
+                    format: "as loaded (the frozen module differs by %.2g relative on a probe batch, above %.0e)", difference, tolerance)
+                return
+            }
+            optimization = "frozen and optimised for inference"
+        } catch {
+            stages.dropOptimized()
+            optimization = "as loaded (the frozen module failed on a probe batch: \(Self.firstLine(error)))"
+        }
+    }
+
+    private static func firstLine(_ error: any Error) -> String {
+        String("\(error)".split(separator: "\n", maxSplits: 1).first ?? "")
+    }
+
+    /// The largest relative difference between the frozen copies' features (and
+    /// logits) and the module's on a fixed pseudo-random batch of two samples.
+    private func optimizedDifference(_ stages: StageRunner) throws -> Double {
+        let shape = [2] + entry.card.input.sampleShape
+        let count = shape.reduce(1, *)
+        // A fixed sequence in [-1, 1) (an LCG): the same probe every run.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let values = (0..<count).map { _ -> Float in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(state >> 40) / Float(1 << 23) - 1
+        }
+        return try withNoGrad {
+            var input = try Tensor(taking: values, shape: shape)
+            if precision != .float32 { input = try input.to(precision.dtype) }
+            if device != .cpu { input = try input.to(device) }
+            let reference = try stages.representation(input, original: true)
+            let candidate = try stages.representation(input)
+            var worst = try Self.relativeDifference(candidate, reference)
+            if let refLogits = try stages.sourceLogits(input: input, features: reference, original: true),
+                let logits = try stages.sourceLogits(input: input, features: candidate)
+            {
+                worst = max(worst, try Self.relativeDifference(logits, refLogits))
+            }
+            return worst
+        }
+    }
+
+    /// max |a - b| / max |b| (0 when both are zero; infinity for a shape mismatch).
+    package static func relativeDifference(_ a: Tensor, _ b: Tensor) throws -> Double {
+        guard a.shape == b.shape else { return .infinity }
+        let x = try a.to(.float64).to(.cpu).toArray(of: Double.self)
+        let y = try b.to(.float64).to(.cpu).toArray(of: Double.self)
+        var diff = 0.0
+        var scale = 0.0
+        for (u, v) in zip(x, y) {
+            guard u.isFinite == v.isFinite else { return .infinity }
+            diff = max(diff, abs(u - v))
+            scale = max(scale, abs(v))
+        }
+        if diff == 0 { return 0 }
+        return scale > 0 ? diff / scale : .infinity
     }
 
     /// Total number of parameters (elements); 0 for a package (its weights are frozen
@@ -96,13 +311,38 @@ package final class FeatureExtractor {
     }
 
     /// Features (and source probabilities) of one batch laid out as `shape`
-    /// ([B, C, H, W] or [B, F]).
+    /// ([B, C, H, W] or [B, F]), run in pieces of `preferredBatchSize` rows when it
+    /// is set and smaller than the batch.
     package func extract(values: [Float], shape: [Int]) throws -> ExtractedBatch {
         try checkInputShape(shape)
-        return try withNoGrad {
+        let rows = shape[0]
+        guard let step = preferredBatchSize, step > 0, rows > step else { return try extractBatch(values: values, shape: shape) }
+        let width = values.count / rows
+        var merged: ExtractedBatch?
+        var start = 0
+        while start < rows {
+            let end = min(rows, start + step)
+            let part = try extractBatch(values: Array(values[start * width..<end * width]), shape: [end - start] + shape.dropFirst())
+            if var m = merged {
+                m.rows += part.rows
+                m.features += part.features
+                if let p = part.probabilities { m.probabilities? += p }
+                merged = m
+            } else {
+                merged = part
+            }
+            start = end
+        }
+        return merged!
+    }
+
+    private func extractBatch(values: [Float], shape: [Int]) throws -> ExtractedBatch {
+        try withNoGrad {
             do {
                 var input = try Tensor(taking: values, shape: shape)
+                if precision != .float32 { input = try input.to(precision.dtype) }
                 if device != .cpu { input = try input.to(device) }
+                if memoryFormat == .channelsLast { input = try input.contiguous(.channelsLast) }
                 let (features, logits) = try run(input)
                 let cpuFeatures = try features.to(.cpu)
                 var result = ExtractedBatch(
@@ -197,6 +437,7 @@ package final class FeatureExtractor {
         return try withNoGrad {
             do {
                 var input = try Tensor.full(shape, value: 0.5)
+                if precision != .float32 { input = try input.to(precision.dtype) }
                 if device != .cpu { input = try input.to(device) }
                 return try stages.hints(input)?.map(\.shape)
             } catch let error as HubError {

@@ -15,7 +15,7 @@ extension StageRunner {
                 message: "a text model's representation is a method on the token ids (no submodule, after, output or pooling)")
         }
         let name = rep.stage.method ?? "forward"
-        let value = try module.run(method: name, [.tensor(ids), .tensor(mask), .tensor(types)])
+        let value = try module.run(method: name, [.tensor(ids), .tensor(mask), .tensor(types)], inferenceMode: inferenceMode)
         guard case .tensor(let t) = value else {
             throw HubError.modelFailed(model: entry.name, message: "\(name) returned \(value.kindDescription), not a tensor")
         }
@@ -42,7 +42,7 @@ extension StageRunner {
         guard let stage = entry.card.hints, let name = stage.method, stage.submodule == nil else {
             throw HubError.modelFailed(model: entry.name, message: "every-layer extraction needs the card's hints to be a method (hidden_states)")
         }
-        let value = try module.run(method: name, [.tensor(ids), .tensor(mask), .tensor(types)])
+        let value = try module.run(method: name, [.tensor(ids), .tensor(mask), .tensor(types)], inferenceMode: inferenceMode)
         let items: [ScriptValue]
         switch value {
         case .list(let list), .tuple(let list): items = list

@@ -12,6 +12,16 @@ import Torch
 package final class StageRunner {
     package let entry: HubEntry
     package let module: ScriptModule
+    /// Runs every forward pass under libtorch's `InferenceMode` (extraction); off for
+    /// training, whose passes autograd must record.
+    package var inferenceMode = false
+    /// The floating-point type of the module's parameters: a submodule source head
+    /// gets the pooled (float32) features cast to it.
+    package var computeType = DType.float32
+    /// Frozen, inference-optimised copies of what the representation (with its
+    /// `after`) and source-head stages run on: "" the top module (its methods kept),
+    /// a dotted path that submodule's `forward`. Empty until `optimizeForInference()`.
+    private var optimized = [String: ScriptModule]()
 
     /// Checks that every stage the card names exists in `module`.
     package init(entry: HubEntry, module: ScriptModule) throws {
@@ -86,13 +96,50 @@ package final class StageRunner {
         }
     }
 
-    /// Runs one stage on `value`.
-    package func run(_ stage: Stage, on value: ScriptValue, field: String) throws -> ScriptValue {
+    /// Whether the representation and source-head stages run on frozen copies.
+    package var isOptimized: Bool { !optimized.isEmpty }
+
+    /// The stages the extraction runs (representation, its `after`, the source head).
+    private var extractionStages: [Stage] {
+        let card = entry.card
+        return [card.representation.after, card.representation.stage, card.sourceHead].compactMap { $0 }
+    }
+
+    /// Freezes what the representation and source-head stages run on (the top module
+    /// keeping the methods they name, each named submodule on its own) and, with
+    /// `optimize`, applies `torch.jit.optimize_for_inference`; the stages then run on
+    /// these copies (hints keep the module itself). For extraction only: the copies
+    /// have no parameters to train. Needs eval mode. Throws, leaving the runner as it
+    /// was, when libtorch cannot freeze them.
+    package func optimizeForInference(optimize: Bool = true) throws {
+        var methods = [String]()
+        var paths = [String]()
+        for stage in extractionStages {
+            if let path = stage.submodule {
+                if !paths.contains(path) { paths.append(path) }
+            } else {
+                let name = stage.method ?? "forward"
+                if !methods.contains(name) { methods.append(name) }
+            }
+        }
+        var copies = [String: ScriptModule]()
+        if !methods.isEmpty { copies[""] = try module.frozenForInference(methods: methods, optimize: optimize) }
+        for path in paths { copies[path] = try module.submodule(path).frozenForInference(optimize: optimize) }
+        optimized = copies
+    }
+
+    /// Back to the module itself (after a failed check of the frozen copies).
+    package func dropOptimized() { optimized = [:] }
+
+    /// Runs one stage on `value` (on the frozen copies unless `original`).
+    package func run(_ stage: Stage, on value: ScriptValue, field: String, original: Bool = false) throws -> ScriptValue {
         var result: ScriptValue
         if let path = stage.submodule {
-            result = try module.submodule(path).run(method: "forward", [value])
+            let target = original ? nil : optimized[path]
+            result = try (target ?? module.submodule(path)).run(method: "forward", [value], inferenceMode: inferenceMode)
         } else {
-            result = try module.run(method: stage.method ?? "forward", [value])
+            let target = original ? nil : optimized[""]
+            result = try (target ?? module).run(method: stage.method ?? "forward", [value], inferenceMode: inferenceMode)
         }
         if let selector = stage.output {
             result = try select(selector, from: result, field: field + ".output")
@@ -129,21 +176,21 @@ package final class StageRunner {
     }
 
     /// The pooled representation [B, D] (float32, contiguous) of `input` ([B, ...]).
-    package func representation(_ input: Tensor) throws -> Tensor {
+    package func representation(_ input: Tensor, original: Bool = false) throws -> Tensor {
         let rep = entry.card.representation
         var value = ScriptValue.tensor(input)
-        if let after = rep.after { value = try run(after, on: value, field: "representation.after") }
-        value = try run(rep.stage, on: value, field: "representation")
+        if let after = rep.after { value = try run(after, on: value, field: "representation.after", original: original) }
+        value = try run(rep.stage, on: value, field: "representation", original: original)
         return try pool(try tensor(value, what: rep.stage.summary), rep.pooling, batch: input.shape[0])
     }
 
     /// The source head's logits [B, S] (dtype as the model gives them), or nil when
     /// the card has no source head. A `method` head runs on `input`, a `submodule`
     /// head on the pooled `features`.
-    package func sourceLogits(input: Tensor, features: Tensor) throws -> Tensor? {
+    package func sourceLogits(input: Tensor, features: Tensor, original: Bool = false) throws -> Tensor? {
         guard let head = entry.card.sourceHead else { return nil }
-        let source: ScriptValue = head.submodule != nil ? .tensor(features) : .tensor(input)
-        let logits = try tensor(try run(head, on: source, field: "source_head"), what: "source head \(head.summary)")
+        let source: ScriptValue = head.submodule != nil ? .tensor(try features.to(computeType)) : .tensor(input)
+        let logits = try tensor(try run(head, on: source, field: "source_head", original: original), what: "source head \(head.summary)")
         let batch = input.shape[0]
         guard logits.rank == 2, logits.shape[0] == batch else {
             throw HubError.wrongRank(model: entry.name, shape: logits.shape, message: "source-head logits must be [\(batch), S]")
@@ -156,7 +203,7 @@ package final class StageRunner {
     /// tensor is one hint), each with the batch as its first axis.
     package func hints(_ input: Tensor) throws -> [Tensor]? {
         guard let stage = entry.card.hints else { return nil }
-        let value = try run(stage, on: .tensor(input), field: "hints")
+        let value = try run(stage, on: .tensor(input), field: "hints", original: true)
         let items: [ScriptValue]
         switch value {
         case .tensor: items = [value]

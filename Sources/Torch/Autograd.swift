@@ -22,6 +22,21 @@ extension Tensor {
         return flag != 0
     }
 
+    /// Whether the tensor was made under libtorch's `InferenceMode`
+    /// (`ScriptModule.run(method:_:inferenceMode:)`).
+    public var isInference: Bool {
+        var flag: Int32 = 0
+        _ = withHandle { ht_tensor_is_inference($0, &flag) }
+        return flag != 0
+    }
+
+    /// Whether the tensor was made by a recorded operation (it has a `grad_fn`).
+    public var hasGradFunction: Bool {
+        var flag: Int32 = 0
+        _ = withHandle { ht_tensor_has_grad_fn($0, &flag) }
+        return flag != 0
+    }
+
     /// The accumulated gradient (nil before the first `backward()` reaching it).
     /// Shares storage with libtorch's gradient buffer.
     public var grad: Tensor? {

@@ -191,15 +191,21 @@ public final class ScriptModule {
 
     // MARK: Running
 
-    /// Runs method `name` with `arguments`.
+    /// Runs method `name` with `arguments`. With `inferenceMode`, the call runs under
+    /// libtorch's `InferenceMode` (held for this call only): nothing is recorded for
+    /// autograd, not even version counters, and the tensors it returns are inference
+    /// tensors (read them or pass them to functional operations; never modify them
+    /// in place).
     @discardableResult
-    public func run(method name: String, _ arguments: [ScriptValue] = []) throws -> ScriptValue {
+    public func run(method name: String, _ arguments: [ScriptValue] = [], inferenceMode: Bool = false) throws -> ScriptValue {
         guard hasMethod(name) else { throw TorchError.missingMethod(module: typeName, method: name) }
         let handles = try arguments.map { try $0.makeHandle() }
         defer { handles.forEach { ht_value_free($0) } }
         let optionals: [OpaquePointer?] = handles
         var out: OpaquePointer? = nil
-        try withHandle { try check("\(typeName).\(name)", ht_module_run_method($0, name, optionals, Int64(handles.count), &out)) }
+        try withHandle {
+            try check("\(typeName).\(name)", ht_module_run_method_mode($0, name, optionals, Int64(handles.count), inferenceMode ? 1 : 0, &out))
+        }
         guard let out else { throw TorchError.libtorch(operation: "\(typeName).\(name)", message: "no result") }
         defer { ht_value_free(out) }
         return try ScriptValue(handle: out)
@@ -279,6 +285,23 @@ public final class ScriptModule {
     /// constants, for inference. Needs eval mode.
     public func frozen() throws -> ScriptModule {
         try withHandle { m in try ScriptModule.make("frozen") { ht_module_freeze(m, $0) } }
+    }
+
+    /// For extraction only: `torch.jit.freeze` keeping `methods` (`forward` is always
+    /// kept), then, with `optimize`, `torch.jit.optimize_for_inference` over them
+    /// (conv-BN folding, dropout removal, MKLDNN layouts on CPU). Submodules are
+    /// inlined, so the result has none; needs eval mode.
+    public func frozenForInference(methods: [String] = [], optimize: Bool = true) throws -> ScriptModule {
+        let names = methods.joined(separator: "\n")
+        return try withHandle { m in
+            try ScriptModule.make("frozenForInference") { ht_module_freeze_for_inference(m, names, optimize ? 1 : 0, $0) }
+        }
+    }
+
+    /// Converts parameters and buffers of rank 4 to `format` in place, as PyTorch's
+    /// `module.to(memory_format=...)` does.
+    public func to(_ format: MemoryFormat) throws {
+        try withHandle { try check("ScriptModule.to(\(format))", ht_module_to_memory_format($0, format.code)) }
     }
 
     /// A deep copy (parameters copied).

@@ -197,6 +197,19 @@ public final class Tensor {
         try derive("contiguous") { ht_tensor_contiguous($0, $1) }
     }
 
+    /// The same values laid out in `format` (`self` when they already are);
+    /// channels-last needs rank 4.
+    public func contiguous(_ format: MemoryFormat) throws -> Tensor {
+        try derive("contiguous(\(format))") { ht_tensor_to_memory_format($0, format.code, $1) }
+    }
+
+    /// Whether the values are laid out densely in `format`.
+    public func isContiguous(_ format: MemoryFormat) -> Bool {
+        var flag: Int32 = 0
+        _ = withHandle { ht_tensor_is_contiguous_format($0, format.code, &flag) }
+        return flag != 0
+    }
+
     /// A copy with its own storage (recorded by autograd).
     public func clone() throws -> Tensor {
         try derive("clone") { ht_tensor_clone($0, $1) }

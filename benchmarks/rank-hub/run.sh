@@ -6,7 +6,12 @@
 #
 #   benchmarks/rank-hub/run.sh            # 500 images 224 x 224, 8 models, batch 32, all cores
 #   COUNT=2000 BATCH=64 benchmarks/rank-hub/run.sh
+#   PRECISION=bfloat16 benchmarks/rank-hub/run.sh   # rank --hub in bfloat16 (default float32;
+#                                                   # the progressive run stays float32)
 #
+# hubminer freezes and optimises the models and probes each one's memory format and
+# batch size on its own (logged in $WORK/full.log); see inference_speed.sh for those
+# alone.
 # Each side runs once with a fresh cache (hubminer) under /usr/bin/time -v, at the
 # same nice level and thread count. PyTorch is the python3 on PATH (torch 2.11.0,
 # the libtorch HubMiner links).
@@ -17,6 +22,7 @@ COUNT="${COUNT:-500}"
 BATCH="${BATCH:-32}"
 THREADS="${THREADS:-$(nproc)}"
 PYTHON="${PYTHON:-python3}"
+PRECISION="${PRECISION:-float32}"
 WORK="${WORK:-$(mktemp -d)}"
 KEEP="${KEEP:-0}"
 [ "$KEEP" = 1 ] || trap 'rm -rf "$WORK"' EXIT
@@ -45,12 +51,13 @@ timed() {  # timed NAME command...: wall seconds and peak RSS (MB) into $WORK/NA
 echo "== end to end: hubminer rank --hub vs PyTorch ($COUNT images, batch $BATCH, $THREADS threads)" >&2
 timed pytorch "$PYTHON" benchmarks/rank-hub/pytorch_rank.py "$HUB" "$IMAGES" "$BATCH" "$THREADS" > "$WORK/pytorch.json"
 timed hub_full "$BIN" rank --hub "$HUB" --data "$IMAGES" --cache-dir "$WORK/cache-full" --batch-size "$BATCH" \
-    --threads "$THREADS" --format json > "$WORK/full.json" 2> "$WORK/full.log"
+    --threads "$THREADS" --precision "$PRECISION" --format json > "$WORK/full.json" 2> "$WORK/full.log"
 timed hub_progressive "$BIN" rank --hub "$HUB" --data "$IMAGES" --cache-dir "$WORK/cache-progressive" --batch-size "$BATCH" \
     --threads "$THREADS" --progressive --format json > "$WORK/progressive.json" 2> "$WORK/progressive.log"
 echo "pytorch vs hubminer (same features? same order?): $("$PYTHON" benchmarks/rank-hub/compare.py "$WORK/full.json" "$WORK/pytorch.json" --pytorch)"
 echo "progressive vs full: $("$PYTHON" benchmarks/rank-hub/compare.py "$WORK/full.json" "$WORK/progressive.json")"
 grep '^stage' "$WORK/progressive.log" || true
+grep -E 'frozen|as loaded|layout|against float32|warning' "$WORK/full.log" || true
 read -r pw pm < "$WORK/pytorch.time"; read -r hw hm < "$WORK/hub_full.time"; read -r gw gm < "$WORK/hub_progressive.time"
 echo "| run | wall | peak RSS |"
 echo "|---|---|---|"

@@ -125,6 +125,10 @@ int32_t ht_tensor_uniform_(ht_tensor *t, double low, double high, ht_generator *
 /* ------------------------------------------- tensor: conversion, shape */
 int32_t ht_tensor_to_dtype(ht_tensor *t, int32_t dtype, ht_tensor **out);
 int32_t ht_tensor_contiguous(ht_tensor *t, ht_tensor **out);
+enum { HT_MEMORY_FORMAT_CONTIGUOUS = 0, HT_MEMORY_FORMAT_CHANNELS_LAST = 1 };
+/* contiguous(memory_format): channels-last needs rank 4. */
+int32_t ht_tensor_to_memory_format(ht_tensor *t, int32_t format, ht_tensor **out);
+int32_t ht_tensor_is_contiguous_format(ht_tensor *t, int32_t format, int32_t *out);
 int32_t ht_tensor_clone(ht_tensor *t, ht_tensor **out);
 int32_t ht_tensor_reshape(ht_tensor *t, const int64_t *shape, int64_t ndim, ht_tensor **out);
 int32_t ht_tensor_view(ht_tensor *t, const int64_t *shape, int64_t ndim, ht_tensor **out);
@@ -196,6 +200,10 @@ int32_t ht_tensor_allclose(ht_tensor *a, ht_tensor *b, double rtol, double atol,
 int32_t ht_tensor_requires_grad(ht_tensor *t, int32_t *out);
 int32_t ht_tensor_set_requires_grad(ht_tensor *t, int32_t on);
 int32_t ht_tensor_is_leaf(ht_tensor *t, int32_t *out);
+/* Whether the tensor was made under c10::InferenceMode. */
+int32_t ht_tensor_is_inference(ht_tensor *t, int32_t *out);
+/* Whether the tensor was made by a recorded operation (has a grad_fn). */
+int32_t ht_tensor_has_grad_fn(ht_tensor *t, int32_t *out);
 /* *out is NULL when the tensor has no gradient. */
 int32_t ht_tensor_grad(ht_tensor *t, ht_tensor **out);
 /* Replaces the gradient; g may be NULL to drop it. */
@@ -314,6 +322,12 @@ int32_t ht_module_register_module(ht_module *m, const char *name, ht_module *chi
 int32_t ht_module_set_attribute_tensor(ht_module *m, const char *name, ht_tensor *t);
 int32_t ht_module_run_method(ht_module *m, const char *method, ht_value *const *args,
                              int64_t nargs, ht_value **out);
+/* ht_module_run_method under c10::InferenceMode when `inference` != 0: no autograd
+   state at all (no version counters, no graph), for pure inference. The guard lives
+   for this call only; tensors it returns are inference tensors (read them, pass
+   them to functional ops; never modify them in place outside this call). */
+int32_t ht_module_run_method_mode(ht_module *m, const char *method, ht_value *const *args,
+                                  int64_t nargs, int32_t inference, ht_value **out);
 int32_t ht_module_has_method(ht_module *m, const char *method, int32_t *out);
 /* Names joined by '\n'. */
 int32_t ht_module_method_names(ht_module *m, char **out);
@@ -331,6 +345,15 @@ int32_t ht_module_train(ht_module *m, int32_t on);
 int32_t ht_module_is_training(ht_module *m, int32_t *out);
 /* torch.jit.freeze: inlines parameters as constants; the module must be in eval mode. */
 int32_t ht_module_freeze(ht_module *m, ht_module **out);
+/* For extraction only: torch.jit.freeze keeping the methods in `methods` (names
+   joined by '\n'; "" keeps forward only), then, when `optimize` != 0,
+   torch.jit.optimize_for_inference over them (conv-BN folding, dropout removal,
+   MKLDNN layouts on CPU). The module must be in eval mode; submodules are inlined. */
+int32_t ht_module_freeze_for_inference(ht_module *m, const char *methods, int32_t optimize,
+                                       ht_module **out);
+/* Parameters and buffers of rank 4 to `format` in place (HT_MEMORY_FORMAT_*), as
+   nn.Module.to(memory_format=...) does. */
+int32_t ht_module_to_memory_format(ht_module *m, int32_t format);
 int32_t ht_module_clone(ht_module *m, ht_module **out);
 int32_t ht_module_to_dtype(ht_module *m, int32_t dtype);
 /* Moves parameters and buffers to a device (index -1: the default one). */

@@ -54,8 +54,35 @@ public struct ExtractionOptions: ParsableArguments {
     )
     public var layers: LayerSelection = .last
 
+    @Option(
+        help: ArgumentHelp(
+            "float32 (default), bfloat16, or float16 (CUDA only): the type the models compute in. Features come back as float32; the first samples of each pass are also run in float32 and the feature and LogME differences reported, with a warning when the ranking could change.",
+            valueName: "type"))
+    public var precision: String = "float32"
+
+    @Flag(
+        name: .customLong("plain-inference"),
+        help: ArgumentHelp(
+            "Run the models as loaded: no freezing or inference optimisation, no memory-format and batch-size probe (to measure them).",
+            visibility: .hidden))
+    public var plainInference = false
+
+    @Option(
+        name: .customLong("layout-probe"),
+        help: ArgumentHelp(
+            "auto (when it costs at most a tenth of a model's pass), always or off: the memory-format and batch-size probe on the first chunk.",
+            visibility: .hidden))
+    public var layoutProbe: String = "auto"
+
     public func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard ["auto", "always", "off"].contains(layoutProbe) else {
+            throw ValidationError("--layout-probe must be auto, always or off, got '\(layoutProbe)'")
+        }
+        guard ["float32", "bfloat16", "float16"].contains(precision) else {
+            throw ValidationError("--precision must be float32, bfloat16 or float16, got '\(precision)'")
+        }
+        if precision != "float32", layers != .last { throw ValidationError("--layers runs in float32: leave out --precision") }
         if (torchThreads == nil) != (loaderWorkers == nil) { throw ValidationError("--torch-threads and --loader-workers go together") }
         if let t = torchThreads, let w = loaderWorkers, t < 1 || w < 1 {
             throw ValidationError("--torch-threads and --loader-workers must be at least 1")

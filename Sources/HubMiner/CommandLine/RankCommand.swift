@@ -124,11 +124,13 @@ public struct RankOptions: CommandOptions {
         if progressive {
             guard extraction.hub != nil, !isDistributed else { throw ValidationError("--progressive ranks a hub (--hub, --data) in one process") }
             guard extraction.layers == .last else { throw ValidationError("--progressive ranks each model's representation: leave out --layers") }
+            guard extraction.precision == "float32" else { throw ValidationError("--progressive runs in float32: leave out --precision") }
             if let top, top < 1 { throw ValidationError("--top must be at least 1") }
         }
         if transform != .none, !stats.isEmpty || isDistributed {
             throw ValidationError("--transform \(transform.rawValue) needs the features in memory; it cannot run on --stats or distributed ranking")
         }
+        if isDistributed, extraction.precision != "float32" { throw ValidationError("distributed ranking runs in float32: leave out --precision") }
         if isDistributed { return try validateDistributed() }
         let fromFiles = features != nil || labels != nil || sourceProbs != nil || key != nil || labelKey != nil
         let fromHub =

@@ -33,6 +33,15 @@ package struct ExtractConfiguration: Sendable {
     package var layers: LayerSelection = .last
     /// Decoded bytes per chunk of a shared pass (`SharedPass`).
     package var chunkBytes: Int = SharedPass.defaultChunkBytes
+    /// The type the models compute in (`--precision`); reduced precisions are checked
+    /// against float32 on the first samples of each pass (`PrecisionCheck`) and cached
+    /// apart from float32 features.
+    package var precision: InferencePrecision = .float32
+    /// Freeze and optimise TorchScript models for inference and probe each image
+    /// model's fastest memory format and batch size (off only to measure them).
+    package var tuneInference = true
+    /// Largest share of a model's pass the layout probe may cost (`SharedPass`); 0 turns it off.
+    package var layoutProbeShare = SharedPass.defaultLayoutProbeShare
 
     package init(
         hub: URL, data: URL, split: DatasetSplit? = nil, batchSize: Int = 64,
@@ -247,17 +256,21 @@ package enum ExtractJob {
         var members = [(pending: PendingModel, extractor: FeatureExtractor)]()
         for model in group {
             do {
-                members.append((model, try FeatureExtractor(entry: model.entry, device: config.device)))
+                // frozen and optimised by the pass, just before the model's first batch
+                members.append((model, try FeatureExtractor(entry: model.entry, device: config.device, precision: config.precision)))
             } catch let error as HubError {
                 record(model.entry.name, error)
             }
         }
         let pass = ExtractionPass(models: members.map(\.pending.entry.name), samples: context.dataset.count)
         guard !members.isEmpty else { return pass }
-        let shared = SharedPass(
+        var shared = SharedPass(
             members: members.map { ($0.pending.entry.name, $0.extractor) }, dataset: context.dataset,
             transform: members[0].pending.entry.card.transform(), batchSize: config.batchSize, threads: context.threads,
             chunkBytes: config.chunkBytes)
+        shared.layoutProbe = config.tuneInference
+        shared.optimize = config.tuneInference
+        shared.layoutProbeShare = config.layoutProbeShare
         let started = Date()
         var ended = Set<Int>()
         do {
@@ -322,14 +335,16 @@ package enum ExtractJob {
     }
 
     /// The cache key of `entry`'s features on the dataset of `fingerprint`.
-    static func cacheKey(_ entry: HubEntry, isText: Bool, fingerprint: String) throws -> String {
+    static func cacheKey(_ entry: HubEntry, isText: Bool, fingerprint: String, precision: InferencePrecision = .float32) throws -> String {
         let digest = try entry.contentDigest()
         // text: the token ids depend on the tokenizer files and the truncation length too
         let tokenizer = isText ? ";tokenizer=" + (try TextInput(entry: entry).digest()) : ""
+        // float32 keys stay as they were; reduced-precision features are other features
+        let reduced = precision == .float32 ? "" : ";precision=" + precision.rawValue
         return FeatureCache.key(
             modelDigest: digest, datasetFingerprint: fingerprint,
             representation: entry.card.representation.cacheDescription
-                + ";head=" + (entry.card.sourceHead?.summary ?? "-") + tokenizer,
+                + ";head=" + (entry.card.sourceHead?.summary ?? "-") + tokenizer + reduced,
             transform: entry.card.transformDescription)
     }
 
@@ -338,7 +353,7 @@ package enum ExtractJob {
         let started = Date()
         let dataset = context.dataset
         let isText = try checkInputKind(of: entry, for: dataset)
-        let key = try cacheKey(entry, isText: isText, fingerprint: context.fingerprint)
+        let key = try cacheKey(entry, isText: isText, fingerprint: context.fingerprint, precision: context.config.precision)
         var invalidation: String?
         switch try context.cache.lookup(key: key) {
         case .hit(let cached):
@@ -368,13 +383,16 @@ package enum ExtractJob {
         let dataset = context.dataset
         let entry = model.entry
         let started = Date()
-        let extractor = try FeatureExtractor(entry: entry, device: config.device)
+        let extractor = try FeatureExtractor(entry: entry, device: config.device, precision: config.precision)
         var result: ExtractedModel?
         var failure: (any Error)?
-        try SharedPass(
+        var pass = SharedPass(
             members: [(entry.name, extractor)], dataset: dataset, transform: entry.card.transform(),
-            batchSize: config.batchSize, threads: context.threads, chunkBytes: config.chunkBytes
-        ).run(
+            batchSize: config.batchSize, threads: context.threads, chunkBytes: config.chunkBytes)
+        pass.layoutProbe = config.tuneInference
+        pass.optimize = config.tuneInference
+        pass.layoutProbeShare = config.layoutProbeShare
+        try pass.run(
             progress: progress, label: entry.name,
             finished: { _, rows in
                 result = try store(model, rows: rows, context: context, wall: Date().timeIntervalSince(started))

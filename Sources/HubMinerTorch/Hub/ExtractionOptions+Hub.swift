@@ -20,6 +20,14 @@ extension ExtractionOptions {
         // `--device cuda` without a GPU fails here, with what is missing.
         configuration.device = try deviceOptions.resolved()
         configuration.layers = layers
+        configuration.precision = InferencePrecision(rawValue: precision) ?? .float32
+        do {
+            try configuration.precision.check(device: configuration.device)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        configuration.tuneInference = !plainInference
+        configuration.layoutProbeShare = layoutProbe == "always" ? .infinity : layoutProbe == "off" ? 0 : SharedPass.defaultLayoutProbeShare
         return configuration
     }
 }
@@ -96,7 +104,7 @@ package enum ExtractRenderer {
         for m in result.models {
             lines.append(
                 "\(m.name)\t\(m.fromCache ? "cache" : "extracted")\t\(m.rows)\t\(m.columns)\t"
-                    + String(format: "%.2f\t%@", m.seconds, m.samplesPerSecond.map { String(format: "%.0f", $0) } ?? "-"))
+                    + String(format: "%.2f\t%@", m.seconds, m.samplesPerSecond.map { String(format: "%.1f", $0) } ?? "-"))
         }
         return lines.joined(separator: "\n") + "\n"
     }
