@@ -231,7 +231,10 @@ struct MiningMethodTests {
         defer { fixture.cleanup() }
         let terms = try RelativeSimilarityMethod.makeTerms(
             try fixture.context(method: "relsim", student: "student", options: ["margin": .number(0.2)], teacherNames: ["t1", "t2", "t3"]))
-        #expect(terms.map(\.name) == ["relsim_kd", "relsim_triplet"] && terms.map(\.weight) == [1, 1])
+        #expect(terms.map(\.name) == ["relsim_kd", "relsim_triplet"] && terms.map(\.weight) == [1, 0.1])
+        let weighted = try RelativeSimilarityMethod.makeTerms(
+            try fixture.context(method: "relsim", student: "student", options: ["beta": .number(1)], teacherNames: ["t1", "t2", "t3"]))
+        #expect(weighted.map(\.weight) == [1, 1])
         let student = fixture.models["student"]!
         let step = try fixture.step([0, 1, 2], student: student, augmented: false)
         var total: Tensor? = nil

@@ -106,12 +106,21 @@ class Refused(Exception):
     """`tune` stopped with an error (for example a method refusing the models)."""
 
 
+class NotRun(Exception):
+    """--report-only: the run is not on disk (it is left out of the table, not trained)."""
+
+
+REPORT_ONLY = [False]
+
+
 def tune(bindir, hub, data, student, method, out, seed, teachers=(), options=(), config=None, score_test=True):
     """Train (unless `out` already holds a finished run) and return (validation top-1 at
     the best epoch, training seconds, test top-1 of the exported best epoch). With
     `score_test=False` the test split is not read (a selection step) and the third
     value is None."""
     out = Path(out)
+    if not (out / "result.json").exists() and REPORT_ONLY[0]:
+        raise NotRun(str(out))
     if not (out / "result.json").exists():
         cmd = [str(bindir / "hubminer"), "tune", "--hub", str(hub), "--data", str(data), "--target", student,
                "--method", method, "--epochs", str(EPOCHS_SETTING[0]), "--lr", "0.01", "--seed", str(seed), "--out", str(out),
@@ -169,6 +178,8 @@ def compare(bindir, hub, data, student, teachers, seeds, work, title, few_config
         except Refused as error:
             print(f"{title}: {label} seed {seed}: {error}", flush=True)
             return job, None, str(error), None
+        except NotRun:
+            return job, None, None, None
         print(f"{title}: {label} seed {seed}: val {val:.3f} test {test:.3f}", flush=True)
         return job, val, test, seconds
 
@@ -179,16 +190,25 @@ def compare(bindir, hub, data, student, teachers, seeds, work, title, few_config
              "|---|---|---|---|---|---|"]
     base = None
     for label, method, names, options in methods:
-        rows = [r for r in results if r[0][0] == label]
+        rows = [r for r in results if r[0][0] == label and (r[1] is not None or r[2] is not None)]
         refused = [r[2] for r in rows if r[1] is None]
         if refused:
             lines.append(f"| {label} | {len(names)} | refused: {refused[0]} | | | |")
             continue
+        if not rows:
+            lines.append(f"| {label} | {len(names)} | not run | | | |")
+            continue
+        if len(rows) < len(seeds):
+            done = ", ".join(str(r[0][4]) for r in rows)
+            label = f"{label} (seed{'s' if len(rows) > 1 else ''} {done} only)"
         vals, tests = [r[1] for r in rows], [r[2] for r in rows]
         secs = [r[3] for r in rows if r[3] is not None]
         if method == "finetune":
-            base = tests
-        gain = "" if method == "finetune" else f"{100 * (statistics.mean(tests) - statistics.mean(base)):+.1f}"
+            base = {r[0][4]: r[2] for r in rows}
+        # The gain is paired by seed: the mean over the seeds both have run.
+        common = [r for r in rows if base and r[0][4] in base]
+        gain = "" if method == "finetune" or not common else \
+            f"{100 * statistics.mean(r[2] - base[r[0][4]] for r in common):+.1f}"
         sec = f"{statistics.mean(secs):.0f}" if secs else "-"
         lines.append(f"| {label} | {len(names)} | {spread(vals)} | {spread(tests)} | {gain} | {sec} |")
     return lines + [""]
@@ -223,6 +243,7 @@ def main():
     ap.add_argument("--cnn-only", action="store_true", help="run only the convolutional-student block")
     ap.add_argument("--few-only", action="store_true", help="run only the few-data block (to run it beside the main one)")
     ap.add_argument("--demo-run", default=None, help="an existing `demo --quick` run folder to use instead of running the demo")
+    ap.add_argument("--report-only", action="store_true", help="train nothing: tabulate the runs already on disk")
     ap.add_argument("--main-only", action="store_true", help="run only the main quick-zoo block (no cnn, few-data or hub blocks)")
     ap.add_argument("--only", default=None, help="comma-separated method labels of the main block (default: all)")
     ap.add_argument("--relsim-option", action="append", default=[], help="key=value for relsim (repeatable), e.g. the setting sweep_relsim.py chose")
@@ -232,6 +253,7 @@ def main():
     seeds = [int(s) for s in args.seeds.split(",")]
     EPOCHS_SETTING[0] = args.epochs
     RELSIM_OPTIONS[:] = args.relsim_option
+    REPORT_ONLY[0] = args.report_only
     bindir = binary_dir(args.bin)
     build = "release" if "release" in str(bindir) else "debug"
     work = Path(args.work)
