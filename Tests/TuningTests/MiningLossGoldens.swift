@@ -214,10 +214,15 @@ enum MiningLossGoldens {
         0.08296199606556233, 0.027055557966206577, 0.6572316875871911, -2.0822116523643213, 0.26466976714060647, -1.9427139375223506,
     ]
     static let lccTeacherShape = [3, 5, 4, 4]
-    static let lccIntraGrid2: Double = 0.27588094159375864
-    static let lccInterGrid2: Double = 0.2940694853044236
-    static let lccIntraGrid3: Double = 0.4371879088740181
-    static let lccInterGrid3: Double = 0.2416088850594216
+    static let lccIntraGrid2: Double = 0.0549133296677074
+    static let lccInterGrid2: Double = 0.043918796002947846
+    static let lccCrossGrid2: Double = 0.0840514287699795
+    static let lccIntraGrid3: Double = 0.2512792808147049
+    static let lccInterGrid3: Double = 0.12889523342632844
+    static let lccCrossGrid3: Double = 0.25156513037904626
+    static let lccIntraGrid4: Double = 0.39935347377705055
+    static let lccInterGrid4: Double = 0.3589921130725154
+    static let lccCrossGrid4: Double = 0.47472176256196186
     static let fewInputs: [Double] = [
         -0.768391811490056, 0.2111663426600696, -0.9999588109310056, 0.24935589548058662, 0.5748033564230023, -0.694300329270585, -1.384422202173728,
         -1.4429627025420007, -0.7303487875983036, 0.024825733347738493, 0.1566308730810296, 0.3263301829324795, -0.5772583476137498,

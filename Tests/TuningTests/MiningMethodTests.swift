@@ -231,7 +231,10 @@ struct MiningMethodTests {
         defer { fixture.cleanup() }
         let terms = try RelativeSimilarityMethod.makeTerms(
             try fixture.context(method: "relsim", student: "student", options: ["margin": .number(0.2)], teacherNames: ["t1", "t2", "t3"]))
-        #expect(terms.map(\.name) == ["relsim_kd", "relsim_triplet"] && terms.map(\.weight) == [1, 1])
+        #expect(terms.map(\.name) == ["relsim_kd", "relsim_triplet"] && terms.map(\.weight) == [1, 0.1])
+        let weighted = try RelativeSimilarityMethod.makeTerms(
+            try fixture.context(method: "relsim", student: "student", options: ["beta": .number(1)], teacherNames: ["t1", "t2", "t3"]))
+        #expect(weighted.map(\.weight) == [1, 1])
         let student = fixture.models["student"]!
         let step = try fixture.step([0, 1, 2], student: student, augmented: false)
         var total: Tensor? = nil
@@ -252,21 +255,27 @@ struct MiningMethodTests {
 
     // MARK: Local correlation consistency
 
-    @Test("local correlation matches PyTorch at grids 2 and 3; finite differences; teacher detached")
+    @Test("local correlation matches PyTorch at grids 2, 3 and 4 (pooled sides); finite differences; teacher detached")
     func lccGoldens() throws {
         let ms = try goldenTensor(G.lccStudent, G.lccStudentShape), mt = try goldenTensor(G.lccTeacher, G.lccTeacherShape)
-        for (grid, intra, inter) in [(2, G.lccIntraGrid2, G.lccInterGrid2), (3, G.lccIntraGrid3, G.lccInterGrid3)] {
+        for (grid, intra, inter, cross) in [
+            (2, G.lccIntraGrid2, G.lccInterGrid2, G.lccCrossGrid2), (3, G.lccIntraGrid3, G.lccInterGrid3, G.lccCrossGrid3),
+            (4, G.lccIntraGrid4, G.lccInterGrid4, G.lccCrossGrid4),
+        ] {
             let parts = try MiningDistillation.localCorrelation(student: ms, teacher: mt, grid: grid)
             expectNear(try parts.intra.item(), intra)
             expectNear(try parts.inter.item(), inter)
+            expectNear(try parts.cross.item(), cross)
         }
-        try lossGradientCheck(ms) {
-            let parts = try MiningDistillation.localCorrelation(student: $0, teacher: mt, grid: 2)
-            return try parts.intra + parts.inter
+        for grid in [2, 4] {
+            try lossGradientCheck(ms) {
+                let parts = try MiningDistillation.localCorrelation(student: $0, teacher: mt, grid: grid)
+                return try parts.intra + parts.inter + parts.cross
+            }
         }
         let s = try ms.requiresGrad(true), t = try mt.clone().requiresGrad(true)
         let parts = try MiningDistillation.localCorrelation(student: s, teacher: t, grid: 2)
-        try (parts.intra + parts.inter).backward()
+        try (parts.intra + parts.inter + parts.cross).backward()
         #expect(s.grad != nil && t.grad == nil)
     }
 
@@ -274,16 +283,36 @@ struct MiningMethodTests {
     func lccByHand() throws {
         let f = try Tensor([1.0, 2, 3, 4, -1, 0, 2, 5], shape: [1, 2, 2, 2])
         let same = try MiningDistillation.localCorrelation(student: f, teacher: f * 3, grid: 2)
-        #expect(try same.intra.item() < 1e-24 && same.inter.item() < 1e-24)
-        // One channel: every part is ±1 after normalisation, so the intra correlation of
-        // parts (1, −2, 3, 4) is the sign product; against an all-positive teacher the
-        // mismatching entries are those pairing part 1 with the others: 6 of 16, each (−1 − 1)².
-        let student = try Tensor([1.0, -2, 3, 4], shape: [1, 1, 2, 2])
-        let teacher = try Tensor([1.0, 2, 3, 4], shape: [1, 1, 2, 2])
+        #expect(try same.intra.item() < 1e-24 && same.inter.item() < 1e-24 && same.cross.item() < 1e-24)
+        // One channel, 2 × 2 map, grid 2: every part is one value, ±1 after
+        // normalisation, so every correlation is a sign product. Student samples
+        // (1, −2, 3, 4) and (1, 2, 3, 4) against an all-positive teacher (every
+        // correlation 1): a mismatch costs (−1 − 1)² = 4 and involves part 1 of sample 0.
+        // intra: 6 of the 2·4·4 = 32 entries (sample 0's row and column of part 1);
+        // inter: 2 of the 4·2·2 = 16 (part 1's off-diagonal pair);
+        // cross (a ≠ b, p ≠ q): 6 of the 2·1·4·3 = 24 pairs (part 1 of sample 0 with the 3
+        // other parts of sample 1, both ways).
+        let student = try Tensor([1.0, -2, 3, 4, 1, 2, 3, 4], shape: [2, 1, 2, 2])
+        let teacher = try Tensor([1.0, 2, 3, 4, 1, 2, 3, 4], shape: [2, 1, 2, 2])
         let parts = try MiningDistillation.localCorrelation(student: student, teacher: teacher, grid: 2)
-        expectNear(try parts.intra.item(), 6 * 4 / 16)
-        // A batch of one: each inter-instance matrix is [[1]] for both: 0.
-        #expect(try parts.inter.item() == 0)
+        expectNear(try parts.intra.item(), 6 * 4 / 32)
+        expectNear(try parts.inter.item(), 2 * 4 / 16)
+        expectNear(try parts.cross.item(), 6 * 4 / 24)
+        // A batch of one: each inter-instance matrix is [[1]] for both, and no pair of
+        // different samples exists for cross: both 0.
+        let one = try MiningDistillation.localCorrelation(
+            student: try Tensor([1.0, -2, 3, 4], shape: [1, 1, 2, 2]), teacher: try Tensor([1.0, 2, 3, 4], shape: [1, 1, 2, 2]), grid: 2)
+        expectNear(try one.intra.item(), 6 * 4 / 16)
+        #expect(try one.inter.item() == 0 && one.cross.item() == 0)
+        // Parts are blocks, not pooled cells: a 2 × 4 one-channel map at grid 2 has
+        // parts of two values each, and parts [1, 0] and [0, 1] correlate to 0 where
+        // their averages (0.5 each) would correlate to 1.
+        let blocks = try Tensor([1.0, 0, 1, 0, 0, 1, 0, 1], shape: [1, 1, 2, 4])
+        let uniform = try Tensor([1.0, 1, 1, 1, 1, 1, 1, 1], shape: [1, 1, 2, 4])
+        let p = try MiningDistillation.localCorrelation(student: blocks, teacher: uniform, grid: 2)
+        // Student parts: row 0 → [1, 0], [1, 0]; row 1 → [0, 1], [0, 1]; teacher parts
+        // all equal. Intra correlations differ (0 vs 1) for the 8 pairs across rows: 8 of 16.
+        expectNear(try p.intra.item(), 8.0 / 16)
     }
 
     @Test("lcc method on convolutional models: gradients to the student only; vectors are refused by name")
@@ -293,7 +322,7 @@ struct MiningMethodTests {
         let context = try fakeContext(method: "lcc", student: student, models: [teacher], teacherNames: ["teacher"])
         let terms = try LCCMethod.makeTerms(context)
         let term = try #require(terms.first as? LocalCorrelationTerm)
-        #expect(term.weight == 10 && term.grid == 2 && term.interWeight == 1 && term.studentNeeds == .hints)
+        #expect(term.weight == 10 && term.grid == 4 && term.interWeight == 1 && term.crossWeight == 1 && term.studentNeeds == .hints)
         let x = try Tensor.randn([4, 2, 8, 8], generator: Generator(seed: 3))
         let step = try fakeStep(student, x, labels: [0, 1, 2, 0], needs: .hints)
         let loss = try term.loss(step)

@@ -106,8 +106,21 @@ class Refused(Exception):
     """`tune` stopped with an error (for example a method refusing the models)."""
 
 
-def tune(bindir, hub, data, student, method, out, seed, teachers=(), options=(), config=None):
+class NotRun(Exception):
+    """--report-only: the run is not on disk (it is left out of the table, not trained)."""
+
+
+REPORT_ONLY = [False]
+
+
+def tune(bindir, hub, data, student, method, out, seed, teachers=(), options=(), config=None, score_test=True):
+    """Train (unless `out` already holds a finished run) and return (validation top-1 at
+    the best epoch, training seconds, test top-1 of the exported best epoch). With
+    `score_test=False` the test split is not read (a selection step) and the third
+    value is None."""
     out = Path(out)
+    if not (out / "result.json").exists() and REPORT_ONLY[0]:
+        raise NotRun(str(out))
     if not (out / "result.json").exists():
         cmd = [str(bindir / "hubminer"), "tune", "--hub", str(hub), "--data", str(data), "--target", student,
                "--method", method, "--epochs", str(EPOCHS_SETTING[0]), "--lr", "0.01", "--seed", str(seed), "--out", str(out),
@@ -123,11 +136,15 @@ def tune(bindir, hub, data, student, method, out, seed, teachers=(), options=(),
             lines = [l for l in done.stderr.splitlines() if l.strip()]
             raise Refused(lines[-1] if lines else f"exit {done.returncode}")
     result = json.loads((out / "result.json").read_text())
-    return result["best"]["top1"], result["seconds"], test_accuracy(out, data)
+    return result["best"]["top1"], result["seconds"], (test_accuracy(out, data) if score_test else None)
+
+
+RELSIM_OPTIONS = []  # --relsim-option: the setting chosen on validation by sweep_relsim.py
 
 
 def method_list(teachers, only=None):
     first = teachers[:1]
+    relsim_label = "relsim" + (f" ({', '.join(RELSIM_OPTIONS)})" if RELSIM_OPTIONS else "")
     methods = [
         ("finetune", "finetune", (), ()),
         ("multikd uniform", "multikd", teachers, ("weighting=uniform",)),
@@ -135,13 +152,13 @@ def method_list(teachers, only=None):
         ("multikd entropy", "multikd", teachers, ("weighting=entropy",)),
         ("multikd confidence", "multikd", teachers, ("weighting=confidence",)),
         ("aekd", "aekd", teachers, ()),
-        ("relsim", "relsim", teachers, ()),
+        (relsim_label, "relsim", teachers, tuple(RELSIM_OPTIONS)),
         ("lcc", "lcc", first, ()),
         ("kd", "kd", first, ()),
         ("fewdata", "fewdata", first, ()),
         ("at", "at", first, ()),
     ]
-    return [m for m in methods if not only or m[0] in only]
+    return [m for m in methods if not only or m[0] in only or m[0].split(" (")[0] in only]
 
 
 def compare(bindir, hub, data, student, teachers, seeds, work, title, few_config=None, only=None, workers=1):
@@ -149,16 +166,20 @@ def compare(bindir, hub, data, student, teachers, seeds, work, title, few_config
     Runs go through a pool of `workers` processes (each run is independent and
     seeded; results do not depend on the pool)."""
     methods = method_list(teachers, only)
-    jobs = [(label, method, names, options, seed) for label, method, names, options in methods for seed in seeds]
+    # Seed-major: every method at the first seed before any at the next, so a grid
+    # stopped early still compares all methods.
+    jobs = [(label, method, names, options, seed) for seed in seeds for label, method, names, options in methods]
 
     def one(job):
         label, method, names, options, seed = job
-        out = work / label.replace(" ", "-") / f"seed-{seed}"
+        out = work / label.replace(" ", "-").replace("(", "").replace(")", "").replace(",", "").replace("=", "-") / f"seed-{seed}"
         try:
             val, seconds, test = tune(bindir, hub, data, student, method, out, seed, names, options, few_config)
         except Refused as error:
             print(f"{title}: {label} seed {seed}: {error}", flush=True)
             return job, None, str(error), None
+        except NotRun:
+            return job, None, None, None
         print(f"{title}: {label} seed {seed}: val {val:.3f} test {test:.3f}", flush=True)
         return job, val, test, seconds
 
@@ -169,22 +190,43 @@ def compare(bindir, hub, data, student, teachers, seeds, work, title, few_config
              "|---|---|---|---|---|---|"]
     base = None
     for label, method, names, options in methods:
-        rows = [r for r in results if r[0][0] == label]
+        rows = [r for r in results if r[0][0] == label and (r[1] is not None or r[2] is not None)]
         refused = [r[2] for r in rows if r[1] is None]
         if refused:
             lines.append(f"| {label} | {len(names)} | refused: {refused[0]} | | | |")
             continue
+        if not rows:
+            lines.append(f"| {label} | {len(names)} | not run | | | |")
+            continue
+        if len(rows) < len(seeds):
+            done = ", ".join(str(r[0][4]) for r in rows)
+            label = f"{label} (seed{'s' if len(rows) > 1 else ''} {done} only)"
         vals, tests = [r[1] for r in rows], [r[2] for r in rows]
         secs = [r[3] for r in rows if r[3] is not None]
         if method == "finetune":
-            base = tests
-        gain = "" if method == "finetune" else f"{100 * (statistics.mean(tests) - statistics.mean(base)):+.1f}"
+            base = {r[0][4]: r[2] for r in rows}
+        # The gain is paired by seed: the mean over the seeds both have run.
+        common = [r for r in rows if base and r[0][4] in base]
+        gain = "" if method == "finetune" or not common else \
+            f"{100 * statistics.mean(r[2] - base[r[0][4]] for r in common):+.1f}"
         sec = f"{statistics.mean(secs):.0f}" if secs else "-"
         lines.append(f"| {label} | {len(names)} | {spread(vals)} | {spread(tests)} | {gain} | {sec} |")
     return lines + [""]
 
 
 EPOCHS_SETTING = [EPOCHS]
+
+
+def demo_run(bindir, cache_dir, given=None):
+    """The quick demo's run folder (zoo, target, teacher hub): `given` when named (a
+    demo run made earlier; the demo's cache key includes the binary's digest, so a new
+    build would otherwise repeat the whole demo), else `hubminer demo --quick`."""
+    if given:
+        return Path(given)
+    demo = subprocess.run([str(bindir / "hubminer"), "demo", "--quick", "--cache-dir", cache_dir, "--quiet"],
+                          capture_output=True, text=True, check=True)
+    report = next(l for l in demo.stdout.splitlines() if l.startswith("Report: "))[len("Report: "):]
+    return Path(report).parent
 
 
 def main():
@@ -200,19 +242,26 @@ def main():
     ap.add_argument("--cnn-student", default="cnn-w8-glyphs")
     ap.add_argument("--cnn-only", action="store_true", help="run only the convolutional-student block")
     ap.add_argument("--few-only", action="store_true", help="run only the few-data block (to run it beside the main one)")
+    ap.add_argument("--demo-run", default=None, help="an existing `demo --quick` run folder to use instead of running the demo")
+    ap.add_argument("--report-only", action="store_true", help="train nothing: tabulate the runs already on disk")
+    ap.add_argument("--main-only", action="store_true", help="run only the main quick-zoo block (no cnn, few-data or hub blocks)")
+    ap.add_argument("--only", default=None, help="comma-separated method labels of the main block (default: all)")
+    ap.add_argument("--relsim-option", action="append", default=[], help="key=value for relsim (repeatable), e.g. the setting sweep_relsim.py chose")
+    ap.add_argument("--results", default=str(ROOT / "benchmarks" / "distillation" / "RESULTS.md"),
+                    help="markdown file to write (its '## Reading' section is kept)")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     EPOCHS_SETTING[0] = args.epochs
+    RELSIM_OPTIONS[:] = args.relsim_option
+    REPORT_ONLY[0] = args.report_only
     bindir = binary_dir(args.bin)
+    build = "release" if "release" in str(bindir) else "debug"
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
 
     start = time.time()
-    demo = subprocess.run([str(bindir / "hubminer"), "demo", "--quick", "--cache-dir", args.cache_dir, "--quiet"],
-                          capture_output=True, text=True, check=True)
-    report = next(l for l in demo.stdout.splitlines() if l.startswith("Report: "))[len("Report: "):]
-    run = Path(report).parent
+    run = demo_run(bindir, args.cache_dir, args.demo_run)
     info = json.loads((run / "run.json").read_text())
     config = info["config"]
     zoo = Path(info["hub"]).parent
@@ -226,7 +275,7 @@ def main():
 
     lines = ["# Distillation benchmark: the model-mining teacher-student methods", "",
              f"Measured by `python3 benchmarks/distillation/run.py --epochs {EPOCHS_SETTING[0]}` on {time.strftime('%Y-%m-%d')}, 2 shared cores, CPU only, "
-             f"debug build of `hubminer` (accuracies do not depend on the build; the seconds per run are only indicative).", "",
+             f"{build} build of `hubminer` (accuracies do not depend on the build; the seconds per run are only indicative).", "",
              f"The quick zoo (`hubminer demo --quick`): student `{student}` (the median model by LogME), teachers the "
              f"demo's top-3 models by LogME fine-tuned on the target ({', '.join(teachers)}); single-teacher methods "
              f"(`kd`, `lcc`, `fewdata`) use the first. Target: {classes} classes, {train_count} training images "
@@ -243,8 +292,11 @@ def main():
                 only={"finetune", "kd", "fewdata"}, workers=args.workers)
         return 0
     if not args.cnn_only:
+        main_only = set(args.only.split(",")) if args.only else {m[0] for m in method_list(teachers)} - {"at"}
         lines += compare(bindir, hub, data, student, teachers, seeds, work / "quick", "Quick zoo, all training samples",
-                     workers=args.workers, only={m[0] for m in method_list(teachers)} - {"at"})
+                     workers=args.workers, only=main_only)
+    if args.main_only:
+        return write_results(lines, start, Path(args.results))
 
     # lcc needs [B, C, H, W] maps paired one to one: the quick student (a small ViT)
     # gives token sequences, so a convolutional student of the zoo is tuned as well.
@@ -273,13 +325,19 @@ def main():
         lines += compare(bindir, hd / "hub", hd / "target", spec["student"], spec["teachers"], seeds, work / "pytorch-hub",
                          f"Hub of PyTorch-trained models: student `{spec['student']}`", workers=args.workers)
 
-    lines += [f"This invocation took {time.time() - start:.0f} s (runs already on disk are reused, not repeated); "
-              "the training seconds above are each run's own `result.json` figure.", ""]
-    out = ROOT / "benchmarks" / "distillation" / "RESULTS.md"
+    return write_results(lines, start, Path(args.results))
+
+
+def write_results(lines, start, out):
+    lines = lines + [f"This invocation took {time.time() - start:.0f} s (runs already on disk are reused, not repeated); "
+                     "the training seconds above are each run's own `result.json` figure.", ""]
     existing = out.read_text() if out.exists() else ""
     notes = existing[existing.index("## Reading"):] if "## Reading" in existing else ""
-    out.write_text("\n".join(lines) + ("\n" + notes if notes else ""))
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + ("\n" + notes if notes else ""))
+    tmp.replace(out)
     print(out.read_text())
+    return 0
 
 
 if __name__ == "__main__":

@@ -125,20 +125,34 @@ package enum MiningDistillation {
 
     // MARK: Local correlation consistency (Li et al. 2020)
 
-    /// The local parts of a [B, C, H, W] map: average-pooled to a g×g grid and each
-    /// part's C-vector L2-normalised, [B, g², C].
+    /// The local parts of a [B, C, H, W] map: the map cut into g × g equal blocks,
+    /// each block's C·h·w values flattened and L2-normalised, [B, g², C·h·w]. A side
+    /// that g does not divide is first average-pooled to g·⌊side/g⌋ (g when the side is
+    /// shorter than g), so the blocks are equal; a divisible map is cut as it is.
     static func localParts(_ f: Tensor, grid: Int) throws -> Tensor {
-        let pooled = try Functional.adaptiveAvgPool2d(f, outputSize: Size2(grid, grid))
-        return try pooled.reshape([f.shape[0], f.shape[1], grid * grid]).transpose(1, 2).l2Normalized(dim: 2)
+        let (b, c, h, w) = (f.shape[0], f.shape[1], f.shape[2], f.shape[3])
+        let ph = grid * Swift.max(1, h / grid), pw = grid * Swift.max(1, w / grid)
+        let map = (ph == h && pw == w) ? f : try Functional.adaptiveAvgPool2d(f, outputSize: Size2(ph, pw))
+        let (bh, bw) = (ph / grid, pw / grid)
+        // [B, C, g, bh, g, bw] → [B, g, g, C, bh, bw] → [B, g², C·bh·bw]
+        let blocks = try map.reshape([b, c, grid, bh, grid, bw]).permute([0, 2, 4, 1, 3, 5]).contiguous()
+        return try blocks.reshape([b, grid * grid, c * bh * bw]).l2Normalized(dim: 2)
     }
 
-    /// Local correlation consistency for one pair of maps: the cosine correlations
-    /// between the g×g local parts of each sample (intra-instance, [B, P, P]) and
-    /// between the same part of different samples (inter-instance, [P, B, B]) of the
-    /// student must match the teacher's: mean squared differences of both, returned
-    /// separately. Channels and spatial sizes may differ (parts are pooled per grid
-    /// cell and correlations compare P×P and B×B matrices).
-    package static func localCorrelation(student: Tensor, teacher: Tensor, grid: Int) throws -> (intra: Tensor, inter: Tensor) {
+    /// Local correlation consistency for one pair of maps (Li et al.'s three local
+    /// relations): the cosine correlations between the g × g local parts (blocks) of
+    /// the student must match the teacher's, as mean squared differences over
+    /// - `intra`: parts p, q of the same sample ([B, P, P]),
+    /// - `inter`: the same part p of samples a, b ([P, B, B]),
+    /// - `cross`: part p of sample a and part q of sample b, a ≠ b and p ≠ q (the
+    ///   pairs the other two leave out of the [B·P, B·P] matrix of all parts).
+    /// Channels and spatial sizes may differ (only P×P, B×B and BP×BP correlation
+    /// matrices are compared). With one sample or one part, `cross` has no pair: 0.
+    package static func localCorrelation(
+        student: Tensor, teacher: Tensor, grid: Int
+    ) throws -> (
+        intra: Tensor, inter: Tensor, cross: Tensor
+    ) {
         let op = "MiningDistillation.localCorrelation"
         try LossChecks.rank(student, 4, "student map", op)
         try LossChecks.rank(teacher, 4, "teacher map", op)
@@ -148,10 +162,26 @@ package enum MiningDistillation {
         let t = try withNoGrad { try localParts(teacher.detach().to(student.dtype), grid: grid) }
         func intra(_ p: Tensor) throws -> Tensor { try p.matmul(p.transpose(1, 2)) }
         func inter(_ p: Tensor) throws -> Tensor {
-            let byPart = try p.transpose(0, 1) // [P, B, C]
+            let byPart = try p.transpose(0, 1) // [P, B, D]
             return try byPart.matmul(byPart.transpose(1, 2))
         }
-        return (try (intra(s) - intra(t)).square().mean(), try (inter(s) - inter(t)).square().mean())
+        func all(_ p: Tensor) throws -> Tensor {
+            let flat = try p.reshape([p.shape[0] * p.shape[1], p.shape[2]]) // [(b, p), D]
+            return try flat.matmul(flat.t())
+        }
+        let (b, parts) = (s.shape[0], s.shape[1])
+        // Row (a, p), column (b, q): kept where a ≠ b and p ≠ q.
+        let mask = try withNoGrad { () -> Tensor in
+            let differentSample = try 1.0 - Tensor.eye(b, dtype: s.dtype).to(s.device)
+            let differentPart = try 1.0 - Tensor.eye(parts, dtype: s.dtype).to(s.device)
+            return try differentSample.unsqueeze(dim: 1).unsqueeze(dim: 3) * differentPart.unsqueeze(dim: 0).unsqueeze(dim: 2)
+        }
+        let pairs = Double(b * (b - 1) * parts * (parts - 1))
+        let crossDifference = try (all(s) - all(t)).square().reshape([b, parts, b, parts]) * mask
+        return (
+            try (intra(s) - intra(t)).square().mean(), try (inter(s) - inter(t)).square().mean(),
+            try crossDifference.sum() / Swift.max(pairs, 1)
+        )
     }
 
     // MARK: Students from few data (Kong et al. 2020)

@@ -112,26 +112,29 @@ package final class RelativeSimilarityTerm: LossTerm {
 
 /// Local correlation consistency (Li et al., ECCV 2020) over every pair of hint maps
 /// (the i-th student hint with the i-th teacher hint, as attention transfer pairs
-/// them): Σ_pairs [intra + interWeight · inter] (`MiningDistillation.localCorrelation`).
+/// them): Σ_pairs [intra + interWeight · inter + crossWeight · cross]
+/// (`MiningDistillation.localCorrelation`).
 package final class LocalCorrelationTerm: LossTerm {
     package let name = "lcc"
     package let weight: Double
     package let grid: Int
     package let interWeight: Double
+    package let crossWeight: Double
     let teacher: Teacher
     package var studentNeeds: OutputNeeds { .hints }
 
-    init(teacher: Teacher, grid: Int, interWeight: Double, weight: Double) {
+    init(teacher: Teacher, grid: Int, interWeight: Double, crossWeight: Double, weight: Double) {
         self.teacher = teacher
         self.grid = grid
         self.interWeight = interWeight
+        self.crossWeight = crossWeight
         self.weight = weight
     }
 
     package func loss(_ step: TrainingStep) throws -> Tensor {
         try pairedHintMapLoss(step, term: name, teacher: teacher, what: "local correlation consistency") { s, t in
             let parts = try MiningDistillation.localCorrelation(student: s, teacher: t, grid: grid)
-            return try parts.intra + parts.inter * interWeight
+            return try parts.intra + parts.inter * interWeight + parts.cross * crossWeight
         }
     }
 }
