@@ -307,9 +307,9 @@ struct HubCommandTests {
         #expect(table.stdout.contains("progressive ranking (* = partial score"), "\(table.stdout)")
         #expect(table.stdout.contains("budget"))
         let stray = try CLI.run(["rank", "--hub", hub.path, "--data", data.path, "--budget", "10"])
-        #expect(stray.status != 0 && stray.stderr.contains("--budget, --top and --no-settle go with --progressive"))
-        let straySettle = try CLI.run(["rank", "--hub", hub.path, "--data", data.path, "--no-settle"])
-        #expect(straySettle.status != 0 && straySettle.stderr.contains("--no-settle go with --progressive"))
+        #expect(stray.status != 0 && stray.stderr.contains("--budget, --top and --settle go with --progressive"))
+        let straySettle = try CLI.run(["rank", "--hub", hub.path, "--data", data.path, "--settle"])
+        #expect(straySettle.status != 0 && straySettle.stderr.contains("--settle go with --progressive"))
         let badBudget = try CLI.run(["rank", "--hub", hub.path, "--data", data.path, "--progressive", "--budget", "5m"])
         #expect(badBudget.status != 0 && badBudget.stderr.contains("--budget"), "\(badBudget.stderr)")
     }

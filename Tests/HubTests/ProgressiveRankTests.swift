@@ -97,8 +97,7 @@ struct ProgressiveRankTests {
         let s = try setUp()
         defer { cleanup(s.root) }
         let (full, _) = try HubRankJob.run(extract: extract(s, cache: "full"), rank: try rank(s), progress: quiet)
-        var settings = ProgressiveSettings(top: 3, seed: 1)
-        settings.settle = false // the survivors run to the last stage
+        let settings = ProgressiveSettings(top: 3, seed: 1) // settle off by default: the survivors run to the last stage
         let (result, stages) = try ProgressiveRankJob.run(
             extract: extract(s, cache: "progressive"), rank: try rank(s), settings: settings, progress: quiet)
         // 24, 60, 120 rounded up to whole batches of 16
@@ -160,7 +159,8 @@ struct ProgressiveRankTests {
         let s = try setUp(good: 1, bad: 3)
         defer { cleanup(s.root) }
         let (full, _) = try HubRankJob.run(extract: extract(s, cache: "full"), rank: try rank(s), progress: quiet)
-        let settings = ProgressiveSettings(top: 1, seed: 1)
+        var settings = ProgressiveSettings(top: 1, seed: 1)
+        settings.settle = true
         let (result, stages) = try ProgressiveRankJob.run(
             extract: extract(s, cache: "progressive"), rank: try rank(s), settings: settings, progress: quiet)
         let last = try #require(stages.last)
