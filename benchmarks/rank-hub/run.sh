@@ -6,7 +6,7 @@
 #
 #   benchmarks/rank-hub/run.sh            # 500 images 224 x 224, 8 models, batch 32, all cores
 #   COUNT=2000 BATCH=64 benchmarks/rank-hub/run.sh
-#   PROGRESSIVE_ARGS="--no-settle" benchmarks/rank-hub/run.sh   # extra flags for the progressive side
+#   PROGRESSIVE_ARGS="--settle" benchmarks/rank-hub/run.sh   # extra flags for the progressive side
 #
 # Prints, for full against progressive ranking, the model-samples extracted, wall,
 # CPU (user + sys) and peak RSS, and top-1 / top-3 / weighted tau of progressive

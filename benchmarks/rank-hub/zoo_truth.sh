@@ -9,7 +9,7 @@
 #   3. compare.py: progressive against full, and each against the truth.
 #
 #   benchmarks/rank-hub/zoo_truth.sh                 # seeds 0 1 2, all cores
-#   SEEDS="0" PROGRESSIVE_ARGS="--top 1" benchmarks/rank-hub/zoo_truth.sh
+#   SEEDS="0" PROGRESSIVE_ARGS="--top 1 --settle" benchmarks/rank-hub/zoo_truth.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
