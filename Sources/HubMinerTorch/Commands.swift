@@ -29,6 +29,7 @@ extension RankOptions {
         if extraction.hub != nil, progressive {
             var settings = ProgressiveSettings(top: top ?? 3, budget: budget, seed: progressiveSeed)
             settings.level = 0.95
+            settings.settle = settle
             let result = try ProgressiveRankJob.run(
                 extract: try extraction.configuration(threads: threads), rank: try configuration(), settings: settings,
                 progress: output.progress

@@ -284,13 +284,14 @@ struct HubCommandTests {
         let cache = dir.appendingPathComponent("cache")
         let run = try CLI.run([
             "rank", "--hub", hub.path, "--data", data.path, "--cache-dir", cache.path, "--progressive", "--top", "1",
-            "--format", "csv",
+            "--no-settle", "--batch-size", "4", "--format", "csv",
         ])
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n")
         #expect(lines.first?.hasSuffix(",partial,stage,status,reason") == true, "\(run.stdout)")
         #expect(lines.count == 4)
-        #expect(run.stderr.contains("stage 1/4: 6 samples"), "\(run.stderr)")
+        // 6 samples rounded up to whole batches of 4
+        #expect(run.stderr.contains("stage 1/4: 8 samples"), "\(run.stderr)")
         // the models that reached the last stage are in the cache under their ordinary keys
         let complete = lines.dropFirst().filter { $0.contains(",false,4,complete,") }.count
         #expect(complete >= 1)
@@ -300,13 +301,15 @@ struct HubCommandTests {
         // a fresh cache: cached models cost nothing, so the budget would never bind
         let table = try CLI.run([
             "rank", "--hub", hub.path, "--data", data.path, "--cache-dir", dir.appendingPathComponent("cache2").path,
-            "--progressive", "--budget", "10",
+            "--progressive", "--budget", "10", "--batch-size", "4",
         ])
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.contains("progressive ranking (* = partial score"), "\(table.stdout)")
         #expect(table.stdout.contains("budget"))
         let stray = try CLI.run(["rank", "--hub", hub.path, "--data", data.path, "--budget", "10"])
-        #expect(stray.status != 0 && stray.stderr.contains("--budget and --top go with --progressive"))
+        #expect(stray.status != 0 && stray.stderr.contains("--budget, --top and --settle go with --progressive"))
+        let straySettle = try CLI.run(["rank", "--hub", hub.path, "--data", data.path, "--settle"])
+        #expect(straySettle.status != 0 && straySettle.stderr.contains("--settle go with --progressive"))
         let badBudget = try CLI.run(["rank", "--hub", hub.path, "--data", data.path, "--progressive", "--budget", "5m"])
         #expect(badBudget.status != 0 && badBudget.stderr.contains("--budget"), "\(badBudget.stderr)")
     }

@@ -16,6 +16,13 @@ struct ProgressiveTests {
         #expect(ProgressiveSchedule.standard.sizes(total: 3, minimum: 4) == [3])
         #expect(ProgressiveSchedule.standard.sizes(total: 0) == [])
         #expect(ProgressiveSchedule(fractions: [0.5]).sizes(total: 7) == [4])
+        // whole batches: 200, 500, 1000 rounded up to multiples of 64; the last stays N
+        #expect(ProgressiveSchedule.standard.sizes(total: 2000, multiple: 64) == [256, 512, 1024, 2000])
+        // 20 and 50 -> 32 and 64; 100 -> 128; 200 stays
+        #expect(ProgressiveSchedule.standard.sizes(total: 200, minimum: 20, multiple: 32) == [32, 64, 128, 200])
+        // stages that round to the same size or past N collapse
+        #expect(ProgressiveSchedule.standard.sizes(total: 60, multiple: 32) == [32, 60])
+        #expect(ProgressiveSchedule.standard.sizes(total: 20, multiple: 32) == [20])
     }
 
     @Test("every prefix of the stratified order holds each class within one sample of its share; seeded")
@@ -93,6 +100,74 @@ struct ProgressiveTests {
                 count <= k ? [] : ranked.dropFirst(k).filter { est[$0].upper < est[ranked[k - 1]].lower }.sorted()
             #expect(stopped == expected)
         }
+    }
+
+    @Test("settled top k: the top k's lowest lower bound above every other upper bound, the leader's above the rest of the top k")
+    func settled() {
+        func e(_ s: Double, _ w: Double) -> StageEstimate { StageEstimate(score: s, lower: s - w, upper: s + w) }
+        // [0.9, 1.1], [0.75, 0.85], [0.6, 0.7] | [0.3, 0.5], [0.0, 0.4]
+        let clear = [e(0.4, 0.1), e(1.0, 0.1), e(0.2, 0.2), e(0.8, 0.05), e(0.65, 0.05)]
+        #expect(SettledTopK.settled(clear, keep: 3) == [1, 3, 4])
+        #expect(SettledTopK.settled(clear, keep: 1) == [1])
+        #expect(SettledTopK.settled(clear, keep: 2) == [1, 3])
+        // a stopped model whose upper bound reaches the third's lower bound 0.6 unsettles k = 3 only
+        #expect(SettledTopK.settled(clear, keep: 3, stoppedUpper: [0.6]) == nil)
+        #expect(SettledTopK.settled(clear, keep: 2, stoppedUpper: [0.6]) == [1, 3])
+        // the set is settled but the leader overlaps the second: not settled
+        let tiedLeaders = [e(1.0, 0.1), e(0.95, 0.1), e(0.5, 0.1)]
+        #expect(SettledTopK.settled(tiedLeaders, keep: 2) == nil)
+        #expect(SettledTopK.settled(tiedLeaders, keep: 1) == nil)
+        // k or fewer running: only the leader and the stopped models matter
+        #expect(SettledTopK.settled([e(1.0, 0.1), e(0.7, 0.1)], keep: 3) == [0, 1])
+        #expect(SettledTopK.settled([e(1.0, 0.1)], keep: 3, stoppedUpper: [0.95]) == nil)
+        #expect(SettledTopK.settled([e(1.0, 0.1)], keep: 3, stoppedUpper: [0.8]) == [0])
+        // unbounded or failed intervals settle nothing
+        #expect(SettledTopK.settled([e(1.0, 0.1), StageEstimate(score: 0, lower: -.infinity, upper: .infinity)], keep: 1) == nil)
+        #expect(SettledTopK.settled([e(1.0, 0.1), e(.nan, 0.1)], keep: 1) == nil)
+        #expect(SettledTopK.settled([], keep: 1) == nil)
+        // brute force: settled iff every pair (in the top k, outside it) and every pair (leader, other of the top k)
+        // is separated, checked pair by pair
+        var rng = SplitMix(state: 23)
+        for _ in 0..<500 {
+            let count = Int.random(in: 1...7, using: &rng)
+            let k = Int.random(in: 1...4, using: &rng)
+            let est = (0..<count).map { _ -> StageEstimate in
+                e(Double(Int.random(in: 0...30, using: &rng)) / 10, Double(Int.random(in: 0...6, using: &rng)) / 10)
+            }
+            let stopped = (0..<Int.random(in: 0...2, using: &rng)).map { _ in Double(Int.random(in: 0...20, using: &rng)) / 10 }
+            let ranked = est.indices.sorted { est[$0].score != est[$1].score ? est[$0].score > est[$1].score : $0 < $1 }
+            let top = Array(ranked.prefix(min(k, count)))
+            var ok = true
+            for i in top {
+                for j in ranked where !top.contains(j) && est[i].lower <= est[j].upper { ok = false }
+                for u in stopped where est[i].lower <= u { ok = false }
+                if i != top[0], est[top[0]].lower <= est[i].upper { ok = false }
+            }
+            #expect(SettledTopK.settled(est, keep: k, stoppedUpper: stopped) == (ok ? top : nil))
+        }
+    }
+
+    @Test("simultaneous level: Bonferroni; all of m independent intervals at that level cover together at least as often as the level says")
+    func simultaneousLevel() {
+        #expect(abs(SettledTopK.simultaneousLevel(0.95, intervals: 24) - (1 - 0.05 / 24)) < 1e-15)
+        #expect(SettledTopK.simultaneousLevel(0.95, intervals: 0) == 0.95)
+        // z for 24 intervals: the 1 - 0.05/48 normal quantile (scipy.stats.norm.ppf: 3.0780881)
+        #expect(abs(HalfSampleInterval.z(level: SettledTopK.simultaneousLevel(0.95, intervals: 24)) - 3.0780881) < 1e-6)
+        // Monte Carlo: 24 standard normal estimates, each interval ± z; all cover in >= 95% of 4000 trials
+        let z = HalfSampleInterval.z(level: SettledTopK.simultaneousLevel(0.95, intervals: 24))
+        var rng = SplitMix(state: 5)
+        var allCover = 0
+        for _ in 0..<4000 {
+            var ok = true
+            for _ in 0..<24 {
+                let u1 = Double(rng.next() >> 11 + 1) / Double(1 << 53), u2 = Double(rng.next() >> 11) / Double(1 << 53)
+                let x = (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+                if abs(x) > z { ok = false }
+            }
+            if ok { allCover += 1 }
+        }
+        // exact: (1 - 0.05/24)^24 = 0.9512; 4000 trials: sd 0.0034
+        #expect(Double(allCover) / 4000 > 0.94, "\(allCover)")
     }
 
     @Test("budgets: N, N-samples and Ns parse; a stage may start while the budget (or its predicted time) allows")

@@ -97,7 +97,8 @@ public struct RankOptions: CommandOptions {
         help: """
             With --hub: extract on growing, nested, stratified subsets of the samples (10%, 25%, 50%, 100%); after each \
             stage, score every model with a half-sample interval and stop extracting those whose interval lies wholly \
-            below the --top-th best's. Stopped models are listed last with a partial score (marked *) and the reason.
+            below the --top-th best's (with --settle, stop every model once the top-k set is settled). Stage boundaries \
+            are whole batches. Stopped models are listed last with a partial score (marked *) and the reason.
             """)
     public var progressive = false
 
@@ -113,6 +114,18 @@ public struct RankOptions: CommandOptions {
     @Option(name: .customLong("progressive-seed"), help: "With --progressive: seed of the stage order and the intervals' resamples.")
     public var progressiveSeed: UInt64 = 0
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            With --progressive: stop every model as soon as the top-k set and its leader are settled (the lowest \
+            lower bound of the top k above every other model's upper bound, the leader's lower bound above the rest \
+            of the top k's upper bounds); the scores are then partial. The intervals are simultaneous (95% for all \
+            models and stages together) but cover the score at the stage's sample count, not the full data's: LogME \
+            rises with the sample count by different amounts for different models, so the claim is not guaranteed \
+            to be the full ranking's (off by default; see docs/HUB.md).
+            """)
+    public var settle = false
+
     /// Ranking across processes (--distributed, --nproc).
     public var isDistributed: Bool { distributed || nproc != nil }
 
@@ -120,7 +133,9 @@ public struct RankOptions: CommandOptions {
     public var runsModels: Bool { extraction.hub != nil || extraction.data != nil || isDistributed }
 
     public func validate() throws {
-        if !progressive, budget != nil || top != nil { throw ValidationError("--budget and --top go with --progressive") }
+        if !progressive, budget != nil || top != nil || settle {
+            throw ValidationError("--budget, --top and --settle go with --progressive")
+        }
         if progressive {
             guard extraction.hub != nil, !isDistributed else { throw ValidationError("--progressive ranks a hub (--hub, --data) in one process") }
             guard extraction.layers == .last else { throw ValidationError("--progressive ranks each model's representation: leave out --layers") }

@@ -18,7 +18,16 @@ package struct ProgressiveSettings: Sendable, Equatable {
     package var seed: UInt64 = 0
     /// Half-samples per stage for the intervals.
     package var resamples: Int = 20
+    /// The confidence of the whole run: every interval of every stage covers at once
+    /// with this probability (each interval is at `SettledTopK.simultaneousLevel`,
+    /// Bonferroni over the models and the stages that compute intervals).
     package var level: Double = 0.95
+    /// Stop every model once the top-k set and its leader are settled
+    /// (`SettledTopK`), with partial scores; off (the default): the survivors run to
+    /// the last stage. Off by default because the intervals cover the score at the
+    /// stage's sample count, which for LogME sits below the full data's by an amount
+    /// that differs between models (measured in benchmarks/rank-hub/RESULTS.md).
+    package var settle: Bool = false
 
     package init(top: Int = 3, budget: ProgressiveBudget? = nil, seed: UInt64 = 0) {
         self.top = top
@@ -36,14 +45,21 @@ package struct ProgressiveStage: Sendable, Equatable {
     package var seconds: Double
     /// Models stopped after this stage.
     package var stopped: [String]
+    /// The time spent on the stage's scores and intervals (after the extraction).
+    package var scoringSeconds: Double = 0
+    /// Whether the top-k set and its leader were settled after this stage (the run ended).
+    package var settled: Bool = false
 }
 
 /// `rank --hub --progressive`: extraction on growing, nested, stratified subsets of
-/// the samples (`ProgressiveSchedule`, `StratifiedOrder`); after each stage but the
-/// last, the primary metric with a half-sample interval for every model still
-/// running (`HalfSampleInterval`), and the models whose interval lies wholly below
-/// the k-th best's stop (`IntervalElimination`). Each stage extracts only the samples
-/// the stage adds, one shared pass per input pipeline.
+/// the samples (`ProgressiveSchedule`, `StratifiedOrder`; stage boundaries on whole
+/// batches); after each stage but the last, the primary metric with a half-sample
+/// interval for every model still running (`HalfSampleInterval`, simultaneous over
+/// the run's models and stages), the models whose interval lies wholly below the
+/// k-th best's stop (`IntervalElimination`), and once the top-k set and its leader
+/// are settled every model stops (`SettledTopK`). Each stage extracts only the
+/// samples the stage adds, one shared pass per input pipeline, with the models kept
+/// loaded between stages.
 ///
 /// Cache: a model with complete features in the cache is read, never extracted; each
 /// stage's rows are stored as a partial entry (the full key with the order's seed and
@@ -82,7 +98,9 @@ package enum ProgressiveRankJob {
         let count = context.dataset.count
         let order = StratifiedOrder.order(labels: context.labels, seed: settings.seed)
         let classes = Set(context.labels).count
-        let sizes = settings.schedule.sizes(total: count, minimum: min(count, max(2 * classes, 4)))
+        // stage boundaries on whole batches: every forward pass has the full extraction's shape
+        let sizes = settings.schedule.sizes(
+            total: count, minimum: min(count, max(2 * classes, 4)), multiple: max(1, extract.batchSize))
         let tag = "progressive-v1;seed=\(settings.seed)"
 
         // The cache first: complete entries, else the largest partial one.
@@ -123,6 +141,10 @@ package enum ProgressiveRankJob {
         var spentSeconds = 0.0
         var lastStage = -1
         var budgetStopped = false
+        var settledAt: Int?
+        // Bonferroni over every interval the run may compute: each model at each stage but the last
+        let intervalLevel = SettledTopK.simultaneousLevel(
+            settings.level, intervals: candidates.count * max(1, sizes.count - 1))
         for (s, n) in sizes.enumerated() {
             let needing = active.filter { $0.complete == nil && $0.rows.rows < n }
             let cost = needing.reduce(0) { $0 + n - $1.rows.rows }
@@ -188,23 +210,49 @@ package enum ProgressiveRankJob {
             spentSeconds += seconds
             lastStage = s
             var stage = ProgressiveStage(samples: n, extractedModels: extracted, modelSamples: cost, seconds: seconds, stopped: [])
-            if n < count, s < sizes.count - 1 {
-                let stopped = try eliminate(
+            if n < count, s < sizes.count - 1, !active.isEmpty, settings.settle || active.count > settings.top {
+                let scoring = Date()
+                let estimates = try stageEstimates(
                     active, stage: s, samples: n, order: order, context: context, rank: rank, metric: metric, settings: settings,
-                    progress: progress)
-                active.removeAll { c in stopped.contains { $0 === c } }
+                    level: intervalLevel, threads: rank.threads, progress: progress)
+                let stopped = eliminate(active, estimates: estimates, stage: s, samples: n, metric: metric, settings: settings)
                 for c in stopped { c.extractor = nil } // frees the model
                 stage.stopped = stopped.map(\.name)
+                let running = active.indices.filter { i in !stopped.contains { $0 === active[i] } }
+                active = running.map { active[$0] }
+                if settings.settle, !active.isEmpty {
+                    let stoppedUpper = candidates.compactMap { c in c.outcome?.status == "eliminated" ? c.outcome?.interval?.upper : nil }
+                        .filter(\.isFinite)
+                    if let top = SettledTopK.settled(running.map { estimates[$0] }, keep: settings.top, stoppedUpper: stoppedUpper) {
+                        settledAt = s
+                        stage.settled = true
+                        let names = top.map { active[$0].name }
+                        let claim =
+                            settings.top == 1 || top.count == 1
+                            ? "top-1 settled at stage \(s + 1) of \(sizes.count)"
+                            : "top-\(top.count) set settled at stage \(s + 1) of \(sizes.count), with its leader"
+                        for (j, c) in active.enumerated() {
+                            c.outcome = ProgressiveOutcome(
+                                stage: s + 1, samples: n, status: "settled",
+                                reason: claim + (names.contains(c.name) ? " (in the top \(top.count))" : ""),
+                                interval: estimates[running[j]], partial: true)
+                        }
+                        progress.log("\(claim): \(names.joined(separator: ", ")); every model stops")
+                    }
+                }
+                stage.scoringSeconds = Date().timeIntervalSince(scoring)
             }
             progress.log(
                 "stage \(s + 1)/\(sizes.count): \(n) samples, extracted \(cost) model-samples in "
-                    + String(format: "%.1f s", seconds) + ", \(active.count) model(s) go on"
+                    + String(format: "%.1f s", seconds) + ", scores and intervals in "
+                    + String(format: "%.1f s", stage.scoringSeconds) + ", \(stage.settled ? 0 : active.count) model(s) go on"
                     + (stage.stopped.isEmpty ? "" : ", stopped: " + stage.stopped.joined(separator: ", ")))
             stages.append(stage)
+            if settledAt != nil { break }
         }
         guard lastStage >= 0 else { throw HubError.invalidArgument("no stage ran") }
         let reached = sizes[lastStage]
-        for c in active {
+        for c in active where settledAt == nil {
             c.outcome = ProgressiveOutcome(
                 stage: lastStage + 1, samples: reached, status: reached == count ? "complete" : "budget",
                 reason: reached == count
@@ -212,7 +260,7 @@ package enum ProgressiveRankJob {
                     : "budget \(settings.budget.map { "\($0)" } ?? "") spent before stage \(lastStage + 2)",
                 partial: reached < count)
         }
-        if budgetStopped == false, reached < count {
+        if budgetStopped == false, settledAt == nil, reached < count {
             throw HubError.invalidArgument("the schedule ended at \(reached) of \(count) samples")
         }
         var result = try finalRanking(
@@ -223,38 +271,79 @@ package enum ProgressiveRankJob {
         return (result, stages)
     }
 
-    /// Scores the stage's running models with intervals and stops those that cannot
-    /// reach the top k.
-    static func eliminate(
+    /// The stage's score of every running model with its half-sample interval at
+    /// `level` (NaN where the metric fails).
+    static func stageEstimates(
         _ active: [Candidate], stage s: Int, samples n: Int, order: [Int], context: ExtractionContext, rank: RankConfiguration,
-        metric: any TransferabilityMetric, settings: ProgressiveSettings, progress: ProgressReporter
-    ) throws -> [Candidate] {
-        guard active.count > settings.top else { return [] }
+        metric: any TransferabilityMetric, settings: ProgressiveSettings, level: Double, threads: Int, progress: ProgressReporter
+    ) throws -> [StageEstimate] {
         let resamples = HalfSampleInterval.resamples(
             count: n, resamples: settings.resamples, seed: SeededGenerator.derivedSeed(settings.seed, stream: 1, UInt64(s)))
         let labels = order.prefix(n).map { context.labels[$0] }
         let targets = try encode(labels, rank: rank)
         let resampledTargets = try resamples.map { r in try encode(r.map { labels[$0] }, rank: rank) }
-        var estimates = [StageEstimate]()
-        for c in active {
-            let features = matrix(c.rows, rows: n)
-            let probabilities = probabilityMatrix(c.rows, rows: n)
-            var estimate = StageEstimate(score: .nan, lower: .nan, upper: .nan)
+        // Every fit (a model on the stage's samples or on one half-sample) is independent:
+        // `threads` run at a time with BLAS single-threaded in each, as RankJob schedules
+        // models. These fits are small, and multi-threaded BLAS on them waits on its own
+        // threads when the cores are busy (one LogME fit at 160 x 1280: 26 s wall with 2
+        // BLAS threads on a loaded 2-core machine, 0.02 s with one).
+        let inputs = active.map { c in FitInput(features: matrix(c.rows, rows: n), probabilities: probabilityMatrix(c.rows, rows: n)) }
+        let perModel = resamples.count + 1
+        let jobs = active.count * perModel
+        let values = Locked([Double](repeating: .nan, count: jobs))
+        let failures = Locked([String?](repeating: nil, count: active.count))
+        let fit: @Sendable (Int) -> Void = { job in
+            let m = job / perModel, r = job % perModel - 1
+            let input = inputs[m]
             do {
-                let full = try metric.score(MetricInput(targets: targets, features: features, sourceProbabilities: probabilities))
-                var values = [Double]()
-                for (r, rows) in resamples.enumerated() {
-                    let x = features.rows(at: rows)
-                    let p = probabilities?.rows(at: rows)
-                    values.append((try? metric.score(MetricInput(targets: resampledTargets[r], features: x, sourceProbabilities: p)).score) ?? .nan)
+                let score: Double
+                if r < 0 {
+                    score = try metric.score(
+                        MetricInput(targets: targets, features: input.features, sourceProbabilities: input.probabilities)
+                    ).score
+                } else {
+                    let rows = resamples[r]
+                    score = try metric.score(
+                        MetricInput(
+                            targets: resampledTargets[r], features: input.features.rows(at: rows),
+                            sourceProbabilities: input.probabilities?.rows(at: rows))
+                    ).score
                 }
-                estimate = HalfSampleInterval.interval(estimate: full.score, resampled: values, level: settings.level)
+                values.withLock { $0[job] = score }
             } catch {
-                progress.log("\(c.name): \(metric.name) failed at stage \(s + 1): \(error)")
+                if r < 0 { failures.withLock { $0[m] = "\(error)" } }
+            }
+        }
+        let workers = max(1, min(threads, jobs))
+        BLASRuntime.withThreadCount(1) {
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for job in stride(from: w, to: jobs, by: workers) { fit(job) }
+            }
+        }
+        let scores = values.current
+        let failed = failures.current
+        var estimates = [StageEstimate]()
+        for (m, c) in active.enumerated() {
+            var estimate = StageEstimate(score: .nan, lower: .nan, upper: .nan)
+            if let message = failed[m] {
+                progress.log("\(c.name): \(metric.name) failed at stage \(s + 1): \(message)")
+            } else {
+                let row = Array(scores[(m * perModel)..<((m + 1) * perModel)])
+                estimate = HalfSampleInterval.interval(estimate: row[0], resampled: Array(row.dropFirst()), level: level)
             }
             c.lastScore = estimate.score
             estimates.append(estimate)
         }
+        return estimates
+    }
+
+    /// Stops the running models that cannot reach the top k (`IntervalElimination`);
+    /// nothing stops while k or fewer run.
+    static func eliminate(
+        _ active: [Candidate], estimates: [StageEstimate], stage s: Int, samples n: Int, metric: any TransferabilityMetric,
+        settings: ProgressiveSettings
+    ) -> [Candidate] {
+        guard active.count > settings.top else { return [] }
         let (eliminated, reference) = IntervalElimination.eliminated(estimates, keep: settings.top)
         // a model with complete cached features costs nothing more: it is never stopped
         let stopped = eliminated.filter { active[$0].complete == nil }
@@ -276,6 +365,12 @@ package enum ProgressiveRankJob {
                 stage: s + 1, samples: n, status: "eliminated", reason: reason, interval: e, partial: true)
             return c
         }
+    }
+
+    /// One model's inputs to the stage's fits.
+    struct FitInput: Sendable {
+        let features: Matrix
+        let probabilities: Matrix?
     }
 
     static func format(_ x: Double) -> String { String(format: "%.4f", x) }

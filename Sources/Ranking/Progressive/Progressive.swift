@@ -17,11 +17,18 @@ public struct ProgressiveSchedule: Sendable, Equatable {
     /// at least `minimum` (a metric needs a few samples per class), at most `total`,
     /// strictly increasing (stages that would repeat a size are dropped). The last
     /// stage is always `total` when the last fraction is 1.
-    public func sizes(total: Int, minimum: Int = 1) -> [Int] {
+    ///
+    /// With `multiple` > 1 every stage but one of `total` samples is rounded up to a
+    /// multiple of it (the batch size): each stage's new samples then fill whole
+    /// batches, so every forward pass has the shape a full extraction's has (a
+    /// TorchScript model re-optimises, 2-3x slower, at each new input shape).
+    public func sizes(total: Int, minimum: Int = 1, multiple: Int = 1) -> [Int] {
         guard total > 0 else { return [] }
+        let m = max(1, multiple)
         var out = [Int]()
         for f in fractions where f > 0 {
-            let n = min(total, max(minimum, Int((f * Double(total)).rounded(.up))))
+            var n = min(total, max(minimum, Int((f * Double(total)).rounded(.up))))
+            n = min(total, (n + m - 1) / m * m)
             if n > (out.last ?? 0) { out.append(n) }
         }
         return out
@@ -91,6 +98,46 @@ public enum IntervalElimination {
         let threshold = estimates[reference].lower
         let stopped = order.dropFirst(k).filter { estimates[$0].upper < threshold }
         return ((stopped + invalid).sorted(), reference)
+    }
+}
+
+/// The stopping rule for the models that survive elimination: after a stage, the
+/// top-k set and its leader are settled when
+/// - every model of the top k (by score, among the models still running) has a lower
+///   bound above the upper bound of every other running model and of every stopped
+///   model (so nothing still running can enter or leave the top k), and
+/// - the leader's lower bound lies above the upper bound of each other model of the
+///   top k (so the top-1 is known too).
+///
+/// Then extracting more samples cannot change the claim "these k models are the top
+/// k, and this one is the best" at the confidence of the intervals; the order inside
+/// the top k and below it is not claimed. The intervals must be simultaneous (every
+/// interval of every stage covers at once, `simultaneousLevel`) for the claim to hold
+/// at their level: the rule looks at many intervals, at several stages.
+public enum SettledTopK {
+    /// The top k (best first; k is capped at the running models) when settled, else
+    /// nil. `stoppedUpper`: the upper bounds of models stopped earlier. Any
+    /// non-finite score or bound among the running models settles nothing.
+    public static func settled(_ estimates: [StageEstimate], keep k: Int, stoppedUpper: [Double] = []) -> [Int]? {
+        guard !estimates.isEmpty,
+            estimates.allSatisfy({ $0.score.isFinite && $0.lower.isFinite && $0.upper.isFinite })
+        else { return nil }
+        let order = estimates.indices.sorted { a, b in
+            estimates[a].score != estimates[b].score ? estimates[a].score > estimates[b].score : a < b
+        }
+        let top = Array(order.prefix(max(1, min(k, estimates.count))))
+        let outside = order.dropFirst(top.count).map { estimates[$0].upper } + stoppedUpper
+        let lowestTop = top.map { estimates[$0].lower }.min()!
+        if let highest = outside.max(), !(lowestTop > highest) { return nil }
+        let leader = estimates[top[0]].lower
+        for i in top.dropFirst() where !(leader > estimates[i].upper) { return nil }
+        return top
+    }
+
+    /// The level of each interval such that all `intervals` of a run cover at once
+    /// with probability at least `level` (Bonferroni: 1 - (1 - level) / intervals).
+    public static func simultaneousLevel(_ level: Double, intervals: Int) -> Double {
+        1 - (1 - level) / Double(max(1, intervals))
     }
 }
 
@@ -195,7 +242,8 @@ public struct ProgressiveOutcome: Codable, Sendable, Equatable {
     /// 1-based stage index reached, and the number of samples it had.
     public var stage: Int
     public var samples: Int
-    /// "complete" (scored on every sample), "eliminated" or "budget".
+    /// "complete" (scored on every sample), "eliminated", "settled" (the top-k set and
+    /// its leader were settled before the last stage) or "budget".
     public var status: String
     /// The sentence for a person.
     public var reason: String
