@@ -51,6 +51,8 @@ package final class FeatureExtractor {
     /// What was done to speed up the forward passes, one line for the run log:
     /// "frozen and optimised for inference", or why the module runs as it is.
     package private(set) var optimization = "as loaded"
+    /// Whether `optimizeForInference` has run (whatever it decided).
+    package private(set) var optimizationDone = false
     /// The type the forward passes compute in (parameters and inputs); features and
     /// probabilities come back as float32.
     package let precision: InferencePrecision
@@ -118,7 +120,10 @@ package final class FeatureExtractor {
             stages.computeType = precision.dtype
             backend = .script(module, stages)
             textInput = entry.card.input.kind == .tokens ? try TextInput(entry: entry) : nil
-            if optimize { optimizeStages(stages) }
+            if optimize {
+                optimizeStages(stages)
+                optimizationDone = true
+            }
         }
     }
 
@@ -126,6 +131,7 @@ package final class FeatureExtractor {
     /// model's first batch, so that the probe passes of one model never delay the
     /// models extracted before it. Does nothing for a package or when already done.
     package func optimizeForInference() {
+        defer { optimizationDone = true }
         guard case .script(_, let stages) = backend, !stages.isOptimized, optimization == "as loaded" else { return }
         optimizeStages(stages)
     }

@@ -292,6 +292,10 @@ struct HubCommandTests {
         #expect(lines.count == 4)
         // 6 samples rounded up to whole batches of 4
         #expect(run.stderr.contains("stage 1/4: 8 samples"), "\(run.stderr)")
+        // the stages run the frozen, optimised copies, made once per model for all stages
+        for name in ["a", "b", "c"] {
+            #expect(run.stderr.components(separatedBy: "\n\(name): frozen and optimised for inference").count - 1 == 1, "\(run.stderr)")
+        }
         // the models that reached the last stage are in the cache under their ordinary keys
         let complete = lines.dropFirst().filter { $0.contains(",false,4,complete,") }.count
         #expect(complete >= 1)

@@ -180,10 +180,13 @@ package enum ProgressiveRankJob {
                 guard let first = members.first else { continue }
                 let have = first.rows.rows
                 let subset = SubsetDataset(base: context.dataset, indices: Array(order[have..<n]))
-                let pass = SharedPass(
+                var pass = SharedPass(
                     members: members.map { ($0.name, $0.extractor!) }, dataset: subset,
                     transform: first.pending.entry.card.transform(), batchSize: extract.batchSize, threads: context.threads,
                     chunkBytes: extract.chunkBytes)
+                // Models stay loaded across stages, so each is frozen and optimised once,
+                // before its first batch of the first stage (later stages find it done).
+                pass.optimize = extract.tuneInference
                 do {
                     try pass.run(
                         progress: progress, label: "stage \(s + 1): " + (members.count == 1 ? first.name : "\(members.count) models"),

@@ -139,7 +139,9 @@ package struct SharedPass {
             for i in members.indices where active[i] {
                 let (name, extractor) = members[i]
                 do {
-                    if first && optimize {
+                    // A model kept loaded from an earlier pass (progressive stages) is
+                    // optimised once and logged once.
+                    if first && optimize && !extractor.optimizationDone {
                         extractor.optimizeForInference()
                         progress.log("\(name): \(extractor.optimization)")
                     }
