@@ -27,11 +27,18 @@ extension TorchTests {
                 return total
             }
             _ = try burst(20_000)
-            let before = residentKiB()
-            let counted = try burst(100_000)
-            let after = residentKiB()
-            #expect(counted == 25_000)
-            #expect(after - before < 2048, "resident memory grew by \(after - before) KiB over 100k ops")
+            // The resident size is the whole process's, and other suites run beside this
+            // one (a new thread's stack or heap arena is 2 MiB at once). A leak grows in
+            // every round; a neighbour's allocation lands in one: the smallest of three
+            // rounds' growth is this loop's.
+            var growth = [Int]()
+            for _ in 0..<3 {
+                let before = residentKiB()
+                let counted = try burst(100_000)
+                growth.append(residentKiB() - before)
+                #expect(counted == 25_000)
+            }
+            #expect(growth.min()! < 2048, "resident memory grew by \(growth) KiB in three rounds of 100k ops")
         }
 
         @Test func thousandTrainingStepsKeepResidentMemoryFlat() throws {
@@ -56,11 +63,16 @@ extension TorchTests {
                 return last
             }
             let first = try train(200)
-            let before = residentKiB()
-            let last = try train(1_000)
-            let after = residentKiB()
+            // Smallest growth of three rounds, for the reason given above.
+            var growth = [Int]()
+            var last = first
+            for _ in 0..<3 {
+                let before = residentKiB()
+                last = try train(1_000)
+                growth.append(residentKiB() - before)
+            }
             #expect(last < first)
-            #expect(after - before < 2048, "resident memory grew by \(after - before) KiB over 1k training steps")
+            #expect(growth.min()! < 2048, "resident memory grew by \(growth) KiB in three rounds of 1k training steps")
         }
     }
 }
