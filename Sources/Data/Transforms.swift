@@ -407,14 +407,7 @@ public struct RandomHorizontalFlip: Transform {
         let (c, h, w) = try imageDims(sample, description)
         // Always draw, so the stream does not depend on the outcome.
         guard random.uniform() < p else { return sample }
-        var out = sample
-        out.values.withUnsafeMutableBufferPointer { v in
-            for row in 0..<(c * h) {
-                var a = row * w, b = row * w + w - 1
-                while a < b { v.swapAt(a, b); a += 1; b -= 1 }
-            }
-        }
-        return out
+        return mirrored(sample, c: c, h: h, w: w)
     }
 
     public var description: String { "RandomHorizontalFlip(p=\(stable(p)))" }
