@@ -120,10 +120,7 @@ package final class FeatureExtractor {
             stages.computeType = precision.dtype
             backend = .script(module, stages)
             textInput = entry.card.input.kind == .tokens ? try TextInput(entry: entry) : nil
-            if optimize {
-                optimizeStages(stages)
-                optimizationDone = true
-            }
+            if optimize { optimizeForInference() }
         }
     }
 
@@ -131,8 +128,9 @@ package final class FeatureExtractor {
     /// model's first batch, so that the probe passes of one model never delay the
     /// models extracted before it. Does nothing for a package or when already done.
     package func optimizeForInference() {
-        defer { optimizationDone = true }
-        guard case .script(_, let stages) = backend, !stages.isOptimized, optimization == "as loaded" else { return }
+        guard !optimizationDone else { return }
+        optimizationDone = true
+        guard case .script(_, let stages) = backend else { return }
         optimizeStages(stages)
     }
 
