@@ -4,6 +4,7 @@ import HubMiner
 import Linalg
 import Ranking
 import Support
+import TestSupport
 import Testing
 
 /// `RankJob` ranks data, not directories: the folder is one adapter.
@@ -35,13 +36,12 @@ struct RankDataTests {
         // Equal to rounding, not bit for bit: BLAS kernels peel a different number of
         // leading elements off a buffer depending on its alignment, so a mapped file
         // and a heap matrix can sum in a different order (seen on the CI machine).
-        func close(_ x: Double?, _ y: Double?) -> Bool {
-            guard let x, let y, x.isFinite, y.isFinite else { return false }
-            return abs(x - y) <= 1e-10 * max(1, abs(x), abs(y))
-        }
         for (a, b) in zip(fromMemory.models, fromFolder.models) {
-            #expect(close(a.metrics["logme"]?.score, b.metrics["logme"]?.score), "\(a.name) logme")
-            #expect(close(a.metrics["hscore"]?.score, b.metrics["hscore"]?.score), "\(a.name) hscore")
+            for metric in ["logme", "hscore"] {
+                let x = try #require(a.metrics[metric]?.score), y = try #require(b.metrics[metric]?.score)
+                #expect(x.isFinite)
+                expectClose(x, y, tolerance: 1e-10, "\(a.name) \(metric)")
+            }
         }
     }
 
