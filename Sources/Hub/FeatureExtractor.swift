@@ -53,6 +53,15 @@ package final class FeatureExtractor {
     package private(set) var optimization = "as loaded"
     /// Whether `optimizeForInference` has run (whatever it decided).
     package private(set) var optimizationDone = false
+    /// The frozen copies the stages run on (nil: the module as loaded).
+    package private(set) var freezing: Freezing?
+    /// Let `optimizeForInference` keep both freezings when both pass the check, and
+    /// choose between them by timing the next batches (`FreezingTrial`). A pass sets
+    /// it when it is long enough to repay the trial's few slower batches.
+    package var freezingTrialEnabled = false
+    private var trial: FreezingTrial?
+    private var trialCopies = [Freezing: [String: ScriptModule]]()
+    private var trialReport: String?
     /// The type the forward passes compute in (parameters and inputs); features and
     /// probabilities come back as float32.
     package let precision: InferencePrecision
@@ -143,11 +152,14 @@ package final class FeatureExtractor {
         }
         do {
             try module.to(format)
+            // a trial in progress ends on the copies in use; the layout probe times those
+            endTrial(stages)
             if stages.isOptimized {
-                try stages.optimizeForInference()
+                try stages.optimizeForInference(optimize: freezing != .frozen)
                 let difference = try optimizedDifference(stages)
                 if difference > (precision == .float32 ? Self.optimizationTolerance : 2e-2) {
                     stages.dropOptimized()
+                    freezing = nil
                     optimization = String(
                         format: "as loaded (the frozen module in %@ differs by %.2g relative on a probe batch)", format.rawValue, difference)
                 }
@@ -230,17 +242,49 @@ package final class FeatureExtractor {
     /// convolution and batch norm, far below what changes a ranking.
     package static let optimizationTolerance = 1e-4
 
-    /// Freezes and optimises the stages, keeping them only when the probe agrees.
+    /// Freezes (and optimises) the stages, keeping copies only when the probe agrees:
+    /// frozen and optimised first, else frozen alone, else the module as loaded. With
+    /// `freezingTrialEnabled` both freezings are made and checked, and when both pass
+    /// the next batches choose between them (`FreezingTrial`).
     private func optimizeStages(_ stages: StageRunner) {
         guard textInput == nil else {
             optimization = "as loaded (text models are not frozen)"
             return
         }
+        var passed = [Freezing: [String: ScriptModule]]()
+        var firstFailure: String?
+        for level in [Freezing.optimized, .frozen] {
+            if !passed.isEmpty && !freezingTrialEnabled { break }
+            if let failure = checkedFreezing(level, stages) {
+                firstFailure = firstFailure ?? failure
+            } else {
+                passed[level] = stages.frozenCopies
+            }
+            stages.dropOptimized()
+        }
+        if passed.count == 2 {
+            trial = FreezingTrial()
+            trialCopies = passed
+            freezing = trial!.candidates[0]
+            stages.frozenCopies = passed[freezing!]!
+            optimization = "frozen copies on trial (" + trial!.candidates.map(\.summary).joined(separator: "; ") + "), timed on the next batches"
+        } else if let (level, copies) = passed.first {
+            freezing = level
+            stages.frozenCopies = copies
+            optimization = level.summary
+            if level == .frozen, let firstFailure { optimization += " (not optimised: \(firstFailure))" }
+        } else {
+            optimization = "as loaded (\(firstFailure ?? "no frozen copy"))"
+        }
+    }
+
+    /// Makes `level`'s copies the stages' and checks them on the probe batch; nil when
+    /// they agree with the module, else why not (the copies stay for the caller to drop).
+    private func checkedFreezing(_ level: Freezing, _ stages: StageRunner) -> String? {
         do {
-            try stages.optimizeForInference()
+            try stages.optimizeForInference(optimize: level == .optimized)
         } catch {
-            optimization = "as loaded (freezing failed: \(Self.firstLine(error)))"
-            return
+            return "freezing failed: \(Self.firstLine(error))"
         }
         do {
             let difference = try optimizedDifference(stages)
@@ -248,16 +292,52 @@ package final class FeatureExtractor {
             // matters there is the check against float32 (`SharedPass`).
             let tolerance = precision == .float32 ? Self.optimizationTolerance : 2e-2
             guard difference <= tolerance else {
-                stages.dropOptimized()
-                optimization = String(
-                    format: "as loaded (the frozen module differs by %.2g relative on a probe batch, above %.0e)", difference, tolerance)
-                return
+                return String(format: "the %@ module differs by %.2g relative on a probe batch, above %.0e", level.rawValue, difference, tolerance)
             }
-            optimization = "frozen and optimised for inference"
+            return nil
         } catch {
-            stages.dropOptimized()
-            optimization = "as loaded (the frozen module failed on a probe batch: \(Self.firstLine(error)))"
+            return "the \(level.rawValue) module failed on a probe batch: \(Self.firstLine(error))"
         }
+    }
+
+    /// The trial's outcome, once, for the run log (nil while it runs or when none ran).
+    package func takeTrialReport() -> String? {
+        defer { trialReport = nil }
+        return trialReport
+    }
+
+    /// Whether a freezing trial is still choosing.
+    package var trialInProgress: Bool { trial != nil }
+
+    /// Ends a trial on the copies in use.
+    private func endTrial(_ stages: StageRunner) {
+        guard trial != nil else { return }
+        trial = nil
+        trialCopies = [:]
+        optimization = (freezing ?? .optimized).summary + " (trial ended before its timings)"
+    }
+
+    /// One batch as part of the trial: on the candidate the trial names, timed.
+    private func extractOnTrial(values: [Float], shape: [Int], stages: StageRunner) throws -> ExtractedBatch {
+        guard var t = trial, let candidate = t.candidate(rows: shape[0]), let copies = trialCopies[candidate] else {
+            return try extractBatchNow(values: values, shape: shape)
+        }
+        stages.frozenCopies = copies
+        freezing = candidate
+        let started = Date()
+        let out = try extractBatchNow(values: values, shape: shape)
+        t.record(seconds: Date().timeIntervalSince(started))
+        if let winner = t.decision {
+            stages.frozenCopies = trialCopies[winner]!
+            freezing = winner
+            optimization = t.summary ?? winner.summary
+            trialReport = optimization
+            trialCopies = [:]
+            trial = nil
+        } else {
+            trial = t
+        }
+        return out
     }
 
     private static func firstLine(_ error: any Error) -> String {
@@ -341,6 +421,13 @@ package final class FeatureExtractor {
     }
 
     private func extractBatch(values: [Float], shape: [Int]) throws -> ExtractedBatch {
+        if trial != nil, case .script(_, let stages) = backend {
+            return try extractOnTrial(values: values, shape: shape, stages: stages)
+        }
+        return try extractBatchNow(values: values, shape: shape)
+    }
+
+    private func extractBatchNow(values: [Float], shape: [Int]) throws -> ExtractedBatch {
         try withNoGrad {
             do {
                 var input = try Tensor(taking: values, shape: shape)

@@ -131,6 +131,13 @@ package final class StageRunner {
     /// Back to the module itself (after a failed check of the frozen copies).
     package func dropOptimized() { optimized = [:] }
 
+    /// The frozen copies the stages run on, to set aside and swap back in
+    /// (`FeatureExtractor`'s trial between two freezings); empty: the module itself.
+    package var frozenCopies: [String: ScriptModule] {
+        get { optimized }
+        set { optimized = newValue }
+    }
+
     /// Runs one stage on `value` (on the frozen copies unless `original`).
     package func run(_ stage: Stage, on value: ScriptValue, field: String, original: Bool = false) throws -> ScriptValue {
         var result: ScriptValue

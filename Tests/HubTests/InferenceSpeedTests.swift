@@ -134,7 +134,7 @@ struct InferenceSpeedTests {
         try net.save(to: hub.appendingPathComponent("r.pt").path)
         let card = #"{"name": "r", "file": "r.pt", "input": {"height": 8, "width": 8, "resize": "none"}}"#
         let extractor = try FeatureExtractor(entry: try entry(card, in: hub), optimize: true)
-        #expect(extractor.optimization.hasPrefix("as loaded (the frozen module differs by"), "\(extractor.optimization)")
+        #expect(extractor.optimization.hasPrefix("as loaded (the optimized module differs by"), "\(extractor.optimization)")
         #expect(try !extractor.stages.isOptimized)
         #expect(try extractor.extract(values: batch(2), shape: [2, 3, 8, 8]).dimension == 192)
     }

@@ -187,6 +187,7 @@ package enum ProgressiveRankJob {
                 // Models stay loaded across stages, so each is frozen and optimised once,
                 // before its first batch of the first stage (later stages find it done).
                 pass.optimize = extract.tuneInference
+                pass.plannedBatches = (count + extract.batchSize - 1) / max(1, extract.batchSize)
                 do {
                     try pass.run(
                         progress: progress, label: "stage \(s + 1): " + (members.count == 1 ? first.name : "\(members.count) models"),
