@@ -118,6 +118,36 @@ struct InferenceSpeedTests {
         #expect(try withNoGrad { try model.run(method: "embed", [.tensor(x)]).tensor().toArray(of: Float.self) } == embed)
     }
 
+    @Test("freezing trial: both freezings checked, timed on alternating batches, one kept; features agree with the module throughout")
+    func freezingTrial() throws {
+        let hub = try hub([:])
+        defer { cleanup(hub) }
+        for card in [Self.embedCard, Self.submoduleCard] {
+            let plain = try FeatureExtractor(entry: try entry(card, in: hub))
+            let fast = try FeatureExtractor(entry: try entry(card, in: hub))
+            fast.freezingTrialEnabled = true
+            fast.optimizeForInference()
+            #expect(fast.optimization.hasPrefix("frozen copies on trial"), "\(fast.optimization)")
+            #expect(fast.trialInProgress)
+            var batches = 0
+            while fast.trialInProgress, batches < 10 {
+                let x = batch(4).map { $0 * Float(batches + 1) / 4 }
+                let a = try fast.extract(values: x, shape: [4, 3, 8, 8])
+                let b = try plain.extract(values: x, shape: [4, 3, 8, 8])
+                #expect(maxRelative(a.features, b.features) <= 1e-4)
+                #expect(maxRelative(try #require(a.probabilities), try #require(b.probabilities)) <= 1e-4)
+                batches += 1
+            }
+            #expect(batches == FreezingTrial().length)
+            let report = try #require(fast.takeTrialReport())
+            #expect(fast.takeTrialReport() == nil)
+            #expect(report == fast.optimization)
+            let kept = try #require(fast.freezing)
+            #expect(report.hasPrefix(kept.summary + " (timed on 1 x 4 samples each: optimized "), "\(report)")
+            #expect(try fast.stages.isOptimized)
+        }
+    }
+
     @Test("a frozen copy that does not reproduce the module is dropped, with the reason")
     func fallback() throws {
         let hub = try makeTempDir()
@@ -268,5 +298,35 @@ struct InferenceSpeedTests {
         let plain = try ExtractionOptions.parse(base + ["--plain-inference", "--layout-probe", "off"]).configuration(threads: 2)
         #expect(!plain.tuneInference && plain.layoutProbeShare == 0)
         #expect(try ExtractionOptions.parse(base).configuration(threads: 2).layoutProbeShare == SharedPass.defaultLayoutProbeShare)
+    }
+}
+
+@Suite("Freezing trial: alternating batches, the faster freezing kept")
+struct FreezingTrialTests {
+    @Test("one unseen call per candidate, then timed calls; the smaller total wins; other row counts do not take part")
+    func decision() {
+        var trial = FreezingTrial()
+        #expect(trial.length == 4)
+        var handed = [Freezing]()
+        let seconds: [Freezing: Double] = [.optimized: 3.0, .frozen: 2.0]
+        while trial.decision == nil {
+            guard let c = trial.candidate(rows: 32) else { break }
+            handed.append(c)
+            // a batch of another size (the last one) takes no part
+            #expect(trial.candidate(rows: 7) == nil)
+            // the unseen first calls are slow the other way round: they must not count
+            trial.record(seconds: trial.calls < 2 ? (c == .frozen ? 50 : 1) : seconds[c]!)
+        }
+        #expect(handed == [.optimized, .frozen, .optimized, .frozen])
+        #expect(trial.decision == .frozen)
+        #expect(trial.candidate(rows: 32) == nil)
+        #expect(trial.summary?.hasPrefix("frozen (timed on 1 x 32 samples each") == true, "\(trial.summary ?? "")")
+    }
+
+    @Test("a tie keeps the first candidate")
+    func tie() {
+        var trial = FreezingTrial(timedRounds: 2)
+        while let _ = trial.candidate(rows: 4) { trial.record(seconds: 1) }
+        #expect(trial.decision == .optimized)
     }
 }

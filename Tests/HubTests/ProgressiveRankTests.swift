@@ -188,23 +188,27 @@ struct ProgressiveRankTests {
         let direct = try MetricRegistry.metrics(named: "logme")[0].score(
             MetricInput(targets: targets, features: Matrix(rows: last.samples, columns: d, storage: rows)))
         #expect(abs(good.score - direct.score) <= 1e-6 * max(1, abs(direct.score)), "\(good.score) vs \(direct.score)")
-        // its interval: the same 20 half-samples refitted one by one here, at the simultaneous level
-        // for 4 models and 3 stages with intervals
+        // its interval: the same 20 half-samples refitted one by one here, each projected to all
+        // the samples (LogME drifts with n), at the simultaneous level for 4 models and 3 stages
+        // with intervals
         let n = last.samples
         let x = Matrix(rows: n, columns: d, storage: rows)
         let labels = order.prefix(n).map { Double($0 % 3) }
         let halves = HalfSampleInterval.resamples(
             count: n, resamples: 20, seed: SeededGenerator.derivedSeed(1, stream: 1, UInt64(stages.count - 1)))
         let refits = try halves.map { r in
-            try MetricRegistry.metrics(named: "logme")[0].score(
-                MetricInput(
-                    targets: try RankJob.encodeTargets(values: r.map { labels[$0] }, shape: [r.count], task: .classification, source: "test"),
-                    features: x.rows(at: r))
-            ).score
+            try LogME().fit(
+                features: x.rows(at: r),
+                targets: try RankJob.encodeTargets(values: r.map { labels[$0] }, shape: [r.count], task: .classification, source: "test")
+            ).projectedScore(samples: Self.samples)
         }
+        let projected = try LogME().fit(features: x, targets: targets).projectedScore(samples: Self.samples)
         let expected = HalfSampleInterval.interval(
-            estimate: direct.score, resampled: refits, level: SettledTopK.simultaneousLevel(0.95, intervals: 4 * 3))
+            estimate: projected, resampled: refits, level: SettledTopK.simultaneousLevel(0.95, intervals: 4 * 3))
         let reported = try #require(good.progressive?.interval)
+        #expect(reported.projectedTo == Self.samples)
+        #expect(abs(try #require(reported.observed) - direct.score) <= 1e-6 * max(1, abs(direct.score)))
+        #expect(abs(reported.score - projected) <= 1e-6 * max(1, abs(projected)))
         #expect(abs(reported.lower - expected.lower) <= 1e-6 && abs(reported.upper - expected.upper) <= 1e-6, "\(reported) vs \(expected)")
         // the run spent only the stages it ran
         #expect(stages.map(\.modelSamples).reduce(0, +) < 4 * Self.samples)

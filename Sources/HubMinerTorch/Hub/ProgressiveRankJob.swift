@@ -296,22 +296,31 @@ package enum ProgressiveRankJob {
         let jobs = active.count * perModel
         let values = Locked([Double](repeating: .nan, count: jobs))
         let failures = Locked([String?](repeating: nil, count: active.count))
+        // A metric that drifts with the sample count and can say by how much (LogME:
+        // `LogMEFit.projectedScore`) is compared at the dataset's size: the stage's fit
+        // and every half-sample's are projected to all `count` samples, so the interval
+        // is about the score the full ranking would give, not the stage's.
+        let count = context.dataset.count
+        let projecting = n < count ? metric as? any SampleCountProjecting : nil
+        let observed = Locked([Double](repeating: .nan, count: active.count))
         let fit: @Sendable (Int) -> Void = { job in
             let m = job / perModel, r = job % perModel - 1
             let input = inputs[m]
             do {
+                let sample =
+                    r < 0
+                    ? MetricInput(targets: targets, features: input.features, sourceProbabilities: input.probabilities)
+                    : MetricInput(
+                        targets: resampledTargets[r], features: input.features.rows(at: resamples[r]),
+                        sourceProbabilities: input.probabilities?.rows(at: resamples[r]))
                 let score: Double
-                if r < 0 {
-                    score = try metric.score(
-                        MetricInput(targets: targets, features: input.features, sourceProbabilities: input.probabilities)
-                    ).score
+                if let projecting {
+                    let both = try projecting.projectedScore(sample, samples: count)
+                    score = both.projected
+                    if r < 0 { observed.withLock { $0[m] = both.observed } }
                 } else {
-                    let rows = resamples[r]
-                    score = try metric.score(
-                        MetricInput(
-                            targets: resampledTargets[r], features: input.features.rows(at: rows),
-                            sourceProbabilities: input.probabilities?.rows(at: rows))
-                    ).score
+                    score = try metric.score(sample).score
+                    if r < 0 { observed.withLock { $0[m] = score } }
                 }
                 values.withLock { $0[job] = score }
             } catch {
@@ -326,6 +335,7 @@ package enum ProgressiveRankJob {
         }
         let scores = values.current
         let failed = failures.current
+        let seen = observed.current
         var estimates = [StageEstimate]()
         for (m, c) in active.enumerated() {
             var estimate = StageEstimate(score: .nan, lower: .nan, upper: .nan)
@@ -334,6 +344,10 @@ package enum ProgressiveRankJob {
             } else {
                 let row = Array(scores[(m * perModel)..<((m + 1) * perModel)])
                 estimate = HalfSampleInterval.interval(estimate: row[0], resampled: Array(row.dropFirst()), level: level)
+                if projecting != nil {
+                    estimate.observed = seen[m]
+                    estimate.projectedTo = count
+                }
             }
             c.lastScore = estimate.score
             estimates.append(estimate)
@@ -359,8 +373,10 @@ package enum ProgressiveRankJob {
                 reason = "eliminated: \(metric.name) is not finite at \(n) samples"
             } else if let reference {
                 let r = estimates[reference]
+                let what =
+                    e.projectedTo.map { "\(metric.name) projected to \($0) samples (\(format(e.observed ?? .nan)) on \(n))" } ?? metric.name
                 reason =
-                    "eliminated: \(metric.name) interval [\(format(e.lower)), \(format(e.upper))] lies below "
+                    "eliminated: \(what), interval [\(format(e.lower)), \(format(e.upper))], lies below "
                     + "\(active[reference].name)'s lower bound \(format(r.lower)) (k = \(settings.top))"
             } else {
                 reason = "eliminated"

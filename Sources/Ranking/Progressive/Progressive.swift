@@ -68,14 +68,28 @@ public enum StratifiedOrder {
 
 /// A model's score at one stage with its confidence interval.
 public struct StageEstimate: Sendable, Equatable, Codable {
+    /// The score the decisions use: the stage's own, or its projection to
+    /// `projectedTo` samples when the metric drifts with the sample count and can
+    /// project (`SampleCountProjecting`).
     public var score: Double
     public var lower: Double
     public var upper: Double
+    /// The metric on the stage's samples, when `score` is a projection.
+    public var observed: Double?
+    /// The sample count `score` and its interval are projected to (nil: the stage's own).
+    public var projectedTo: Int?
 
-    public init(score: Double, lower: Double, upper: Double) {
+    public init(score: Double, lower: Double, upper: Double, observed: Double? = nil, projectedTo: Int? = nil) {
         self.score = score
         self.lower = lower
         self.upper = upper
+        self.observed = observed
+        self.projectedTo = projectedTo
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case score, lower, upper, observed
+        case projectedTo = "projected_to"
     }
 }
 
