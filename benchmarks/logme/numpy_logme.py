@@ -17,7 +17,8 @@ import time
 import numpy as np
 
 
-def logme_same(f, labels):
+def logme_columns(f, labels):
+    """Per class (evidence per sample, alpha, beta) at the fixed point, and FᵀF's eigenvalues."""
     n, d = f.shape
     classes = np.unique(labels)
     gram = f.T @ f
@@ -25,7 +26,7 @@ def logme_same(f, labels):
     s = np.maximum(s, 0.0)
     onehot = (labels[:, None] == classes[None, :]).astype(np.float64)
     z = v.T @ (f.T @ onehot)                       # D x C projections
-    evidences = []
+    columns = []
     for k in range(len(classes)):
         zk = z[:, k]
         yy = onehot[:, k].sum()
@@ -45,8 +46,12 @@ def logme_same(f, labels):
         rss = yy - 2 * (t @ zk) + (s * t * t).sum()
         evidence = (d / 2 * np.log(alpha) + n / 2 * np.log(beta) - 0.5 * np.log(alpha + beta * s).sum()
                     - beta / 2 * rss - alpha / 2 * mm - n / 2 * np.log(2 * np.pi))
-        evidences.append(evidence / n)
-    return float(np.mean(evidences))
+        columns.append((evidence / n, alpha, beta))
+    return columns, s
+
+
+def logme_same(f, labels):
+    return float(np.mean([e for e, _, _ in logme_columns(f, labels)[0]]))
 
 
 def logme_reference(f, labels):

@@ -5,7 +5,7 @@
 
 For each n and 3 seeded stratified subsets, per model (`extract --out`'s layout:
 features/NAME.npy, labels.npy): LogME on the subset (numpy_logme.py's fixed point,
-with alpha and beta kept), its projection to all N samples (the Occam term moved from
+with its alpha and beta), its projection to all N samples (the Occam term moved from
 n to N with the fit's alpha, beta and per-sample spectrum: what
 `LogMEFit.projectedScore` computes, written here independently in NumPy), and both
 with half-sample intervals at z = 3.08 (20 half-samples, as progressive ranking with
@@ -18,43 +18,16 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "logme"))
+from numpy_logme import logme_columns  # noqa: E402
+
 Z = 3.08
-
-
-def fit(f, labels):
-    """Per class (evidence per sample, alpha, beta), and the eigenvalues of FᵀF."""
-    n, d = f.shape
-    classes = np.unique(labels)
-    s, v = np.linalg.eigh(f.T @ f)
-    s = np.maximum(s, 0.0)
-    onehot = (labels[:, None] == classes[None, :]).astype(np.float64)
-    z = v.T @ (f.T @ onehot)
-    out = []
-    for k in range(len(classes)):
-        zk, yy = z[:, k], onehot[:, k].sum()
-        alpha, beta = 1.0, 1.0
-        for _ in range(10000):
-            lam = alpha / beta
-            t = zk / (s + lam)
-            gamma = (s / (s + lam)).sum()
-            mm = t @ t
-            rss = yy - 2 * (t @ zk) + (s * t * t).sum()
-            alpha, beta = gamma / mm, (n - gamma) / rss
-            if abs(alpha / beta - lam) <= 1e-8 * lam:
-                break
-        t = zk / (s + alpha / beta)
-        mm = t @ t
-        rss = yy - 2 * (t @ zk) + (s * t * t).sum()
-        evidence = (d / 2 * np.log(alpha) + n / 2 * np.log(beta) - 0.5 * np.log(alpha + beta * s).sum()
-                    - beta / 2 * rss - alpha / 2 * mm - n / 2 * np.log(2 * np.pi)) / n
-        out.append((evidence, alpha, beta))
-    return out, s
 
 
 def scores(f, labels, total):
     """(LogME on these samples, its projection to `total` samples)."""
     n = f.shape[0]
-    per, s = fit(f, labels)
+    per, s = logme_columns(f, labels)
     observed = np.mean([e for e, _, _ in per])
     projected = np.mean([e + np.log1p(b * s / a).sum() / (2 * n) - np.log1p(b * s * (total / n) / a).sum() / (2 * total)
                          for e, a, b in per])

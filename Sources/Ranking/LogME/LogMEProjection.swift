@@ -24,10 +24,10 @@ import Foundation
 ///
 /// per target column, averaged over columns like the score. It is exact at N = n.
 /// Measured on real features (8 torchvision networks, 2,000 images): the mean
-/// |projected from n − LogME on all N| was 0.041 from 224 samples and 0.011-0.016
-/// from 512, against 0.21 and 0.12 for the n-sample score itself; half-sample
-/// intervals of the projection covered the full-data score in 60 of 63 cases, those
-/// of the n-sample score in 2.
+/// |projected from n − LogME on all N| was 0.04-0.06 from 224 samples and
+/// 0.011-0.018 from 512, against 0.21-0.22 and 0.12-0.13 for the n-sample score
+/// itself; half-sample intervals of the projection covered the full-data score in 60
+/// of 63 cases, those of the n-sample score in 2 (benchmarks/rank-hub/RESULTS.md).
 extension LogMEFit {
     /// The projected score at `samples` (> 0) samples; the score itself when
     /// `samples` equals the fit's sample count.
