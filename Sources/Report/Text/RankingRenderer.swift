@@ -44,7 +44,10 @@ public enum RankingRenderer {
         if let n = result.models.first?.diagnostics.samples { out += ", N = \(n)" }
         out += "\n\n" + table.rendered()
         if progressive {
-            out += "\nprogressive ranking (* = partial score, from the samples of the stage where the model stopped):\n"
+            let projected = result.models.compactMap { $0.progressive?.interval?.projectedTo }.first
+            out +=
+                "\nprogressive ranking (* = partial score, from the samples of the stage where the model stopped"
+                + (projected.map { "; an eliminated model's score is projected to \($0) samples, as the reason says" } ?? "") + "):\n"
             for m in result.models { if let p = m.progressive { out += "  \(m.name): stage \(p.stage), \(p.samples) samples, \(p.reason)\n" } }
         }
         if !result.labelWarnings.isEmpty {
