@@ -153,7 +153,7 @@ package final class FeatureExtractor {
         do {
             try module.to(format)
             // a trial in progress ends on the copies in use; the layout probe times those
-            endTrial(stages)
+            endTrial()
             if stages.isOptimized {
                 try stages.optimizeForInference(optimize: freezing != .frozen)
                 let difference = try optimizedDifference(stages)
@@ -310,7 +310,7 @@ package final class FeatureExtractor {
     package var trialInProgress: Bool { trial != nil }
 
     /// Ends a trial on the copies in use.
-    private func endTrial(_ stages: StageRunner) {
+    private func endTrial() {
         guard trial != nil else { return }
         trial = nil
         trialCopies = [:]

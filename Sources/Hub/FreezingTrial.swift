@@ -19,9 +19,10 @@ package enum Freezing: String, Sendable, CaseIterable {
 
 /// Chooses between the two freezings by timing them on the pass's own batches, not
 /// assumed: `optimize_for_inference` makes most convolutional networks much faster
-/// (mobilenet_v2 2.2x over freezing alone, 2 threads) but some slower (efficientnet_b0
-/// 1.37x slower: MKLDNN convolutions wrapped in layout conversions around the SiLU and
-/// squeeze-excitation operators it does not handle; benchmarks/rank-hub/RESULTS.md).
+/// (mobilenet_v2 1.8x, mnasnet0_5 2.5x over freezing alone, 2 threads) but some slower
+/// (efficientnet_b0 1.21x slower: MKLDNN convolutions wrapped in layout conversions
+/// around the SiLU and squeeze-excitation operators it does not handle;
+/// benchmarks/rank-hub/RESULTS.md).
 ///
 /// The batches alternate between the candidates: first one unseen call each (a
 /// TorchScript executor profiles and re-optimises at a new input shape, so a first

@@ -74,7 +74,7 @@ package struct SharedPass {
     package var plannedBatches: Int?
     /// The trial runs the slower freezing on one batch and a second first call at the
     /// batch shape: a few percent of a pass this long, repaid when the freezings differ
-    /// (efficientnet_b0: 37 % slower optimised than frozen alone).
+    /// (efficientnet_b0: 21 % slower optimised than frozen alone, benchmarks/rank-hub).
     package static let freezingTrialMinimumBatches = 24
     package static let defaultLayoutProbeShare = 0.1
     /// Samples of the first chunk on which a model run in a reduced precision is
