@@ -33,18 +33,23 @@ extension LogMEFit {
     /// `samples` equals the fit's sample count.
     public func projectedScore(samples: Int) -> Double {
         guard samples > 0, sampleCount > 0 else { return .nan }
-        return columns.map { projectedEvidence($0, samples: samples) }.reduce(0, +) / Double(max(1, columns.count))
+        let spectrum = numericalSpectrum
+        return columns.map { projectedEvidence($0, samples: samples, spectrum: spectrum) }.reduce(0, +) / Double(max(1, columns.count))
     }
 
-    /// One column's evidence per sample moved from `sampleCount` to `samples`. A column
-    /// without signal (alpha infinite) has no Occam term and stays as it is.
-    func projectedEvidence(_ column: Column, samples: Int) -> Double {
+    /// The positive eigenvalues of FᵀF within the numerical rank: the rest are rounding
+    /// noise the fit treated as zeros. Shared by every column's projection.
+    var numericalSpectrum: [Double] { eigenvalues.sorted(by: >).prefix(rank).filter { $0 > 0 } }
+
+    /// One column's evidence per sample moved from `sampleCount` to `samples` (over
+    /// `spectrum`, default `numericalSpectrum`). A column without signal (alpha
+    /// infinite) has no Occam term and stays as it is.
+    func projectedEvidence(_ column: Column, samples: Int, spectrum: [Double]? = nil) -> Double {
         guard column.alpha.isFinite, column.alpha > 0, column.beta.isFinite, samples != sampleCount else { return column.evidence }
         let n = Double(sampleCount), m = Double(samples)
         let ratio = column.beta / column.alpha
         var here = 0.0, there = 0.0
-        // the numerical rank's eigenvalues: the rest are rounding noise the fit treated as zeros
-        for lambda in eigenvalues.sorted(by: >).prefix(rank) where lambda > 0 {
+        for lambda in spectrum ?? numericalSpectrum {
             here += Foundation.log1p(ratio * lambda)
             there += Foundation.log1p(ratio * lambda * m / n)
         }
